@@ -1,0 +1,49 @@
+"""rewardkit: reward functions and verifiers as plugins, for GRPO training of language models.
+
+>>> import rewardkit
+>>> r = rewardkit.reward("format.tags")            # doctest: +SKIP
+>>> r(["<think>2+2</think><answer>4</answer>"])    # doctest: +SKIP
+[1.0]
+"""
+
+from __future__ import annotations
+
+from .composite import Composite, CompositeScores, Term
+from .errors import (
+    CompositeError,
+    DataError,
+    MissingColumnError,
+    ParameterError,
+    RegistrationError,
+    RewardkitError,
+    UnknownRewardError,
+)
+from .hookspecs import hookimpl
+from .outcomes import Scores, Status
+from .plugins import load_plugins
+from .reward import Reward, reward, rewards
+from .spec import DEFER, Param
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DEFER",
+    "Composite",
+    "CompositeError",
+    "CompositeScores",
+    "DataError",
+    "MissingColumnError",
+    "Param",
+    "ParameterError",
+    "RegistrationError",
+    "Reward",
+    "RewardkitError",
+    "Scores",
+    "Status",
+    "Term",
+    "UnknownRewardError",
+    "hookimpl",
+    "load_plugins",
+    "reward",
+    "rewards",
+]

@@ -1,0 +1,223 @@
+"""The ``rewardkit`` command line. Heavy imports live inside the commands."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import sys
+from typing import Any
+
+import click
+
+from .errors import RewardkitError
+
+#: Built-in commands that live in their own modules, imported only when invoked.
+LAZY_COMMANDS = {
+    "bench": ("rewardkit.bench.command", "bench", "Score stored completions offline and write a report."),
+    "train": ("rewardkit.train.command", "train", "Train a model with GRPO (TRL) on the configured rewards."),
+    "sft": ("rewardkit.train.command", "sft", "Supervised warm-up (TRL SFTTrainer) before GRPO."),
+    "new-plugin": ("rewardkit.authoring.scaffold", "new_plugin", "Generate a new reward plugin distribution."),
+    "check-plugin": ("rewardkit.authoring.command", "check_plugin", "Run the contract checks on an installed plugin."),
+}
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+class RewardkitGroup(click.Group):
+    """A group whose built-in heavy commands import on first use; plugins add more via a hook."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [n for n, (mod, _, _) in LAZY_COMMANDS.items() if _module_exists(mod)]
+        return sorted(set(super().list_commands(ctx)) | set(lazy))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, name)
+        if cmd is not None or name not in LAZY_COMMANDS:
+            return cmd
+        module, attr, _ = LAZY_COMMANDS[name]
+        if not _module_exists(module):
+            return None
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS and name not in self.commands:
+                rows.append((name, LAZY_COMMANDS[name][2]))
+            else:
+                cmd = self.commands.get(name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit=formatter.width - 20)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RewardkitError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=RewardkitGroup)
+@click.version_option(package_name="rewardkit")
+def cli() -> None:
+    """rewardkit: reward functions and verifiers as plugins, for GRPO training.
+
+    Plugins are discovered through the 'rewardkit' entry-point group. Set
+    REWARDKIT_LOAD_PLUGINS=a,b to load only those (empty: none) and
+    REWARDKIT_BLOCK_PLUGINS=a,b to skip some.
+    """
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def plugins_command(as_json: bool) -> None:
+    """List installed plugins: name, version, hooks and load errors."""
+    from .plugins import plugin_infos
+    from .registry import registry
+
+    registry.errors()  # run registration so that hook failures are recorded too
+    infos = plugin_infos()
+    data = [
+        {"name": i.name, "distribution": i.distribution, "version": i.version, "hooks": i.hooks,
+         "rewards": sorted(n for n, s in registry.specs().items() if s.plugin == i.name), "error": i.error}
+        for i in infos
+    ]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("plugin", "version", "hooks", "rewards", "status")
+    for d in data:
+        status = "[red]error: " + d["error"] + "[/red]" if d["error"] else "ok"
+        table.add_row(d["name"], d["version"] or "-", ", ".join(d["hooks"]), ", ".join(d["rewards"]), status)
+    Console(width=max(100, Console().width)).print(table)
+    if not data:
+        click.echo("No plugins installed. Try: pip install -e plugins/rewardkit-format")
+
+
+@cli.command(name="rewards")
+@click.argument("names", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
+    """List registered rewards with plugin, columns, range, cost and parameters."""
+    from .registry import registry
+
+    specs = registry.specs()
+    chosen = [registry.get(n) for n in names] if names else [specs[k] for k in sorted(specs)]
+    if as_json:
+        click.echo(json.dumps([s.describe() for s in chosen], indent=2, default=repr))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("reward", "plugin", "columns", "range", "cost", "parameters", "description")
+    for s in chosen:
+        params = ", ".join(f"{k}={p.default!r}" for k, p in s.params.items())
+        table.add_row(s.name, f"{s.plugin} {s.version}", ", ".join(s.columns) or "-",
+                      f"[{s.lo:g}, {s.hi:g}]", s.cost, params or "-", s.description)
+    Console(width=max(140, Console().width)).print(table)
+    for plugin, err in registry.errors().items():
+        click.echo(f"warning: plugin {plugin!r} registered no rewards: {err}", err=True)
+
+
+@cli.command(name="score")
+@click.option("-r", "--reward", "reward_args", multiple=True, required=True, metavar="NAME[:k=v,...]",
+              help="Reward to apply, with parameters; repeat for several.")
+@click.option("-c", "--completion", "completion_text", help="Score this one completion.")
+@click.option("-p", "--prompt", "prompt_text", default=None, help="The prompt of --completion.")
+@click.option("--column", "column_args", multiple=True, metavar="COL=VALUE",
+              help="A column value for --completion (e.g. --column answer=42).")
+@click.option("-f", "--file", "path", type=click.Path(dir_okay=True), help="Score every row of a JSONL/CSV/Parquet file.")
+@click.option("--completion-col", default="completion", show_default=True, help="Column (dotted path) holding the completion.")
+@click.option("--prompt-col", default=None, help="Column holding the prompt.")
+@click.option("--map", "col_map", multiple=True, metavar="COL=PATH", help="Give the reward column COL from PATH.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per row.")
+def score_command(reward_args, completion_text, prompt_text, column_args, path, completion_col, prompt_col, col_map, as_json):
+    """Score one completion or a file of completions with named rewards."""
+    from .data import column, read_rows
+    from .reward import reward
+    from .rewardspec_arg import parse_reward_arg, parse_value
+
+    bound = [reward(name, **params) for name, params in map(parse_reward_arg, reward_args)]
+    if (completion_text is None) == (path is None):
+        raise click.UsageError("give exactly one of --completion TEXT or --file PATH")
+    if completion_text is not None:
+        completions = [completion_text]
+        prompts = [prompt_text or ""]
+        columns: dict[str, list[Any]] = {}
+        for arg in column_args:
+            key, eq, value = arg.partition("=")
+            if not eq:
+                raise click.BadParameter(f"expected COL=VALUE, got {arg!r}", param_hint="--column")
+            columns[key] = [parse_value(value) if value[:1] in "[{" else value]
+    else:
+        rows = read_rows(path)
+        completions = column(rows, completion_col)
+        prompts = column(rows, prompt_col) if prompt_col else None
+        mapping = dict(a.partition("=")[::2] for a in col_map)
+        needed = {c for r in bound for c in r.spec.columns}
+        columns = {c: column(rows, mapping.get(c, c)) for c in needed}
+    results = [r.score(completions, prompts=prompts, **columns) for r in bound]
+    if as_json:
+        for i in range(len(completions)):
+            row = {r.reward: {"value": r.values[i], "status": r.statuses[i].value, **({"message": r.messages[i]} if i in r.messages else {})} for r in results}
+            click.echo(json.dumps(row))
+    else:
+        _print_scores(completions, results)
+    failed = sum(r.errors + r.timeouts for r in results)
+    if failed:
+        click.echo(f"{failed} error/timeout outcome(s); see the messages above", err=True)
+
+
+def _print_scores(completions: list[str], results: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("#", "completion", *[r.reward for r in results])
+    for i, c in enumerate(completions[:200]):
+        cells = []
+        for r in results:
+            st = r.statuses[i].value
+            cells.append(f"{r.values[i]:.4g}" if st == "value" else (f"[red]{st}[/red]" if st != "none" else "None"))
+        preview = c.replace("\n", " ")
+        table.add_row(str(i), preview[:60] + ("..." if len(preview) > 60 else ""), *cells)
+    console = Console(width=max(100, Console().width))
+    console.print(table)
+    if len(completions) > 200:
+        console.print(f"... {len(completions) - 200} more rows (use --json for all)")
+    for r in results:
+        mean = r.mean()
+        counts = r.counts
+        console.print(
+            f"{r.reward}: mean {mean:.4f}" if mean is not None else f"{r.reward}: no values",
+            f"(n={len(r)}, none={counts['none']}, errors={counts['error']}, timeouts={counts['timeout']}, {r.seconds:.3f}s)",
+        )
+        for i, msg in list(r.messages.items())[:5]:
+            console.print(f"  row {i}: {msg}", style="red", markup=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: load plugins (they may add commands), then run the CLI."""
+    from .plugins import load_plugins, pm
+
+    load_plugins()
+    for impl in pm.hook.rewardkit_register_commands.get_hookimpls():
+        try:
+            impl.function(cli=cli)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
+            click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
+    cli.main(args=argv, prog_name="rewardkit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

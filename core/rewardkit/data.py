@@ -1,0 +1,136 @@
+"""Reading rows from JSONL, CSV, Parquet and saved ``datasets``; errors name file and line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .errors import DataError
+
+
+@dataclass
+class BadRow:
+    """A row that could not be read, kept when ``skip_bad`` is on."""
+
+    path: str
+    line: int
+    error: str
+
+
+@dataclass
+class Rows:
+    """Rows read from a file, with the bad rows that were skipped."""
+
+    rows: list[dict[str, Any]]
+    bad: list[BadRow] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def columns(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for row in self.rows[:100]:
+            seen.update(dict.fromkeys(row))
+        return list(seen)
+
+
+def _jsonl(path: Path, skip_bad: bool, bad: list[BadRow]) -> Iterator[dict[str, Any]]:
+    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
+        lineno = 0
+        while True:
+            try:
+                line = fh.readline()
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{path}:{lineno + 1}: not valid UTF-8 ({exc.reason})") from None
+            if not line:
+                break
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+            except ValueError as exc:
+                msg = str(exc).split(": line")[0]
+                if skip_bad:
+                    bad.append(BadRow(str(path), lineno, msg))
+                    continue
+                raise DataError(f"{path}:{lineno}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)") from None
+            yield row
+
+
+def read_rows(path: str | Path, *, skip_bad: bool = False) -> Rows:
+    """Read every row of ``path`` (``.jsonl``/``.json``, ``.csv``, ``.parquet``, or a saved dataset folder)."""
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: no such file or folder")
+    bad: list[BadRow] = []
+    if p.is_dir():
+        rows = _dataset_dir(p)
+    elif p.suffix in (".parquet", ".pq"):
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:
+            raise DataError(f"{p}: reading Parquet needs pyarrow (pip install 'rewardkit[bench]')") from None
+        try:
+            rows = pq.read_table(p).to_pylist()
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
+            raise DataError(f"{p}: not a readable Parquet file ({exc})") from None
+    elif p.suffix == ".csv":
+        with p.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    else:
+        rows = list(_jsonl(p, skip_bad, bad))
+    if not rows:
+        raise DataError(f"{p}: no rows (the file is empty)" if not bad else f"{p}: every row is malformed")
+    return Rows(rows, bad, str(p))
+
+
+def _dataset_dir(p: Path) -> list[dict[str, Any]]:
+    try:
+        import datasets
+    except ImportError:
+        raise DataError(f"{p}: reading a saved dataset needs the 'datasets' package") from None
+    try:
+        ds = datasets.load_from_disk(str(p))
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{p}: not a dataset saved with save_to_disk ({exc})") from None
+    if isinstance(ds, datasets.DatasetDict):
+        split = "test" if "test" in ds else next(iter(ds))
+        ds = ds[split]
+    return ds.to_list()
+
+
+_MISSING = object()
+
+
+def get_path(row: dict[str, Any], dotted: str, default: Any = _MISSING) -> Any:
+    """``get_path(row, "a.b.0")`` walks nested dicts and lists; a plain key wins over a dotted walk."""
+    if dotted in row:
+        return row[dotted]
+    cur: Any = row
+    for part in dotted.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, list) and part.lstrip("-").isdigit() and -len(cur) <= int(part) < len(cur):
+            cur = cur[int(part)]
+        else:
+            if default is _MISSING:
+                raise KeyError(dotted)
+            return default
+    return cur
+
+
+def column(rows: Rows, dotted: str) -> list[Any]:
+    """One column by (dotted) name; a missing column names itself and lists the available ones."""
+    out = []
+    for i, row in enumerate(rows.rows):
+        try:
+            out.append(get_path(row, dotted))
+        except KeyError:
+            avail = ", ".join(rows.columns) or "none"
+            raise DataError(f"{rows.source}: row {i + 1} has no column {dotted!r} (available: {avail})") from None
+    return out

@@ -1,0 +1,55 @@
+"""The hooks a rewardkit plugin may implement.
+
+A plugin is a module declared under the ``rewardkit`` entry-point group. It implements any
+of these hooks with the ``@rewardkit.hookimpl`` decorator; the host calls them once, when
+plugins are loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("rewardkit")
+hookimpl = pluggy.HookimplMarker("rewardkit")
+
+
+@hookspec
+def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
+    """Register rewards by calling ``register(fn, name=..., description=..., ...)`` once per reward.
+
+    ``fn`` is batch-first and keyword-only: ``fn(*, completions, prompts, <columns>, <params>)``
+    returns one finite float inside ``range`` (or ``None``) per completion. Keywords of
+    ``register``: ``name`` (``"<plugin>.<reward>"``), ``description`` (one line), ``columns``
+    (dataset columns it needs), ``range`` (``(lo, hi)``), ``params`` (name -> default or
+    :class:`rewardkit.Param`), ``cost`` (``"fast"``, ``"cpu"`` or ``"model"``),
+    ``deterministic``, ``timeout`` (seconds per item for ``cpu`` rewards), ``fast_path``
+    (``cpu`` only: same signature, decides items inline or returns ``rewardkit.DEFER`` for
+    those the worker pool must score) and ``check_params`` (raises ``ValueError`` on a bad
+    combination of parameters).
+
+    Example::
+
+        @rewardkit.hookimpl
+        def rewardkit_register_rewards(register):
+            register(shouting, name="style.shouting", description="Share of upper-case letters",
+                     range=(0.0, 1.0), params={"min_letters": 1})
+    """
+
+
+@hookspec
+def rewardkit_register_commands(cli: Any) -> None:
+    """Add sub-commands to the ``rewardkit`` command line.
+
+    ``cli`` is the top-level ``click.Group``; decorate new commands with ``@cli.command()``.
+    Keep heavy imports inside the command functions so ``rewardkit --help`` stays fast.
+
+    Example::
+
+        @rewardkit.hookimpl
+        def rewardkit_register_commands(cli):
+            @cli.command(name="hello")
+            def hello():
+                click.echo("hi")
+    """

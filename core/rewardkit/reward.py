@@ -1,0 +1,183 @@
+"""A bound reward: a registered reward with its parameters, scored through the one host path."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from typing import Any, Mapping, Sequence
+
+from .errors import MissingColumnError
+from .outcomes import Scores, Status, check_batch_length, check_value
+from .registry import registry
+from .spec import DEFER, RewardSpec
+
+
+def as_text(item: Any, where: str = "completion") -> str:
+    """Plain text of a completion or prompt: a string, a chat message, or a list of messages.
+
+    Messages are joined with newlines in order, so an assistant prefix that a prompt
+    pre-fills stays at the end of the prompt's text. Non-text parts (images) are skipped.
+    """
+    if item is None:
+        return ""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, Mapping):
+        if item.get("type") not in (None, "text"):
+            return ""
+        return as_text(item["content"] if "content" in item else item.get("text", ""), where)
+    if isinstance(item, (list, tuple)):
+        return "\n".join(t for t in (as_text(part, where) for part in item) if t)
+    raise TypeError(f"{where} must be text or chat messages, got {type(item).__name__}")
+
+
+class Reward:
+    """A reward bound to its parameters.
+
+    Call it as ``r(completions, prompts=..., **columns)`` for a list of floats (``None`` for
+    not applicable, errors and timeouts), or use :meth:`score` for the full :class:`Scores`.
+    Errors and timeouts are counted in :attr:`totals`.
+    """
+
+    def __init__(self, spec: RewardSpec, params: Mapping[str, Any] | None = None, timeout: float | None = None):
+        self.spec = spec
+        self.params = spec.resolve_params(dict(params or {}))
+        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+            raise ValueError(f"reward {spec.name!r}: timeout must be a positive number of seconds, got {timeout!r}")
+        self.timeout = float(timeout) if timeout is not None else spec.timeout
+        self.signature = spec.signature(self.params)
+        self.totals: Counter[str] = Counter()
+        self._totals_lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def __repr__(self) -> str:
+        return f"<Reward {self.signature}>"
+
+    def __call__(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None, **columns: Any) -> list[float | None]:
+        return self.score(completions, prompts=prompts, **columns).values
+
+    def score(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None, **columns: Any) -> Scores:
+        """Score a batch; each item ends as a value, None, an error or a timeout."""
+        texts, prompt_texts, cols = self._inputs(completions, prompts, columns)
+        n = len(texts)
+        start = time.perf_counter()
+        values: list[float | None] = [None] * n
+        statuses: list[Status] = [Status.NONE] * n
+        messages: dict[int, str] = {}
+
+        def put(i: int, raw: Any) -> None:
+            status, value, message = check_value(self.name, self.spec.lo, self.spec.hi, raw)
+            values[i], statuses[i] = value, status
+            if message:
+                messages[i] = message
+
+        def fail(i: int, status: Status, message: str) -> None:
+            values[i], statuses[i], messages[i] = None, status, message
+
+        if n:
+            if self.spec.cost == "cpu":
+                self._score_cpu(texts, prompt_texts, cols, put, fail)
+            else:
+                self._score_inline(list(range(n)), texts, prompt_texts, cols, self.spec.fn, put, fail)
+        result = Scores(self.name, self.signature, values, statuses, messages, time.perf_counter() - start)
+        with self._totals_lock:
+            self.totals["items"] += n
+            for s in statuses:
+                self.totals[s.value] += 1
+        return result
+
+    # -- inputs -------------------------------------------------------------------------
+    def _inputs(self, completions: Sequence[Any], prompts: Sequence[Any] | None, columns: Mapping[str, Any]):
+        if isinstance(completions, str):
+            raise TypeError(f"reward {self.name!r}: completions must be a list of strings, not a single string")
+        texts = [as_text(c, f"completion {i}") for i, c in enumerate(completions)]
+        n = len(texts)
+        if prompts is None:
+            prompt_texts = [""] * n
+        else:
+            if isinstance(prompts, str):
+                raise TypeError(f"reward {self.name!r}: prompts must be a list, not a single string")
+            prompt_texts = [as_text(p, f"prompt {i}") for i, p in enumerate(prompts)]
+            if len(prompt_texts) != n:
+                raise ValueError(f"reward {self.name!r}: {len(prompt_texts)} prompts for {n} completions")
+        cols: dict[str, list[Any]] = {}
+        for col in self.spec.columns:
+            if col not in columns or columns[col] is None:
+                raise MissingColumnError(self.name, col, [k for k, v in columns.items() if v is not None])
+            value = list(columns[col])
+            if len(value) != n:
+                raise ValueError(f"reward {self.name!r}: column {col!r} has {len(value)} rows for {n} completions")
+            cols[col] = value
+        return texts, prompt_texts, cols
+
+    # -- execution ------------------------------------------------------------------------
+    def _call(self, fn: Any, idx: list[int], texts: list[str], prompts: list[str], cols: dict[str, list[Any]]) -> Any:
+        return fn(
+            completions=[texts[i] for i in idx],
+            prompts=[prompts[i] for i in idx],
+            **{k: [v[i] for i in idx] for k, v in cols.items()},
+            **self.params,
+        )
+
+    def _score_inline(self, idx, texts, prompts, cols, fn, put, fail, allow_defer: bool = False) -> list[int]:
+        """Run ``fn`` on the items ``idx`` in this process; on a raise, retry item by item.
+
+        Returns the indices the function deferred (only when ``allow_defer``).
+        """
+        deferred: list[int] = []
+        try:
+            raw = self._call(fn, idx, texts, prompts, cols)
+        except Exception as exc:  # noqa: BLE001 - isolate the failing rows below
+            if len(idx) == 1:
+                fail(idx[0], Status.ERROR, f"reward {self.name!r} raised {type(exc).__name__}: {exc}"[:500])
+                return deferred
+            for i in idx:
+                deferred += self._score_inline([i], texts, prompts, cols, fn, put, fail, allow_defer)
+            return deferred
+        items, message = check_batch_length(self.name, raw, len(idx))
+        if items is None:
+            for i in idx:
+                fail(i, Status.ERROR, message or "bad batch")
+            return deferred
+        for i, value in zip(idx, items):
+            if allow_defer and value is DEFER:
+                deferred.append(i)
+            else:
+                put(i, value)
+        return deferred
+
+    def _score_cpu(self, texts, prompts, cols, put, fail) -> None:
+        from .isolation import get_pool
+
+        todo = list(range(len(texts)))
+        if self.spec.fast_path is not None:
+            todo = self._score_inline(todo, texts, prompts, cols, self.spec.fast_path, put, fail, allow_defer=True)
+        if not todo:
+            return
+        items = [(texts[i], prompts[i], {k: v[i] for k, v in cols.items()}) for i in todo]
+        results = get_pool().map(self.spec.fn, self.params, items, self.timeout, key=self.signature)
+        for i, (kind, payload) in zip(todo, results):
+            if kind == "ok":
+                batch, message = check_batch_length(self.name, payload, 1)
+                if batch is None:
+                    fail(i, Status.ERROR, message or "bad batch")
+                else:
+                    put(i, batch[0])
+            elif kind == "timeout":
+                fail(i, Status.TIMEOUT, f"reward {self.name!r}: {payload}")
+            else:
+                fail(i, Status.ERROR, f"reward {self.name!r}: {payload}")
+
+
+def reward(name: str, *, timeout: float | None = None, **params: Any) -> Reward:
+    """Build the registered reward ``name`` with ``params`` (validated now, not at first call)."""
+    return Reward(registry.get(name), params, timeout=timeout)
+
+
+def rewards() -> dict[str, dict[str, Any]]:
+    """Every registered reward's metadata, by name."""
+    return {name: spec.describe() for name, spec in sorted(registry.specs().items())}

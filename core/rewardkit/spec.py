@@ -1,0 +1,233 @@
+"""What a reward declares: its name, columns, range, parameters and cost class."""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+from .errors import ParameterError, RegistrationError
+
+Cost = Literal["fast", "cpu", "model"]
+COSTS: tuple[str, ...] = ("fast", "cpu", "model")
+
+#: Keyword names the host passes itself; a reward parameter may not use them.
+RESERVED = frozenset({"completions", "prompts", "timeout", "self"})
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
+PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+#: Returned by a ``fast_path`` for items it cannot decide inline; they go to the worker pool.
+DEFER = type("Defer", (), {"__repr__": lambda self: "DEFER", "__reduce__": lambda self: "DEFER"})()
+
+
+@dataclass(frozen=True)
+class Param:
+    """One reward parameter: its default and the values it accepts."""
+
+    default: Any
+    help: str = ""
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    type: type | tuple[type, ...] | None = None
+    nullable: bool = False
+
+    def accepted_types(self) -> tuple[type, ...]:
+        if self.type is not None:
+            return self.type if isinstance(self.type, tuple) else (self.type,)
+        if isinstance(self.default, bool):
+            return (bool,)
+        if isinstance(self.default, int):
+            return (int,)
+        if isinstance(self.default, float):
+            return (float, int)
+        if isinstance(self.default, (list, tuple)):
+            return (list, tuple)
+        if self.default is None:
+            return (object,)
+        return (type(self.default),)
+
+    def check(self, reward: str, name: str, value: Any) -> Any:
+        """Return ``value`` (converted where lossless) or raise ParameterError naming both."""
+        if value is None and (self.nullable or self.default is None):
+            return None
+        types = self.accepted_types()
+        if isinstance(value, bool) and bool not in types and object not in types:
+            raise ParameterError(reward, name, f"expected {_type_names(types)}, got bool {value!r}")
+        if not isinstance(value, types):
+            raise ParameterError(
+                reward, name, f"expected {_type_names(types)}, got {type(value).__name__} {value!r}"
+            )
+        if float in types and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, list):
+            value = tuple(value)
+        if self.choices is not None and value not in self.choices:
+            raise ParameterError(reward, name, f"{value!r} is not one of {list(self.choices)}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ParameterError(reward, name, f"must be finite, got {value!r}")
+            if self.min is not None and value < self.min:
+                raise ParameterError(reward, name, f"must be >= {self.min}, got {value!r}")
+            if self.max is not None and value > self.max:
+                raise ParameterError(reward, name, f"must be <= {self.max}, got {value!r}")
+        return value
+
+
+def _type_names(types: tuple[type, ...]) -> str:
+    return " or ".join(t.__name__ for t in types)
+
+
+@dataclass(frozen=True)
+class RewardSpec:
+    """Everything the host knows about one registered reward."""
+
+    name: str
+    fn: Callable[..., list]
+    description: str
+    columns: tuple[str, ...] = ()
+    range: tuple[float, float] = (0.0, 1.0)
+    params: Mapping[str, Param] = field(default_factory=dict)
+    cost: Cost = "fast"
+    deterministic: bool = True
+    fast_path: Callable[..., list] | None = None
+    check_params: Callable[[dict[str, Any]], None] | None = None
+    timeout: float = 10.0
+    plugin: str = "__main__"
+    version: str = "0"
+
+    @property
+    def lo(self) -> float:
+        return self.range[0]
+
+    @property
+    def hi(self) -> float:
+        return self.range[1]
+
+    def resolve_params(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Merge ``given`` over the defaults, validating every value (ParameterError on misuse)."""
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            from .suggest import close_matches
+
+            name = unknown[0]
+            hint = close_matches(name, self.params)
+            known = ", ".join(sorted(self.params)) or "none"
+            raise ParameterError(self.name, name, f"unknown parameter{hint} (parameters: {known})")
+        resolved = {k: p.default for k, p in self.params.items()}
+        for key, value in given.items():
+            resolved[key] = self.params[key].check(self.name, key, value)
+        if self.check_params is not None:
+            try:
+                self.check_params(dict(resolved))
+            except ParameterError:
+                raise
+            except (ValueError, TypeError) as exc:
+                raise ParameterError(self.name, getattr(exc, "param", "*"), str(exc)) from None
+        return resolved
+
+    def signature(self, params: Mapping[str, Any]) -> str:
+        """A stable string naming plugin, version, reward and parameters, for reproducibility."""
+        args = json.dumps(dict(sorted(params.items())), sort_keys=True, default=repr, separators=(",", ":"))
+        return f"{self.plugin}=={self.version}:{self.name}{args}"
+
+    def describe(self) -> dict[str, Any]:
+        """Plain-data metadata, for ``rewardkit rewards --json`` and ``rewardkit.rewards()``."""
+        return {
+            "name": self.name,
+            "plugin": self.plugin,
+            "version": self.version,
+            "description": self.description,
+            "columns": list(self.columns),
+            "range": list(self.range),
+            "cost": self.cost,
+            "deterministic": self.deterministic,
+            "timeout": self.timeout,
+            "params": {
+                k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {})}
+                for k, p in self.params.items()
+            },
+        }
+
+
+def build_spec(
+    fn: Callable[..., list],
+    *,
+    name: str,
+    description: str,
+    columns: tuple[str, ...] | list[str] = (),
+    range: tuple[float, float] = (0.0, 1.0),
+    params: Mapping[str, Any] | None = None,
+    cost: str = "fast",
+    deterministic: bool = True,
+    fast_path: Callable[..., list] | None = None,
+    check_params: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float = 10.0,
+    plugin: str = "__main__",
+    version: str = "0",
+) -> RewardSpec:
+    """Validate what a plugin passed to ``register(...)`` and build its RewardSpec."""
+
+    def bad(msg: str) -> RegistrationError:
+        return RegistrationError(f"plugin {plugin!r}: reward {name!r}: {msg}")
+
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        raise bad("name must look like '<plugin>.<reward>' in lower case (e.g. 'format.tags')")
+    if not callable(fn):
+        raise bad("the reward function is not callable")
+    if not isinstance(description, str) or not description.strip():
+        raise bad("a one-line description is required")
+    if cost not in COSTS:
+        raise bad(f"cost must be one of {list(COSTS)}, got {cost!r}")
+    try:
+        lo, hi = (float(range[0]), float(range[1]))
+    except (TypeError, ValueError, IndexError):
+        raise bad(f"range must be a pair of numbers (lo, hi), got {range!r}") from None
+    if math.isnan(lo) or math.isnan(hi) or not lo < hi:
+        raise bad(f"range must satisfy lo < hi, got {range!r}")
+    cols = tuple(columns)
+    for col in cols:
+        if not isinstance(col, str) or not col:
+            raise bad(f"column names must be non-empty strings, got {col!r}")
+    declared: dict[str, Param] = {}
+    for key, value in (params or {}).items():
+        if not PARAM_RE.match(key) or key in RESERVED or key in cols:
+            raise bad(f"parameter name {key!r} is reserved or clashes with a column")
+        declared[key] = value if isinstance(value, Param) else Param(default=value)
+    if not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise bad(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if cost == "cpu":
+        # cpu rewards run in worker processes, so the function travels by reference.
+        try:
+            pickle.dumps(fn)
+        except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing
+            raise bad(
+                "cpu rewards run in worker processes and must be module-level functions "
+                f"(pickling failed: {exc})"
+            ) from None
+    if fast_path is not None and not callable(fast_path):
+        raise bad("fast_path must be callable")
+    spec = RewardSpec(
+        name=name,
+        fn=fn,
+        description=description.strip().splitlines()[0],
+        columns=cols,
+        range=(lo, hi),
+        params=declared,
+        cost=cost,  # type: ignore[arg-type]
+        deterministic=bool(deterministic),
+        fast_path=fast_path,
+        check_params=check_params,
+        timeout=float(timeout),
+        plugin=plugin,
+        version=version,
+    )
+    try:
+        spec.resolve_params({})
+    except ParameterError as exc:
+        raise bad(f"its default parameters do not validate: {exc}") from None
+    return spec
