@@ -1,0 +1,1 @@
+"""Built-in data tasks (datasets shipped with rewardkit)."""
