@@ -129,3 +129,15 @@ def plugin_infos() -> list[PluginInfo]:
 def plugin_version(name: str) -> str:
     info = _infos.get(name)
     return (info.version if info and info.version else "0")
+
+
+def _reset() -> None:
+    """Forget every loaded plugin so that the next :func:`load_plugins` discovers afresh (tests)."""
+    global _loaded
+    for name, plugin in list(pm.list_name_plugin()):
+        pm.unregister(plugin, name=name)
+    _infos.clear()
+    _loaded = False
+    from .registry import registry
+
+    registry.invalidate()
