@@ -157,13 +157,19 @@ class WorkerPool:
         items: Sequence[Item],
         timeout: float,
         key: str | None = None,
+        seconds: list[float] | None = None,
     ) -> list[Result]:
-        """Score each item in a worker, with ``timeout`` seconds per item."""
+        """Score each item in a worker, with ``timeout`` seconds per item.
+
+        When ``seconds`` is a list it receives each item's round-trip time through its worker.
+        """
         if not items:
             return []
         payload = pickle.dumps((fn, params))
         key = key or f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:{hash(payload)}"
         results: list[Result | None] = [None] * len(items)
+        started = [0.0] * len(items)
+        took = [0.0] * len(items)
         with self._lock:
             want = min(self.size, len(items))
             while len(self._workers) < want:
@@ -179,7 +185,8 @@ class WorkerPool:
                             first = key not in w.keys
                             w.conn.send((key, payload if first else b"", index, items[index]))
                             w.keys.add(key)
-                            w.busy = (index, time.monotonic() + timeout)
+                            started[index] = time.monotonic()
+                            w.busy = (index, started[index] + timeout)
                         except (OSError, ValueError):  # the worker had died while idle
                             todo.append(index)
                             pool[i] = self._replace(w)
@@ -201,14 +208,19 @@ class WorkerPool:
                             except subprocess.TimeoutExpired:
                                 code = None
                             results[index] = ("error", f"worker process died (exit code {code})")
+                            took[index] = time.monotonic() - started[index]
                             pool[i] = self._replace(w)
                             continue
                         results[got_index] = result
+                        took[got_index] = time.monotonic() - started[got_index]
                         w.busy = None
                     elif time.monotonic() >= deadline:
                         results[index] = ("timeout", f"no result within {timeout:g}s; worker killed")
+                        took[index] = time.monotonic() - started[index]
                         pool[i] = self._replace(w)
             self._workers[:want] = pool
+        if seconds is not None:
+            seconds[:] = took
         return [r if r is not None else ("error", "lost result") for r in results]
 
     def _replace(self, worker: _Worker) -> _Worker:

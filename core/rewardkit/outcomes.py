@@ -31,6 +31,9 @@ class Scores:
     statuses: list[Status]
     messages: dict[int, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: Per-item seconds: a batch's time shared equally among its items for inline rewards, each
+    #: item's own round trip through a worker for ``cpu`` rewards. Empty when not measured.
+    item_seconds: list[float] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.values)

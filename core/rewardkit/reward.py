@@ -68,6 +68,7 @@ class Reward:
         values: list[float | None] = [None] * n
         statuses: list[Status] = [Status.NONE] * n
         messages: dict[int, str] = {}
+        item_seconds: list[float] = []
 
         def put(i: int, raw: Any) -> None:
             status, value, message = check_value(self.name, self.spec.lo, self.spec.hi, raw)
@@ -80,10 +81,13 @@ class Reward:
 
         if n:
             if self.spec.cost == "cpu":
-                self._score_cpu(texts, prompt_texts, cols, put, fail)
+                item_seconds = self._score_cpu(texts, prompt_texts, cols, put, fail)
             else:
                 self._score_inline(list(range(n)), texts, prompt_texts, cols, self.spec.fn, put, fail)
-        result = Scores(self.name, self.signature, values, statuses, messages, time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        if not item_seconds and n:
+            item_seconds = [seconds / n] * n
+        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds)
         with self._totals_lock:
             self.totals["items"] += n
             for s in statuses:
@@ -150,16 +154,24 @@ class Reward:
                 put(i, value)
         return deferred
 
-    def _score_cpu(self, texts, prompts, cols, put, fail) -> None:
+    def _score_cpu(self, texts, prompts, cols, put, fail) -> list[float]:
+        """Score through the fast path and the worker pool; return per-item seconds."""
         from .isolation import get_pool
 
-        todo = list(range(len(texts)))
+        n = len(texts)
+        todo = list(range(n))
+        start = time.perf_counter()
         if self.spec.fast_path is not None:
             todo = self._score_inline(todo, texts, prompts, cols, self.spec.fast_path, put, fail, allow_defer=True)
+        inline = (time.perf_counter() - start) / n
+        item_seconds = [inline] * n
         if not todo:
-            return
+            return item_seconds
         items = [(texts[i], prompts[i], {k: v[i] for k, v in cols.items()}) for i in todo]
-        results = get_pool().map(self.spec.fn, self.params, items, self.timeout, key=self.signature)
+        took: list[float] = []
+        results = get_pool().map(self.spec.fn, self.params, items, self.timeout, key=self.signature, seconds=took)
+        for i, t in zip(todo, took):
+            item_seconds[i] += t
         for i, (kind, payload) in zip(todo, results):
             if kind == "ok":
                 batch, message = check_batch_length(self.name, payload, 1)
@@ -171,6 +183,7 @@ class Reward:
                 fail(i, Status.TIMEOUT, f"reward {self.name!r}: {payload}")
             else:
                 fail(i, Status.ERROR, f"reward {self.name!r}: {payload}")
+        return item_seconds
 
 
 def reward(name: str, *, timeout: float | None = None, **params: Any) -> Reward:
