@@ -1,0 +1,530 @@
+"""The contract test kit: check that a registered reward keeps the reward contract.
+
+Plugin authors call it from their own test suites::
+
+    import pytest
+    from rewardkit.testing import assert_contract, reward_names
+
+    @pytest.mark.parametrize("name", reward_names("keywords"))
+    def test_contract(name):
+        assert_contract(name, columns={"keywords": ["apple", "pear"]})
+
+and ``rewardkit check-plugin NAME`` runs the same checks from the command line. Each check
+is one :class:`Check` row (reward, rule, passed, message); :func:`check_reward` and
+:func:`check_plugin` return them in a :class:`ContractResult`.
+
+The rules (see ``RULES``): complete metadata, a keyword signature that accepts what the host
+passes, one value per completion, values that are finite floats inside the declared range
+or ``None``, no error on sample input, the same output for the same input (deterministic
+rewards), the same value for an item whether it is scored alone or in a batch
+(deterministic rewards), empty, whitespace-only, very long (1 MB by default) and non-ASCII
+completions scored without error within the declared deadline, and a clear
+:class:`rewardkit.MissingColumnError` for each missing declared column.
+
+The kit calls rewards the way the host does (``rewardkit.reward(name)``, so ``cpu`` rewards
+run in worker processes with their deadline) and calls the raw ``fn`` of ``fast`` and
+``model`` rewards as well, to see contract breaks that the host would turn into error
+outcomes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from .errors import MissingColumnError, RewardkitError
+from .outcomes import Scores, Status, check_batch_length, check_value
+from .spec import NAME_RE, RewardSpec
+
+__all__ = [
+    "RULES",
+    "SampleList",
+    "Check",
+    "ContractResult",
+    "assert_contract",
+    "check_plugin",
+    "check_reward",
+    "plugin_rewards",
+    "reward_names",
+]
+
+#: Every rule the kit checks, with what it means.
+RULES: dict[str, str] = {
+    "metadata": "name '<plugin>.<reward>', one-line description, finite range, JSON-serialisable metadata",
+    "signature": "fn (and fast_path) accept completions, prompts, the declared columns and params as keywords",
+    "length": "returns one value per completion",
+    "range": "every value is a finite float inside the declared range, or None",
+    "errors": "scores the sample batch without error or timeout",
+    "deterministic": "the same input gives the same output (rewards declared deterministic)",
+    "batch": "an item scores the same alone and in a batch (rewards declared deterministic)",
+    "empty": "an empty completion is scored without error within the deadline",
+    "whitespace": "a whitespace-only completion is scored without error within the deadline",
+    "long": "a very long completion is scored without error within the deadline",
+    "non-ascii": "a non-ASCII completion is scored without error within the deadline",
+    "missing-column": "a missing declared column raises MissingColumnError naming it",
+}
+
+#: Sample completions used after the GSM8K rows: answer formats rewards commonly look for.
+SAMPLE_COMPLETIONS = (
+    "<think>\n6 times 7 is 42.\n</think>\n<answer>\n42\n</answer>",
+    "Six sevens make 42, so the answer is \\boxed{42}.",
+    "Let me compute: 40 + 2 = 42.\n#### 42",
+    "I am not sure.",
+)
+
+#: Fallback sample values for common column names; any other column gets the string "42".
+SAMPLE_COLUMNS: dict[str, Any] = {
+    "answer": "42",
+    "reference": "6 * 7 = 42\n#### 42",
+    "solution": "6 * 7 = 42\n#### 42",
+    "question": "What is 6 times 7?",
+}
+
+HOSTILE: dict[str, Callable[[int], str]] = {
+    "empty": lambda n: "",
+    "whitespace": lambda n: " \n\t \r\n  \u00a0 ",
+    "long": lambda n: _long_text(n),
+    "non-ascii": lambda n: "Ünïcödé ½ ∑ √2 ≈ 1.414 — 数学 答案 ٤٢ עברית 🤖🔥 \u200b\u200d\ufeff \x00 e\u0301 <answer>四十二</answer>",
+}
+
+_SEED_TEXT = (
+    "<think> Step 1: 6 * 7 = 42. (((( [[ {{ \\boxed{ $$ ** __ </think> The answer is 42. "
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa! 0.000000000001 1e308 -- "
+)
+
+
+def _long_text(n: int) -> str:
+    """``n`` characters of text with unbalanced brackets and long runs (hostile to regexes)."""
+    return (_SEED_TEXT * (n // len(_SEED_TEXT) + 1))[:n]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One row of a contract check: which reward, which rule, and what happened."""
+
+    reward: str
+    rule: str
+    passed: bool
+    message: str = ""
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        return "skip" if self.skipped else ("pass" if self.passed else "FAIL")
+
+    def __str__(self) -> str:
+        text = f"{self.status:4}  {self.reward}  {self.rule}"
+        return f"{text}: {self.message}" if self.message else text
+
+
+@dataclass
+class ContractResult:
+    """The checks of one or more rewards, in order; ``passed`` when no check failed."""
+
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+    @property
+    def rewards(self) -> list[str]:
+        return list(dict.fromkeys(c.reward for c in self.checks))
+
+    def for_reward(self, name: str) -> ContractResult:
+        return ContractResult([c for c in self.checks if c.reward == name])
+
+    def failed_rules(self, reward: str | None = None) -> list[str]:
+        return [c.rule for c in self.failures if reward is None or c.reward == reward]
+
+    def extend(self, other: ContractResult) -> None:
+        self.checks.extend(other.checks)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {"reward": c.reward, "rule": c.rule, "passed": c.passed, "skipped": c.skipped, "message": c.message}
+            for c in self.checks
+        ]
+
+    def summary(self) -> str:
+        bad = [r for r in self.rewards if self.for_reward(r).failures]
+        n = len(self.rewards)
+        if not bad:
+            return f"{n} reward(s) keep the contract ({len(self.checks)} checks)"
+        return f"{len(bad)} of {n} reward(s) break the contract: " + ", ".join(
+            f"{r} ({', '.join(self.failed_rules(r))})" for r in bad
+        )
+
+    def __str__(self) -> str:
+        width = max([len(c.reward) for c in self.checks] + [6])
+        lines = [f"{'reward':{width}}  {'rule':14}  result  message"]
+        for c in self.checks:
+            lines.append(f"{c.reward:{width}}  {c.rule:14}  {c.status:6}  {c.message}".rstrip())
+        lines.append(self.summary())
+        return "\n".join(lines)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+# -- discovery ---------------------------------------------------------------------------
+def plugin_rewards(plugin: str) -> list[str]:
+    """Names of the rewards that the installed plugin ``plugin`` registers (sorted).
+
+    Raises :class:`rewardkit.RewardkitError` naming the plugin when it is not installed, failed
+    to load, or registers no rewards.
+    """
+    from .plugins import plugin_infos
+    from .registry import registry
+
+    specs = registry.specs()
+    names = sorted(n for n, s in specs.items() if s.plugin == plugin)
+    if names:
+        return names
+    infos = {i.name: i for i in plugin_infos()}
+    errors = registry.errors()
+    if plugin in errors:
+        raise RewardkitError(f"plugin {plugin!r} registered no rewards: {errors[plugin]}")
+    if plugin in infos and infos[plugin].error:
+        raise RewardkitError(f"plugin {plugin!r} failed to load: {infos[plugin].error}")
+    if plugin in infos:
+        raise RewardkitError(f"plugin {plugin!r} registers no rewards")
+    known = ", ".join(sorted(infos)) or "none"
+    raise RewardkitError(
+        f"plugin {plugin!r} is not installed (installed plugins: {known}); "
+        f"install it with: pip install -e path/to/rewardkit-{plugin}"
+    )
+
+
+def reward_names(*plugins: str) -> list[str]:
+    """Reward names of the given plugins, for ``pytest.mark.parametrize``."""
+    return [name for plugin in plugins for name in plugin_rewards(plugin)]
+
+
+# -- sample inputs -----------------------------------------------------------------------
+def _sample_rows(n: int) -> list[dict[str, Any]]:
+    """``n`` sample rows: stored GSM8K model completions first, then the format samples."""
+    rows: list[dict[str, Any]] = []
+    try:
+        from .tasks import gsm8k
+
+        stored = gsm8k.load("completions", limit=60)[::6]
+    except (OSError, ValueError):  # a stripped install without the bundled data
+        stored = []
+    fixed = [{"completion": c, **SAMPLE_COLUMNS} for c in SAMPLE_COMPLETIONS]
+    # interleave so that even a small n sees both kinds
+    for a, b in zip(stored, fixed):
+        rows += [a, b]
+    rows += stored[len(fixed):] + fixed[len(stored):]
+    while len(rows) < n:
+        rows += rows
+    return rows[:n]
+
+
+def _sample_inputs(
+    spec: RewardSpec,
+    items: int,
+    completions: Sequence[str] | None,
+    prompts: Sequence[str] | None,
+    columns: Mapping[str, Any] | None,
+) -> tuple[list[str], list[str], dict[str, list[Any]]]:
+    columns = dict(columns or {})
+    if completions is not None:
+        comps = list(completions)
+        rows = _sample_rows(len(comps))
+    else:
+        rows = _sample_rows(items)
+        comps = [str(r["completion"]) for r in rows]
+    n = len(comps)
+    if prompts is not None:
+        prms = list(prompts)
+        if len(prms) != n:
+            raise ValueError(f"{len(prms)} prompts for {n} completions")
+    else:
+        prms = [str(r.get("question", "")) for r in rows]
+    cols: dict[str, list[Any]] = {}
+    for col in spec.columns:
+        if col in columns:
+            value = columns[col]
+            if isinstance(value, SampleList):
+                values = list(value)
+                if len(values) != n:
+                    raise ValueError(f"column {col!r}: {len(values)} sample values for {n} completions")
+            else:
+                values = [value] * n
+        else:
+            values = [r.get(col, SAMPLE_COLUMNS.get(col, "42")) for r in rows]
+        cols[col] = values
+    return comps, prms, cols
+
+
+class SampleList(list):
+    """Per-item sample values for a column (a plain list is one value shared by every item).
+
+    ``columns={"keywords": ["a", "b"]}`` gives every item the list ``["a", "b"]``;
+    ``columns={"answer": SampleList(["1", "2"])}`` gives item 0 ``"1"`` and item 1 ``"2"``.
+    """
+
+
+# -- the checks --------------------------------------------------------------------------
+class _Checker:
+    def __init__(self, spec: RewardSpec, bound: Any, comps, prms, cols, long_chars: int, timeout: float):
+        self.spec, self.bound = spec, bound
+        self.comps, self.prms, self.cols = comps, prms, cols
+        self.long_chars, self.timeout = long_chars, timeout
+        self.rows: list[Check] = []
+
+    def add(self, rule: str, passed: bool, message: str = "", skipped: bool = False) -> None:
+        self.rows.append(Check(self.spec.name, rule, passed, message, skipped))
+
+    # the raw function, as the host would call it for a batch
+    def call_raw(self, fn: Callable[..., Any], comps, prms, cols) -> Any:
+        return fn(completions=list(comps), prompts=list(prms), **{k: list(v) for k, v in cols.items()},
+                  **self.bound.params)
+
+    def metadata(self) -> None:
+        s = self.spec
+        problems = []
+        if not NAME_RE.match(s.name):
+            problems.append(f"name {s.name!r} is not '<plugin>.<reward>' in lower case")
+        elif s.plugin not in ("__main__", "") and s.name.split(".", 1)[0] != s.plugin:
+            problems.append(f"name {s.name!r} should start with the plugin name {s.plugin + '.'!r}")
+        if not s.description.strip():
+            problems.append("description is empty")
+        elif len(s.description) > 120:
+            problems.append(f"description is {len(s.description)} characters; keep it to one line of <= 120")
+        if not (math.isfinite(s.lo) and math.isfinite(s.hi)):
+            problems.append(f"range {list(s.range)} is not finite (unit shaping needs finite bounds)")
+        if s.cost not in ("fast", "cpu", "model"):
+            problems.append(f"cost {s.cost!r} is not fast, cpu or model")
+        if s.fast_path is not None and s.cost != "cpu":
+            problems.append("fast_path is only used by cpu rewards")
+        try:
+            json.dumps(s.describe())
+        except (TypeError, ValueError) as exc:
+            problems.append(f"metadata is not JSON-serialisable ({exc}); use plain parameter defaults")
+        self.add("metadata", not problems, "; ".join(problems))
+
+    def signature(self) -> None:
+        wanted = ["completions", "prompts", *self.spec.columns, *self.spec.params]
+        problems = []
+        for label, fn in (("fn", self.spec.fn), ("fast_path", self.spec.fast_path)):
+            if fn is None:
+                continue
+            try:
+                sig = inspect.signature(fn)
+            except (TypeError, ValueError):
+                continue  # builtins and C callables: nothing to inspect
+            ps = sig.parameters
+            var_kw = any(p.kind is p.VAR_KEYWORD for p in ps.values())
+            missing = [w for w in wanted if w not in ps and not var_kw]
+            if missing:
+                problems.append(f"{label} does not accept {', '.join(missing)}")
+            positional = [w for w in wanted if w in ps and ps[w].kind is inspect.Parameter.POSITIONAL_ONLY]
+            if positional:
+                problems.append(f"{label} takes {', '.join(positional)} positionally only")
+            required = [
+                n for n, p in ps.items()
+                if n not in wanted and p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)
+            ]
+            if required:
+                problems.append(
+                    f"{label} requires {', '.join(required)}, which the host never passes "
+                    "(declare it in columns= or params=)"
+                )
+        self.add("signature", not problems, "; ".join(problems))
+
+    def sample(self) -> Scores | None:
+        """length, range and errors on the sample batch."""
+        n = len(self.comps)
+        raw_length = raw_range = ""
+        if self.spec.cost != "cpu":
+            try:
+                raw = self.call_raw(self.spec.fn, self.comps, self.prms, self.cols)
+            except Exception as exc:  # noqa: BLE001 - reported as the errors rule below
+                raw = exc
+            if not isinstance(raw, Exception):
+                items, msg = check_batch_length(self.spec.name, raw, n)
+                if items is None:
+                    raw_length = msg or "wrong length"
+                else:
+                    bad = [(i, m) for i, v in enumerate(items)
+                           if (m := check_value(self.spec.name, self.spec.lo, self.spec.hi, v)[2])]
+                    if bad:
+                        raw_range = _first(f"item {i}: {m}" for i, m in bad)
+        try:
+            scores = self.bound.score(self.comps, prompts=self.prms, **self.cols)
+        except RewardkitError as exc:
+            self.add("errors", False, f"scoring the sample batch raised {type(exc).__name__}: {exc}")
+            return None
+        length = [m for m in scores.messages.values() if _is_length(m)]
+        rng = [m for m in scores.messages.values() if _is_range(m)]
+        other = {i: m for i, m in scores.messages.items() if not _is_length(m) and not _is_range(m)}
+        self.add("length", not (raw_length or length), raw_length or _first(length))
+        self.add("range", not (raw_range or rng), raw_range or _first(rng))
+        self.add("errors", not other, _first(f"item {i}: {m}" for i, m in other.items()))
+        return scores
+
+    def deterministic(self, first: Scores | None) -> None:
+        if not self.spec.deterministic:
+            self.add("deterministic", True, "declared non-deterministic", skipped=True)
+            self.add("batch", True, "declared non-deterministic", skipped=True)
+            return
+        if first is None:
+            self.add("deterministic", False, "the sample batch could not be scored")
+            self.add("batch", False, "the sample batch could not be scored")
+            return
+        second = self.bound.score(self.comps, prompts=self.prms, **self.cols)
+        diff = _differences(first, second, self.spec.cost)
+        self.add("deterministic", not diff, _first(f"item {i}: {a!r} then {b!r}" for i, a, b in diff))
+        singles: list[Any] = []
+        for i in range(len(self.comps)):
+            one = self.bound.score([self.comps[i]], prompts=[self.prms[i]], **{k: [v[i]] for k, v in self.cols.items()})
+            singles.append((one.values[0], one.statuses[0]))
+        alone = Scores(first.reward, first.signature, [v for v, _ in singles], [s for _, s in singles])
+        diff = _differences(first, alone, self.spec.cost)
+        self.add("batch", not diff, _first(f"item {i}: {a!r} in the batch, {b!r} alone" for i, a, b in diff))
+
+    def hostile(self) -> None:
+        cols = {k: [v[0]] for k, v in self.cols.items()}
+        for rule, make in HOSTILE.items():
+            text = make(self.long_chars)
+            start = time.perf_counter()
+            try:
+                scores = self.bound.score([text], prompts=[self.prms[0]], **cols)
+            except RewardkitError as exc:
+                self.add(rule, False, f"raised {type(exc).__name__}: {exc}")
+                continue
+            elapsed = time.perf_counter() - start
+            status = scores.statuses[0]
+            if status is Status.TIMEOUT:
+                self.add(rule, False, f"timed out: {scores.messages.get(0, '')}")
+            elif status is Status.ERROR:
+                self.add(rule, False, scores.messages.get(0, "error"))
+            elif self.spec.cost != "cpu" and elapsed > self.timeout:
+                self.add(rule, False, f"took {elapsed:.1f}s, more than its {self.timeout:g}s deadline")
+            else:
+                self.add(rule, True, f"{scores.values[0]!r}" if rule != "long" else f"{len(text):,} chars: {scores.values[0]!r}")
+
+    def missing_columns(self) -> None:
+        if not self.spec.columns:
+            self.add("missing-column", True, "declares no columns", skipped=True)
+            return
+        problems = []
+        for col in self.spec.columns:
+            rest = {k: v[:1] for k, v in self.cols.items() if k != col}
+            try:
+                self.bound.score(self.comps[:1], prompts=self.prms[:1], **rest)
+            except MissingColumnError as exc:
+                if col not in str(exc):
+                    problems.append(f"the error for missing {col!r} does not name it: {exc}")
+                continue
+            except Exception as exc:  # noqa: BLE001 - any other outcome breaks the rule
+                problems.append(f"missing {col!r} raised {type(exc).__name__}: {exc}")
+                continue
+            problems.append(f"scoring without column {col!r} did not raise MissingColumnError")
+        self.add("missing-column", not problems, "; ".join(problems))
+
+
+def _is_length(message: str) -> bool:
+    return bool(re.search(r"returned \d+ values for \d+ completions|expected a list of", message))
+
+
+def _is_range(message: str) -> bool:
+    return bool(re.search(r"outside its declared range|returned NaN|returned -?inf|expected float or None", message))
+
+
+def _first(messages: Iterable[str]) -> str:
+    items = list(messages)
+    if not items:
+        return ""
+    more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
+    return items[0][:400] + more
+
+
+def _differences(a: Scores, b: Scores, cost: str) -> list[tuple[int, Any, Any]]:
+    rel, abs_ = (1e-4, 1e-5) if cost == "model" else (1e-9, 1e-12)
+    out = []
+    for i, (va, vb, sa, sb) in enumerate(zip(a.values, b.values, a.statuses, b.statuses)):
+        if sa is not sb or (va is None) != (vb is None):
+            out.append((i, va if sa in (Status.VALUE, Status.NONE) else sa.value, vb if sb in (Status.VALUE, Status.NONE) else sb.value))
+        elif va is not None and not math.isclose(va, vb, rel_tol=rel, abs_tol=abs_):
+            out.append((i, va, vb))
+    return out
+
+
+def check_reward(
+    name: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    columns: Mapping[str, Any] | None = None,
+    completions: Sequence[str] | None = None,
+    prompts: Sequence[str] | None = None,
+    items: int | None = None,
+    long_chars: int = 1_000_000,
+    timeout: float | None = None,
+) -> ContractResult:
+    """Run every contract rule on the registered reward ``name``.
+
+    ``params`` bind the reward's parameters; ``columns`` gives a sample value for a declared
+    column (one value for every item; wrap per-item values in :class:`SampleList`); columns not
+    given come from stored GSM8K rows (``answer``, ``reference``, ``question``) or are the
+    string ``"42"``. ``completions``/``prompts`` replace the sample batch of ``items``
+    completions (default 8; 3 for ``model`` rewards). ``long_chars`` is the size of the long
+    completion; ``timeout`` the per-item deadline (default: the reward's declared one).
+    """
+    from .registry import registry
+    from .reward import Reward
+
+    spec = registry.get(name)
+    checker_rows: list[Check] = []
+    try:
+        bound = Reward(spec, params, timeout=timeout)
+    except (RewardkitError, ValueError) as exc:
+        return ContractResult([Check(name, "metadata", False, f"cannot bind the reward: {exc}")])
+    if items is None:
+        items = 3 if spec.cost == "model" else 8
+    if items < 1:
+        raise ValueError(f"items must be >= 1, got {items}")
+    comps, prms, cols = _sample_inputs(spec, items, completions, prompts, columns)
+    if not comps:
+        raise ValueError("completions must not be empty")
+    c = _Checker(spec, bound, comps, prms, cols, long_chars, bound.timeout)
+    c.metadata()
+    c.signature()
+    first = c.sample()
+    c.deterministic(first)
+    c.hostile()
+    c.missing_columns()
+    checker_rows += c.rows
+    return ContractResult(checker_rows)
+
+
+def check_plugin(plugin: str, *, params: Mapping[str, Mapping[str, Any]] | None = None, **kw: Any) -> ContractResult:
+    """Run :func:`check_reward` on every reward of ``plugin``.
+
+    ``params`` maps reward names to their parameters; other keywords (``columns``, ``items``,
+    ``long_chars``, ``timeout``, ...) apply to every reward.
+    """
+    result = ContractResult()
+    for name in plugin_rewards(plugin):
+        result.extend(check_reward(name, params=(params or {}).get(name), **kw))
+    return result
+
+
+def assert_contract(name: str, **kw: Any) -> ContractResult:
+    """:func:`check_reward`, raising ``AssertionError`` that lists every broken rule."""
+    result = check_reward(name, **kw)
+    if not result.passed:
+        lines = "\n".join(f"  {c.rule}: {c.message}" for c in result.failures)
+        raise AssertionError(f"reward {name!r} breaks the contract:\n{lines}")
+    return result
