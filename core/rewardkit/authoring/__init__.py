@@ -1,0 +1,1 @@
+"""Tools for plugin authors: ``rewardkit new-plugin`` (scaffold) and ``rewardkit check-plugin``."""
