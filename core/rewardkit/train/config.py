@@ -264,6 +264,7 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     model = check_table(raw.get("model", {}), MODEL_KEYS, "model")
     if model["lora"] is not None:
         model["lora"] = check_table(model["lora"], LORA_KEYS, "model.lora")
+    check_model_name(model["name"])
     task = check_table(raw.get("task", {}), TASK_KEYS, "task")
     generation = check_table(raw.get("generation", {}), _generation_keys(), "generation")
     output = check_table(raw.get("output", {}), OUTPUT_KEYS, "output")
@@ -274,9 +275,12 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     _merge_generation(generation, given, grpo, notes)
     generation = {k: v for k, v in generation.items() if k in GENERATION_KEYS or k in given}
     if model["gradient_checkpointing"] is not None:
-        if "gradient_checkpointing" in grpo:
-            raise ConfigError("grpo.gradient_checkpointing: set it in one place only (model.gradient_checkpointing)")
-        grpo["gradient_checkpointing"] = model["gradient_checkpointing"]
+        for k in ("gradient_checkpointing", "activation_checkpointing"):
+            if k in grpo:
+                raise ConfigError(f"grpo.{k}: set it in one place only (model.gradient_checkpointing)")
+        # transformers >= 5 renamed it; the old name still works but warns
+        key = "activation_checkpointing" if "activation_checkpointing" in grpo_fields() else "gradient_checkpointing"
+        grpo[key] = model["gradient_checkpointing"]
     for k, v in GRPO_DEFAULTS.items():
         grpo.setdefault(k, v)
     _check_batch(grpo)
@@ -295,6 +299,23 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     rows = load_rows(task, composite, source)
     return TrainConfig(model, task, [dict(t) for t in rewards], grpo, generation, output, allow_negative,
                        on_error, source, composite, rows, notes)
+
+
+def check_model_name(name: str) -> None:
+    """A local path must exist and an embedded alias must have its weights package; hub ids pass."""
+    if name.startswith(("/", "./", "../", "~")):
+        if not Path(name).expanduser().is_dir():
+            raise ConfigError(f"model.name: {name} is not a folder")
+        return
+    try:
+        from .. import models
+    except ImportError:
+        return
+    if models.is_embedded(name) and not Path(name).is_dir():
+        try:
+            models.gguf_path(name)
+        except RewardkitError as exc:
+            raise ConfigError(f"model.name: {exc}") from None
 
 
 def _generation_keys() -> dict[str, Key]:
