@@ -9,8 +9,9 @@ The tag rule (documented in docs/format.md):
   it earns nothing, it breaks the layout, and inside a block it spoils that block.
 * Anything else (``<thinking>``, ``a < b``) is plain text.
 
-Matching uses one regular expression whose every repetition is bounded, so scanning is
-linear in the length of the text; the scan stops early once no credit is left to find.
+Letter case is compared in ASCII only (tag names are ASCII). Exact tags are counted and
+located with ``str.count``/``str.find``; one regular expression, whose every repetition is
+bounded, looks for tags and look-alikes inside candidate blocks. Scoring is linear-time.
 """
 
 from __future__ import annotations
@@ -23,47 +24,12 @@ from typing import Sequence
 TAG_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Tag:
-    """One tag or look-alike found in a text."""
-
-    start: int
-    end: int
-    name: str  # the configured name it refers to
-    closing: bool
-    exact: bool  # False for a look-alike
-
-
 @lru_cache(maxsize=64)
-def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+def _pattern(names: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Tags and look-alikes, on UTF-8 bytes (so case-insensitivity is ASCII-only)."""
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     # every repetition is bounded: no backtracking blow-up on hostile input
-    return re.compile(rf"<[ \t]{{0,8}}(/?)[ \t]{{0,8}}({alt})(?![A-Za-z0-9_-])([^<>]{{0,256}})>", re.IGNORECASE)
-
-
-def find_tags(text: str, names: Sequence[str]) -> list[Tag]:
-    """Tags and look-alikes of ``names`` in ``text``, in order.
-
-    Stops early once every name has three exact tags: then each name is duplicated, no
-    block or layout can count, and what follows cannot change the score.
-    """
-    names = tuple(names)
-    canon = {n.lower(): n for n in names}
-    seen = dict.fromkeys(names, 0)
-    alive = len(names)
-    out: list[Tag] = []
-    for m in _pattern(names).finditer(text):
-        slash, raw, rest = m.group(1), m.group(2), m.group(3)
-        name = canon[raw.lower()]
-        exact = not rest and raw == name and m.end() - m.start() == len(name) + 2 + len(slash)
-        out.append(Tag(m.start(), m.end(), name, bool(slash), exact))
-        if exact:
-            seen[name] += 1
-            if seen[name] == 3:
-                alive -= 1
-                if not alive:
-                    break
-    return out
+    return re.compile(rf"<[ \t]{{0,8}}/?[ \t]{{0,8}}(?:{alt})(?![A-Za-z0-9_-])[^<>]{{0,256}}>".encode(), re.IGNORECASE)
 
 
 def detect_prefill(prompt: str, names: Sequence[str]) -> str:
@@ -97,46 +63,73 @@ class Layout:
     exact: bool
 
 
+def has_tag(text: str, names: Sequence[str], start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` holds a tag or look-alike of ``names``.
+
+    Works on the UTF-8 bytes so that ASCII lower-casing keeps offsets. A regex search costs
+    a little per ``<``; when the names occur less often than ``<`` (a wall of ``<``), only
+    short windows around the name occurrences are searched, so hostile text stays cheap.
+    """
+    end = len(text) if end is None else end
+    if text.find("<", start, end) < 0:
+        return False
+    seg = text[start:end].encode("utf-8", "surrogatepass")
+    lt = seg.count(b"<")
+    if not lt:
+        return False
+    names = tuple(names)
+    pat = _pattern(names)
+    low = seg.lower()
+    keys = [n.lower().encode() for n in names]
+    occ = sum(low.count(k) for k in keys)
+    if occ == 0:
+        return False
+    if occ >= lt:
+        return pat.search(seg) is not None
+    for k in keys:
+        q = low.find(k)
+        while q >= 0:
+            if pat.search(seg, max(0, q - 18), q + len(k) + 258):
+                return True
+            q = low.find(k, q + 1)
+    return False
+
+
 def analyse(text: str, names: Sequence[str]) -> Layout:
     """Check each configured tag's block and the whole layout of ``text``.
 
     A tag's block counts when the text has exactly one ``<name>`` and one ``</name>``, in that
-    order, at top level (not inside another block), with non-blank content and no other tag
-    or look-alike inside. The layout is exact when the text is nothing but those blocks, in
-    the configured order, separated by blanks only.
+    order, at top level (every other tag is balanced before it), with non-blank content and no
+    other tag or look-alike inside. The layout is exact when the text is nothing but those
+    blocks, in the configured order, separated by blanks only.
+
+    Exact tags are counted with ``str.count`` and located with ``str.find`` (C speed, linear);
+    the regular expression only searches the content of a candidate block.
     """
     names = tuple(names)
-    tags = find_tags(text, names)
-    blocks = {n: False for n in names}
-    opens: dict[str, list[int]] = {n: [] for n in names}
-    closes: dict[str, list[int]] = {n: [] for n in names}
-    depth_before: list[int] = []
-    depth = 0
-    for i, t in enumerate(tags):
-        depth_before.append(depth)
-        if not t.exact:
-            continue
-        if t.closing:
-            closes[t.name].append(i)
-            depth = max(0, depth - 1)
-        else:
-            opens[t.name].append(i)
-            depth += 1
+    spans: dict[str, tuple[int, int, int, int]] = {}
+    total = 0
     for n in names:
-        if len(opens[n]) != 1 or len(closes[n]) != 1:
+        o, c = f"<{n}>", f"</{n}>"
+        n_open, n_close = text.count(o), text.count(c)
+        total += n_open + n_close
+        if n_open == 1 and n_close == 1:
+            po, pc = text.find(o), text.find(c)
+            if po < pc:
+                spans[n] = (po, po + len(o), pc, pc + len(c))
+    blocks = dict.fromkeys(names, False)
+    for n, (po, inner, pc, _) in spans.items():
+        if not text[inner:pc].strip() or has_tag(text, names, inner, pc):
             continue
-        i, j = opens[n][0], closes[n][0]
-        if j != i + 1 or depth_before[i] != 0:
-            continue  # wrong order, something inside, or nested in another block
-        if text[tags[i].end : tags[j].start].strip():
-            blocks[n] = True
+        if any(text.count(f"<{m}>", 0, po) != text.count(f"</{m}>", 0, po) for m in names if m != n):
+            continue  # inside another block, or after an unbalanced tag
+        blocks[n] = True
     exact = False
-    if all(blocks.values()) and len(tags) == 2 * len(names) and all(t.exact for t in tags):
-        order = [t.name for t in tags[::2]]
-        if order == list(names):
-            gaps = [text[: tags[0].start]] + [text[tags[k].end : tags[k + 1].start] for k in range(1, len(tags) - 1, 2)]
-            gaps.append(text[tags[-1].end :])
-            exact = not any(g.strip() for g in gaps)
+    if all(blocks.values()) and total == 2 * len(names):
+        order = [spans[n] for n in names]
+        cuts = [0] + [p for span in order for p in (span[0], span[3])] + [len(text)]
+        if all(cuts[i] <= cuts[i + 1] for i in range(len(cuts) - 1)):
+            exact = not any(text[cuts[i] : cuts[i + 1]].strip() for i in range(0, len(cuts), 2))
     return Layout(blocks, exact)
 
 
