@@ -353,7 +353,7 @@ def _merge_generation(gen: dict[str, Any], given: set[str], grpo: dict[str, Any]
         kind = "linear" if end is not None else "constant"
     if kind != "constant" and end is None:
         raise ConfigError(f"generation.temperature_end: needed by temperature_schedule = {kind!r}")
-    gen["temperature"] = float(start)
+    gen["temperature"] = grpo["temperature"] = float(start)
     gen["temperature_end"] = float(end) if end is not None else float(start)
     gen["temperature_schedule"] = kind
     gen["use_vllm"] = grpo.get("use_vllm", False)
