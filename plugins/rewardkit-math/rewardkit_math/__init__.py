@@ -1,0 +1,57 @@
+"""rewardkit-math: is the final answer of a completion mathematically equal to the gold answer?
+
+``math.equivalence`` extracts the final answer (``<answer>``, ``\\boxed{}``, ``####``, "The answer
+is", ``A:``, LaTeX spans, a bare expression, the last number), parses it with a restricted parser
+of its own (no ``eval``/``sympify`` of text) and compares it with the gold answer: exactly for
+numbers, numerically for expressions, with sympy in worker processes for what numbers cannot
+decide. ``math.parseable`` says whether a final answer can be found and parsed at all.
+
+Importing this module does not import sympy.
+"""
+
+from __future__ import annotations
+
+import rewardkit
+
+from .extract import STRATEGIES, Extraction, extract
+from .parse import ParseError, parse
+from .rewards import MULTIPLE, check_params, equivalence, equivalence_fast, gold_answer, parseable
+
+__all__ = ["STRATEGIES", "Extraction", "ParseError", "extract", "gold_answer", "parse"]
+
+_EXTRACT = rewardkit.Param(
+    STRATEGIES,
+    help="extraction strategies, tried in order: " + ", ".join(STRATEGIES),
+)
+
+
+@rewardkit.hookimpl
+def rewardkit_register_rewards(register):
+    register(
+        equivalence,
+        name="math.equivalence",
+        description="1 when the completion's final answer equals the gold answer (numbers, LaTeX, expressions)",
+        columns=("answer",),
+        range=(0.0, 1.0),
+        params={
+            "tolerance": rewardkit.Param(1e-6, help="relative tolerance for numbers (0: exact rationals)", min=0.0, max=0.5),
+            "extract": _EXTRACT,
+            "multiple": rewardkit.Param(
+                "reject", choices=MULTIPLE,
+                help="several different final answers: reject (score 0), or use the last / first",
+            ),
+        },
+        cost="cpu",
+        timeout=5.0,
+        fast_path=equivalence_fast,
+        check_params=check_params,
+    )
+    register(
+        parseable,
+        name="math.parseable",
+        description="1 when a final answer can be extracted and parsed, else 0",
+        range=(0.0, 1.0),
+        params={"extract": _EXTRACT},
+        cost="fast",
+        check_params=check_params,
+    )

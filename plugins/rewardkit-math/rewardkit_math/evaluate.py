@@ -1,0 +1,220 @@
+"""Bounded evaluation of a parsed answer: exact rationals where possible, complex floats otherwise.
+
+Pure Python, no sympy: every operation checks its size first (bits of exact numbers, factorial
+arguments, float overflow), so evaluation is fast and cannot hang. What it cannot do within
+the bounds raises :class:`TooBig`; mathematically undefined values raise :class:`Undefined`.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from fractions import Fraction
+from typing import Mapping, Union
+
+from .parse import Node
+
+Value = Union[Fraction, complex]
+
+MAX_BITS = 16_384  # size of an exact numerator / denominator
+MAX_FACTORIAL = 1_000
+MAX_ROOT_INDEX = 64
+
+
+class TooBig(ArithmeticError):
+    """The value exceeds the evaluation bounds (sympy may still decide it, with its own bounds)."""
+
+
+class Undefined(ArithmeticError):
+    """The value is undefined (division by zero, log of zero, ...)."""
+
+
+class NotScalar(TypeError):
+    """The node is not a number (a tuple, set, interval, relation, infinity)."""
+
+
+_FUNCS = {
+    "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "arcsin": cmath.asin, "arccos": cmath.acos,
+    "arctan": cmath.atan, "sinh": cmath.sinh, "cosh": cmath.cosh, "tanh": cmath.tanh, "exp": cmath.exp,
+    "ln": cmath.log, "log": cmath.log,
+}
+
+
+def _bits(q: Fraction) -> int:
+    return max(q.numerator.bit_length(), q.denominator.bit_length())
+
+
+def _exact(q: Fraction) -> Fraction:
+    if _bits(q) > MAX_BITS:
+        raise TooBig("exact number too large")
+    return q
+
+
+def _c(v: Value) -> complex:
+    if isinstance(v, complex):
+        return v
+    try:
+        return complex(float(v))
+    except OverflowError:
+        raise TooBig("number too large for a float") from None
+
+
+def _finite(z: complex) -> complex:
+    if not cmath.isfinite(z):
+        raise TooBig("float overflow")
+    return z
+
+
+def _iroot(n: int, k: int) -> int | None:
+    """The exact integer k-th root of n >= 0, or None."""
+    if n < 2:
+        return n
+    r = round(n ** (1.0 / k)) if n.bit_length() < 1000 else int(math.exp(math.log(n) / k))
+    for cand in (r - 1, r, r + 1):
+        if cand >= 0 and cand**k == n:
+            return cand
+    return None
+
+
+def _pow(a: Value, b: Value) -> Value:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        if b.denominator == 1:
+            e = b.numerator
+            if a == 0 and e < 0:
+                raise Undefined("division by zero")
+            if a in (0, 1) or e == 0:
+                return a**e
+            if a == -1:
+                return Fraction(-1 if e % 2 else 1)
+            if _bits(a) * abs(e) <= MAX_BITS:
+                return a**e
+        elif a > 0 and b.denominator <= MAX_ROOT_INDEX and _bits(a) * abs(b.numerator) <= MAX_BITS:
+            k = b.denominator
+            n, d = _iroot(a.numerator, k), _iroot(a.denominator, k)
+            if n is not None and d is not None:
+                return Fraction(n, d) ** b.numerator
+    x, y = _c(a), _c(b)
+    if x == 0:
+        if y.real > 0:
+            return 0j
+        raise Undefined("zero to a non-positive power")
+    try:
+        return _finite(x**y)
+    except OverflowError:
+        raise TooBig("power too large") from None
+    except ZeroDivisionError:
+        raise Undefined("division by zero") from None
+
+
+def value(node: Node, env: Mapping[str, complex] | None = None) -> Value:
+    """The value of a scalar node; symbols take their values from ``env``."""
+    op = node[0]
+    if op == "num":
+        return node[1]
+    if op == "sym":
+        if env is None or node[1] not in env:
+            raise NotScalar(f"free symbol {node[1]}")
+        return env[node[1]]
+    if op == "const":
+        name = node[1]
+        if name == "pi":
+            return complex(math.pi)
+        if name == "e":
+            return complex(math.e)
+        if name == "i":
+            return 1j
+        raise NotScalar("infinity")
+    if op in ("+", "-", "*", "/"):
+        a, b = value(node[1], env), value(node[2], env)
+        if isinstance(a, Fraction) and isinstance(b, Fraction):
+            if op == "/" and b == 0:
+                raise Undefined("division by zero")
+            if _bits(a) + _bits(b) > 2 * MAX_BITS:
+                raise TooBig("exact number too large")
+            r = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+            return _exact(r)
+        x, y = _c(a), _c(b)
+        if op == "/":
+            if y == 0:
+                raise Undefined("division by zero")
+            return _finite(x / y)
+        return _finite(x + y if op == "+" else x - y if op == "-" else x * y)
+    if op == "neg":
+        return -value(node[1], env)
+    if op == "mixed":
+        whole, frac = value(node[1], env), value(node[2], env)
+        return whole + frac if whole >= 0 else whole - frac  # type: ignore[operator]
+    if op == "^":
+        return _pow(value(node[1], env), value(node[2], env))
+    if op == "root":
+        n = value(node[2], env)
+        if n == 0:
+            raise Undefined("zeroth root")
+        return _pow(value(node[1], env), 1 / n if isinstance(n, Fraction) else 1 / _c(n))
+    if op == "%":
+        v = value(node[1], env)
+        return v / 100 if isinstance(v, Fraction) else v / 100
+    if op == "!":
+        v = value(node[1], env)
+        if isinstance(v, complex) and v.imag == 0 and v.real.is_integer():
+            v = Fraction(int(v.real))
+        if not isinstance(v, Fraction) or v.denominator != 1 or v < 0:
+            raise Undefined("factorial of a non-natural number")
+        if v > MAX_FACTORIAL:
+            raise TooBig("factorial argument too large")
+        return Fraction(math.factorial(int(v)))
+    if op == "binom":
+        n, k = value(node[1], env), value(node[2], env)
+        if not (isinstance(n, Fraction) and isinstance(k, Fraction) and n.denominator == 1 == k.denominator):
+            raise Undefined("binomial of non-integers")
+        if abs(n) > MAX_FACTORIAL:
+            raise TooBig("binomial argument too large")
+        return Fraction(math.comb(int(n), int(k))) if 0 <= k <= n else Fraction(0)
+    if op == "abs":
+        v = value(node[1], env)
+        return abs(v) if isinstance(v, Fraction) else complex(abs(v))
+    if op == "fn":
+        z = _c(value(node[2], env))
+        try:
+            return _finite(_FUNCS[node[1]](z) if node[1] != "log" else cmath.log(z))
+        except (ValueError, ZeroDivisionError):
+            raise Undefined(f"{node[1]} undefined here") from None
+        except OverflowError:
+            raise TooBig(f"{node[1]} overflow") from None
+    if op == "log":
+        base, z = _c(value(node[1], env)), _c(value(node[2], env))
+        try:
+            return _finite(cmath.log(z) / cmath.log(base))
+        except (ValueError, ZeroDivisionError):
+            raise Undefined("log undefined here") from None
+    if op in ("upm", "pm"):
+        raise NotScalar("plus-minus")
+    raise NotScalar(op)
+
+
+def symbols(node: Node, out: set[str] | None = None) -> set[str]:
+    """Names of the free symbols of a node."""
+    out = set() if out is None else out
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "sym":
+            out.add(n[1])
+            continue
+        for part in n[1:]:
+            if isinstance(part, tuple) and part and isinstance(part[0], str):
+                stack.append(part)
+            elif isinstance(part, tuple):
+                stack.extend(p for p in part if isinstance(p, tuple))
+    return out
+
+
+def close(a: Value, b: Value, tol: float) -> bool:
+    """Equal within relative tolerance ``tol`` (exact for two rationals when ``tol`` is 0)."""
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        if a == b:
+            return True
+        return tol > 0 and abs(a - b) <= Fraction(tol) * max(abs(a), abs(b))
+    x, y = _c(a), _c(b)
+    rel = max(tol, 1e-9)
+    return abs(x - y) <= max(rel * max(abs(x), abs(y)), 1e-12)

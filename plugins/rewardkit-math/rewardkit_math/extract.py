@@ -1,0 +1,246 @@
+"""Finding the final answer in a completion (or a gold solution).
+
+Strategies, tried in order; the first one that finds anything decides (later ones are not
+consulted even if its answer does not parse):
+
+==============  =====================================================================
+``answer_tag``  the ``<answer>...</answer>`` block (its content goes through the rest)
+``boxed``       ``\\boxed{...}`` / ``\\fbox{...}`` (outermost boxes)
+``hashes``      the line after ``####``
+``answer_is``   "The (final) answer is ...", "Answer: ..." up to the end of the sentence
+``a_colon``     a line starting with ``A:`` (GSM8K stored completions)
+``latex``       the last math span: ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``
+``expression``  the whole completion, when it is a single line
+``last_number`` the last number in the text (``-1,234.5``, ``3/4``)
+==============  =====================================================================
+
+Every function here is linear in the length of the text (no backtracking regex over it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+STRATEGIES = ("answer_tag", "boxed", "hashes", "answer_is", "a_colon", "latex", "expression", "last_number")
+#: candidates beyond this many (per strategy) are not kept
+MAX_CANDIDATES = 32
+MAX_ANSWER = 2000
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The candidates one strategy found, in text order (the last is the final answer)."""
+
+    strategy: str
+    candidates: tuple[str, ...]
+
+
+def _answer_tag(text: str) -> list[str]:
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<answer>", pos)
+        if start < 0:
+            return out
+        end = text.find("</answer>", start + 8)
+        if end < 0:
+            return out
+        out.append(text[start + 8 : end])
+        pos = end + 9
+
+
+def _match_braces(text: str, lo: int) -> dict[int, int]:
+    """Index of the matching ``}`` for each ``{`` from ``lo`` on (one linear pass)."""
+    match: dict[int, int] = {}
+    stack: list[int] = []
+    i = lo
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and text[i + 1] in "{}":
+            i += 2
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            match[stack.pop()] = i
+        i += 1
+    return match
+
+
+_BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
+
+
+def _boxed(text: str) -> list[str]:
+    if "\\boxed" not in text and "\\fbox" not in text:
+        return []
+    first = min(i for i in (text.find("\\boxed"), text.find("\\fbox")) if i >= 0)
+    match: dict[int, int] | None = None
+    out: list[str] = []
+    covered = -1
+    for m in _BOX_RE.finditer(text, first):
+        if m.start() < covered:
+            continue  # a box inside a box
+        j = m.end()
+        while j < len(text) and text[j] in " \t":
+            j += 1
+        if j < len(text) and text[j] == "{":
+            if match is None:
+                match = _match_braces(text, first)
+            end = match.get(j)
+            if end is None:
+                continue
+            out.append(text[j + 1 : end])
+            covered = end
+        else:  # \boxed 5
+            k = j
+            while k < len(text) and not text[k].isspace() and text[k] not in "$.,;":
+                k += 1
+            if k > j:
+                out.append(text[j:k])
+    return out
+
+
+def _hashes(text: str) -> list[str]:
+    out = []
+    pos = text.find("####")
+    while pos >= 0:
+        end = text.find("\n", pos)
+        out.append(text[pos + 4 : end if end >= 0 else len(text)].strip().lstrip("#").strip())
+        pos = text.find("####", pos + 4 if end < 0 else end)
+    return out
+
+
+_ANSWER_IS_RE = re.compile(r"(?i)\b(?:final\s+answer|answer)\s*(?:is|was|:|=)[ \t:=]*")
+_SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
+
+
+def _answer_is(text: str) -> list[str]:
+    out = []
+    for m in _ANSWER_IS_RE.finditer(text):
+        rest = text[m.end() : m.end() + MAX_ANSWER]
+        spans = _latex(rest.split("\n", 1)[0])
+        if spans and rest.lstrip().startswith(("$", "\\(", "\\[")):
+            out.append(spans[0] if len(spans) == 1 else rest.split("\n", 1)[0])
+            continue
+        end = _SENTENCE_END_RE.search(rest)
+        ans = rest[: end.start()] if end else rest
+        if ans.strip():
+            out.append(ans.strip())
+    return out
+
+
+_A_COLON_RE = re.compile(r"(?m)^[ \t]*A:[ \t]*(.*)$")
+
+
+def _a_colon(text: str) -> list[str]:
+    if "A:" not in text:
+        return []
+    return [m.group(1) for m in _A_COLON_RE.finditer(text) if m.group(1).strip()]
+
+
+def _last_span(text: str, open_: str, close: str) -> tuple[int, str] | None:
+    end = text.rfind(close)
+    if end < 0:
+        return None
+    start = text.rfind(open_, 0, end)
+    if start < 0:
+        return None
+    return end, text[start + len(open_) : end]
+
+
+def _single_dollar(text: str) -> list[tuple[int, str]]:
+    """``$...$`` spans by Pandoc's rule: no space inside the dollars, no digit after the closing one."""
+    spans: list[tuple[int, str]] = []
+    pos = [i for i, ch in enumerate(text) if ch == "$"] if text.count("$") < 100_000 else []
+    k = len(pos) - 1
+    while k >= 1:
+        c, o = pos[k], pos[k - 1]
+        closer_ok = (
+            not text[c - 1].isspace()
+            and (c + 1 >= len(text) or not text[c + 1].isdigit())
+            and text[c - 1] != "\\"
+            and (c + 1 >= len(text) or text[c + 1] != "$")
+        )
+        opener_ok = o + 1 < c and not text[o + 1].isspace() and (o == 0 or text[o - 1] not in "\\$")
+        if closer_ok and opener_ok and "\n" not in text[o:c]:
+            spans.append((c, text[o + 1 : c]))
+            k -= 2
+        else:
+            k -= 1
+    spans.reverse()
+    return spans
+
+
+def _latex(text: str) -> list[str]:
+    found: list[tuple[int, str]] = []
+    if "\\[" in text:
+        span = _last_span(text, "\\[", "\\]")
+        if span:
+            found.append(span)
+    if "\\(" in text:
+        span = _last_span(text, "\\(", "\\)")
+        if span:
+            found.append(span)
+    if "$" in text:
+        if "$$" in text:
+            span = _last_span(text, "$$", "$$")
+            if span and span[1].strip():
+                found.append(span)
+        found.extend(_single_dollar(text.replace("$$", "  ")))
+    found.sort(key=lambda s: s[0])
+    return [s for _, s in found if s.strip()]
+
+
+def _expression(text: str) -> list[str]:
+    text = text.strip()
+    if not text or "\n" in text or len(text) > MAX_ANSWER:
+        return []
+    return [text]
+
+
+_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?")
+
+
+def _last_number(text: str) -> list[str]:
+    last = None
+    for last in _NUMBER_RE.finditer(text):
+        pass
+    return [last.group()] if last else []
+
+
+_FUNCS = {
+    "answer_tag": _answer_tag,
+    "boxed": _boxed,
+    "hashes": _hashes,
+    "answer_is": _answer_is,
+    "a_colon": _a_colon,
+    "latex": _latex,
+    "expression": _expression,
+    "last_number": _last_number,
+}
+
+
+def check_order(order: tuple[str, ...] | list[str]) -> None:
+    """Raise ValueError naming an unknown strategy."""
+    for name in order:
+        if name not in _FUNCS:
+            raise ValueError(f"unknown extraction strategy {name!r} (strategies: {', '.join(STRATEGIES)})")
+
+
+def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None:
+    """The answers found by the first strategy in ``order`` that finds any, or None."""
+    for i, name in enumerate(order):
+        found = _FUNCS[name](text)
+        if not found:
+            continue
+        if name == "answer_tag":  # the block's content goes through the remaining strategies
+            rest = tuple(s for s in order[i + 1 :] if s != "answer_tag") or ("expression",)
+            inner = []
+            for block in found[-MAX_CANDIDATES:]:
+                sub = extract(block, rest)
+                inner.append(sub.candidates[-1] if sub else block.strip())
+            found = inner
+        return Extraction(name, tuple(found[-MAX_CANDIDATES:]))
+    return None

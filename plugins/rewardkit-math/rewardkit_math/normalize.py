@@ -1,0 +1,79 @@
+"""Text clean-up of an extracted answer before it is tokenised: Unicode, LaTeX spacing, units.
+
+Rules (documented in docs/math.md):
+
+- Any Unicode decimal digit (full-width ``１``, Arabic-Indic ``١``, mathematical bold ``𝟏``, ...)
+  is read as the ASCII digit of the same value; NFKC folds the rest (``½`` is ``1/2``).
+- Currency signs (``$ \\$ € £ ¥``), degree signs, LaTeX spacing and sizing (``\\left``,
+  ``\\right``, ``\\,``, ``\\quad``, ...) and ``\\boxed``/``\\fbox`` wrappers are dropped.
+- ``\\text{...}``-style text is dropped when it is words (a unit: ``\\text{ cm}``), kept when
+  it is a number; ``and``/``or`` become list commas.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SYMBOLS = {
+    "\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": r"\times ", "\u22c5": r"\cdot ",
+    "\u00b7": r"\cdot ", "\u00f7": "/", "\u2044": "/", "\u2215": "/", "\u221a": r"\sqrt ",
+    "\u03c0": r"\pi ", "\u221e": r"\infty ", "\u00b1": r"\pm ", "\u2213": r"\mp ", "\u2264": r"\le ",
+    "\u2265": r"\ge ", "\u2260": r"\ne ", "\u222a": r"\cup ", "\u2205": r"\emptyset ", "\u00b0": "",
+    "\u20ac": "", "\u00a3": "", "\u00a5": "", "\u2009": " ", "\u00a0": " ", "\u202f": " ",
+}
+_SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOLS)))
+
+_DROP_RE = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])"
+    r"|\\(?:displaystyle|textstyle|limits|boxed|fbox|quad|qquad|mathrm\{\s*\}|!)(?![a-zA-Z])"
+    r"|\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
+    r"|\\\$|\$|\{,\}"
+)
+_SPACE_RE = re.compile(r"\\[,;: ]|~")
+_ALIAS_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])|\\(?:dbinom|tbinom)(?![a-zA-Z])|\\%|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])")
+_ALIASES = {r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\dbinom": r"\binom",
+            r"\tbinom": r"\binom", r"\%": "%", r"\lt": "<", r"\gt": ">"}
+# text-mode commands: their content is prose (units) unless it is a number
+_TEXT_RE = re.compile(
+    r"\\(?:text|textrm|textnormal|mbox|textup|textsf|textit|textbf|emph)\s*\{([^{}]*)\}(\s*\^\s*(?:\d|\{\s*\d\s*\}))?"
+)
+# math font commands: their content stays
+_FONT_RE = re.compile(r"\\(?:mathrm|mathit|mathbf|mathsf|mathnormal|boldsymbol|bm|operatorname)\s*\{([^{}]*)\}")
+_NUMBERISH_RE = re.compile(r"^[\s\d.,+\-/]*\d[\s\d.,+\-/]*$")
+
+
+def _text_sub(m: re.Match[str]) -> str:
+    content = m.group(1).strip()
+    if _NUMBERISH_RE.match(content):
+        return content + (m.group(2) or "")
+    low = content.lower().strip(" ,")
+    if low in ("and", "or"):
+        return ","
+    return " "
+
+
+def unicode_digits(text: str) -> str:
+    """Map every non-ASCII Unicode decimal digit to its ASCII digit, then NFKC-normalise."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch.isdecimal() and not ch.isascii():
+            out.append(str(unicodedata.decimal(ch)))
+        else:
+            out.append(ch)
+    text = unicodedata.normalize("NFKC", "".join(out))
+    return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], text)
+
+
+def clean(text: str) -> str:
+    """The answer text with Unicode folded and LaTeX decoration removed (see the module doc)."""
+    text = unicode_digits(text)
+    if "\\" in text or "$" in text or "{" in text:
+        text = _ALIAS_RE.sub(lambda m: _ALIASES[m.group(0)], text)
+        text = _TEXT_RE.sub(_text_sub, text)
+        text = _FONT_RE.sub(lambda m: m.group(1), text)
+        text = _DROP_RE.sub("", text)
+        text = _SPACE_RE.sub(" ", text)
+    return text.strip().rstrip(".").strip()

@@ -1,0 +1,504 @@
+"""A restricted tokenizer and recursive-descent parser for answers (plain text and LaTeX).
+
+It builds a small tree of tuples (never sympy objects, never ``eval``): nothing in the text
+can run code, and every size is bounded (characters, tokens, digits, nesting depth).
+
+Nodes::
+
+    ("num", Fraction)            ("sym", name)            ("const", "pi"|"e"|"i"|"inf")
+    ("+"|"-"|"*"|"/"|"^", a, b)   ("neg", a)               ("pm", a, b)  ("upm", a)
+    ("!", a)  ("%", a)  ("abs", a)  ("root", a, n)  ("fn", name, a)  ("log", base, a)
+    ("binom", n, k)  ("mixed", whole, frac)
+    ("tuple", items)  ("set", items)  ("list", items)  ("interval", lo_closed, hi_closed, a, b)
+    ("union", parts)  ("rel", ops, parts)
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from typing import Any
+
+from .normalize import clean
+
+Node = tuple[Any, ...]
+
+MAX_CHARS = 2000  # answer text after extraction
+MAX_TOKENS = 600
+MAX_DEPTH = 60
+MAX_DIGITS = 400
+
+
+class ParseError(ValueError):
+    """The answer is not a well-formed expression (or exceeds a size bound)."""
+
+
+FUNCS = {
+    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+    "exp", "ln", "log",
+}
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
+    "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi",
+    "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
+}
+# bare words that are units or filler (stripped from the end of an answer)
+UNITS = {
+    "cm", "mm", "km", "kg", "mg", "ml", "hr", "hrs", "ft", "mph", "sec", "min", "mi", "lb", "lbs",
+    "oz", "yd", "yds", "pm", "am", "inch", "inches", "feet", "units", "unit", "sq",
+}
+COMMANDS = {
+    "frac": ("cmd", "frac"), "sqrt": ("cmd", "sqrt"), "binom": ("cmd", "binom"),
+    "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"), "div": ("op", "/"),
+    "pm": ("op", "pm"), "mp": ("op", "mp"), "le": ("op", "<="), "leq": ("op", "<="),
+    "ge": ("op", ">="), "geq": ("op", ">="), "ne": ("op", "!="), "neq": ("op", "!="),
+    "cup": ("op", "cup"), "infty": ("const", "inf"), "infinity": ("const", "inf"), "pi": ("const", "pi"),
+    "emptyset": ("empty", ""), "varnothing": ("empty", ""), "{": ("open", "{*"), "}": ("close", "}*"),
+    "lvert": ("bar", "|"), "rvert": ("bar", "|"), "vert": ("bar", "|"), "mid": ("bar", "|"),
+    "lbrace": ("open", "{*"), "rbrace": ("close", "}*"), "lbrack": ("open", "["), "rbrack": ("close", "]"),
+    "langle": ("open", "("), "rangle": ("close", ")"), "lparen": ("open", "("), "rparen": ("close", ")"),
+    "exp": ("func", "exp"),
+}
+for _f in FUNCS:
+    COMMANDS.setdefault(_f, ("func", _f))
+for _g in GREEK:
+    COMMANDS[_g] = ("sym", _g)
+
+_TOKEN_RE = re.compile(
+    r"""(?P<ws>\s+)
+    |(?P<num>(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:\.\d+)?(?:[eE][+-]?\d+(?![\d.]))?|\.\d+(?:[eE][+-]?\d+)?)
+    |(?P<cmd>\\(?:[a-zA-Z]+|[{}|]))
+    |(?P<word>[a-zA-Z]+)
+    |(?P<op>\*\*|<=|>=|!=|[-+*/^!%,;=<>_|(){}\[\]'])
+    """,
+    re.X,
+)
+
+
+def tokenize(text: str) -> list[tuple[str, str, bool]]:
+    """Tokens ``(kind, value, space_before)``; raises ParseError on anything unknown."""
+    if len(text) > MAX_CHARS:
+        raise ParseError(f"answer longer than {MAX_CHARS} characters")
+    out: list[tuple[str, str, bool]] = []
+    pos, space = 0, False
+    n = len(text)
+    while pos < n:
+        m = _TOKEN_RE.match(text, pos)
+        if m is None:
+            raise ParseError(f"unexpected character {text[pos]!r} at {pos}")
+        pos = m.end()
+        kind = m.lastgroup
+        val = m.group()
+        if kind == "ws":
+            space = True
+            continue
+        if kind == "num":
+            if len(val) > MAX_DIGITS:
+                raise ParseError(f"number longer than {MAX_DIGITS} digits")
+            if "e" in val.lower() and abs(int(re.split("[eE]", val)[1])) > MAX_DIGITS:
+                raise ParseError("number exponent too large")
+            out.append(("num", val.replace(",", ""), space))
+        elif kind == "cmd":
+            name = val[1:]
+            tok = COMMANDS.get(name)
+            if tok is None:
+                raise ParseError(f"unsupported LaTeX command \\{name}")
+            out.append((tok[0], tok[1], space))
+        elif kind == "word":
+            low = val.lower()
+            if low in FUNCS or low == "sqrt":
+                out.append(("func", low, space) if low != "sqrt" else ("cmd", "sqrt", space))
+            elif low in ("pi",):
+                out.append(("const", "pi", space))
+            elif low in ("inf", "infty", "infinity", "oo"):
+                out.append(("const", "inf", space))
+            elif low in ("and", "or"):
+                out.append(("op", ",", space))
+            elif low in UNITS or len(val) >= 3:
+                out.append(("word", val, space))
+            else:
+                for i, ch in enumerate(val):  # "xy" is x times y
+                    out.append(("sym", ch, space and i == 0))
+        else:
+            if val == "**":
+                val = "^"
+            if val in "()[]":
+                out.append(("open" if val in "([" else "close", val, space))
+            elif val == "{":
+                out.append(("open", "{", space))
+            elif val == "}":
+                out.append(("close", "}", space))
+            elif val == "|":
+                out.append(("bar", "|", space))
+            else:
+                out.append(("op", val, space))
+        space = False
+        if len(out) > MAX_TOKENS:
+            raise ParseError(f"answer longer than {MAX_TOKENS} tokens")
+    return out
+
+
+def _unitish(toks: list[tuple[str, str, bool]], j: int) -> bool:
+    kind, val, _ = toks[j]
+    if kind in ("word", "sym"):
+        return True
+    if kind == "op" and val in ("/", "^"):
+        return True
+    return kind == "num" and j > 0 and toks[j - 1][:2] == ("op", "^")
+
+
+def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Drop trailing unit words (``18 dollars per day``, ``5 cm^2``, ``3 km/h``) and leading prose."""
+    start = 0
+    while start < len(toks) - 1 and toks[start][0] == "word":
+        start += 1
+    toks = toks[start:]
+    j = len(toks)
+    while j > 1 and _unitish(toks, j - 1):
+        j -= 1
+    for k in range(max(j, 1), len(toks)):
+        if toks[k][0] == "word":
+            return toks[:k]
+    return toks
+
+
+class _Parser:
+    def __init__(self, toks: list[tuple[str, str, bool]]):
+        self.toks = toks
+        self.i = 0
+        self.depth = 0
+
+    # -- helpers ----------------------------------------------------------------------
+    def peek(self, k: int = 0) -> tuple[str, str, bool] | None:
+        j = self.i + k
+        return self.toks[j] if j < len(self.toks) else None
+
+    def next(self) -> tuple[str, str, bool]:
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("unexpected end of answer")
+        self.i += 1
+        return tok
+
+    def at(self, kind: str, *vals: str) -> bool:
+        tok = self.peek()
+        return tok is not None and tok[0] == kind and (not vals or tok[1] in vals)
+
+    def expect(self, kind: str, *vals: str) -> tuple[str, str, bool]:
+        if not self.at(kind, *vals):
+            tok = self.peek()
+            got = "end of answer" if tok is None else repr(tok[1])
+            raise ParseError(f"expected {'/'.join(vals) or kind}, got {got}")
+        return self.next()
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"nested deeper than {MAX_DEPTH} levels")
+
+    # -- grammar ------------------------------------------------------------------------
+    def top(self) -> Node:
+        node = self.listing()
+        if self.peek() is not None:
+            raise ParseError(f"unexpected {self.peek()[1]!r}")  # type: ignore[index]
+        return node
+
+    def listing(self, closers: tuple[str, ...] = ()) -> Node:
+        items = [self.relation()]
+        while self.at("op", ",", ";"):
+            self.next()
+            if self.peek() is None or (self.peek()[0] == "close"):  # type: ignore[index]
+                break  # trailing comma
+            items.append(self.relation())
+        return items[0] if len(items) == 1 else ("list", tuple(items))
+
+    def relation(self) -> Node:
+        parts = [self.union()]
+        ops: list[str] = []
+        while self.at("op", "=", "<", ">", "<=", ">=", "!="):
+            ops.append(self.next()[1])
+            parts.append(self.union())
+        return parts[0] if not ops else ("rel", tuple(ops), tuple(parts))
+
+    def union(self) -> Node:
+        parts = [self.sum()]
+        while self.at("op", "cup"):
+            self.next()
+            parts.append(self.sum())
+        return parts[0] if len(parts) == 1 else ("union", tuple(parts))
+
+    def sum(self) -> Node:
+        self.enter()
+        node = self.term()
+        while self.at("op", "+", "-", "pm", "mp"):
+            op = self.next()[1]
+            rhs = self.term()
+            if op == "pm":
+                node = ("pm", node, rhs)
+            elif op == "mp":
+                node = ("pm", node, ("neg", rhs))
+            else:
+                node = (op, node, rhs)
+        self.depth -= 1
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while True:
+            if self.at("op", "*", "/"):
+                op = self.next()[1]
+                node = (op, node, self.unary())
+            elif self._starts_implicit():
+                node = ("*", node, self.power())
+            else:
+                return node
+
+    def _starts_implicit(self) -> bool:
+        tok = self.peek()
+        if tok is None:
+            return False
+        kind, val, _ = tok
+        return kind in ("sym", "const", "func", "cmd") or (kind == "open" and val in ("(", "{"))
+
+    def unary(self) -> Node:
+        if self.at("op", "-", "+", "pm", "mp"):
+            op = self.next()[1]
+            self.enter()
+            inner = self.unary()
+            self.depth -= 1
+            if op == "-":
+                return ("neg", inner)
+            if op == "+":
+                return inner
+            return ("upm", inner)
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.postfix()
+        if self.at("op", "^"):
+            self.next()
+            self.enter()
+            exp = self.exponent()
+            self.depth -= 1
+            node = ("^", base, exp)
+            while self.at("op", "!"):
+                self.next()
+                node = ("!", node)
+            return node
+        return base
+
+    def exponent(self) -> Node:
+        if self.at("num"):  # x^23 in LaTeX is x^2 * 3 only with braces missing; read it whole
+            node = self._num(self.next()[1])
+            if self.at("op", "^"):
+                self.next()
+                self.enter()
+                node = ("^", node, self.exponent())
+                self.depth -= 1
+            return node
+        if self.at("op", "-", "+"):
+            return self.unary()
+        return self.power()
+
+    def postfix(self) -> Node:
+        node = self.atom()
+        while True:
+            if self.at("op", "!"):
+                self.next()
+                node = ("!", node)
+            elif self.at("op", "%"):
+                self.next()
+                node = ("%", node)
+            else:
+                return node
+
+    def _num(self, text: str) -> Node:
+        try:
+            return ("num", Fraction(text))
+        except (ValueError, ZeroDivisionError):
+            raise ParseError(f"bad number {text[:20]!r}") from None
+
+    def _group(self) -> Node:
+        """A ``{...}`` argument, or a single digit / symbol / command (``\\frac12``, ``\\sqrt x``)."""
+        tok = self.peek()
+        if tok is None:
+            raise ParseError("missing argument")
+        if tok[0] == "open" and tok[1] == "{":
+            self.next()
+            self.enter()
+            node = self.listing()
+            self.depth -= 1
+            self.expect("close", "}")
+            return node
+        if tok[0] == "num":
+            self.next()
+            if len(tok[1]) > 1 and tok[1].isdigit():  # \frac12: the argument is one digit
+                self.toks.insert(self.i, ("num", tok[1][1:], False))
+                return self._num(tok[1][0])
+            return self._num(tok[1])
+        if tok[0] in ("sym", "const"):
+            return self.atom()
+        if tok[0] == "cmd":
+            return self.atom()
+        raise ParseError(f"bad argument {tok[1]!r}")
+
+    def atom(self) -> Node:
+        self.enter()
+        try:
+            return self._atom()
+        finally:
+            self.depth -= 1
+
+    def _atom(self) -> Node:
+        tok = self.next()
+        kind, val, _ = tok
+        if kind == "num":
+            node = self._num(val)
+            return self._maybe_mixed(node, val)
+        if kind == "sym":
+            if self.at("op", "_"):
+                self.next()
+                sub = self.next()
+                if sub[0] == "open" and sub[1] == "{":
+                    parts = []
+                    while not self.at("close", "}"):
+                        t = self.next()
+                        if t[0] not in ("num", "sym", "word"):
+                            raise ParseError("unsupported subscript")
+                        parts.append(t[1])
+                    self.next()
+                    return ("sym", f"{val}_{''.join(parts)}")
+                if sub[0] in ("num", "sym"):
+                    return ("sym", f"{val}_{sub[1]}")
+                raise ParseError("unsupported subscript")
+            if val == "e":
+                return ("const", "e")
+            if val == "i":
+                return ("const", "i")
+            return ("sym", val)
+        if kind == "const":
+            return ("const", val)
+        if kind == "empty":
+            return ("set", ())
+        if kind == "func":
+            return self._func(val)
+        if kind == "cmd":
+            if val == "frac":
+                return ("/", self._group(), self._group())
+            if val == "binom":
+                return ("binom", self._group(), self._group())
+            if val == "sqrt":
+                index: Node = ("num", Fraction(2))
+                if self.at("open", "["):
+                    self.next()
+                    index = self.sum()
+                    self.expect("close", "]")
+                return ("root", self._group(), index)
+        if kind == "bar":
+            inner = self.sum()
+            self.expect("bar")
+            return ("abs", inner)
+        if kind == "open":
+            return self._bracketed(val)
+        raise ParseError(f"unexpected {val!r}")
+
+    def _maybe_mixed(self, node: Node, text: str) -> Node:
+        """``2\\frac{1}{2}`` and ``2 1/2`` are mixed numbers (2.5), as in competition answers."""
+        if not text.isdigit():
+            return node
+        tok = self.peek()
+        if tok == ("cmd", "frac", tok[2] if tok else False):
+            save = self.i
+            self.next()
+            a, b = self._group(), self._group()
+            if a[0] == "num" and b[0] == "num" and a[1].denominator == 1 and b[1].denominator == 1:
+                return ("mixed", node, ("/", a, b))
+            self.i = save
+            return node
+        if tok is not None and tok[0] == "num" and tok[2] and tok[1].isdigit():
+            nxt, last = self.peek(1), self.peek(2)
+            if nxt is not None and nxt[:2] == ("op", "/") and last is not None and last[0] == "num" and last[1].isdigit():
+                self.i += 3
+                return ("mixed", node, ("/", self._num(tok[1]), self._num(last[1])))
+        return node
+
+    def _func(self, name: str) -> Node:
+        power: Node | None = None
+        base: Node | None = None
+        if name == "log" and self.at("op", "_"):
+            self.next()
+            base = self._group()
+        if self.at("op", "^"):  # \sin^2 x
+            self.next()
+            power = self._group()
+        if self.at("open", "(", "{"):
+            arg = self.atom()
+        else:
+            arg = self.power()
+        node: Node = ("log", base, arg) if base is not None else ("fn", name, arg)
+        return ("^", node, power) if power is not None else node
+
+    def _bracketed(self, opener: str) -> Node:
+        if opener == "{*":  # \{ ... \}: a set
+            if self.at("close", "}*"):
+                self.next()
+                return ("set", ())
+            inner = self.listing()
+            self.expect("close", "}*")
+            items = inner[1] if inner[0] == "list" else (inner,)
+            return ("set", tuple(items))
+        if self.at("close"):
+            raise ParseError("empty brackets")
+        inner = self.listing()
+        close = self.expect("close")[1]
+        if opener == "{":
+            if close != "}":
+                raise ParseError("unbalanced braces")
+            return ("set", inner[1]) if inner[0] == "list" else inner
+        if close not in (")", "]"):
+            raise ParseError("unbalanced brackets")
+        if inner[0] != "list":
+            if opener == "(" and close == ")" or opener == "[" and close == "]":
+                return inner
+            raise ParseError("unbalanced brackets")
+        items = inner[1]
+        if len(items) == 2 and (opener == "[" or close == "]"):
+            return ("interval", opener == "[", close == "]", items[0], items[1])
+        if opener == "(" and close == ")":
+            return ("tuple", tuple(items))
+        if opener == "[" and close == "]":
+            return ("tuple", tuple(items))
+        raise ParseError("unbalanced brackets")
+
+
+def parse(text: str) -> Node:
+    """Parse one answer (already extracted) into a node; raises ParseError."""
+    if len(text) > 4 * MAX_CHARS:
+        raise ParseError(f"answer longer than {MAX_CHARS} characters")
+    text = clean(text)
+    if not text:
+        raise ParseError("empty answer")
+    toks = _strip_units(tokenize(text))
+    if not toks:
+        raise ParseError("empty answer")
+    for kind, val, _ in toks:
+        if kind == "word":
+            raise ParseError(f"unexpected word {val!r}")
+        if kind == "op" and val == "'":
+            raise ParseError("unexpected quote")
+    return _Parser(toks).top()
+
+
+_PLAIN_NUM_RE = re.compile(r"\s*(-?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*\.?\s*")
+
+
+def plain_number(text: str) -> Fraction | None:
+    """The value of a plain decimal number (``-1,234.50``, ``$18``), else None; no tokenizer needed."""
+    m = _PLAIN_NUM_RE.fullmatch(text)
+    if m is None or len(text) > MAX_DIGITS:
+        return None
+    sign, whole, frac = m.groups()
+    value = Fraction(int(whole.replace(",", "")))
+    if frac:
+        value += Fraction(int(frac[1:]), 10 ** (len(frac) - 1))
+    return -value if sign else value

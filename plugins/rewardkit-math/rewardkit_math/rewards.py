@@ -1,0 +1,154 @@
+"""The rewards: ``math.equivalence`` (with its inline fast path) and ``math.parseable``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from rewardkit import DEFER
+
+from .compare import Undecided, equivalent
+from .evaluate import close
+from .extract import STRATEGIES, check_order, extract
+from .parse import Node, ParseError, parse, plain_number
+
+MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"
+MULTIPLE = ("reject", "last", "first")
+
+
+class _Unparseable(Exception):
+    pass
+
+
+def _parse_answer(text: str) -> tuple[str, Any]:
+    """``("num", Fraction)`` for a plain number, ``("node", Node)`` otherwise; raises _Unparseable."""
+    num = plain_number(text)
+    if num is not None:
+        return "num", num
+    try:
+        return "node", parse(text)
+    except (ParseError, RecursionError):
+        raise _Unparseable from None
+
+
+@lru_cache(maxsize=8192)
+def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES) -> tuple[str, Any] | None:
+    """The parsed gold answer (GSM8K ``#### 18``/``A: 18``, ``\\boxed{..}``, ``$..$`` or plain), or None."""
+    if not isinstance(gold, str):
+        gold = str(gold) if isinstance(gold, (int, float)) and not isinstance(gold, bool) else ""
+    found = extract(gold, order)
+    candidates = list(found.candidates[-1:]) if found else []
+    candidates.append(gold.strip())
+    for text in candidates:
+        try:
+            return _parse_answer(text)
+        except _Unparseable:
+            continue
+    return None
+
+
+def prediction(completion: str, order: tuple[str, ...], multiple: str) -> list[tuple[str, Any]] | None:
+    """The parsed final answers of the deciding strategy (unparseable ones dropped), or None."""
+    found = extract(completion, order)
+    if found is None:
+        return None
+    texts = list(found.candidates)
+    if multiple == "last":
+        texts = texts[-1:]
+    elif multiple == "first":
+        texts = texts[:1]
+    parsed: list[tuple[str, Any]] = []
+    seen: set[str] = set()
+    for text in reversed(texts):
+        key = text.strip()
+        if key in seen:
+            continue
+        try:
+            parsed.append(_parse_answer(text))
+        except _Unparseable:
+            continue
+        seen.add(key)
+        if multiple != "reject" or len(parsed) > MAX_DISTINCT:
+            break
+    parsed.reverse()
+    return parsed or None
+
+
+def _as_node(item: tuple[str, Any]) -> Node:
+    return ("num", item[1]) if item[0] == "num" else item[1]
+
+
+def _same(a: tuple[str, Any], b: tuple[str, Any], tol: float, scalar: Any) -> bool:
+    if a[0] == "num" and b[0] == "num":
+        return close(a[1], b[1], tol)
+    if scalar is None:
+        return equivalent(_as_node(a), _as_node(b), tol)
+    return equivalent(_as_node(a), _as_node(b), tol, scalar)
+
+
+def judge(completion: str, gold: Any, tolerance: float, extract: tuple[str, ...], multiple: str, scalar: Any = None) -> float | None:
+    """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided."""
+    g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(extract))
+    if g is None:
+        return None
+    preds = prediction(completion, tuple(extract), multiple)
+    if not preds:
+        return 0.0
+    if len(preds) > MAX_DISTINCT:
+        return 0.0
+    final = preds[-1]
+    for other in preds[:-1]:  # several different final answers: none of them counts
+        if not _same(other, final, tolerance, scalar):
+            return 0.0
+    return 1.0 if _same(g, final, tolerance, scalar) else 0.0
+
+
+def _symbolic_scalar(a: Node, b: Node, tol: float) -> bool:
+    from .compare import scalar_equal
+    from .symbolic import Bounds, sympy_equal
+
+    try:
+        return scalar_equal(a, b, tol)
+    except Undecided:
+        pass
+    try:
+        return sympy_equal(a, b, tol)
+    except (Bounds, ZeroDivisionError, ValueError, TypeError, OverflowError, RecursionError, MemoryError):
+        return False
+
+
+def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
+                extract: tuple[str, ...], multiple: str) -> list[float | None]:
+    """Full check (numeric, then sympy for what numbers cannot decide); runs in worker processes."""
+    del prompts
+    return [judge(c, a, tolerance, extract, multiple, _symbolic_scalar) for c, a in zip(completions, answer)]
+
+
+def equivalence_fast(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
+                     extract: tuple[str, ...], multiple: str) -> list[Any]:
+    """Inline fast path: decides numbers and bounded numeric checks; DEFER for the rest."""
+    del prompts
+    out: list[Any] = []
+    for c, a in zip(completions, answer):
+        try:
+            out.append(judge(c, a, tolerance, extract, multiple))
+        except Undecided:
+            out.append(DEFER)
+    return out
+
+
+def parseable(*, completions: list[str], prompts: list[str], extract: tuple[str, ...]) -> list[float]:
+    """1.0 when a final answer can be extracted and parsed, else 0.0."""
+    del prompts
+    order = tuple(extract)
+    return [1.0 if prediction(c, order, "last") else 0.0 for c in completions]
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """Validate the extraction order (names and no repeats)."""
+    order = params.get("extract", STRATEGIES)
+    if not order:
+        raise ValueError("extract must name at least one strategy")
+    check_order(order)
+    if len(set(order)) != len(order):
+        raise ValueError("extract names a strategy twice")

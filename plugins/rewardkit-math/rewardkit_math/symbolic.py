@@ -1,0 +1,111 @@
+"""The sympy step, for what bounded numeric evaluation could not decide (worker processes only).
+
+Sympy objects are built node by node from our own parse tree (never ``sympify`` of text), with
+size checks before every operation that could explode: integer powers, factorials, binomials.
+What exceeds them raises :class:`Bounds`, which the reward turns into "not equivalent".
+No sympy object is ever turned into a string (``str`` of a huge expression can hang).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .parse import Node
+
+MAX_RESULT_BITS = 1_000_000
+MAX_EXPONENT = 10_000
+MAX_FACTORIAL = 20_000
+
+
+class Bounds(ArithmeticError):
+    """The expression is too large to decide within the bounds."""
+
+
+def to_sympy(node: Node) -> Any:
+    """A sympy expression for a scalar node (sets, tuples and relations are handled by the caller)."""
+    import sympy
+
+    def build(n: Node) -> Any:
+        op = n[0]
+        if op == "num":
+            return sympy.Rational(n[1].numerator, n[1].denominator)
+        if op == "sym":
+            return sympy.Symbol(n[1])
+        if op == "const":
+            return {"pi": sympy.pi, "e": sympy.E, "i": sympy.I, "inf": sympy.oo}[n[1]]
+        if op == "+":
+            return build(n[1]) + build(n[2])
+        if op == "-":
+            return build(n[1]) - build(n[2])
+        if op == "*":
+            return build(n[1]) * build(n[2])
+        if op == "/":
+            return build(n[1]) / build(n[2])
+        if op == "neg":
+            return -build(n[1])
+        if op == "mixed":
+            return build(n[1]) + build(n[2])
+        if op == "%":
+            return build(n[1]) / 100
+        if op == "abs":
+            return sympy.Abs(build(n[1]))
+        if op in ("^", "root"):
+            base = build(n[1])
+            exp = build(n[2]) if op == "^" else 1 / build(n[2])
+            return _pow(sympy, base, exp)
+        if op == "!":
+            arg = build(n[1])
+            if not (arg.is_Integer and 0 <= int(arg) <= MAX_FACTORIAL):
+                raise Bounds("factorial argument beyond the bounds")
+            return sympy.factorial(arg)
+        if op == "binom":
+            a, b = build(n[1]), build(n[2])
+            if not (a.is_Integer and b.is_Integer and abs(int(a)) <= MAX_FACTORIAL):
+                raise Bounds("binomial beyond the bounds")
+            return sympy.binomial(a, b)
+        if op == "fn":
+            fns = {
+                "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec, "csc": sympy.csc,
+                "cot": sympy.cot, "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan,
+                "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "exp": sympy.exp,
+                "ln": sympy.log, "log": sympy.log,
+            }
+            return fns[n[1]](build(n[2]))
+        if op == "log":
+            return sympy.log(build(n[2]), build(n[1]))
+        raise Bounds(f"no sympy form for {op!r}")
+
+    return build(node)
+
+
+def _pow(sympy: Any, base: Any, exp: Any) -> Any:
+    if exp.is_Number:
+        if abs(exp) > MAX_EXPONENT and not (base.is_Number and abs(base) in (0, 1)):
+            raise Bounds("exponent beyond the bounds")
+        if base.is_Rational and exp.is_Integer:
+            bits = max(int(base.p).bit_length(), int(base.q).bit_length())
+            if bits * abs(int(exp)) > MAX_RESULT_BITS:
+                raise Bounds("power beyond the bounds")
+    elif base.is_Number and abs(base) > 1 and exp.is_number:
+        # a numeric but non-literal exponent (a tower): size it before sympy evaluates it
+        approx = exp.evalf(15)
+        if approx.is_real and abs(float(approx)) > MAX_EXPONENT:
+            raise Bounds("exponent beyond the bounds")
+    return sympy.Pow(base, exp)
+
+
+def sympy_equal(a: Node, b: Node, tol: float) -> bool:
+    """Whether two scalar nodes are equal according to sympy (raises Bounds)."""
+    import sympy
+
+    ea, eb = to_sympy(a), to_sympy(b)
+    diff = sympy.simplify(ea - eb)
+    if diff.is_zero:
+        return True
+    if diff.free_symbols:
+        return bool(sympy.expand(diff).is_zero)
+    if not diff.is_number:
+        return False
+    scale = max(abs(sympy.N(ea, 30)), abs(sympy.N(eb, 30)), 1e-300)
+    err = abs(sympy.N(diff, 30))
+    return bool(err <= max(tol, 1e-12) * scale)
