@@ -1,0 +1,72 @@
+"""Preparing completions and references: the <answer> content, normalisation, reference lists."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_PUNCT = re.compile(r"[^\w\s]|_")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def answer_text(completion: str, mode: str, tag: str) -> str:
+    """The content of the last ``<tag>...</tag>`` block (``mode`` "auto" or "yes"), else per mode.
+
+    ``auto``: the block's content when there is one, else the whole completion; ``yes``: the
+    block's content, or "" when there is none; ``no``: the whole completion.
+    """
+    if mode == "no":
+        return completion
+    close = completion.rfind(f"</{tag}>")
+    if close >= 0:
+        opening = f"<{tag}>"
+        start = completion.rfind(opening, 0, close)
+        if start >= 0:
+            return completion[start + len(opening) : close]
+    return completion if mode == "auto" else ""
+
+
+def normalise(text: str, case: bool, punct: bool, space: bool, articles: bool = False) -> str:
+    """Lower-case, delete punctuation and symbols, drop English articles, collapse blanks.
+
+    Collapsing blanks also turns control characters into blanks.
+    """
+    if case:
+        text = text.lower()
+    if punct:
+        text = _PUNCT.sub("", text)
+    if articles:
+        text = _ARTICLES.sub(" ", text)
+    if space:
+        text = " ".join(_CONTROL.sub(" ", text).split())
+    return text
+
+
+def references(value: Any, row: int, column: str) -> tuple[str, ...]:
+    """The non-empty references in one row's cell: a string, a number, or a list of them."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: Any = (value,)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        items = (str(value),)
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise TypeError(
+            f"column {column!r}, row {row}: expected a string or a list of strings, got {type(value).__name__}"
+        )
+    out = []
+    for item in items:
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            item = str(item)
+        if item is None:
+            continue
+        if not isinstance(item, str):
+            raise TypeError(
+                f"column {column!r}, row {row}: expected a string or a list of strings, found {type(item).__name__} in the list"
+            )
+        if item.strip():
+            out.append(item)
+    return tuple(out)
