@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import rewardkit
 
-from .extract import STRATEGIES, Extraction, extract
+from .extraction import STRATEGIES, Extraction, extract
 from .parse import ParseError, parse
 from .rewards import MULTIPLE, check_params, equivalence, equivalence_fast, gold_answer, parseable
 

@@ -214,7 +214,13 @@ def close(a: Value, b: Value, tol: float) -> bool:
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         if a == b:
             return True
-        return tol > 0 and abs(a - b) <= Fraction(tol) * max(abs(a), abs(b))
+        if tol <= 0:
+            return False
+        try:
+            x, y = float(a), float(b)
+        except OverflowError:
+            return abs(a - b) <= Fraction(tol) * max(abs(a), abs(b))
+        return abs(x - y) <= tol * max(abs(x), abs(y))
     x, y = _c(a), _c(b)
     rel = max(tol, 1e-9)
     return abs(x - y) <= max(rel * max(abs(x), abs(y)), 1e-12)

@@ -258,6 +258,8 @@ class _Parser:
         if tok is None:
             return False
         kind, val, _ = tok
+        if kind == "num":  # "\pi 100", "(x+1)2": a number after a symbol or a bracket
+            return self.toks[self.i - 1][0] in ("sym", "const", "close")
         return kind in ("sym", "const", "func", "cmd") or (kind == "open" and val in ("(", "{"))
 
     def unary(self) -> Node:

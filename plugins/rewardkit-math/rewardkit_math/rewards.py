@@ -9,7 +9,7 @@ from rewardkit import DEFER
 
 from .compare import Undecided, equivalent
 from .evaluate import close
-from .extract import STRATEGIES, check_order, extract
+from .extraction import STRATEGIES, check_order, extract
 from .parse import Node, ParseError, parse, plain_number
 
 MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"

@@ -117,6 +117,8 @@ _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 
 
 def _answer_is(text: str) -> list[str]:
+    if "nswer" not in text and "NSWER" not in text:
+        return []
     out = []
     for m in _ANSWER_IS_RE.finditer(text):
         rest = text[m.end() : m.end() + MAX_ANSWER]
@@ -131,13 +133,19 @@ def _answer_is(text: str) -> list[str]:
     return out
 
 
-_A_COLON_RE = re.compile(r"(?m)^[ \t]*A:[ \t]*(.*)$")
-
-
 def _a_colon(text: str) -> list[str]:
-    if "A:" not in text:
-        return []
-    return [m.group(1) for m in _A_COLON_RE.finditer(text) if m.group(1).strip()]
+    out = []
+    pos = text.find("A:")
+    while pos >= 0:
+        line_start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        if not text[line_start:pos].strip(" \t"):
+            ans = text[pos + 2 : end].strip()
+            if ans:
+                out.append(ans)
+        pos = text.find("A:", end)
+    return out
 
 
 def _last_span(text: str, open_: str, close: str) -> tuple[int, str] | None:

@@ -1,0 +1,168 @@
+"""Math answer checking, side by side: rewardkit ``math.equivalence``, math-verify, TRL's accuracy_reward.
+
+Two sets, one run:
+
+- GSM8K: the 5,276 stored model completions shipped with rewardkit (labels ``is_correct``,
+  gold ``answer``), MIT licence (``core/rewardkit/data/gsm8k/LICENSE``).
+- LaTeX: ``benchmarks/data/math_latex_pairs.jsonl``, 170 gold/completion pairs with expected
+  verdicts covering every answer form rewardkit-math documents (written for this project).
+
+For each checker: agreement with the labels (accuracy, false positives, false negatives,
+None = no verdict) and completions per second on one core and on all cores (a process pool
+over equal chunks, started and warmed up before the clock starts; the same for every
+checker). rewardkit is called through the bound reward (host validation, fast path, worker
+pool for deferred items); its gold-answer cache is cleared before every timed run.
+
+    python benchmarks/math_verifier.py                 # everything (about two minutes on 2 cores)
+    python benchmarks/math_verifier.py --limit 500     # quick look
+    python benchmarks/math_verifier.py --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+LATEX = HERE / "data" / "math_latex_pairs.jsonl"
+CHECKERS = ("rewardkit", "math-verify", "trl")
+
+
+def load_sets(limit: int | None) -> dict[str, list[dict[str, Any]]]:
+    from rewardkit.tasks import gsm8k
+
+    gsm = [{"completion": r["completion"], "gold": r["answer"], "label": bool(r["is_correct"])}
+           for r in gsm8k.load("completions")]
+    latex = [{"completion": r["completion"], "gold": r["gold"], "label": bool(r["expected"]), "form": r["form"]}
+             for r in map(json.loads, LATEX.read_text(encoding="utf-8").splitlines())]
+    if limit:
+        gsm = gsm[:limit]
+    return {"gsm8k": gsm, "latex": latex}
+
+
+# -- the checkers: each scores (completions, golds) -> list[float | None] -------------------
+def run_rewardkit(completions: list[str], golds: list[str]) -> list[float | None]:
+    import rewardkit
+    from rewardkit_math.rewards import gold_answer
+
+    gold_answer.cache_clear()
+    return rewardkit.reward("math.equivalence")(completions, answer=golds)
+
+
+def run_math_verify(completions: list[str], golds: list[str]) -> list[float | None]:
+    from math_verify import parse, verify
+
+    logging.disable(logging.WARNING)
+    out: list[float | None] = []
+    for completion, gold in zip(completions, golds):
+        try:
+            out.append(float(verify(parse(gold), parse(completion))))
+        except Exception:  # noqa: BLE001 - a crash counts as no verdict
+            out.append(None)
+    return out
+
+
+def run_trl(completions: list[str], golds: list[str]) -> list[float | None]:
+    from trl.rewards import accuracy_reward
+
+    logging.disable(logging.WARNING)
+    return accuracy_reward([[{"role": "assistant", "content": c}] for c in completions], list(golds))
+
+
+RUNNERS = {"rewardkit": run_rewardkit, "math-verify": run_math_verify, "trl": run_trl}
+
+
+def _chunk(args: tuple[str, list[str], list[str]]) -> list[float | None]:
+    name, completions, golds = args
+    return RUNNERS[name](completions, golds)
+
+
+def _warm(name: str) -> bool:
+    RUNNERS[name](["The answer is $\\boxed{1}$."], ["1"])
+    return True
+
+
+def agreement(values: list[float | None], labels: list[bool]) -> dict[str, Any]:
+    fp = sum(1 for v, y in zip(values, labels) if v is not None and v >= 0.5 and not y)
+    fn = sum(1 for v, y in zip(values, labels) if (v is None or v < 0.5) and y)
+    none = sum(1 for v in values if v is None)
+    right = len(labels) - fp - fn
+    return {"n": len(labels), "accuracy": right / len(labels), "false_pos": fp, "false_neg": fn, "none": none}
+
+
+def measure(name: str, rows: list[dict[str, Any]], workers: int) -> dict[str, Any]:
+    completions = [r["completion"] for r in rows]
+    golds = [r["gold"] for r in rows]
+    labels = [r["label"] for r in rows]
+    _warm(name)
+    start = time.perf_counter()
+    values = RUNNERS[name](completions, golds)
+    one = len(rows) / (time.perf_counter() - start)
+    result = {"checker": name, **agreement(values, labels), "per_s_1core": one, "values": values}
+    if workers > 1:
+        size = -(-len(rows) // workers)
+        chunks = [(name, completions[i : i + size], golds[i : i + size]) for i in range(0, len(rows), size)]
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_warm, [name] * workers))
+            start = time.perf_counter()
+            list(pool.map(_chunk, chunks))
+            result["per_s_all"] = len(rows) / (time.perf_counter() - start)
+    return result
+
+
+def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
+    base = next((r for r in results if r["checker"] == "math-verify"), None)
+    lines = [
+        f"\n{set_name}: {results[0]['n']} completions",
+        f"{'checker':<12} {'accuracy':>9} {'false+':>7} {'false-':>7} {'none':>5} {'/s 1 core':>11} "
+        f"{'/s ' + str(workers) + ' cores':>11} {'x math-verify':>14}",
+    ]
+    for r in results:
+        ratio = r["per_s_1core"] / base["per_s_1core"] if base else float("nan")
+        lines.append(
+            f"{r['checker']:<12} {r['accuracy']:>9.4%} {r['false_pos']:>7} {r['false_neg']:>7} {r['none']:>5} "
+            f"{r['per_s_1core']:>11,.0f} {r.get('per_s_all', float('nan')):>11,.0f} {ratio:>13.1f}x"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=None, help="first N GSM8K completions only")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)), help="processes for the all-cores figure")
+    ap.add_argument("--checkers", default=",".join(CHECKERS), help="comma-separated subset of " + ",".join(CHECKERS))
+    ap.add_argument("--mismatches", type=int, default=10, help="rewardkit disagreements to print per set")
+    ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = ap.parse_args(argv)
+    names = [c for c in args.checkers.split(",") if c]
+    for c in names:
+        if c not in RUNNERS:
+            ap.error(f"unknown checker {c!r} (choose from {', '.join(CHECKERS)})")
+    # rewardkit's own worker pool (for deferred items) gets one process in the 1-core figure
+    os.environ.setdefault("REWARDKIT_WORKERS", "1")
+    print(f"python {sys.version.split()[0]}, {args.workers} worker processes for the all-cores figure")
+    report: dict[str, Any] = {}
+    for set_name, rows in load_sets(args.limit).items():
+        results = [measure(name, rows, args.workers) for name in names]
+        print(table(set_name, results, args.workers), flush=True)
+        rk = next((r for r in results if r["checker"] == "rewardkit"), None)
+        if rk is not None:
+            bad = [(row, v) for row, v in zip(rows, rk["values"]) if (v is not None and v >= 0.5) != row["label"]]
+            for row, v in bad[: args.mismatches]:
+                print(f"  rewardkit mismatch: label={row['label']} got={v} gold={row['gold']!r} "
+                      f"completion=...{row['completion'][-80:]!r}")
+        report[set_name] = [{k: v for k, v in r.items() if k != "values"} for r in results]
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
