@@ -1,0 +1,227 @@
+"""Metrics over per-item scores: distribution, latency, agreement with labels, pairs, rank correlation.
+
+Everything here is plain Python on lists, so each function can be checked by hand. Items whose
+score is ``None`` (not applicable, error or timeout) are left out of every metric and counted.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+Values = Sequence[float | None]
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "correct"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "incorrect", ""}
+
+
+def parse_label(value: Any, where: str = "label") -> bool | None:
+    """A boolean label from a bool, 0/1 number or text like ``true``/``false``; ``None`` stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{where}: expected a boolean label (true/false, 1/0), got {value!r}")
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile ``q`` (0-100) of already sorted values."""
+    if not sorted_values:
+        raise ValueError("percentile of no values")
+    pos = (len(sorted_values) - 1) * q / 100.0
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def distribution(values: Values, lo: float, hi: float, bins: int = 20) -> dict[str, Any]:
+    """Count, mean, population std, min, max and a histogram over ``[lo, hi]`` (observed range if infinite)."""
+    vals = [v for v in values if v is not None]
+    out: dict[str, Any] = {"count": len(values), "n": len(vals), "mean": None, "std": None, "min": None, "max": None}
+    if vals:
+        m = sum(vals) / len(vals)
+        out.update(mean=m, std=math.sqrt(sum((v - m) ** 2 for v in vals) / len(vals)), min=min(vals), max=max(vals))
+    a = lo if math.isfinite(lo) else (min(vals) if vals else 0.0)
+    b = hi if math.isfinite(hi) else (max(vals) if vals else 1.0)
+    if b <= a:
+        b = a + 1.0
+    counts = [0] * bins
+    for v in vals:
+        k = int((v - a) / (b - a) * bins)
+        counts[min(bins - 1, max(0, k))] += 1
+    out["histogram"] = {"edges": [a + (b - a) * i / bins for i in range(bins + 1)], "counts": counts}
+    return out
+
+
+def latency(seconds: Sequence[float], total_seconds: float | None = None) -> dict[str, Any]:
+    """Per-item latency percentiles in milliseconds, and throughput in items per second."""
+    s = sorted(seconds)
+    if not s:
+        return {"items": 0, "items_per_second": None, "p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
+    total = sum(s) if total_seconds is None else total_seconds
+    return {
+        "items": len(s),
+        "seconds": total,
+        "items_per_second": len(s) / total if total > 0 else None,
+        "p50_ms": percentile(s, 50) * 1e3,
+        "p95_ms": percentile(s, 95) * 1e3,
+        "p99_ms": percentile(s, 99) * 1e3,
+        "max_ms": s[-1] * 1e3,
+    }
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return a / b if b else None
+
+
+def classification(values: Values, labels: Sequence[bool | None], threshold: float) -> dict[str, Any]:
+    """Agreement of ``value >= threshold`` with a boolean label: accuracy, precision, recall, F1.
+
+    Items without a value or without a label are left out (``skipped``).
+    """
+    tp = fp = tn = fn = skipped = 0
+    for v, y in zip(values, labels, strict=True):
+        if v is None or y is None:
+            skipped += 1
+            continue
+        pred = v >= threshold
+        if pred and y:
+            tp += 1
+        elif pred:
+            fp += 1
+        elif y:
+            fn += 1
+        else:
+            tn += 1
+    n = tp + fp + tn + fn
+    precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else (0.0 if n else None)
+    return {
+        "threshold": threshold, "n": n, "skipped": skipped, "tp": tp, "fp": fp, "tn": tn, "fn": fn,
+        "accuracy": _ratio(tp + tn, n), "precision": precision, "recall": recall, "f1": f1,
+    }
+
+
+def _average_ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks with ties sharing their average rank."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def roc_auc(values: Values, labels: Sequence[bool | None]) -> float | None:
+    """Area under the ROC curve (Mann-Whitney U, ties count half); None without both classes."""
+    pairs = [(v, y) for v, y in zip(values, labels, strict=True) if v is not None and y is not None]
+    pos = sum(1 for _, y in pairs if y)
+    neg = len(pairs) - pos
+    if not pos or not neg:
+        return None
+    ranks = _average_ranks([v for v, _ in pairs])
+    rank_sum = sum(r for r, (_, y) in zip(ranks, pairs) if y)
+    return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
+
+
+def roc_curve(values: Values, labels: Sequence[bool | None]) -> tuple[list[float], list[float]]:
+    """False- and true-positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
+    pairs = sorted(((v, y) for v, y in zip(values, labels) if v is not None and y is not None), key=lambda p: -p[0])
+    pos = sum(1 for _, y in pairs if y)
+    neg = len(pairs) - pos
+    fpr, tpr = [0.0], [0.0]
+    tp = fp = 0
+    for i, (v, y) in enumerate(pairs):
+        tp, fp = tp + bool(y), fp + (not y)
+        if i + 1 == len(pairs) or pairs[i + 1][0] != v:
+            fpr.append(fp / neg if neg else 0.0)
+            tpr.append(tp / pos if pos else 0.0)
+    return fpr, tpr
+
+
+def calibration(values: Values, labels: Sequence[bool | None], lo: float, hi: float, bins: int = 10) -> list[dict[str, Any]]:
+    """Share of positive labels per score bin (for a calibration plot)."""
+    out = [{"lo": lo + (hi - lo) * i / bins, "hi": lo + (hi - lo) * (i + 1) / bins, "n": 0, "positive": 0} for i in range(bins)]
+    for v, y in zip(values, labels):
+        if v is None or y is None:
+            continue
+        k = min(bins - 1, max(0, int((v - lo) / (hi - lo) * bins)))
+        out[k]["n"] += 1
+        out[k]["positive"] += bool(y)
+    return out
+
+
+def is_graded(values: Values) -> bool:
+    """True when a reward gives more than two distinct values (so ROC-AUC means something)."""
+    return len({v for v in values if v is not None}) > 2
+
+
+def pairwise(chosen: Values, rejected: Values) -> dict[str, Any]:
+    """Share of pairs where the chosen completion scores higher; a tie counts half."""
+    wins = ties = losses = skipped = 0
+    for c, r in zip(chosen, rejected, strict=True):
+        if c is None or r is None:
+            skipped += 1
+        elif c > r:
+            wins += 1
+        elif c == r:
+            ties += 1
+        else:
+            losses += 1
+    n = wins + ties + losses
+    return {"n": n, "skipped": skipped, "wins": wins, "ties": ties, "losses": losses,
+            "accuracy": (wins + 0.5 * ties) / n if n else None}
+
+
+def spearman(a: Values, b: Values) -> float | None:
+    """Spearman rank correlation over items where both have a value; None if undefined."""
+    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
+    if len(pairs) < 2:
+        return None
+    ra = _average_ranks([x for x, _ in pairs])
+    rb = _average_ranks([y for _, y in pairs])
+    n = len(pairs)
+    ma, mb = sum(ra) / n, sum(rb) / n
+    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
+    va = sum((x - ma) ** 2 for x in ra)
+    vb = sum((y - mb) ** 2 for y in rb)
+    return cov / math.sqrt(va * vb) if va > 0 and vb > 0 else None
+
+
+def rank_matrix(columns: dict[str, Values]) -> dict[str, dict[str, float | None]]:
+    """Spearman correlation between every pair of named score columns."""
+    names = list(columns)
+    out: dict[str, dict[str, float | None]] = {n: {} for n in names}
+    for i, x in enumerate(names):
+        for y in names[i:]:
+            out[x][y] = out[y][x] = spearman(columns[x], columns[y])
+    return out
+
+
+def disagreements(
+    values: Values, labels: Sequence[bool | None], threshold: float, k: int = 5, seed: int = 0
+) -> dict[str, list[int]]:
+    """A seeded sample of up to ``k`` item indices of each kind: reward yes / label no, and the reverse."""
+    import random
+
+    yes_no: list[int] = []
+    no_yes: list[int] = []
+    for i, (v, y) in enumerate(zip(values, labels)):
+        if v is None or y is None:
+            continue
+        if v >= threshold and not y:
+            yes_no.append(i)
+        elif v < threshold and y:
+            no_yes.append(i)
+    rng = random.Random(seed)
+    pick = lambda idx: sorted(rng.sample(idx, k)) if len(idx) > k else idx  # noqa: E731
+    return {"reward_yes_label_no": pick(yes_no), "reward_no_label_yes": pick(no_yes)}

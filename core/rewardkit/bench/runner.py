@@ -1,0 +1,153 @@
+"""Running a bench job: plan the (reward, shard) units, score the missing ones, gather the results."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .job import Entry, Items
+from .shards import ShardResult, ShardStore, shard_ranges
+
+Advance = Callable[[int], None]
+
+
+@dataclass
+class Options:
+    """How to run a job (not what it computes: none of these change the per-item scores)."""
+
+    out: Path
+    shard_size: int = 1000
+    batch_size: int = 64
+    workers: int | None = None
+    backend: str = "local"
+    ray_address: str | None = None
+    resume: bool = False
+    progress: bool = True
+    samples: int = 5
+    plots: bool = True
+
+
+@dataclass
+class Unit:
+    """One reward on one shard of items."""
+
+    entry: int
+    shard: int
+    start: int
+    stop: int
+    key: str
+
+    @property
+    def size(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass
+class Plan:
+    units: list[Unit]
+    todo: list[Unit]
+    keys: dict[str, str]  # entry label -> shard key
+    removed: list[str] = field(default_factory=list)
+
+
+def plan(items: Items, entries: list[Entry], store: ShardStore, options: Options) -> Plan:
+    """Every unit of the job, and those without a complete shard on disk yet."""
+    keys = {e.label: e.key(items, options.shard_size) for e in entries}
+    ranges = shard_ranges(len(items), options.shard_size)
+    units = [Unit(i, k, a, b, keys[e.label]) for k, (a, b) in enumerate(ranges) for i, e in enumerate(entries)]
+    if options.resume:
+        removed = store.prune(set(keys.values()))
+        todo = [u for u in units if not store.has(u.key, u.shard, u.size)]
+    else:
+        store.reset()
+        removed, todo = [], list(units)
+    return Plan(units, todo, keys, removed)
+
+
+def score_unit(entry: Entry, items: Items, start: int, stop: int, batch_size: int, advance: Advance | None = None) -> ShardResult:
+    """Score items ``start:stop`` with one reward through the host path, in batches.
+
+    ``cpu`` rewards get the whole shard at once, so the worker pool spreads it over all workers.
+    """
+    step = stop - start if entry.spec.cost == "cpu" else max(1, batch_size)
+    values: list[float | None] = []
+    statuses: list[str] = []
+    messages: list[str | None] = []
+    seconds: list[float] = []
+    t0 = time.perf_counter()
+    for a in range(start, stop, step):
+        b = min(stop, a + step)
+        cols = {c: items.columns[c][a:b] for c in entry.spec.columns}
+        prompts = items.prompts[a:b] if items.prompts is not None else None
+        s = entry.reward.score(items.completions[a:b], prompts=prompts, **cols)
+        values += s.values
+        statuses += [st.value for st in s.statuses]
+        messages += [s.messages.get(i) for i in range(len(s))]
+        seconds += s.item_seconds or [s.seconds / max(1, len(s))] * len(s)
+        if advance is not None:
+            advance(b - a)
+    return ShardResult(values, statuses, messages, seconds, time.perf_counter() - t0)
+
+
+def run_local(plan_: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance) -> None:
+    """Score the missing units in this process, shard by shard (``cpu`` rewards use the worker pool)."""
+    for u in plan_.todo:
+        result = score_unit(entries[u.entry], items, u.start, u.stop, options.batch_size, advance)
+        store.write(u.key, u.shard, result)
+
+
+def gather(plan_: Plan, entries: list[Entry], store: ShardStore) -> dict[str, ShardResult]:
+    """Concatenate every shard of each entry, in item order."""
+    out: dict[str, ShardResult] = {}
+    for u in plan_.units:
+        r = store.read(u.key, u.shard)
+        label = entries[u.entry].label
+        if label not in out:
+            out[label] = ShardResult([], [], [], [], 0.0)
+        acc = out[label]
+        acc.values += r.values
+        acc.statuses += r.statuses
+        acc.messages += r.messages
+        acc.seconds += r.seconds
+        acc.wall += r.wall
+    return out
+
+
+class ProgressBar:
+    """A rich progress bar with rate and ETA on stderr, or nothing when disabled."""
+
+    def __init__(self, total: int, enabled: bool, description: str = "scoring") -> None:
+        self.enabled = enabled and total > 0
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+        self.description = description
+
+    def __enter__(self) -> "ProgressBar":
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("[cyan]{task.fields[rate]}"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                console=Console(stderr=True), transient=False,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self.description, total=self.total, rate="")
+        return self
+
+    def advance(self, n: int) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task, n)
+            speed = self._progress.tasks[0].speed
+            if speed:
+                self._progress.update(self._task, rate=f"{speed:,.0f} items/s")
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)

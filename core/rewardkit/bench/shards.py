@@ -1,0 +1,152 @@
+"""Crash-safe results: one Parquet file per (reward, shard), written atomically, plus a manifest.
+
+Layout under the output folder::
+
+    manifest.json                  input hash, shard size, each reward's signature and key
+    shards/<key>/<index>.parquet   value, status, message, seconds of each item of one shard
+
+``key`` hashes the input columns the reward sees, its signature (plugin version, parameters),
+its timeout and the shard size, so a changed reward is never mixed with old shards. A file
+appears only when complete (write to a temporary name, fsync, rename), so after ``kill -9``
+every shard on disk is whole and ``--resume`` recomputes only the missing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+SCHEMA_FIELDS = (("value", "float64"), ("status", "string"), ("message", "string"), ("seconds", "float64"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either nothing or the whole file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    try:
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:  # some filesystems cannot fsync a folder
+        pass
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def shard_ranges(n: int, size: int) -> list[tuple[int, int]]:
+    """``[(start, stop), ...]`` covering ``range(n)`` in pieces of ``size``."""
+    return [(a, min(n, a + size)) for a in range(0, n, size)]
+
+
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([(name, getattr(pa, kind)()) for name, kind in SCHEMA_FIELDS])
+
+
+def parquet_bytes(table: Any) -> bytes:
+    """A pyarrow table as Parquet bytes, with fixed writer options (so equal tables give equal bytes)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", use_dictionary=True, write_statistics=True)
+    return sink.getvalue().to_pybytes()
+
+
+class ShardResult:
+    """One reward's outcomes on one shard: value, status and message per item, per-item and wall seconds."""
+
+    __slots__ = ("values", "statuses", "messages", "seconds", "wall")
+
+    def __init__(self, values: list, statuses: list[str], messages: list, seconds: list[float], wall: float) -> None:
+        self.values, self.statuses, self.messages, self.seconds, self.wall = values, statuses, messages, seconds, wall
+
+    def to_bytes(self) -> bytes:
+        import pyarrow as pa
+
+        table = pa.Table.from_pydict(
+            {"value": self.values, "status": self.statuses, "message": self.messages, "seconds": self.seconds},
+            schema=_schema(),
+        ).replace_schema_metadata({"wall_seconds": repr(self.wall)})
+        return parquet_bytes(table)
+
+
+class ShardStore:
+    """Reads and writes the shards of one output folder."""
+
+    def __init__(self, out: str | Path) -> None:
+        self.out = Path(out)
+        self.root = self.out / "shards"
+
+    def path(self, key: str, index: int) -> Path:
+        return self.root / key / f"{index:06d}.parquet"
+
+    def has(self, key: str, index: int, rows: int) -> bool:
+        """True when the shard exists and holds ``rows`` rows (a damaged file counts as missing)."""
+        p = self.path(key, index)
+        if not p.exists():
+            return False
+        try:
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(p).metadata.num_rows == rows
+        except Exception:  # noqa: BLE001 - an unreadable shard is simply recomputed
+            return False
+
+    def write_bytes(self, key: str, index: int, data: bytes) -> None:
+        atomic_write_bytes(self.path(key, index), data)
+
+    def write(self, key: str, index: int, result: "ShardResult") -> None:
+        self.write_bytes(key, index, result.to_bytes())
+
+    def read(self, key: str, index: int) -> "ShardResult":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(self.path(key, index))
+        d = table.to_pydict()
+        wall = float((table.schema.metadata or {}).get(b"wall_seconds", b"nan"))
+        return ShardResult(d["value"], d["status"], d["message"], d["seconds"], wall)
+
+    def reset(self) -> None:
+        """Remove every shard (a fresh run)."""
+        if self.root.exists():
+            shutil.rmtree(self.root)
+
+    def prune(self, keep: set[str]) -> list[str]:
+        """Remove shard folders of rewards that are not in this job (changed version or parameters)."""
+        removed = []
+        if self.root.exists():
+            for d in self.root.iterdir():
+                if d.is_dir() and d.name not in keep:
+                    shutil.rmtree(d)
+                    removed.append(d.name)
+        return removed
+
+    # -- manifest -------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.out / "manifest.json"
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,118 @@
+"""The per-item score table and the summary: metrics for every reward and the composite."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import metrics
+from .job import Entry, Items
+from .shards import ShardResult, parquet_bytes
+
+COMPOSITE = "composite"
+
+
+def scores_table(items: Items, results: dict[str, ShardResult], composite: list[float | None] | None) -> Any:
+    """Per-item scores as a pyarrow table: item, row, role, then ``<label>``, ``<label>:status``,
+    ``<label>:message`` for each reward, then ``composite``. Holds no timings, so reruns match byte for byte."""
+    import pyarrow as pa
+
+    cols: dict[str, Any] = {
+        "item": pa.array(range(len(items)), pa.int64()),
+        "row": pa.array(items.rows, pa.int64()),
+        "role": pa.array(items.roles, pa.string()),
+    }
+    for label, r in results.items():
+        cols[label] = pa.array(r.values, pa.float64())
+        cols[f"{label}:status"] = pa.array(r.statuses, pa.string())
+        cols[f"{label}:message"] = pa.array(r.messages, pa.string())
+    if composite is not None:
+        cols[COMPOSITE] = pa.array(composite, pa.float64())
+    return pa.table(cols)
+
+
+def scores_bytes(items: Items, results: dict[str, ShardResult], composite: list[float | None] | None) -> bytes:
+    return parquet_bytes(scores_table(items, results, composite))
+
+
+def combine_composite(comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]) -> tuple[list, list[float]]:
+    """The composite total per item from its terms' stored outcomes, and per-item seconds (sum over terms)."""
+    from ..outcomes import Scores, Status
+
+    raw = {}
+    for term, label in term_labels.items():
+        r = results[label]
+        raw[term] = Scores(term, "", list(r.values), [Status(s) for s in r.statuses],
+                           {i: m for i, m in enumerate(r.messages) if m})
+    scored = comp.combine(raw)
+    n = len(scored.total)
+    seconds = [sum(results[label].seconds[i] for label in term_labels.values()) for i in range(n)]
+    return scored.total, seconds, scored
+
+
+def _finite(x: float | None) -> float | None:
+    return x if x is not None and math.isfinite(x) else None
+
+
+def describe_entry(
+    label: str, values: list, statuses: list[str], messages: list, seconds: list[float], wall: float,
+    lo: float, hi: float, threshold: float, items: Items, samples: int,
+) -> dict[str, Any]:
+    """Distribution, outcome counts, speed, and (with labels or pairs) agreement metrics of one column."""
+    out: dict[str, Any] = {
+        "distribution": metrics.distribution(values, lo, hi),
+        "outcomes": {s: statuses.count(s) for s in ("value", "none", "error", "timeout")},
+        "latency": metrics.latency(seconds, wall if wall and math.isfinite(wall) else None),
+        "threshold": threshold,
+        "range": [_finite(lo), _finite(hi)],
+    }
+    errors = [(i, m) for i, m in enumerate(messages) if m][:5]
+    out["messages"] = [{"item": i, "row": items.rows[i], "message": m} for i, m in errors]
+    if items.labels is not None:
+        out["classification"] = metrics.classification(values, items.labels, threshold)
+        out["graded"] = metrics.is_graded(values)
+        out["roc_auc"] = metrics.roc_auc(values, items.labels) if out["graded"] else None
+        picked = metrics.disagreements(values, items.labels, threshold, k=samples)
+        out["disagreements"] = {
+            kind: [_example(i, values[i], items) for i in idx] for kind, idx in picked.items()
+        }
+    if set(items.roles) == {"chosen", "rejected"}:
+        out["pairwise"] = metrics.pairwise(values[0::2], values[1::2])
+    return out
+
+
+def _example(i: int, value: float | None, items: Items) -> dict[str, Any]:
+    ex: dict[str, Any] = {"item": i, "row": items.rows[i], "role": items.roles[i], "value": value,
+                          "label": items.labels[i] if items.labels else None,
+                          "completion": _clip(items.completions[i], 400)}
+    if items.prompts is not None:
+        ex["prompt"] = _clip(items.prompts[i], 200)
+    return ex
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def build_summary(
+    items: Items, entries: list[Entry], results: dict[str, ShardResult], composite: dict[str, Any] | None,
+    samples: int,
+) -> dict[str, Any]:
+    """Every metric of the job, as plain data (written to summary.json and rendered in the reports)."""
+    rewards: dict[str, Any] = {}
+    for e in entries:
+        r = results[e.label]
+        d = describe_entry(e.label, r.values, r.statuses, r.messages, r.seconds, r.wall, e.spec.lo, e.spec.hi,
+                           e.threshold, items, samples)
+        rewards[e.label] = {"name": e.spec.name, "signature": e.reward.signature, "plugin": e.spec.plugin,
+                            "version": e.spec.version, "cost": e.spec.cost, "timeout": e.reward.timeout, **d}
+    columns = {label: results[label].values for label in rewards}
+    out: dict[str, Any] = {"rewards": rewards}
+    if composite is not None:
+        c = composite
+        d = describe_entry(COMPOSITE, c["total"], c["statuses"], [None] * len(items), c["seconds"], c["wall"],
+                           c["lo"], c["hi"], c["threshold"], items, samples)
+        out["composite"] = {"terms": c["terms"], "stats": c["stats"], **d}
+        columns[COMPOSITE] = c["total"]
+    out["rank_correlation"] = metrics.rank_matrix(columns) if len(columns) > 1 else {}
+    return out
