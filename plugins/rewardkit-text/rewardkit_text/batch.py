@@ -24,7 +24,7 @@ def make_scorer(metric: str, config: tuple) -> Any:
 
         return Chrf(*config)
     if metric == "rouge":
-        from .rouge import Rouge
+        from .rouge_metric import Rouge
 
         return Rouge(*config)
     if metric == "exact":
