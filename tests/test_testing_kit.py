@@ -76,7 +76,9 @@ def needs_undeclared(*, completions, prompts, reference):
 
 def slow_on_long(*, completions, prompts):
     if any(len(c) > 100_000 for c in completions):
-        time.sleep(0.8)
+        start = time.process_time()
+        while time.process_time() - start < 0.6:  # busy: the kit counts CPU time, not waiting
+            sum(range(1000))
     return [0.0 for _ in completions]
 
 

@@ -369,8 +369,13 @@ class _Checker:
         length = [m for m in scores.messages.values() if _is_length(m)]
         rng = [m for m in scores.messages.values() if _is_range(m)]
         other = {i: m for i, m in scores.messages.items() if not _is_length(m) and not _is_range(m)}
-        self.add("length", not (raw_length or length), raw_length or _first(length))
-        self.add("range", not (raw_range or rng), raw_range or _first(rng))
+        if len(other) == n and not (raw_length or raw_range):
+            # nothing came back to look at: say so rather than pass
+            self.add("length", True, "not assessed: every sample item failed (see errors)", skipped=True)
+            self.add("range", True, "not assessed: every sample item failed (see errors)", skipped=True)
+        else:
+            self.add("length", not (raw_length or length), raw_length or _first(length))
+            self.add("range", not (raw_range or rng), raw_range or _first(rng))
         self.add("errors", not other, _first(f"item {i}: {m}" for i, m in other.items()))
         return scores
 
@@ -398,13 +403,16 @@ class _Checker:
         cols = {k: [v[0]] for k, v in self.cols.items()}
         for rule, make in HOSTILE.items():
             text = make(self.long_chars)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             try:
                 scores = self.bound.score([text], prompts=[self.prms[0]], **cols)
             except RewardkitError as exc:
                 self.add(rule, False, f"raised {type(exc).__name__}: {exc}")
                 continue
-            elapsed = time.perf_counter() - start
+            # Wall time overstates the work on a busy machine and process time overstates it for
+            # multi-threaded code (torch); the smaller of the two is what the reward itself took.
+            wall = time.perf_counter() - start
+            elapsed = wall if self.spec.cost == "cpu" else min(wall, time.process_time() - cpu)
             status = scores.statuses[0]
             if status is Status.TIMEOUT:
                 self.add(rule, False, f"timed out: {scores.messages.get(0, '')}")
@@ -413,7 +421,8 @@ class _Checker:
             elif self.spec.cost != "cpu" and elapsed > self.timeout:
                 self.add(rule, False, f"took {elapsed:.1f}s, more than its {self.timeout:g}s deadline")
             else:
-                self.add(rule, True, f"{scores.values[0]!r}" if rule != "long" else f"{len(text):,} chars: {scores.values[0]!r}")
+                size = f"{len(text):,} chars, " if rule == "long" else ""
+                self.add(rule, True, f"{size}{elapsed:.2f}s: {scores.values[0]!r}")
 
     def missing_columns(self) -> None:
         if not self.spec.columns:
