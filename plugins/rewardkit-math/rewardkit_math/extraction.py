@@ -1,7 +1,8 @@
 """Finding the final answer in a completion (or a gold solution).
 
 Strategies, tried in order; the first one that finds anything decides (later ones are not
-consulted even if its answer does not parse):
+consulted even if its answer does not parse, so an empty ``\\boxed{}`` is no answer rather
+than a licence to use the last number in the text):
 
 ==============  =====================================================================
 ``answer_tag``  the ``<answer>...</answer>`` block (its content goes through the rest)
@@ -10,7 +11,7 @@ consulted even if its answer does not parse):
 ``answer_is``   "The (final) answer is ...", "Answer: ..." up to the end of the sentence
 ``a_colon``     a line starting with ``A:`` (GSM8K stored completions)
 ``latex``       the last math span: ``$...$``, ``$$...$$``, ``\\(...\\)``, ``\\[...\\]``
-``expression``  the whole completion, when it is a single line
+``expression``  the whole completion, when it is one line that parses as an answer
 ``last_number`` the last number in the text (``-1,234.5``, ``3/4``)
 ==============  =====================================================================
 
@@ -120,8 +121,9 @@ def _answer_is(text: str) -> list[str]:
     if "nswer" not in text and "NSWER" not in text:
         return []
     out = []
-    for m in _ANSWER_IS_RE.finditer(text):
-        rest = text[m.end() : m.end() + MAX_ANSWER]
+    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text)][-MAX_CANDIDATES:]
+    for at in ends:
+        rest = text[at : at + MAX_ANSWER]
         spans = _latex(rest.split("\n", 1)[0])
         if spans and rest.lstrip().startswith(("$", "\\(", "\\[")):
             out.append(spans[0] if len(spans) == 1 else rest.split("\n", 1)[0])
@@ -202,8 +204,18 @@ def _latex(text: str) -> list[str]:
 
 
 def _expression(text: str) -> list[str]:
+    from .parse import ParseError, parse, tokenize
+
     text = text.strip()
     if not text or "\n" in text or len(text) > MAX_ANSWER:
+        return []
+    if not any(ch.isdigit() or ch == "\\" for ch in text) and (len(text) > 10 or " " in text):
+        return []  # prose, not an expression
+    try:
+        if tokenize(text)[0][0] == "word":
+            return []  # a sentence that happens to contain numbers
+        parse(text)
+    except (ParseError, RecursionError, IndexError):
         return []
     return [text]
 

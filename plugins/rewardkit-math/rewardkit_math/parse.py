@@ -43,6 +43,11 @@ GREEK = {
     "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
 }
 # bare words that are units or filler (stripped from the end of an answer)
+#: two-letter English words that are prose, not a product of two symbols
+STOPWORDS = {
+    "is", "of", "to", "it", "at", "an", "as", "be", "by", "if", "so", "we", "on", "no", "my", "me",
+    "he", "up", "do", "am", "us", "In", "It", "If", "So", "We", "On", "No", "My", "He", "Is", "At", "As", "An",
+}
 UNITS = {
     "cm", "mm", "km", "kg", "mg", "ml", "hr", "hrs", "ft", "mph", "sec", "min", "mi", "lb", "lbs",
     "oz", "yd", "yds", "pm", "am", "inch", "inches", "feet", "units", "unit", "sq",
@@ -114,7 +119,7 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
                 out.append(("const", "inf", space))
             elif low in ("and", "or"):
                 out.append(("op", ",", space))
-            elif low in UNITS or len(val) >= 3:
+            elif low in UNITS or len(val) >= 3 or val in STOPWORDS:
                 out.append(("word", val, space))
             else:
                 for i, ch in enumerate(val):  # "xy" is x times y
@@ -152,13 +157,16 @@ def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool
     start = 0
     while start < len(toks) - 1 and toks[start][0] == "word":
         start += 1
-    toks = toks[start:]
+    if start and toks[start][0] in ("num", "op"):  # "about 5", "roughly -3"
+        toks = toks[start:]
     j = len(toks)
     while j > 1 and _unitish(toks, j - 1):
         j -= 1
     for k in range(max(j, 1), len(toks)):
         if toks[k][0] == "word":
-            return toks[:k]
+            if any(t[0] == "num" for t in toks[:k]) and toks[k - 1][0] != "word":
+                return toks[:k]
+            break
     return toks
 
 
