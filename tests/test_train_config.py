@@ -225,3 +225,21 @@ def test_cli_reports_config_errors(tmp_path):
     res = CliRunner().invoke(cli, ["train", str(conf), "--check", "--set", "generation.temperature_end=0.7"])
     assert res.exit_code == 0, res.output
     assert "temperature 1 -> 0.7 (linear)" in res.output and '"learning_rate"' not in res.output
+
+
+def test_shipped_configs_validate():
+    import yaml
+    from importlib import resources
+
+    from rewardkit.reward import rewards as registered
+
+    folder = Path(str(resources.files("rewardkit") / "configs"))
+    tomls = sorted(folder.glob("*.toml"))
+    assert len(tomls) >= 3
+    if "math.equivalence" not in registered():
+        pytest.skip("the shipped configs use math.equivalence (rewardkit-math is not installed)")
+    for path in tomls:
+        c = load_config(path, check_output=False)
+        assert c.generation["temperature_schedule"] in ("linear", "cosine"), path
+    for path in sorted((folder / "accelerate").glob("*.yaml")):
+        assert yaml.safe_load(path.read_text())["distributed_type"] in ("MULTI_GPU", "DEEPSPEED"), path
