@@ -76,19 +76,31 @@ def _last_metrics(path: Path) -> dict[str, Any] | None:
     return last
 
 
-@click.command(name="sft", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def sft(args: tuple[str, ...]) -> None:
-    """Supervised warm-up (TRL SFTTrainer) on GSM8K solutions in the <think>/<answer> format, before GRPO.
+@click.command(name="sft")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a value of the GRPO config.")
+@click.option("-o", "--output", "output_dir", default=None, help="Where to save the model [default: <output.dir>-sft].")
+@click.option("--model", default=None, help="Start from this model instead of the config's model.name.")
+@click.option("--max-steps", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--learning-rate", default=1e-4, show_default=True, type=float)
+@click.option("--batch-size", default=8, show_default=True, type=click.IntRange(min=1))
+@click.option("--grad-accum", "gradient_accumulation_steps", default=1, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-length", default=384, show_default=True, type=click.IntRange(min=16), help="Tokens per example.")
+@click.option("--limit", default=None, type=click.IntRange(min=1), help="Use only this many task rows.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Skip this many task rows first.")
+@click.option("--lora/--no-lora", default=None, help="Force LoRA on or off [default: the config's model.lora].")
+@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--logging-steps", default=10, show_default=True, type=click.IntRange(min=1))
+def sft(config: str, overrides: tuple[str, ...], **options: Any) -> None:
+    """Supervised warm-up (TRL SFTTrainer) before GRPO, on the task of the GRPO CONFIG.toml.
 
-    Run 'rewardkit sft --help' for its options (defined in rewardkit.train.sft).
+    GSM8K solutions are rewritten into the <think>/<answer> format and shown after exactly
+    the prompt the GRPO run uses. Then: rewardkit train CONFIG.toml --set model.name=<output>
     """
-    try:
-        from .sft import run_sft
-    except ImportError as exc:
-        raise click.ClickException(f"the SFT warm-up is not available: {exc}") from None
-    result = run_sft(list(args))
-    if result is not None and not isinstance(result, int):
-        click.echo(str(result))
-    elif isinstance(result, int) and result:
-        sys.exit(result)
+    from .sft import run_sft
+
+    result = run_sft(config, overrides, **options)
+    click.echo(f"SFT done: {result.steps} steps on {result.examples} examples in {result.seconds:.0f}s"
+               + (f", final loss {result.final_loss:.4f}" if result.final_loss is not None else "")
+               + f"; model saved to {result.output_dir}")
+    click.echo(f"next: rewardkit train {config} --set model.name={result.output_dir}")

@@ -214,10 +214,7 @@ def _prepare_vllm_cpu(notes: list[str]) -> None:
         from . import vllm_cpu
     except ImportError:
         return
-    prepare = getattr(vllm_cpu, "prepare", None) or getattr(vllm_cpu, "enable", None)
-    if prepare is not None:
-        prepare()
-        notes.append("vLLM on CPU via rewardkit.train.vllm_cpu")
+    notes.extend(f"vLLM on CPU: {n}" for n in vllm_cpu.prepare())
 
 
 def last_checkpoint(out_dir: str | Path) -> Path | None:
