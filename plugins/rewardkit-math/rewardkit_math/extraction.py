@@ -204,6 +204,7 @@ def _latex(text: str) -> list[str]:
 
 
 def _expression(text: str) -> list[str]:
+    from .normalize import clean
     from .parse import ParseError, parse, tokenize
 
     text = text.strip()
@@ -212,7 +213,7 @@ def _expression(text: str) -> list[str]:
     if not any(ch.isdigit() or ch == "\\" for ch in text) and (len(text) > 10 or " " in text):
         return []  # prose, not an expression
     try:
-        if tokenize(text)[0][0] == "word":
+        if tokenize(clean(text))[0][0] == "word":
             return []  # a sentence that happens to contain numbers
         parse(text)
     except (ParseError, RecursionError, IndexError):

@@ -33,18 +33,21 @@ def _parse_answer(text: str) -> tuple[str, Any]:
 
 @lru_cache(maxsize=8192)
 def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES) -> tuple[str, Any] | None:
-    """The parsed gold answer (GSM8K ``#### 18``/``A: 18``, ``\\boxed{..}``, ``$..$`` or plain), or None."""
+    """The parsed gold answer, or None when it cannot be parsed.
+
+    Gold answers go through the same marker strategies as completions (GSM8K ``#### 18`` and
+    ``A: 18``, ``\\boxed{}``, ``$...$``); without a marker the whole gold text must parse (no
+    last-number guess: a broken gold answer is "not applicable", never a silent 0).
+    """
     if not isinstance(gold, str):
         gold = str(gold) if isinstance(gold, (int, float)) and not isinstance(gold, bool) else ""
-    found = extract(gold, order)
-    candidates = list(found.candidates[-1:]) if found else []
-    candidates.append(gold.strip())
-    for text in candidates:
-        try:
-            return _parse_answer(text)
-        except _Unparseable:
-            continue
-    return None
+    markers = tuple(s for s in order if s not in ("expression", "last_number"))
+    found = extract(gold, markers) if markers else None
+    text = found.candidates[-1] if found else gold.strip()
+    try:
+        return _parse_answer(text)
+    except _Unparseable:
+        return None
 
 
 def prediction(completion: str, order: tuple[str, ...], multiple: str) -> list[tuple[str, Any]] | None:

@@ -80,12 +80,12 @@ def to_sympy(node: Node) -> Any:
 
 def _pow(sympy: Any, base: Any, exp: Any) -> Any:
     if exp.is_Number:
-        if abs(exp) > MAX_EXPONENT and not (base.is_Number and abs(base) in (0, 1)):
-            raise Bounds("exponent beyond the bounds")
         if base.is_Rational and exp.is_Integer:
             bits = max(int(base.p).bit_length(), int(base.q).bit_length())
-            if bits * abs(int(exp)) > MAX_RESULT_BITS:
+            if abs(base) not in (0, 1) and bits * abs(int(exp)) > MAX_RESULT_BITS:
                 raise Bounds("power beyond the bounds")
+        elif abs(exp) > MAX_EXPONENT and not (base.is_Number and abs(base) in (0, 1)):
+            raise Bounds("exponent beyond the bounds")
     elif base.is_Number and abs(base) > 1 and exp.is_number:
         # a numeric but non-literal exponent (a tower): size it before sympy evaluates it
         approx = exp.evalf(15)
