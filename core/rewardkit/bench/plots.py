@@ -89,7 +89,7 @@ def make_plots(summary: dict[str, Any], items: Items, results: dict[str, ShardRe
 
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(cols) + 1.8))
     data = [[max(s, 1e-9) * 1e3 for s in seconds[label]] or [1e-6] for label in cols]
-    ax.boxplot(data, vert=False, tick_labels=list(cols), showfliers=True, flierprops={"markersize": 2})
+    ax.boxplot(data, orientation="horizontal", tick_labels=list(cols), showfliers=True, flierprops={"markersize": 2})
     ax.set_xscale("log")
     ax.set(xlabel="per-item latency (ms, log scale)", title="Latency")
     out.append(("Latency per item", "latency.png", _png(fig)))
