@@ -122,9 +122,18 @@ def _symbolic_scalar(a: Node, b: Node, tol: float) -> bool:
 
 def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
                 extract: tuple[str, ...], multiple: str) -> list[float | None]:
-    """Full check (numeric, then sympy for what numbers cannot decide); runs in worker processes."""
+    """Full check (numeric, then sympy for what numbers cannot decide); runs in worker processes.
+
+    What neither can decide within the bounds is not equivalent (0.0).
+    """
     del prompts
-    return [judge(c, a, tolerance, extract, multiple, _symbolic_scalar) for c, a in zip(completions, answer)]
+    out: list[float | None] = []
+    for c, a in zip(completions, answer):
+        try:
+            out.append(judge(c, a, tolerance, extract, multiple, _symbolic_scalar))
+        except Undecided:
+            out.append(0.0)
+    return out
 
 
 def equivalence_fast(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
