@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -274,8 +275,13 @@ class MetricsLogCallback(TrainerCallback):
             fh.write(json.dumps(record, default=_jsonable) + "\n")
             fh.flush()
 
+    @staticmethod
+    def _is_writer(state: Any) -> bool:
+        # RANK too: a launcher's extra processes that the Trainer does not see as distributed must not write
+        return bool(state.is_world_process_zero) and int(os.environ.get("RANK", "0")) == 0
+
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if not state.is_world_process_zero:
+        if not self._is_writer(state):
             return
         self.out.mkdir(parents=True, exist_ok=True)
         if state.global_step > 0:
@@ -293,7 +299,7 @@ class MetricsLogCallback(TrainerCallback):
             return
         samples = list(self.recorder.samples)
         stats = self.recorder.flush()
-        if not state.is_world_process_zero:
+        if not self._is_writer(state):
             return
         if stats["total"]["n"] + stats["total"]["none"] == 0:
             if "train_runtime" in logs:
