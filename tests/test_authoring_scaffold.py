@@ -140,3 +140,21 @@ def test_new_plugin_installs_is_discovered_scores_and_passes_its_tests(installed
     tests = _run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout and "failed" not in tests.stdout
+
+
+def test_templates_are_package_data():
+    """The templates must ship in the wheel: a package-data pattern of the root pyproject.toml must match them."""
+    import glob
+
+    repo = Path(__file__).resolve().parents[1]
+    meta = tomllib.loads((repo / "pyproject.toml").read_text())
+    patterns = meta["tool"]["setuptools"]["package-data"]["rewardkit"]
+    package = repo / "core" / "rewardkit"
+    shipped = {Path(p).resolve() for pat in patterns for p in glob.glob(str(package / pat), recursive=True)}
+    templates = sorted((package / "authoring" / "templates").glob("*.tmpl"))
+    assert templates
+    missing = [t.name for t in templates if t.resolve() not in shipped]
+    assert not missing, (
+        f"{missing} would be left out of the wheel: add \"authoring/templates/*\" to "
+        "[tool.setuptools.package-data] rewardkit in pyproject.toml"
+    )
