@@ -106,6 +106,10 @@ def judge(completion: str, gold: Any, tolerance: float, extract: tuple[str, ...]
     return 1.0 if _same(g, final, tolerance, scalar) else 0.0
 
 
+class SymbolicError(RuntimeError):
+    """Sympy failed on an item (the host records it as an error, not as a 0)."""
+
+
 def _symbolic_scalar(a: Node, b: Node, tol: float) -> bool:
     from .compare import scalar_equal
     from .symbolic import Bounds, sympy_equal
@@ -116,8 +120,10 @@ def _symbolic_scalar(a: Node, b: Node, tol: float) -> bool:
         pass
     try:
         return sympy_equal(a, b, tol)
-    except (Bounds, ZeroDivisionError, ValueError, TypeError, OverflowError, RecursionError, MemoryError):
+    except Bounds:
         return False
+    except Exception as exc:  # noqa: BLE001 - re-raised without str() of sympy objects in it
+        raise SymbolicError(f"sympy raised {type(exc).__name__} while comparing answers") from None
 
 
 def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,

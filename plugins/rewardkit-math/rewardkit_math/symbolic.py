@@ -88,8 +88,12 @@ def _pow(sympy: Any, base: Any, exp: Any) -> Any:
             raise Bounds("exponent beyond the bounds")
     elif base.is_Number and abs(base) > 1 and exp.is_number:
         # a numeric but non-literal exponent (a tower): size it before sympy evaluates it
-        approx = exp.evalf(15)
-        if approx.is_real and abs(float(approx)) > MAX_EXPONENT:
+        try:
+            approx = exp.evalf(15)
+            too_big = bool(approx.is_real) and abs(float(approx)) > MAX_EXPONENT
+        except OverflowError:
+            too_big = True
+        if too_big:
             raise Bounds("exponent beyond the bounds")
     return sympy.Pow(base, exp)
 
@@ -99,6 +103,13 @@ def sympy_equal(a: Node, b: Node, tol: float) -> bool:
     import sympy
 
     ea, eb = to_sympy(a), to_sympy(b)
+    try:
+        return _decide(sympy, ea, eb, tol)
+    except OverflowError:
+        raise Bounds("values too large to compare") from None
+
+
+def _decide(sympy: Any, ea: Any, eb: Any, tol: float) -> bool:
     diff = sympy.simplify(ea - eb)
     if diff.is_zero:
         return True
