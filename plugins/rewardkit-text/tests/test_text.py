@@ -87,6 +87,43 @@ def test_chrf_equals_sacrebleu_sentence_score(gsm8k_pairs, params):
     assert ours == pytest.approx([metric.sentence_score(h, [r]).score / 100 for h, r in zip(hyps, refs)], abs=1e-12)
 
 
+def test_pure_python_fallback_for_large_alphabets_is_equal_too(gsm8k_pairs, monkeypatch):
+    """Alphabets too large for integer n-gram keys (e.g. long CJK references) use Counters."""
+    from sacrebleu.metrics import BLEU, CHRF
+
+    from rewardkit_text import ngrams
+
+    rng = random.Random(2)
+    cjk = ["".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(700)) for _ in range(3)]
+    hyps = [h for h, _ in gsm8k_pairs[:30]] + [cjk[0], cjk[1][:300] + cjk[0][:300]]
+    refs = [r for _, r in gsm8k_pairs[:30]] + [cjk[0], cjk[1]]
+    expected = {
+        "text.chrf": [CHRF(word_order=2).sentence_score(h, [r]).score / 100 for h, r in zip(hyps, refs)],
+        "text.bleu": [BLEU(effective_order=True).sentence_score(h, [r]).score / 100 for h, r in zip(hyps, refs)],
+    }
+    params = {"text.chrf": {"word_order": 2}, "text.bleu": {}}
+    for name, want in expected.items():
+        assert score(name, hyps, refs, **params[name]) == pytest.approx(want, abs=1e-12)
+    monkeypatch.setattr(ngrams, "KEY_BITS", 1)  # force the Counter path everywhere
+    batch.make_scorer.cache_clear()
+    for name, want in expected.items():
+        assert score(name, hyps, refs, **params[name]) == pytest.approx(want, abs=1e-12)
+    assert score("text.chrf", [cjk[0]], [cjk[0]]) == [1.0]
+
+
+def test_13a_tokenizer_equals_sacrebleus():
+    from sacrebleu.tokenizers.tokenizer_13a import Tokenizer13a
+
+    from rewardkit_text.sacre import tokenize_13a
+
+    rng = random.Random(3)
+    alphabets = ["abc XYZ 0123456789.,-$%&;:/()'\"\n\t\f", "..,,--0123 ab", "&amp;&lt;&gt;&quot;<skipped>-\n"]
+    texts = ["".join(rng.choice(a) for _ in range(rng.randint(0, 40))) for a in alphabets for _ in range(3000)]
+    texts += ["a..b", "5..", "x,.y", "1-2-3", "a-\nb", "a..5", ".5", ",", "..", "a\f.b", "é’–"]
+    tok = Tokenizer13a()
+    assert [tokenize_13a(t) for t in texts] == [tok(t) for t in texts]
+
+
 # -- equal to rouge-score -------------------------------------------------------------------
 
 
