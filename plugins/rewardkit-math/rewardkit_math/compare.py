@@ -88,15 +88,14 @@ def _expand_pm(node: Node, budget: list[int]) -> list[Node]:
             return [v for x in _expand_pm(node[1], budget) for v in (x, ("neg", x))]
         left, right = _expand_pm(node[1], budget), _expand_pm(node[2], budget)
         return [v for x in left for y in right for v in (("+", x, y), ("-", x, y))]
-    if op in ("+", "-", "*", "/", "^", "root", "binom", "mixed"):
-        left, right = _expand_pm(node[1], budget), _expand_pm(node[2], budget)
-        if len(left) == 1 and len(right) == 1:
-            return [node]
-        return [(op, x, y) for x in left for y in right]
-    if op in ("neg", "abs", "%", "!"):
-        inner = _expand_pm(node[1], budget)
-        return [node] if len(inner) == 1 else [(op, x) for x in inner]
-    return [node]
+    variants: list[Node] = [node]
+    for k, part in enumerate(node[1:], start=1):
+        if not (isinstance(part, tuple) and part and isinstance(part[0], str)):
+            continue  # names, flags, item tuples of sets and tuples (not expanded)
+        options = _expand_pm(part, budget)
+        if len(options) > 1:
+            variants = [v[:k] + (o,) + v[k + 1 :] for v in variants for o in options]
+    return variants
 
 
 def _has_pm(node: Node) -> bool:
@@ -181,15 +180,21 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
 
 
 def _as_set(node: Node) -> tuple[Node, ...] | None:
-    if node[0] in ("set", "list"):
-        out: list[Node] = []
-        for item in node[1]:
-            item = _rhs(item)
-            out.extend(_expand_pm(item, [MAX_PM]) if _has_pm(item) else [item])
-        return tuple(out)
-    if node[0] not in ("tuple", "interval", "union") and _has_pm(node):
-        return tuple(_expand_pm(_rhs(node), [MAX_PM]))
-    return None
+    """The elements of a set, list or ``\\pm`` expression (None when a ``\\pm`` is nested where it means nothing)."""
+    items = node[1] if node[0] in ("set", "list") else (node,) if node[0] not in ("tuple", "interval", "union") else None
+    if items is None:
+        return None
+    out: list[Node] = []
+    for item in items:
+        item = _rhs(item)
+        if _has_pm(item):
+            variants = _expand_pm(item, [MAX_PM])
+            if any(_has_pm(v) for v in variants):
+                return None  # e.g. a set inside a logarithm
+            out.extend(variants)
+        else:
+            out.append(item)
+    return tuple(out)
 
 
 def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:

@@ -113,10 +113,15 @@ def _decide(sympy: Any, ea: Any, eb: Any, tol: float) -> bool:
     diff = sympy.simplify(ea - eb)
     if diff.is_zero:
         return True
+    if diff.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return False  # undefined or infinite: not a value that can equal another
     if diff.free_symbols:
-        return bool(sympy.expand(diff).is_zero)
+        return sympy.expand(diff).is_zero is True
     if not diff.is_number:
         return False
-    scale = max(abs(sympy.N(ea, 30)), abs(sympy.N(eb, 30)), 1e-300)
-    err = abs(sympy.N(diff, 30))
-    return bool(err <= max(tol, 1e-12) * scale)
+    try:
+        scale = max(float(abs(sympy.N(ea, 30))), float(abs(sympy.N(eb, 30))), 1e-300)
+        err = float(abs(sympy.N(diff, 30)))
+    except TypeError:  # not a finite real magnitude
+        return False
+    return err <= max(tol, 1e-12) * scale
