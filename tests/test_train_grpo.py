@@ -194,3 +194,38 @@ def test_resume_after_interruption_continues_at_the_right_step(tiny_model, tmp_p
     assert [x["event"] for x in lines if "event" in x] == ["start", "resume", "end"]
     assert [x["temperature"] for x in logged] == pytest.approx([1.0, 0.8667, 0.7333, 0.6], abs=1e-3)
     assert all(x["step"] <= 4 for x in read_jsonl(out / "samples.jsonl"))
+
+
+def test_temperature_at_schedules():
+    from rewardkit.train.callbacks import temperature_at
+
+    assert [temperature_at(s, 5, 1.0, 0.5) for s in range(5)] == [1.0, 0.875, 0.75, 0.625, 0.5]
+    cos = [temperature_at(s, 5, 1.0, 0.5, "cosine") for s in range(5)]
+    assert cos[0] == 1.0 and cos[2] == pytest.approx(0.75) and cos[-1] == 0.5 and cos[1] > 0.875  # slow start
+    assert temperature_at(3, 5, 0.9, 0.1, "constant") == 0.9 and temperature_at(0, 1, 0.9, 0.1) == 0.9
+
+
+def test_recorder_counts_errors_apart_from_none():
+    from rewardkit.composite import Composite
+    from rewardkit.train.callbacks import Recorder
+
+    for on_error in ("none", "zero"):
+        comp = Composite.from_config([{"name": "ttr.flaky"}, {"name": "ttr.length"}], on_error=on_error)
+        rec = Recorder(comp.names, keep_samples=1)
+        rec.wrap(comp)
+        comp.score(["a", "b", "c", "d"], prompts=["p"] * 4)
+        stats = rec.flush()
+        flaky = stats["ttr.flaky"]
+        assert flaky["error"] == 2 and flaky["none"] == 0 and flaky["timeout"] == 0
+        assert flaky["n"] == (2 if on_error == "none" else 4)
+        assert stats["total"]["n"] == 4 and stats["ttr.length"]["n"] == 4
+        assert rec.flush()["total"]["n"] == 0  # flushed
+
+
+def test_truncate_after_drops_later_and_cut_short_lines(tmp_path):
+    from rewardkit.train.callbacks import truncate_after
+
+    log = tmp_path / "metrics.jsonl"
+    log.write_text('{"event": "start", "step": 0}\n{"step": 1}\n{"step": 2}\n{"step": 3}\n{"step": 4, "ter')
+    assert truncate_after(log, 2) == 2
+    assert [json.loads(x)["step"] for x in log.read_text().splitlines()] == [0, 1, 2]
