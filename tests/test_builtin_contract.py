@@ -55,8 +55,8 @@ def _rewards() -> list[Any]:
     for plugin in PLUGINS:
         try:
             names = plugin_rewards(plugin)
-        except Exception as exc:  # noqa: BLE001 - reported as a failing test below
-            params.append(pytest.param(plugin, None, id=f"{plugin}:load", marks=[]))
+        except Exception:  # noqa: BLE001 - reported by the test itself, naming the plugin
+            params.append(pytest.param(plugin, None, id=f"{plugin}:load"))
             continue
         params += [pytest.param(plugin, name, id=name) for name in names]
     return params or [pytest.param(None, None, id="none", marks=pytest.mark.skip(reason="no built-in plugin is installed"))]
@@ -65,36 +65,38 @@ def _rewards() -> list[Any]:
 def _tiny_classifier(tmp: Path) -> dict[str, Any]:
     from rewardkit.tiny import save_tiny
 
-    return {"model": str(save_tiny(tmp / "tiny-classifier", "classifier"))}
+    return {"params": {"model": str(save_tiny(tmp / "tiny-classifier", "classifier"))}}
 
 
-#: Parameters a built-in reward needs to run at all (e.g. a model path), built in a temporary folder.
-NEEDS_PARAMS: dict[str, Callable[[Path], dict[str, Any]]] = {
+#: What a built-in reward needs to run at all, as keywords of check_reward (``params`` such as a
+#: model path, ``columns`` with structured sample values), built in a temporary folder.
+SAMPLES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "rm.classifier": _tiny_classifier,
 }
 
 
 @pytest.fixture(scope="module")
-def needed_params(tmp_path_factory):
+def samples(tmp_path_factory):
     made: dict[str, dict[str, Any]] = {}
 
-    def get(name: str) -> dict[str, Any] | None:
-        if name not in NEEDS_PARAMS:
-            return None
+    def get(name: str) -> dict[str, Any]:
+        if name not in SAMPLES:
+            return {}
         if name not in made:
-            made[name] = NEEDS_PARAMS[name](tmp_path_factory.mktemp(name.replace(".", "_")))
+            made[name] = SAMPLES[name](tmp_path_factory.mktemp(name.replace(".", "_")))
         return made[name]
 
     return get
 
 
 @pytest.mark.parametrize("plugin, name", _rewards())
-def test_builtin_reward_keeps_the_contract(plugin, name, needed_params):
+def test_builtin_reward_keeps_the_contract(plugin, name, samples):
     if name is None:  # the plugin failed to load or registers nothing
         plugin_rewards(plugin)  # raises, naming the plugin and its load error
         pytest.fail(f"plugin {plugin!r} registers no rewards")
     spec = registry.get(name)
-    result = check_reward(name, params=needed_params(name), items=2 if spec.cost == "model" else 8)
+    kw = {"items": 2 if spec.cost == "model" else 8, **samples(name)}
+    result = check_reward(name, **kw)
     assert result.passed, f"\n{result}"
 
 
