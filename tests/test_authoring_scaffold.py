@@ -68,6 +68,15 @@ def test_refuses_an_existing_folder(tmp_path):
     assert files_under(tmp_path / "rewardkit-taken") == ["keep.txt"]
 
 
+def test_warns_when_the_name_is_taken(tmp_path, monkeypatch):
+    from rewardkit.authoring import scaffold
+
+    monkeypatch.setattr(scaffold, "installed_plugin", lambda name: "rewardkit-taken" if name == "taken" else None)
+    result = CliRunner().invoke(cli, ["new-plugin", "taken", "--dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "warning: a plugin named 'taken' is already installed (rewardkit-taken)" in result.output
+
+
 def test_distribution_prefix_is_accepted():
     assert check_name("rewardkit-bleu2") == "bleu2"
     assert check_name("my_plugin") == "my_plugin"

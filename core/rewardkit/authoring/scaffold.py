@@ -40,6 +40,16 @@ def check_name(name: str) -> str:
     return name
 
 
+def installed_plugin(name: str) -> str | None:
+    """The distribution that already provides plugin ``name``, if any."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="rewardkit", name=name):
+        dist = getattr(ep, "dist", None)
+        return dist.name if dist else ep.value
+    return None
+
+
 def render(name: str, description: str | None = None) -> dict[str, str]:
     """The generated files, by relative path."""
     from .. import __version__
@@ -92,6 +102,10 @@ def new_plugin(name: str, parent: str, description: str | None) -> None:
         raise click.ClickException(str(exc)) from None
     plugin = check_name(name)
     click.echo(f"Created {target}/")
+    clash = installed_plugin(plugin)
+    if clash:
+        click.echo(f"warning: a plugin named {plugin!r} is already installed ({clash}); "
+                   "two plugins with one name shadow each other: pick another name", err=True)
     for rel in sorted(render(plugin, description)):
         click.echo(f"  {rel}")
     click.echo(
