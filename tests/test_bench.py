@@ -93,7 +93,7 @@ def test_pairs_from_csv_with_ties_half(plugin, tmp_path):
     # length over scale 10: chosen longer in rows 0, 1; tie in row 2; rejected longer in row 3
     data = tmp_path / "p.csv"
     data.write_text("prompt,good,bad\nq1,aaaa,a\nq2,aaaaaaa,aa\nq3,bbb,ccc\nq4,a,aaaaa\n")
-    s = run(data, rewards=["benchtest.length:scale=10"], pairs=("good", "bad"), out=tmp_path / "o")
+    s = run(data, rewards=["benchtest.length:scale=10"], pairs=("good", "bad"), out=tmp_path / "o", plots=False)
     p = s["rewards"]["benchtest.length"]["pairwise"]
     assert (p["wins"], p["ties"], p["losses"]) == (2, 1, 1)
     assert p["accuracy"] == pytest.approx(2.5 / 4)
@@ -106,7 +106,7 @@ def test_nested_paths_and_all_formats_give_the_same_scores(plugin, tmp_path):
     rows = [{"out": {"text": f"so\nA: {i}"}, "meta": {"gold": str(i if i % 2 else i + 1)}} for i in range(8)]
     jsonl = write_jsonl(tmp_path / "n.jsonl", rows)
     kw = dict(rewards=["benchtest.exact"], completion_col="out.text", mapping={"answer": "meta.gold"})
-    first = run(jsonl, out=tmp_path / "a", **kw)
+    first = run(jsonl, out=tmp_path / "a", **kw, plots=False)
     assert first["rewards"]["benchtest.exact"]["distribution"]["mean"] == 0.5
 
     import pyarrow as pa
@@ -117,7 +117,7 @@ def test_nested_paths_and_all_formats_give_the_same_scores(plugin, tmp_path):
     datasets.Dataset.from_list(flat).save_to_disk(str(tmp_path / "ds"))
     for src in ("n.parquet", "ds"):
         run(tmp_path / src, rewards=["benchtest.exact"], completion_col="text", mapping={"answer": "gold"},
-            out=tmp_path / src.replace(".", "_"))
+            out=tmp_path / src.replace(".", "_"), plots=False)
         got = pq.read_table(tmp_path / src.replace(".", "_") / "scores.parquet").column("benchtest.exact").to_pylist()
         assert got == pq.read_table(tmp_path / "a" / "scores.parquet").column("benchtest.exact").to_pylist()
 
@@ -130,7 +130,7 @@ def test_composite_from_training_config(plugin, tmp_path):
         '[[reward]]\nname = "benchtest.exact"\nweight = 2.0\n\n'
         '[[reward]]\nname = "benchtest.length"\nweight = 0.5\nparams = { scale = 10 }\n'
     )
-    s = run(data, config=cfg, rewards=["benchtest.exact"], label="ok", out=tmp_path / "o")
+    s = run(data, config=cfg, rewards=["benchtest.exact"], label="ok", out=tmp_path / "o", plots=False)
     # the composite's exact term is the --reward one (same signature): scored once
     assert list(s["rewards"]) == ["benchtest.exact", "benchtest.length"]
     table = pq.read_table(tmp_path / "o" / "scores.parquet").to_pydict()
@@ -145,7 +145,7 @@ def test_composite_from_training_config(plugin, tmp_path):
 def test_errors_and_timeouts_are_counted_not_zero(plugin, tmp_path):
     rows = [{"completion": c} for c in ["fine", "BOOM", "HANG", "ok"]]
     data = write_jsonl(tmp_path / "d.jsonl", rows)
-    s = run(data, rewards=["benchtest.hang"], out=tmp_path / "o", workers=2)
+    s = run(data, rewards=["benchtest.hang"], out=tmp_path / "o", workers=2, plots=False)
     r = s["rewards"]["benchtest.hang"]
     assert r["outcomes"] == {"value": 2, "none": 0, "error": 1, "timeout": 1}
     assert r["distribution"]["mean"] == 0.5
@@ -159,17 +159,17 @@ def test_errors_and_timeouts_are_counted_not_zero(plugin, tmp_path):
 def test_changed_parameter_or_version_is_not_mixed_with_old_shards(plugin, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", LABELLED * 3)
     out = tmp_path / "o"
-    run(data, rewards=["benchtest.length:scale=10", "benchtest.exact"], out=out, shard_size=5)
-    s = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=out, shard_size=5, resume=True)
+    run(data, rewards=["benchtest.length:scale=10", "benchtest.exact"], out=out, shard_size=5, plots=False)
+    s = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=out, shard_size=5, resume=True, plots=False)
     assert s["run"]["shards_reused"] == 4 and s["run"]["shards_computed"] == 4  # exact reused, length redone
-    fresh = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=tmp_path / "f", shard_size=5)
+    fresh = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=tmp_path / "f", shard_size=5, plots=False)
     assert fresh["run"]["shards_reused"] == 0
     assert (out / "scores.parquet").read_bytes() == (tmp_path / "f" / "scores.parquet").read_bytes()
     assert len(list((out / "shards").iterdir())) == 2  # the scale=10 shards are gone
 
     testing.unregister()
     testing.register("2.0")  # a new plugin version: nothing is reused
-    s = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=out, shard_size=5, resume=True)
+    s = run(data, rewards=["benchtest.length:scale=20", "benchtest.exact"], out=out, shard_size=5, resume=True, plots=False)
     assert s["run"]["shards_reused"] == 0
     assert s["signatures"]["benchtest.exact"].startswith("benchtest==2.0:")
 
@@ -177,15 +177,15 @@ def test_changed_parameter_or_version_is_not_mixed_with_old_shards(plugin, tmp_p
 def test_resume_of_a_finished_job_recomputes_nothing(plugin, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", LABELLED)
     out = tmp_path / "o"
-    run(data, rewards=["benchtest.exact"], out=out, shard_size=2)
+    run(data, rewards=["benchtest.exact"], out=out, shard_size=2, plots=False)
     before = (out / "scores.parquet").read_bytes()
-    s = run(data, rewards=["benchtest.exact"], out=out, shard_size=2, resume=True)
+    s = run(data, rewards=["benchtest.exact"], out=out, shard_size=2, resume=True, plots=False)
     assert s["run"]["shards_computed"] == 0 and (out / "scores.parquet").read_bytes() == before
 
 
 # -- the command line and bad input -------------------------------------------------------
 def invoke(*args):
-    return CliRunner().invoke(cli, ["bench", *map(str, args)])
+    return CliRunner().invoke(cli, ["bench", "--no-plots", *map(str, args)])
 
 
 def test_cli_runs_and_prints_a_table(plugin, tmp_path):
@@ -235,7 +235,7 @@ def test_empty_file_and_unknown_reward_are_clear(plugin, tmp_path):
 
 def test_every_applicable_reward_when_none_is_named(plugin, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", [{"completion": "A: 1"}])
-    s = run(data, out=tmp_path / "o", costs=("fast",))
+    s = run(data, out=tmp_path / "o", costs=("fast",), plots=False)
     assert "benchtest.length" in s["rewards"] and "benchtest.digits" in s["rewards"]
     assert "benchtest.exact" not in s["rewards"]  # needs 'answer'
     assert "benchtest.slow" not in s["rewards"]  # a cpu reward, excluded by costs

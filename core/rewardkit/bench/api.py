@@ -144,6 +144,7 @@ def run(
     options = Options(Path(out), shard_size, batch_size, workers, backend, ray_address, resume, progress, samples, plots)
     store = ShardStore(options.out)
     options.out.mkdir(parents=True, exist_ok=True)
+    store.clean_temp()
     previous = store.read_manifest() if resume else None
     job_plan = plan(items, entries, store, options)
     manifest = {

@@ -126,14 +126,23 @@ class ShardStore:
             shutil.rmtree(self.root)
 
     def prune(self, keep: set[str]) -> list[str]:
-        """Remove shard folders of rewards that are not in this job (changed version or parameters)."""
+        """Remove shard folders of rewards not in this job (changed version or parameters) and the
+        temporary files of a killed run."""
         removed = []
         if self.root.exists():
             for d in self.root.iterdir():
                 if d.is_dir() and d.name not in keep:
                     shutil.rmtree(d)
                     removed.append(d.name)
+            for tmp in self.root.glob("*/.*.tmp"):
+                tmp.unlink(missing_ok=True)
         return removed
+
+    def clean_temp(self) -> None:
+        """Remove temporary files a killed run left next to the final outputs."""
+        for pattern in (".*.tmp", "plots/.*.tmp"):
+            for tmp in self.out.glob(pattern):
+                tmp.unlink(missing_ok=True)
 
     # -- manifest -------------------------------------------------------------------------
     @property
