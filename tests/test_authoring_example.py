@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import rewardkit
 from rewardkit.cli import cli
-from rewardkit.plugins import register_plugin, unregister_plugin
+from rewardkit.plugins import load_plugins, pm, register_plugin, unregister_plugin
 from rewardkit.testing import assert_contract
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "rewardkit-keywords"
@@ -24,6 +24,10 @@ def keywords_plugin():
     """The example's module, registered in-process under its entry-point name (no pip needed)."""
     meta = tomllib.loads((EXAMPLE / "pyproject.toml").read_text())
     (ep_name, module_name), = meta["project"]["entry-points"]["rewardkit"].items()
+    load_plugins()
+    if pm.get_plugin(ep_name) is not None:  # the example is pip-installed: use it as it is
+        yield ep_name
+        return
     spec = importlib.util.spec_from_file_location(
         module_name, EXAMPLE / module_name / "__init__.py", submodule_search_locations=[str(EXAMPLE / module_name)]
     )
