@@ -82,6 +82,11 @@ def slow_on_long(*, completions, prompts):
     return [0.0 for _ in completions]
 
 
+def slow_fast_path(*, completions, prompts):
+    slow_on_long(completions=completions, prompts=prompts)
+    return [0.5 for _ in completions]  # decides every item inline: the worker pool is never used
+
+
 def string_scores(*, completions, prompts):
     return ["1" for _ in completions]
 
@@ -109,6 +114,8 @@ class Plugin:
         register(batch_relative, name="kit.batch_relative", description="Relative to the batch")
         register(needs_undeclared, name="kit.needs_undeclared", description="Needs a column it did not declare")
         register(slow_on_long, name="kit.slow_on_long", description="Sleeps on long text", timeout=0.2)
+        register(slow_fast_path, name="kit.slow_fast_path", description="cpu reward, slow inline fast_path",
+                 cost="cpu", fast_path=slow_fast_path, timeout=0.2)
         register(string_scores, name="kit.string_scores", description="Returns strings")
         register(sampler, name="kit.sampler", description="Random, and says so", deterministic=False)
         register(good, name="other.prefix", description="Named after another plugin", columns=("answer",))
@@ -192,6 +199,12 @@ def test_inline_reward_over_its_deadline_fails_long(kit_plugin):
     fails = failed("kit.slow_on_long")
     assert set(fails) == {"long"}
     assert "deadline" in fails["long"]
+
+
+def test_cpu_fast_path_is_held_to_the_deadline(kit_plugin):
+    fails = failed("kit.slow_fast_path")
+    assert set(fails) == {"long"}
+    assert "fast_path took" in fails["long"] and "DEFER" in fails["long"]
 
 
 def test_missing_columns_rule(kit_plugin):

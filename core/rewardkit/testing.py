@@ -403,6 +403,7 @@ class _Checker:
         cols = {k: [v[0]] for k, v in self.cols.items()}
         for rule, make in HOSTILE.items():
             text = make(self.long_chars)
+            inline = self._fast_path_seconds(text, cols)
             start, cpu = time.perf_counter(), time.process_time()
             try:
                 scores = self.bound.score([text], prompts=[self.prms[0]], **cols)
@@ -420,9 +421,23 @@ class _Checker:
                 self.add(rule, False, scores.messages.get(0, "error"))
             elif self.spec.cost != "cpu" and elapsed > self.timeout:
                 self.add(rule, False, f"took {elapsed:.1f}s, more than its {self.timeout:g}s deadline")
+            elif inline > self.timeout:
+                self.add(rule, False, f"fast_path took {inline:.1f}s inline, more than the {self.timeout:g}s "
+                                      "deadline (no worker deadline holds there: return DEFER instead)")
             else:
                 size = f"{len(text):,} chars, " if rule == "long" else ""
                 self.add(rule, True, f"{size}{elapsed:.2f}s: {scores.values[0]!r}")
+
+    def _fast_path_seconds(self, text: str, cols: dict[str, list[Any]]) -> float:
+        """Time a cpu reward's ``fast_path`` takes on ``text``: it runs inline, outside the deadline."""
+        if self.spec.cost != "cpu" or self.spec.fast_path is None:
+            return 0.0
+        start, cpu = time.perf_counter(), time.process_time()
+        try:
+            self.call_raw(self.spec.fast_path, [text], self.prms[:1], cols)
+        except Exception:  # noqa: BLE001 - the host path reports the error itself
+            pass
+        return min(time.perf_counter() - start, time.process_time() - cpu)
 
     def missing_columns(self) -> None:
         if not self.spec.columns:
