@@ -122,13 +122,14 @@ def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
     lines = [
         f"\n{set_name}: {results[0]['n']} completions",
         f"{'checker':<12} {'accuracy':>9} {'false+':>7} {'false-':>7} {'none':>5} {'/s 1 core':>11} "
-        f"{'/s ' + str(workers) + ' cores':>11} {'x math-verify':>14}",
+        f"{'/s ' + str(workers) + ' cores':>11} {'x math-verify (1 core, all)':>28}",
     ]
     for r in results:
         ratio = r["per_s_1core"] / base["per_s_1core"] if base else float("nan")
+        ratio_all = r.get("per_s_all", float("nan")) / base.get("per_s_all", float("nan")) if base else float("nan")
         lines.append(
             f"{r['checker']:<12} {r['accuracy']:>9.4%} {r['false_pos']:>7} {r['false_neg']:>7} {r['none']:>5} "
-            f"{r['per_s_1core']:>11,.0f} {r.get('per_s_all', float('nan')):>11,.0f} {ratio:>13.1f}x"
+            f"{r['per_s_1core']:>11,.0f} {r.get('per_s_all', float('nan')):>11,.0f} {ratio:>19.1f}x {ratio_all:>6.1f}x"
         )
     return "\n".join(lines)
 
@@ -147,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
             ap.error(f"unknown checker {c!r} (choose from {', '.join(CHECKERS)})")
     # rewardkit's own worker pool (for deferred items) gets one process in the 1-core figure
     os.environ.setdefault("REWARDKIT_WORKERS", "1")
-    print(f"python {sys.version.split()[0]}, {args.workers} worker processes for the all-cores figure")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"python {sys.version.split()[0]}, {args.workers} worker processes for the all-cores figure, "
+          f"load average {load} (other work on the machine slows every checker)")
     report: dict[str, Any] = {}
     for set_name, rows in load_sets(args.limit).items():
         results = [measure(name, rows, args.workers) for name in names]
