@@ -109,10 +109,39 @@ def _has_pm(node: Node) -> bool:
 
 
 def _rhs(node: Node) -> Node:
-    """``x = 5`` and ``6/3 = 2`` stand for their last side when compared with a non-equation."""
-    if node[0] == "rel" and all(op == "=" for op in node[1]):
+    """``x = 5``, ``6/3 = 2`` and ``x \\in [0, 1)`` stand for their last side when compared with a non-relation."""
+    if node[0] == "rel" and (all(op == "=" for op in node[1]) or node[1] == ("in",)):
         return node[2][-1]
     return node
+
+
+_INF = ("const", "inf")
+_NEG_INF = ("neg", ("const", "inf"))
+
+
+def as_interval(node: Node) -> Node | None:
+    """``x > 3`` is ``(3, \\infty)``, ``1 < x \\le 3`` is ``(1, 3]``: inequalities in one variable as intervals."""
+    if node[0] != "rel" or not set(node[1]) <= {"<", "<=", ">", ">="}:
+        return None
+    ops, parts = node[1], node[2]
+    if len(ops) == 1:
+        (a, b), op = parts, ops[0]
+        if a[0] == "sym" and b[0] != "sym":
+            var, bound, op = a, b, op
+        elif b[0] == "sym" and a[0] != "sym":
+            var, bound, op = b, a, _FLIP[op]
+        else:
+            return None
+        del var
+        if op in (">", ">="):
+            return ("interval", op == ">=", False, bound, _INF)
+        return ("interval", False, op == "<=", _NEG_INF, bound)
+    if len(ops) == 2 and parts[1][0] == "sym" and parts[0][0] != "sym" and parts[2][0] != "sym":
+        if all(o in ("<", "<=") for o in ops):
+            return ("interval", ops[0] == "<=", ops[1] == "<=", parts[0], parts[2])
+        if all(o in (">", ">=") for o in ops):
+            return ("interval", ops[1] == ">=", ops[0] == ">=", parts[2], parts[0])
+    return None
 
 
 def _unordered(xs: tuple[Node, ...], ys: tuple[Node, ...], eq: Callable[[Node, Node], bool]) -> bool:
@@ -159,7 +188,7 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
     if ka == "rel" and kb == "rel":
         if a[1] == b[1] and len(a[2]) == len(b[2]) and all(map(eq, a[2], b[2])):
             return True
-        flipped = tuple(_FLIP[o] for o in reversed(a[1]))
+        flipped = tuple(_FLIP.get(o, "") for o in reversed(a[1]))
         if flipped == b[1] and all(map(eq, reversed(a[2]), b[2])):
             return True
         if a[1] == b[1] == ("=",):
@@ -169,6 +198,9 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
             return _proportional(("-", la, ra), ("-", lb, rb), tol)
         return False
     if ka == "rel" or kb == "rel":
+        ia, ib = as_interval(a) or a, as_interval(b) or b
+        if ia is not a or ib is not b:  # an inequality against an interval
+            return ia[0] != "rel" and ib[0] != "rel" and eq(ia, ib)
         ra, rb = _rhs(a), _rhs(b)
         if ra is a and rb is b:  # an inequality against a non-relation
             return False
@@ -197,7 +229,18 @@ def _as_set(node: Node) -> tuple[Node, ...] | None:
     return tuple(out)
 
 
+def _as_union(node: Node) -> Node:
+    """``x < 1 or x > 2`` (a list of inequalities) is the union of their intervals."""
+    if node[0] == "list":
+        parts = [as_interval(item) for item in node[1]]
+        if all(p is not None for p in parts):
+            return ("union", tuple(parts))
+    return node
+
+
 def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
+    if a[0] == "union" or b[0] == "union":
+        a, b = _as_union(a), _as_union(b)
     ka, kb = a[0], b[0]
     if ka == "interval" or kb == "interval":
         if ka == kb:

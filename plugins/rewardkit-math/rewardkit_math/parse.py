@@ -57,6 +57,7 @@ COMMANDS = {
     "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"), "div": ("op", "/"),
     "pm": ("op", "pm"), "mp": ("op", "mp"), "le": ("op", "<="), "leq": ("op", "<="),
     "ge": ("op", ">="), "geq": ("op", ">="), "ne": ("op", "!="), "neq": ("op", "!="),
+    "in": ("op", "in"), "leqslant": ("op", "<="), "geqslant": ("op", ">="),
     "cup": ("op", "cup"), "infty": ("const", "inf"), "infinity": ("const", "inf"), "pi": ("const", "pi"),
     "emptyset": ("empty", ""), "varnothing": ("empty", ""), "{": ("open", "{*"), "}": ("close", "}*"),
     "lvert": ("bar", "|"), "rvert": ("bar", "|"), "vert": ("bar", "|"), "mid": ("bar", "|"),
@@ -223,7 +224,7 @@ class _Parser:
     def relation(self) -> Node:
         parts = [self.union()]
         ops: list[str] = []
-        while self.at("op", "=", "<", ">", "<=", ">=", "!="):
+        while self.at("op", "=", "<", ">", "<=", ">=", "!=", "in"):
             ops.append(self.next()[1])
             parts.append(self.union())
         return parts[0] if not ops else ("rel", tuple(ops), tuple(parts))

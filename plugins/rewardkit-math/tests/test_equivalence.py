@@ -41,6 +41,10 @@ CASES = [
     ("symbolic", r"\sin^2 x + \cos^2 x", "1", True), ("symbolic", r"e^{i\pi}", "-1", True),
     ("symbolic", r"\log_2 8", "3", True), ("binom", r"\binom{5}{2}", "10", True), ("factorial", "5!", "120", True),
     ("complex", "3+4i", "4i+3", True), ("infinity", r"\infty", r"-\infty", False),
+    ("inequality", r"(3, \infty)", "x > 3", True), ("inequality", r"(3, \infty)", r"x \ge 3", False),
+    ("inequality", "(1,3]", r"1 < x \le 3", True), ("inequality", "x < 2", "2 > x", True),
+    ("inequality", "[0,1)", r"x \in [0, 1)", True), ("inequality", "x>3", "x>4", False),
+    ("inequality", r"(-\infty,1)\cup[2,\infty)", r"x < 1 \text{ or } x \ge 2", True),
 ]
 
 
