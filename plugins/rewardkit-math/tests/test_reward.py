@@ -70,3 +70,10 @@ def test_import_does_not_import_sympy():
     code = "import sys, rewardkit_math; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["math.equivalence", "math.parseable"])
+def test_contract(name):
+    from rewardkit.testing import assert_contract
+
+    assert_contract(name)
