@@ -77,7 +77,7 @@ def needs_undeclared(*, completions, prompts, reference):
 def slow_on_long(*, completions, prompts):
     if any(len(c) > 100_000 for c in completions):
         start = time.process_time()
-        while time.process_time() - start < 0.6:  # busy: the kit counts CPU time, not waiting
+        while time.process_time() - start < 0.4:  # busy: the kit counts CPU time, not waiting
             sum(range(1000))
     return [0.0 for _ in completions]
 
@@ -113,9 +113,9 @@ class Plugin:
         register(flaky, name="kit.flaky", description="Changes between calls")
         register(batch_relative, name="kit.batch_relative", description="Relative to the batch")
         register(needs_undeclared, name="kit.needs_undeclared", description="Needs a column it did not declare")
-        register(slow_on_long, name="kit.slow_on_long", description="Sleeps on long text", timeout=0.2)
+        register(slow_on_long, name="kit.slow_on_long", description="Busy on long text", timeout=0.1)
         register(slow_fast_path, name="kit.slow_fast_path", description="cpu reward, slow inline fast_path",
-                 cost="cpu", fast_path=slow_fast_path, timeout=0.2)
+                 cost="cpu", fast_path=slow_fast_path, timeout=0.1)
         register(string_scores, name="kit.string_scores", description="Returns strings")
         register(sampler, name="kit.sampler", description="Random, and says so", deterministic=False)
         register(good, name="other.prefix", description="Named after another plugin", columns=("answer",))
