@@ -35,6 +35,8 @@ class Extraction:
 
     strategy: str
     candidates: tuple[str, ...]
+    #: how many the strategy found in all (only the last MAX_CANDIDATES are kept)
+    total: int = 0
 
 
 def _answer_tag(text: str) -> list[str]:
@@ -120,8 +122,11 @@ _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 def _answer_is(text: str) -> list[str]:
     if "nswer" not in text and "NSWER" not in text:
         return []
-    out = []
-    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text)][-MAX_CANDIDATES:]
+    out: list[str] = []
+    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text)]
+    if len(ends) > MAX_CANDIDATES:  # placeholders keep the count; only the last ones are read
+        out = [""] * (len(ends) - MAX_CANDIDATES)
+        ends = ends[-MAX_CANDIDATES:]
     for at in ends:
         rest = text[at : at + MAX_ANSWER]
         spans = _latex(rest.split("\n", 1)[0])
@@ -256,6 +261,7 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
         found = _FUNCS[name](text)
         if not found:
             continue
+        total = len(found)
         if name == "answer_tag":  # the block's content goes through the remaining strategies
             rest = tuple(s for s in order[i + 1 :] if s != "answer_tag") or ("expression",)
             inner = []
@@ -263,5 +269,5 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
                 sub = extract(block, rest)
                 inner.append(sub.candidates[-1] if sub else block.strip())
             found = inner
-        return Extraction(name, tuple(found[-MAX_CANDIDATES:]))
+        return Extraction(name, tuple(found[-MAX_CANDIDATES:]), total)
     return None

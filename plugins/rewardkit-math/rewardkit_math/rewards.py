@@ -9,7 +9,7 @@ from rewardkit import DEFER
 
 from .compare import Undecided, equivalent
 from .evaluate import close
-from .extraction import STRATEGIES, check_order, extract
+from .extraction import MAX_CANDIDATES, STRATEGIES, check_order, extract
 from .parse import Node, ParseError, parse, plain_number
 
 MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"
@@ -55,6 +55,8 @@ def prediction(completion: str, order: tuple[str, ...], multiple: str) -> list[t
     found = extract(completion, order)
     if found is None:
         return None
+    if multiple == "reject" and found.total > MAX_CANDIDATES:
+        return None  # dozens of final answers: a listing, not an answer
     texts = list(found.candidates)
     if multiple == "last":
         texts = texts[-1:]

@@ -82,6 +82,10 @@ def test_several_different_final_answers_do_not_win(judge):
     assert judge(r"\boxed{5} ... checked: \boxed{5.0}", "5") == 1.0  # the same answer twice is fine
     assert judge("The answer is 3 or 5", "5") == 0.0  # a list is not a number
     assert judge(r"\boxed{3, 5}", "5") == 0.0
+    # a long listing followed by many copies of one answer is still a listing
+    spam = "".join(rf"\boxed{{{k}}}" for k in range(100)) + r"\boxed{42}" * 40
+    assert judge(spam, "42") == 0.0
+    assert judge("The answer is 1. " + "The answer is 42. " * 40, "42") == 0.0
 
 
 def test_extraction_order_parameter(judge):
