@@ -31,6 +31,8 @@ _DROP_RE = re.compile(
     r"|\\\$|\$|\{,\}"
 )
 _SPACE_RE = re.compile(r"\\[,;: ]|~")
+# thin spaces between groups of three digits are thousands separators: 1\,000 and 1 000 (U+2009)
+_THIN_THOUSANDS_RE = re.compile(r"(?<=\d)(?:\\,|\\ |~|\u2009|\u202f|\u00a0)(?=\d{3}(?!\d))")
 _ALIAS_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])|\\(?:dbinom|tbinom)(?![a-zA-Z])|\\%|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])")
 _ALIASES = {r"\dfrac": r"\frac", r"\tfrac": r"\frac", r"\cfrac": r"\frac", r"\dbinom": r"\binom",
             r"\tbinom": r"\binom", r"\%": "%", r"\lt": "<", r"\gt": ">"}
@@ -69,6 +71,8 @@ def unicode_digits(text: str) -> str:
 
 def clean(text: str) -> str:
     """The answer text with Unicode folded and LaTeX decoration removed (see the module doc)."""
+    if "\\" in text or "~" in text or not text.isascii():
+        text = _THIN_THOUSANDS_RE.sub("", text)
     text = unicode_digits(text)
     if "\\" in text or "$" in text or "{" in text:
         text = _ALIAS_RE.sub(lambda m: _ALIASES[m.group(0)], text)

@@ -15,6 +15,8 @@ from rewardkit_math.parse import MAX_CHARS, ParseError, parse, plain_number, tok
         ("18", ("num", Fraction(18))),
         ("1,234.5", ("num", Fraction(2469, 2))),
         ("1.5e3", ("num", Fraction(1500))),
+        (r"1\,000", ("num", Fraction(1000))),
+        ("12\u2009345\u2009678", ("num", Fraction(12345678))),
         (r"\$18", ("num", Fraction(18))),
         ("18 dollars per day", ("num", Fraction(18))),
         (r"5\text{ cm}^2", ("num", Fraction(5))),
