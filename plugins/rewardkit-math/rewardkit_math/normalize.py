@@ -3,7 +3,8 @@
 Rules (documented in docs/math.md):
 
 - Any Unicode decimal digit (full-width ``１``, Arabic-Indic ``١``, mathematical bold ``𝟏``, ...)
-  is read as the ASCII digit of the same value; NFKC folds the rest (``½`` is ``1/2``).
+  is read as the ASCII digit of the same value; superscript digits are powers (``x²``);
+  NFKC folds the rest (``½`` is ``1/2``).
 - Currency signs (``$ \\$ € £ ¥``), degree signs, LaTeX spacing and sizing (``\\left``,
   ``\\right``, ``\\,``, ``\\quad``, ...) and ``\\boxed``/``\\fbox`` wrappers are dropped.
 - ``\\text{...}``-style text is dropped when it is words (a unit: ``\\text{ cm}``), kept when
@@ -55,10 +56,15 @@ def _text_sub(m: re.Match[str]) -> str:
     return " "
 
 
+_SUPERSCRIPTS = dict(zip("\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u207b", "0123456789-"))
+_SUPER_RE = re.compile("[" + "".join(_SUPERSCRIPTS) + "]+")
+
+
 def unicode_digits(text: str) -> str:
     """Map every non-ASCII Unicode decimal digit to its ASCII digit, then NFKC-normalise."""
     if text.isascii():
         return text
+    text = _SUPER_RE.sub(lambda m: "^{" + "".join(_SUPERSCRIPTS[c] for c in m.group()) + "}", text)
     out = []
     for ch in text:
         if ch.isdecimal() and not ch.isascii():

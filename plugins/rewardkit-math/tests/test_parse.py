@@ -77,6 +77,7 @@ def test_bounds():
 def test_unicode_digits_are_read_by_value():
     assert parse("１２") == parse("١٢") == parse("𝟏𝟐") == ("num", Fraction(12))
     assert parse("−5") == ("neg", ("num", Fraction(5)))
+    assert parse("x²") == parse("x^2") and parse("10⁻³") == parse("10^{-3}")
 
 
 def test_plain_number():
