@@ -84,7 +84,7 @@ def rewardkit_register_rewards(register):
             **_common(False, False, False),
             "tokenize": Param("13a", choices=("13a", "intl", "zh", "char", "none"), help="sacrebleu tokenizer"),
             "smooth": Param("exp", choices=("exp", "floor", "add-k", "none"), help="sacrebleu smoothing method"),
-            "smooth_value": Param(None, type=float, nullable=True, min=0.0,
+            "smooth_value": Param(None, type=(float, int), nullable=True, min=0.0,
                                   help="value for floor (default 0.1) and add-k (default 1)"),
         },
     )
