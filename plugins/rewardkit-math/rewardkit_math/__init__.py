@@ -42,7 +42,7 @@ def rewardkit_register_rewards(register):
             ),
         },
         cost="cpu",
-        timeout=5.0,
+        timeout=10.0,
         fast_path=equivalence_fast,
         check_params=check_params,
     )
