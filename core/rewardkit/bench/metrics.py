@@ -106,19 +106,13 @@ def classification(values: Values, labels: Sequence[bool | None], threshold: flo
     }
 
 
-def _average_ranks(values: Sequence[float]) -> list[float]:
-    """1-based ranks with ties sharing their average rank."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            ranks[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return ranks
+def _average_ranks(values: Sequence[float]) -> Any:
+    """1-based ranks (a numpy array) with ties sharing their average rank."""
+    import numpy as np
+
+    uniq, inverse, counts = np.unique(np.asarray(values, dtype=float), return_inverse=True, return_counts=True)
+    ends = np.cumsum(counts)
+    return ((ends - counts + 1 + ends) / 2.0)[inverse]
 
 
 def roc_auc(values: Values, labels: Sequence[bool | None]) -> float | None:
@@ -129,7 +123,7 @@ def roc_auc(values: Values, labels: Sequence[bool | None]) -> float | None:
     if not pos or not neg:
         return None
     ranks = _average_ranks([v for v, _ in pairs])
-    rank_sum = sum(r for r, (_, y) in zip(ranks, pairs) if y)
+    rank_sum = float(sum(r for r, (_, y) in zip(ranks.tolist(), pairs) if y))
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
@@ -184,17 +178,19 @@ def pairwise(chosen: Values, rejected: Values) -> dict[str, Any]:
 
 def spearman(a: Values, b: Values) -> float | None:
     """Spearman rank correlation over items where both have a value; None if undefined."""
-    pairs = [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]
-    if len(pairs) < 2:
+    import numpy as np
+
+    if len(a) != len(b):
+        raise ValueError(f"spearman: {len(a)} values against {len(b)}")
+    x = np.array([np.nan if v is None else v for v in a], dtype=float)
+    y = np.array([np.nan if v is None else v for v in b], dtype=float)
+    both = ~(np.isnan(x) | np.isnan(y))
+    if both.sum() < 2:
         return None
-    ra = _average_ranks([x for x, _ in pairs])
-    rb = _average_ranks([y for _, y in pairs])
-    n = len(pairs)
-    ma, mb = sum(ra) / n, sum(rb) / n
-    cov = sum((x - ma) * (y - mb) for x, y in zip(ra, rb))
-    va = sum((x - ma) ** 2 for x in ra)
-    vb = sum((y - mb) ** 2 for y in rb)
-    return cov / math.sqrt(va * vb) if va > 0 and vb > 0 else None
+    rx, ry = _average_ranks(x[both]), _average_ranks(y[both])
+    rx, ry = rx - rx.mean(), ry - ry.mean()
+    va, vb = float((rx * rx).sum()), float((ry * ry).sum())
+    return float((rx * ry).sum()) / math.sqrt(va * vb) if va > 0 and vb > 0 else None
 
 
 def rank_matrix(columns: dict[str, Values]) -> dict[str, dict[str, float | None]]:

@@ -25,7 +25,7 @@ def _grid(n: int):
 
     ncols = min(3, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.2 * nrows), squeeze=False, layout="constrained")
     flat = [a for row in axes for a in row]
     for ax in flat[n:]:
         ax.axis("off")
@@ -89,8 +89,10 @@ def make_plots(summary: dict[str, Any], items: Items, results: dict[str, ShardRe
 
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(cols) + 1.8))
     data = [[max(s, 1e-9) * 1e3 for s in seconds[label]] or [1e-6] for label in cols]
-    ax.boxplot(data, orientation="horizontal", tick_labels=list(cols), showfliers=True, flierprops={"markersize": 2})
+    ax.boxplot(data, orientation="horizontal", tick_labels=list(cols), whis=(1, 99), showfliers=False)
+    for i, d in enumerate(data, start=1):
+        ax.plot([max(d)], [i], marker="x", color="crimson", markersize=5)
     ax.set_xscale("log")
-    ax.set(xlabel="per-item latency (ms, log scale)", title="Latency")
+    ax.set(xlabel="per-item latency (ms, log scale); box: p25-p75, whiskers: p1-p99, x: max", title="Latency")
     out.append(("Latency per item", "latency.png", _png(fig)))
     return out

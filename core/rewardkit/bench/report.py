@@ -108,9 +108,18 @@ def _md_cell(x: Any) -> str:
     return _fmt(x).replace("|", "\\|").replace("\n", " ")
 
 
+def _plots_go_before(title: str) -> bool:
+    """Plots come after the overview tables, before the long per-item sections."""
+    return title.startswith(("Disagreements", "Errors", "Signatures"))
+
+
 def markdown(summary: dict[str, Any], plots: list[tuple[str, str]]) -> str:
     lines = ["# rewardkit bench report", ""]
+    pending = list(plots)
     for title, text, table in sections(summary):
+        if pending and _plots_go_before(title):
+            lines += ["## Plots", ""] + [f"![{t}]({path})\n" for t, path in pending]
+            pending = []
         lines += [f"## {title}", ""]
         if text:
             lines += [text, ""]
@@ -120,9 +129,6 @@ def markdown(summary: dict[str, Any], plots: list[tuple[str, str]]) -> str:
             lines.append("|" + "---|" * len(head))
             lines += ["| " + " | ".join(_md_cell(x) for x in r) + " |" for r in rows]
             lines.append("")
-    if plots:
-        lines += ["## Plots", ""]
-        lines += [f"![{title}]({path})\n" for title, path in plots]
     return "\n".join(lines)
 
 
@@ -138,7 +144,11 @@ def html_report(summary: dict[str, Any], images: list[tuple[str, bytes]]) -> str
     esc = html.escape
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>rewardkit bench report</title>",
              f"<style>{_CSS}</style></head><body><h1>rewardkit bench report</h1>"]
+    pending = list(images)
     for title, text, table in sections(summary):
+        if pending and _plots_go_before(title):
+            parts.append(_html_images(pending))
+            pending = []
         parts.append(f"<h2>{esc(title)}</h2>")
         if text:
             parts.append("<p>" + esc(text).replace("`", "") + "</p>")
@@ -152,12 +162,15 @@ def html_report(summary: dict[str, Any], images: list[tuple[str, bytes]]) -> str
                     cells.append(f"<td{cls}>{esc(_fmt(x))}</td>")
                 parts.append("<tr>" + "".join(cells) + "</tr>")
             parts.append("</table>")
-    if images:
-        parts.append("<h2>Plots</h2>")
-        for title, png in images:
-            data = base64.b64encode(png).decode()
-            parts.append(f"<h3>{esc(title)}</h3><img alt='{esc(title)}' src='data:image/png;base64,{data}'>")
     parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _html_images(images: list[tuple[str, bytes]]) -> str:
+    parts = ["<h2>Plots</h2>"]
+    for title, png in images:
+        data = base64.b64encode(png).decode()
+        parts.append(f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>")
     return "\n".join(parts)
 
 

@@ -1,0 +1,117 @@
+"""How much does ``rewardkit bench`` add to the rewards' own cost? Throughput on 100,000 rows.
+
+For each fast reward, side by side in one run:
+
+- ``direct``:   the plugin's function called once on all rows (no host, no validation);
+- ``host``:     ``rewardkit.reward(name)(completions, **columns)``, the validated host path, one call;
+- ``datasets``: ``datasets.Dataset.map(batched=True)`` calling the reward (a common way to score offline);
+- ``bench``:    ``rewardkit.bench.run`` on the JSONL file: scoring time inside the job (batches,
+  shards written atomically) and end to end (reading, hashing, scoring, metrics, reports).
+
+Rows are the bundled GSM8K stored completions repeated to N rows. Usage::
+
+    python benchmarks/bench_harness.py [--rows 100000] [--reward NAME ...] [--batch-size 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+
+def make_data(rows: int, folder: Path) -> Path:
+    from rewardkit.tasks import gsm8k
+
+    base = gsm8k.load("completions")
+    path = folder / f"gsm8k_x{rows}.jsonl"
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(rows):
+            r = base[i % len(base)]
+            fh.write(json.dumps({"completion": r["completion"], "prompt": r["question"], "answer": r["answer"],
+                                 "reference": r["reference"], "is_correct": r["is_correct"]}) + "\n")
+    return path
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--reward", action="append", help="reward names (default: every installed fast reward that applies, plus the bench test rewards)")
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--shard-size", type=int, default=10_000)
+    ap.add_argument("--no-datasets", action="store_true", help="skip the datasets.map comparison")
+    args = ap.parse_args()
+
+    import rewardkit
+    from rewardkit.bench import run, testing
+    from rewardkit.data import read_rows
+    from rewardkit.registry import registry
+
+    testing.register()
+    cols = ("answer", "reference")
+    names = args.reward or [n for n, s in sorted(registry.specs().items())
+                            if s.cost == "fast" and set(s.columns) <= set(cols)]
+    tmp = Path(tempfile.mkdtemp(prefix="rk-bench-"))
+    path = make_data(args.rows, tmp)
+    t_read, rows = timed(lambda: read_rows(path))
+    completions = [r["completion"] for r in rows.rows]
+    prompts = [r["prompt"] for r in rows.rows]
+    columns = {c: [r[c] for r in rows.rows] for c in cols}
+    n = len(completions)
+    print(f"{n:,} rows ({path.stat().st_size / 1e6:.1f} MB JSONL), read in {t_read:.2f}s; "
+          f"batch size {args.batch_size}, shard size {args.shard_size}")
+
+    ds = None
+    if not args.no_datasets:
+        import datasets
+
+        datasets.disable_progress_bars()
+        ds = datasets.Dataset.from_list(rows.rows)
+
+    header = (f"{'reward':<20} {'direct/s':>11} {'host/s':>11} {'datasets/s':>11} {'bench/s':>11} "
+              f"{'bench e2e s':>11} {'over direct':>11} {'over host':>10}")
+    print(header)
+    print("-" * len(header))
+    for name in names:
+        r = rewardkit.reward(name)
+        kw = {c: columns[c] for c in r.spec.columns}
+        t_direct, _ = timed(lambda: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params))
+        t_host, _ = timed(lambda: r(completions, prompts=prompts, **kw))
+        t_ds = None
+        if ds is not None:
+            def score(batch, r=r):
+                return {"score": r(batch["completion"], prompts=batch["prompt"], **{c: batch[c] for c in r.spec.columns})}
+
+            t_ds, _ = timed(lambda: ds.map(score, batched=True, batch_size=1000, load_from_cache_file=False,
+                                           keep_in_memory=True))
+        with tempfile.TemporaryDirectory() as out:
+            t_e2e, summary = timed(lambda: run(path, rewards=[name], out=out, batch_size=args.batch_size,
+                                               shard_size=args.shard_size, plots=False))
+        t_bench = summary["run"]["scoring_seconds"]
+        print(f"{name:<20} {n / t_direct:>11,.0f} {n / t_host:>11,.0f} "
+              f"{(f'{n / t_ds:,.0f}' if t_ds else '-'):>11} {n / t_bench:>11,.0f} {t_e2e:>11.2f} "
+              f"{(t_bench / t_direct - 1) * 100:>10.0f}% {(t_bench / t_host - 1) * 100:>9.0f}%")
+
+    with tempfile.TemporaryDirectory() as out:
+        t_all, summary = timed(lambda: run(path, rewards=names, out=out, batch_size=args.batch_size,
+                                           shard_size=args.shard_size, plots=True, label="is_correct"))
+    direct_total = 0.0
+    for name in names:
+        r = rewardkit.reward(name)
+        kw = {c: columns[c] for c in r.spec.columns}
+        direct_total += timed(lambda: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params))[0]
+    print(f"\nall {len(names)} rewards in one job, with label metrics and plots: {t_all:.2f}s end to end, "
+          f"scoring {summary['run']['scoring_seconds']:.2f}s; the same functions called directly: {direct_total:.2f}s")
+    testing.unregister()
+
+
+if __name__ == "__main__":
+    main()
