@@ -66,14 +66,19 @@ def _finite(z: complex) -> complex:
 
 
 def _iroot(n: int, k: int) -> int | None:
-    """The exact integer k-th root of n >= 0, or None."""
+    """The exact integer k-th root of n >= 0, or None (integer Newton iteration, no floats)."""
     if n < 2:
         return n
-    r = round(n ** (1.0 / k)) if n.bit_length() < 1000 else int(math.exp(math.log(n) / k))
-    for cand in (r - 1, r, r + 1):
-        if cand >= 0 and cand**k == n:
-            return cand
-    return None
+    if k == 2:
+        r = math.isqrt(n)
+    else:
+        r = 1 << -(-n.bit_length() // k)  # an upper bound
+        while True:
+            s = ((k - 1) * r + n // r ** (k - 1)) // k
+            if s >= r:
+                break
+            r = s
+    return r if r**k == n else None
 
 
 def _pow(a: Value, b: Value) -> Value:

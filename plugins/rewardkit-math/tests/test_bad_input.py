@@ -39,6 +39,7 @@ def test_exact_answers_beyond_floats_are_still_compared(eq):
     fact24 = 620448401733239439360000
     assert eq([r"\boxed{24! \times 24!}"], answer=[str(fact24 * fact24)]) == [1.0]
     assert eq([r"\boxed{9^{9^{9}}}"], answer=[r"9^{9^{9}}"]) == [1.0]  # the same tower, structurally
+    assert eq([r"\boxed{\sqrt{2^{5000}}}", r"\boxed{\sqrt{2^{16000}}}"], answer=["2^{2500}", "2^{8000}"]) == [1.0, 1.0]
 
 
 def test_unicode_digits_are_read_by_value(eq):
