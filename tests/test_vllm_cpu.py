@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import rewardkit
+
 pytest.importorskip("vllm")
 pytest.importorskip("trl")
 pytestmark = pytest.mark.slow
@@ -93,98 +95,86 @@ def test_weight_sync_reaches_cpu_engine(tiny_path):
     del llm
 
 
-class LogprobProbe:
+class VariedPlugin:
+    """vt.varied: a deterministic reward that differs between random completions (non-zero advantages)."""
+
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_rewards(register):
+        def varied(*, completions, prompts):
+            return [float(sum(map(ord, c)) % 7) / 6 for c in completions]
+
+        register(varied, name="vt.varied", description="varies with the text", range=(0.0, 1.0))
+
+
+@pytest.fixture
+def varied_reward():
+    from rewardkit.plugins import register_plugin, unregister_plugin
+
+    register_plugin(VariedPlugin, "vt")
+    yield "vt.varied"
+    unregister_plugin("vt")
+
+
+def make_probe():
     """A trainer callback recording the policy's log-probabilities of SEQUENCE after each optimizer step."""
+    from transformers import TrainerCallback
 
-    def __new__(cls):
-        from transformers import TrainerCallback
+    class Probe(TrainerCallback):
+        def __init__(self):
+            self.after_step: dict[int, list[float]] = {}
 
-        class _Probe(TrainerCallback):
-            def __init__(self):
-                self.after_step: dict[int, list[float]] = {}
-                self.model = None
+        def on_step_end(self, args, state, control, model=None, **kwargs):
+            self.after_step[state.global_step] = hf_logprobs(model, SEQUENCE)
 
-            def on_step_end(self, args, state, control, model=None, **kwargs):
-                self.after_step[state.global_step] = hf_logprobs(model, SEQUENCE)
-
-        return _Probe()
+    return Probe()
 
 
-def varied_reward(completions, **kwargs):
-    """A deterministic reward that differs between random completions (so advantages are non-zero)."""
-    return [float(sum(map(ord, str(c))) % 7) for c in completions]
-
-
-def test_grpo_colocate_syncs_updated_policy_every_step(tiny_path, tmp_path):
-    """After each optimizer step vLLM's log-probs change and match the updated policy's."""
-    import torch
-    from datasets import Dataset
-    from trl import GRPOConfig, GRPOTrainer
-
+def test_rewardkit_train_syncs_policy_to_vllm_every_step(tiny_path, tmp_path, varied_reward, monkeypatch):
+    """``[generation] use_vllm = true`` on CPU: after each optimizer step vLLM's log-probs change
+    and match the updated policy's; every reward term is logged."""
+    from rewardkit.train.config import load_config
+    from rewardkit.train.grpo import build_trainer
     from rewardkit.train.vllm_cpu import prompt_logprobs
-    from trl.generation.vllm_generation import VLLMGeneration
+
+    cfg = load_config(data={
+        "model": {"name": str(tiny_path), "gradient_checkpointing": False},
+        "task": {"dataset": "gsm8k", "limit": 12, "system_prompt": "Think in <think>, answer in <answer>.",
+                 "assistant_prefix": "<think>"},
+        "reward": [{"name": varied_reward, "weight": 1.0}, {"name": "format.tags", "weight": 0.5}],
+        "grpo": {"num_generations": 4, "per_device_train_batch_size": 4, "max_completion_length": 8,
+                 "max_steps": 3, "learning_rate": 3e-2, "seed": 0, "beta": 0.0, "save_strategy": "no",
+                 "vllm_max_model_length": 512},
+        "generation": {"use_vllm": True, "vllm_mode": "colocate"},
+        "output": {"dir": str(tmp_path / "run"), "samples": 2},
+    })
+    from rewardkit.train import vllm_cpu
 
     syncs: list[list[float]] = []
-    patched = VLLMGeneration.sync_weights
+    cpu_sync = vllm_cpu.sync_weights
 
-    def recording_sync(self):
-        patched(self)
-        syncs.append(prompt_logprobs(self.llm, SEQUENCE))
+    def recording_sync(llm, named_params):  # what TRL's patched sync_weights calls on CPU
+        n = cpu_sync(llm, named_params)
+        syncs.append(prompt_logprobs(llm, SEQUENCE))
+        return n
 
-    dataset = Dataset.from_list([{"prompt": f"Question {i}: 2 + {i} ="} for i in range(8)])
-    args = GRPOConfig(
-        output_dir=str(tmp_path / "out"), use_vllm=True, vllm_mode="colocate", max_steps=3,
-        per_device_train_batch_size=4, num_generations=4, max_completion_length=8, learning_rate=3e-2,
-        beta=0.0, seed=0, logging_steps=1, save_strategy="no", report_to=[], bf16=False,
-        vllm_max_model_length=128, vllm_enable_sleep_mode=False,
-    )
-    probe = LogprobProbe()
-    VLLMGeneration.sync_weights = recording_sync
-    try:
-        trainer = GRPOTrainer(model=str(tiny_path), reward_funcs=varied_reward, args=args, train_dataset=dataset,
-                              callbacks=[probe])
-        initial = prompt_logprobs(trainer.vllm_generation.llm, SEQUENCE)
-        assert max_gap(initial, hf_logprobs(trainer.model, SEQUENCE)) < BF16_TOL
-        trainer.train()
-    finally:
-        VLLMGeneration.sync_weights = patched
+    monkeypatch.setattr(vllm_cpu, "sync_weights", recording_sync)
+    probe = make_probe()
+    run = build_trainer(cfg, callbacks=[probe])
+    assert any("vLLM on CPU" in note for note in run.notes)
+    initial = prompt_logprobs(run.trainer.vllm_generation.llm, SEQUENCE)
+    assert max_gap(initial, hf_logprobs(run.trainer.model, SEQUENCE)) < BF16_TOL
+    run.trainer.train()
 
     # TRL syncs before generating for steps 1, 2 and 3 (the first with unchanged weights).
     assert len(syncs) == 3
     assert max_gap(syncs[0], initial) < BF16_TOL
     for step in (1, 2):
-        engine, policy, previous = syncs[step], probe.after_step[step], probe.after_step.get(step - 1, initial)
-        print(f"step {step}: moved {max_gap(engine, syncs[step - 1]):.4f}, gap to policy {max_gap(engine, policy):.5f}, "
-              f"policy moved {max_gap(policy, previous):.4f}")
+        engine, policy = syncs[step], probe.after_step[step]
         assert max_gap(engine, syncs[step - 1]) > 10 * BF16_TOL, f"vLLM's log-probs did not change after step {step}"
         assert max_gap(engine, policy) < BF16_TOL, f"vLLM differs from the updated policy after step {step}"
-    assert all(math.isfinite(x) for x in syncs[-1])
 
-
-def test_rewardkit_train_with_vllm_on_cpu(tiny_path, tmp_path):
-    """``[generation] use_vllm = true`` trains on CPU and logs every term; notes say how vLLM ran."""
-    import rewardkit
-    from rewardkit.train.config import load_config
-    from rewardkit.train.grpo import train
-
-    names = {r["name"] for r in rewardkit.rewards()} if isinstance(rewardkit.rewards(), list) else set(rewardkit.rewards())
-    if "format.tags" not in names:
-        pytest.skip("format.tags is not installed")
-    cfg = load_config(data={
-        "model": {"name": str(tiny_path), "gradient_checkpointing": False},
-        "task": {"dataset": "gsm8k", "limit": 8, "system_prompt": "Think in <think>, answer in <answer>.",
-                 "assistant_prefix": "<think>"},
-        "reward": [{"name": "format.tags", "weight": 1.0}],
-        "grpo": {"num_generations": 2, "per_device_train_batch_size": 2, "max_completion_length": 6,
-                 "max_steps": 2, "learning_rate": 1e-3, "seed": 0, "beta": 0.0, "save_steps": 10,
-                 "vllm_max_model_length": 512},
-        "generation": {"use_vllm": True, "vllm_mode": "colocate"},
-        "output": {"dir": str(tmp_path / "run"), "samples": 2},
-    })
-    result = train(cfg)
-    assert result.global_step == 2
-    resolved = json.loads((tmp_path / "run" / "resolved_config.json").read_text())
-    assert any("vLLM on CPU" in note for note in resolved["notes"])
-    steps = [json.loads(line) for line in result.metrics_path.read_text().splitlines()]
-    logged = [s for s in steps if any("format.tags" in k for k in s)]
-    assert logged, "no per-term metrics in the log"
+    lines = [json.loads(line) for line in run.metrics.metrics_path.read_text().splitlines()]
+    steps = [x for x in lines if "terms" in x]
+    assert [x["step"] for x in steps] == [1, 2, 3]
+    assert all(set(x["terms"]) == {"vt.varied", "format.tags"} for x in steps)
