@@ -87,10 +87,29 @@ def char_codes(line: str) -> np.ndarray:
     return np.frombuffer(line.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
 
 
-def dense(codes: np.ndarray, alphabet: np.ndarray) -> np.ndarray:
-    """Codes 1..A for symbols in the sorted ``alphabet``, 0 for the others."""
-    if not len(alphabet):
-        return np.zeros(len(codes), dtype=np.int64)
-    idx = np.searchsorted(alphabet, codes)
-    clipped = np.minimum(idx, len(alphabet) - 1)
-    return np.where(alphabet[clipped] == codes, clipped + 1, 0).astype(np.int64)
+#: Largest code point served by a lookup table (1 MiB of int32); beyond it, binary search.
+LUT_MAX = 1 << 18
+
+
+class Alphabet:
+    """Dense codes 1..A for a reference's symbols (code points); 0 for any other symbol."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.symbols = np.unique(codes)
+        self.size = len(self.symbols)
+        self.lut = None
+        if self.size and int(self.symbols[-1]) < LUT_MAX:
+            self.lut = np.zeros(int(self.symbols[-1]) + 1, dtype=np.int64)
+            self.lut[self.symbols] = np.arange(1, self.size + 1)
+
+    def dense(self, codes: np.ndarray) -> np.ndarray:
+        if not self.size:
+            return np.zeros(len(codes), dtype=np.int64)
+        if self.lut is not None:
+            top = len(self.lut) - 1
+            out = self.lut[np.minimum(codes, top)]
+            out[codes > top] = 0
+            return out
+        idx = np.searchsorted(self.symbols, codes)
+        clipped = np.minimum(idx, self.size - 1)
+        return np.where(self.symbols[clipped] == codes, clipped + 1, 0).astype(np.int64)

@@ -224,8 +224,6 @@ class Chrf:
         return out
 
     def reference(self, refs: Sequence[str]) -> Any:
-        import numpy as np
-
         from . import ngrams as ng
 
         order = self.metric.char_order
@@ -234,10 +232,10 @@ class Chrf:
             line = self._line(ref)
             words = self._word_counters(ref)
             codes = ng.char_codes(line)
-            alphabet = np.unique(codes)
-            if ng.fits(len(alphabet), order):
-                bits = max(1, len(alphabet).bit_length())
-                index = ng.Index.build(ng.keys(ng.dense(codes, alphabet), order, bits), None, order)
+            alphabet = ng.Alphabet(codes)
+            if ng.fits(alphabet.size, order):
+                bits = max(1, alphabet.size.bit_length())
+                index = ng.Index.build(ng.keys(alphabet.dense(codes), order, bits), None, order)
                 out.append(("keys", alphabet, bits, index, words))
             else:
                 out.append(("counters", self._char_counters(line), words))
@@ -259,7 +257,7 @@ class Chrf:
                 _, alphabet, bits, index, ref_words = entry
                 if codes is None:
                     codes = ng.char_codes(line)
-                matches = index.matches(ng.keys(ng.dense(codes, alphabet), order, bits), order)
+                matches = index.matches(ng.keys(alphabet.dense(codes), order, bits), order)
                 for h_total, r_total, match in zip(hyp_totals, index.totals, matches):
                     stats += [h_total if r_total else 0, r_total, match]
             else:

@@ -95,8 +95,9 @@ def test_pure_python_fallback_for_large_alphabets_is_equal_too(gsm8k_pairs, monk
 
     rng = random.Random(2)
     cjk = ["".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(700)) for _ in range(3)]
-    hyps = [h for h, _ in gsm8k_pairs[:30]] + [cjk[0], cjk[1][:300] + cjk[0][:300]]
-    refs = [r for _, r in gsm8k_pairs[:30]] + [cjk[0], cjk[1]]
+    far = "tag \U000e0041\U000e0042 text \U0001f600"  # code points beyond the lookup table
+    hyps = [h for h, _ in gsm8k_pairs[:30]] + [cjk[0], cjk[1][:300] + cjk[0][:300], far, "tag text"]
+    refs = [r for _, r in gsm8k_pairs[:30]] + [cjk[0], cjk[1], far[:12] + " more", far]
     expected = {
         "text.chrf": [CHRF(word_order=2).sentence_score(h, [r]).score / 100 for h, r in zip(hyps, refs)],
         "text.bleu": [BLEU(effective_order=True).sentence_score(h, [r]).score / 100 for h, r in zip(hyps, refs)],
