@@ -239,3 +239,11 @@ def test_every_applicable_reward_when_none_is_named(plugin, tmp_path):
     assert "benchtest.length" in s["rewards"] and "benchtest.digits" in s["rewards"]
     assert "benchtest.exact" not in s["rewards"]  # needs 'answer'
     assert "benchtest.slow" not in s["rewards"]  # a cpu reward, excluded by costs
+
+
+def test_default_data_is_the_bundled_gsm8k_completions(plugin, tmp_path):
+    s = run(rewards=["benchtest.exact"], limit=40, out=tmp_path / "o", plots=False)
+    assert s["input"]["source"].endswith("gsm8k/completions.jsonl")
+    assert (s["input"]["label"], s["input"]["prompt"], s["input"]["items"]) == ("is_correct", "question", 40)
+    k = s["rewards"]["benchtest.exact"]["classification"]
+    assert k["n"] == 40 and k["accuracy"] is not None

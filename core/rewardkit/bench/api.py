@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .job import COSTS, BenchError, Entry, Items, applicable, build_items, default_threshold, load_config, read_data
+from .job import COSTS, BenchError, Entry, applicable, build_items, default_threshold, load_config, read_data
 from .runner import Options, ProgressBar, gather, plan, run_local
 from .shards import ShardStore, atomic_write_bytes, atomic_write_text
 from .summary import COMPOSITE, build_summary, combine_composite, scores_bytes
