@@ -48,8 +48,7 @@ class Items:
                 data = self.prompts
             else:
                 data = self.columns[name]
-            blob = json.dumps(data, default=repr, ensure_ascii=False, separators=(",", ":")).encode()
-            self.hashes[name] = hashlib.sha256(blob).hexdigest()
+            self.hashes[name] = _hash_values(data)
         return self.hashes[name]
 
     @property
@@ -58,6 +57,22 @@ class Items:
         parts = [self.column_hash("completion"), self.column_hash("prompt")]
         parts += [f"{c}:{self.column_hash(c)}" for c in sorted(self.columns)]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _hash_values(values: list[Any] | None) -> str:
+    """sha256 over a column: each value length-prefixed, text as UTF-8, anything else as canonical JSON."""
+    h = hashlib.sha256()
+    if values is None:
+        h.update(b"null")
+        return h.hexdigest()
+    for v in values:
+        if isinstance(v, str):
+            b = b"s" + v.encode("utf-8", "surrogatepass")
+        else:
+            b = b"j" + json.dumps(v, default=repr, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
 
 
 @dataclass
