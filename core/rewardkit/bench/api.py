@@ -104,7 +104,9 @@ def run(
         data = gsm8k.data_path("completions")
         prompt_col = prompt_col or "question"
         label = label or "is_correct"
+    t_read = time.perf_counter()
     rows = read_data(data, skip_bad=skip_bad_rows, limit=limit)
+    read_seconds = time.perf_counter() - t_read
     for bad in rows.bad:
         say(f"skipped {bad.path}:{bad.line}: {bad.error}")
     if prompt_col is None and "prompt" in rows.columns:
@@ -164,6 +166,7 @@ def run(
     store.write_manifest(manifest)
 
     t0 = time.perf_counter()
+    prepare_seconds = t0 - t_read - read_seconds
     total = sum(u.size for u in job_plan.todo)
     with ProgressBar(total, progress) as bar, _pool_size(workers if backend == "local" else None):
         if backend == "ray":
@@ -203,8 +206,9 @@ def run(
         "run": {
             "backend": backend, "workers": workers or _default_workers(), "shard_size": shard_size,
             "batch_size": batch_size, "shards": len(job_plan.units), "shards_reused": reused,
-            "shards_computed": len(job_plan.todo), "scoring_seconds": scoring_seconds,
-            "wall_seconds": time.time() - started, "python": platform.python_version(),
+            "shards_computed": len(job_plan.todo), "read_seconds": read_seconds,
+            "prepare_seconds": prepare_seconds, "scoring_seconds": scoring_seconds,
+            "output_seconds": None, "wall_seconds": time.time() - started, "python": platform.python_version(),
         },
         "signatures": {e.label: e.reward.signature for e in entries},
         **summary,
@@ -214,6 +218,9 @@ def run(
     from .report import write_reports
 
     write_reports(options.out, summary, items, results, composite_info, plots=plots)
+    summary["run"]["output_seconds"] = time.perf_counter() - t0 - scoring_seconds
+    summary["run"]["wall_seconds"] = time.time() - started
+    atomic_write_text(options.out / "summary.json", json.dumps(summary, indent=2, default=_json_default) + "\n")
     return summary
 
 
