@@ -143,8 +143,13 @@ def test_composite_from_training_config(plugin, tmp_path):
 
 
 def test_errors_and_timeouts_are_counted_not_zero(plugin, tmp_path):
+    import rewardkit
+
     rows = [{"completion": c} for c in ["fine", "BOOM", "HANG", "ok"]]
     data = write_jsonl(tmp_path / "d.jsonl", rows)
+    # start both workers and import the reward there first: the deadline starts when an item is sent,
+    # and a cold worker on a busy machine can take longer than the reward's 1 s to import it
+    assert rewardkit.reward("benchtest.hang", timeout=60)(["a", "b"]) == [0.5, 0.5]
     s = run(data, rewards=["benchtest.hang"], out=tmp_path / "o", workers=2, plots=False)
     r = s["rewards"]["benchtest.hang"]
     assert r["outcomes"] == {"value": 2, "none": 0, "error": 1, "timeout": 1}
@@ -247,3 +252,12 @@ def test_default_data_is_the_bundled_gsm8k_completions(plugin, tmp_path):
     assert (s["input"]["label"], s["input"]["prompt"], s["input"]["items"]) == ("is_correct", "question", 40)
     k = s["rewards"]["benchtest.exact"]["classification"]
     assert k["n"] == 40 and k["accuracy"] is not None
+
+
+def test_an_unrelated_shards_folder_is_never_deleted(plugin, tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", LABELLED)
+    (tmp_path / "o" / "shards").mkdir(parents=True)
+    (tmp_path / "o" / "shards" / "mine.txt").write_text("keep me")
+    res = invoke(data, "-r", "benchtest.exact", "-o", tmp_path / "o")
+    assert res.exit_code != 0 and "not a rewardkit bench output folder" in res.output
+    assert (tmp_path / "o" / "shards" / "mine.txt").read_text() == "keep me"

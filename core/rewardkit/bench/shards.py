@@ -120,14 +120,24 @@ class ShardStore:
         wall = float((table.schema.metadata or {}).get(b"wall_seconds", b"nan"))
         return ShardResult(d["value"], d["status"], d["message"], d["seconds"], wall)
 
+    def check_ours(self) -> None:
+        """Refuse to touch a ``shards`` folder that no bench run made (no manifest beside it)."""
+        if self.root.exists() and not self.manifest_path.exists():
+            from .job import BenchError
+
+            raise BenchError(f"{self.root} exists but {self.manifest_path} does not: it is not a rewardkit bench "
+                             "output folder; choose another --out")
+
     def reset(self) -> None:
         """Remove every shard (a fresh run)."""
+        self.check_ours()
         if self.root.exists():
             shutil.rmtree(self.root)
 
     def prune(self, keep: set[str]) -> list[str]:
         """Remove shard folders of rewards not in this job (changed version or parameters) and the
         temporary files of a killed run."""
+        self.check_ours()
         removed = []
         if self.root.exists():
             for d in self.root.iterdir():
