@@ -114,3 +114,15 @@ def test_numpy_scalars_are_accepted():
     assert check_value("r", 0, 1, np.float32(0.25)) == (Status.VALUE, 0.25, None)
     assert check_value("r", 0, 1, True)[1] == 1.0
     assert check_value("r", 0, 1, math.nan)[0] is Status.ERROR
+
+
+def test_columns_map_a_declared_column_to_another_data_column(core_plugin):
+    r = rewardkit.reward("t.contains", columns={"answer": "gold"})
+    assert r.columns == ["gold"]
+    assert r(["it is 42"], gold=["42"]) == [1.0]
+    with pytest.raises(MissingColumnError, match="needs column 'gold'"):
+        r(["x"], answer=["42"])
+    with pytest.raises(ValueError, match=r"columns maps 'anwser', which the reward does not read \(did you mean 'answer'\?\)"):
+        rewardkit.reward("t.contains", columns={"anwser": "gold"})
+    c = rewardkit.Composite.from_config([{"name": "t.contains", "columns": {"answer": "gold"}}])
+    assert c.columns == ["gold"] and c(["42"], gold=["42"]) == [1.0]

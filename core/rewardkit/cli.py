@@ -166,7 +166,7 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
         completions = column(rows, completion_col)
         prompts = column(rows, prompt_col) if prompt_col else None
         mapping = dict(a.partition("=")[::2] for a in col_map)
-        needed = {c for r in bound for c in r.spec.columns}
+        needed = {c for r in bound for c in r.columns}
         columns = {c: column(rows, mapping.get(c, c)) for c in needed}
     results = [r.score(completions, prompts=prompts, **columns) for r in bound]
     if as_json:

@@ -13,7 +13,7 @@ from .suggest import close_matches
 
 SHAPINGS = ("unit", "clip", "none")
 ERROR_POLICIES = ("none", "zero")
-TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout")
+TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns")
 
 
 def shape(value: float | None, shaping: str, lo: float, hi: float) -> float | None:
@@ -155,7 +155,7 @@ class Composite:
     @property
     def columns(self) -> list[str]:
         """Every data column some term needs, in first-seen order."""
-        return list(dict.fromkeys(c for t in self.terms for c in t.reward.spec.columns))
+        return list(dict.fromkeys(c for t in self.terms for c in t.reward.columns))
 
     def describe(self) -> list[dict[str, Any]]:
         return [
@@ -204,7 +204,7 @@ class Composite:
         cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = "none",
         where: str = "reward",
     ) -> "Composite":
-        """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout}``.
+        """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout, columns}``.
 
         Every error names the offending key, e.g. ``reward[1].weight``.
         """
@@ -224,11 +224,13 @@ class Composite:
             if not isinstance(params, Mapping):
                 raise CompositeError(f"{key}.params: expected a table of parameters")
             try:
-                r = build_reward(str(table["name"]), timeout=table.get("timeout"), **dict(params))
+                r = build_reward(str(table["name"]), timeout=table.get("timeout"), columns=table.get("columns"),
+                                 **dict(params))
             except RewardkitError as exc:
                 raise CompositeError(f"{key}: {exc}") from None
             except ValueError as exc:
-                raise CompositeError(f"{key}.timeout: {exc}") from None
+                field = "columns" if "columns" in str(exc) else "timeout"
+                raise CompositeError(f"{key}.{field}: {exc}") from None
             weight = table.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise CompositeError(f"{key}.weight: expected a number, got {weight!r}")

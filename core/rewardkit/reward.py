@@ -40,9 +40,16 @@ class Reward:
     Errors and timeouts are counted in :attr:`totals`.
     """
 
-    def __init__(self, spec: RewardSpec, params: Mapping[str, Any] | None = None, timeout: float | None = None):
+    def __init__(
+        self,
+        spec: RewardSpec,
+        params: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        columns: Mapping[str, str] | None = None,
+    ):
         self.spec = spec
         self.params = spec.resolve_params(dict(params or {}))
+        self.column_map = _check_column_map(spec, columns)
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
             raise ValueError(f"reward {spec.name!r}: timeout must be a positive number of seconds, got {timeout!r}")
         self.timeout = float(timeout) if timeout is not None else spec.timeout
@@ -110,11 +117,12 @@ class Reward:
                 raise ValueError(f"reward {self.name!r}: {len(prompt_texts)} prompts for {n} completions")
         cols: dict[str, list[Any]] = {}
         for col in self.spec.columns:
-            if col not in columns or columns[col] is None:
-                raise MissingColumnError(self.name, col, [k for k, v in columns.items() if v is not None])
-            value = list(columns[col])
+            source = self.column_map.get(col, col)
+            if source not in columns or columns[source] is None:
+                raise MissingColumnError(self.name, source, [k for k, v in columns.items() if v is not None])
+            value = list(columns[source])
             if len(value) != n:
-                raise ValueError(f"reward {self.name!r}: column {col!r} has {len(value)} rows for {n} completions")
+                raise ValueError(f"reward {self.name!r}: column {source!r} has {len(value)} rows for {n} completions")
             cols[col] = value
         return texts, prompt_texts, cols
 
@@ -186,9 +194,39 @@ class Reward:
         return item_seconds
 
 
-def reward(name: str, *, timeout: float | None = None, **params: Any) -> Reward:
-    """Build the registered reward ``name`` with ``params`` (validated now, not at first call)."""
-    return Reward(registry.get(name), params, timeout=timeout)
+    @property
+    def columns(self) -> list[str]:
+        """The data columns this reward reads, after its column mapping."""
+        return [self.column_map.get(c, c) for c in self.spec.columns]
+
+
+def _check_column_map(spec: RewardSpec, columns: Mapping[str, str] | None) -> dict[str, str]:
+    if not columns:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise ValueError(f"reward {spec.name!r}: columns must map declared column -> data column, got {columns!r}")
+    out = {}
+    for declared, source in columns.items():
+        if declared not in spec.columns:
+            from .suggest import close_matches
+
+            raise ValueError(
+                f"reward {spec.name!r}: columns maps {declared!r}, which the reward does not read"
+                f"{close_matches(declared, spec.columns)} (it reads: {', '.join(spec.columns) or 'no columns'})"
+            )
+        if not isinstance(source, str) or not source:
+            raise ValueError(f"reward {spec.name!r}: columns[{declared!r}] must be a column name, got {source!r}")
+        out[declared] = source
+    return out
+
+
+def reward(name: str, *, timeout: float | None = None, columns: Mapping[str, str] | None = None, **params: Any) -> Reward:
+    """Build the registered reward ``name`` with ``params`` (validated now, not at first call).
+
+    ``columns`` maps a column the reward reads to the data column that holds it, e.g.
+    ``reward("text.bleu", columns={"reference": "solution"})``.
+    """
+    return Reward(registry.get(name), params, timeout=timeout, columns=columns)
 
 
 def rewards() -> dict[str, dict[str, Any]]:

@@ -15,7 +15,7 @@ Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")
 
 #: Keyword names the host passes itself; a reward parameter may not use them.
-RESERVED = frozenset({"completions", "prompts", "timeout", "self"})
+RESERVED = frozenset({"completions", "prompts", "timeout", "columns", "self"})
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
