@@ -168,7 +168,8 @@ def run(
     t0 = time.perf_counter()
     prepare_seconds = t0 - t_read - read_seconds
     total = sum(u.size for u in job_plan.todo)
-    with ProgressBar(total, progress) as bar, _pool_size(workers if backend == "local" else None):
+    label_ = f"scoring {len(entries)} reward(s) x {len(items):,} items"
+    with ProgressBar(total, progress, label_) as bar, _pool_size(workers if backend == "local" else None):
         if backend == "ray":
             from .ray_backend import run_ray
 

@@ -146,7 +146,7 @@ class ProgressBar:
             self._progress.advance(self._task, n)
             speed = self._progress.tasks[0].speed
             if speed:
-                self._progress.update(self._task, rate=f"{speed:,.0f} items/s")
+                self._progress.update(self._task, rate=f"{speed:,.0f} scores/s")
 
     def __exit__(self, *exc: Any) -> None:
         if self._progress is not None:
