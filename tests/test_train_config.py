@@ -86,9 +86,21 @@ def test_valid_config_resolves_defaults_and_gsm8k_columns(tmp_path):
     (["model.name=\"./no/such/folder\""], "model.name: ./no/such/folder is not a folder"),
     (["model.lora.r=0"], "model.lora.r: must be >= 1"),
     (["on_error=\"ignore\""], "on_error: expected 'none'"),
+    (["grpo.report_to=\"nosuchtracker\""], None),
 ])
 def test_errors_name_the_key(tmp_path, overrides, expected):
+    if expected is None:  # accepted here, left to transformers
+        cfg(tmp_path, overrides)
+        return
     assert expected in error(tmp_path, overrides)
+
+
+def test_report_to_needs_its_package(tmp_path, monkeypatch):
+    from rewardkit.train import config
+
+    monkeypatch.setattr(config, "_has_module", lambda name: False)
+    msg = error(tmp_path, ["grpo.report_to=[\"wandb\"]"])
+    assert "grpo.report_to: 'wandb' needs the package 'wandb'" in msg
 
 
 def test_unknown_reward_and_bad_params(tmp_path):

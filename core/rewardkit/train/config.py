@@ -283,6 +283,7 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
         grpo[key] = model["gradient_checkpointing"]
     for k, v in GRPO_DEFAULTS.items():
         grpo.setdefault(k, v)
+    _check_report_to(grpo["report_to"])
     _check_batch(grpo)
 
     if output["dir"] is None:
@@ -357,6 +358,21 @@ def _merge_generation(gen: dict[str, Any], given: set[str], grpo: dict[str, Any]
     gen["temperature_end"] = float(end) if end is not None else float(start)
     gen["temperature_schedule"] = kind
     gen["use_vllm"] = grpo.get("use_vllm", False)
+
+
+#: report_to integrations and the module each needs.
+REPORTERS = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",), "mlflow": ("mlflow",),
+             "trackio": ("trackio",), "comet_ml": ("comet_ml",), "clearml": ("clearml",)}
+
+
+def _check_report_to(report_to: Any) -> None:
+    """An integration named in report_to must be installed (transformers would fail after the model loads)."""
+    names = [report_to] if isinstance(report_to, str) else list(report_to or [])
+    for name in names:
+        modules = REPORTERS.get(name)
+        if modules and not any(_has_module(m) for m in modules):
+            raise ConfigError(f"grpo.report_to: {name!r} needs the package {modules[0]!r} (pip install {modules[0]}), "
+                              "or set report_to = \"none\"")
 
 
 def _check_batch(grpo: dict[str, Any]) -> None:
