@@ -73,7 +73,7 @@ def _row(label: str, r: Any) -> str:
 def run(*, questions: int = 20, sft_steps: int = 40, grpo_steps: int = 4, max_new_tokens: int = 160,
         out: str | Path = "runs/demo", model: str = "smollm2-135m-instruct", sft_batch_size: int = 8,
         sft_learning_rate: float = 1e-4, grpo_learning_rate: float = 2e-6, grpo_lora: bool = False,
-        prompts_per_step: int = 2, num_generations: int = 4, resume: bool = False,
+        prompts_per_step: int = 2, num_generations: int = 4, resume: bool = False, sft_eval: bool = True,
         log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate, SFT, GRPO, evaluate; print a before/after table. Returns the figures (``<out>/demo.json``)."""
     from .models import resolve_model
@@ -124,8 +124,12 @@ def run(*, questions: int = 20, sft_steps: int = 40, grpo_steps: int = 4, max_ne
         sft = run_sft(cfg, output_dir=sft_dir, max_steps=sft_steps, batch_size=sft_batch_size,
                       learning_rate=sft_learning_rate, lora=False, logging_steps=5, log=say)
         sft_steps_done = sft.steps
-    say("3/5 evaluating after SFT")
-    mid = evaluated("sft", str(sft_dir), "after SFT")
+    mid = None
+    if sft_eval or (resume and (out / "eval_sft.json").is_file()):
+        say("3/5 evaluating after SFT")
+        mid = evaluated("sft", str(sft_dir), "after SFT")
+    else:
+        say("3/5 evaluation after SFT skipped")
 
     say(f"4/5 GRPO: {grpo_steps} steps ({prompts_per_step} prompts x {num_generations} completions) "
         f"with {', '.join(t['name'] for t in terms)}")
@@ -151,12 +155,13 @@ def run(*, questions: int = 20, sft_steps: int = 40, grpo_steps: int = 4, max_ne
     table = [
         "| model                  | format | accuracy | tokens |  time |",
         "| ---------------------- | -----: | -------: | -----: | ----: |",
-        _row("untrained", before), _row(f"+ SFT ({sft_steps_done} steps)", mid),
-        _row(f"+ GRPO ({grpo_steps_done} steps)", after),
+        _row("untrained", before),
+        *([_row(f"+ SFT ({sft_steps_done} steps)", mid)] if mid is not None else []),
+        _row(f"+ SFT {sft_steps_done} + GRPO {grpo_steps_done}", after),
     ]
     figures = {
         "questions": questions, "max_new_tokens": max_new_tokens, "seconds": round(time.perf_counter() - t0, 1),
-        "before": before.summary(), "sft": mid.summary(), "after": after.summary(),
+        "before": before.summary(), "sft": mid.summary() if mid is not None else None, "after": after.summary(),
         "format_method": before.format_method, "accuracy_method": before.accuracy_method,
         "metrics": str(grpo_out / "metrics.jsonl"), "notes": notes, "table": table,
     }
@@ -175,7 +180,7 @@ def _evaluate(model: str | Path, questions: int, max_new_tokens: int, say: Any) 
     """Evaluate a model folder (a full checkpoint, or a LoRA adapter merged onto its base)."""
     from .train.evaluate import evaluate
 
-    batch = min(questions, 50)
+    batch = min(questions, 100)
     if (Path(model) / "adapter_config.json").is_file():
         from peft import AutoPeftModelForCausalLM
         from transformers import AutoTokenizer

@@ -105,7 +105,10 @@ def score(completions: Sequence[str], prompts: Sequence[str], golds: Sequence[st
 def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_tokens: int = 256,
              batch_size: int = 16, temperature: float = 0.0, seed: int = 0,
              progress: Callable[[int, int], None] | None = None) -> tuple[list[str], list[int]]:
-    """Complete each prompt (text, chat template already applied); returns texts and token counts."""
+    """Complete each prompt (text from :func:`~rewardkit.train.sft.prompt_text`); returns texts and token counts.
+
+    Prompts are tokenized like TRL tokenizes text prompts (with the tokenizer's special tokens).
+    """
     import torch
 
     tokenizer.padding_side = "left"
@@ -120,7 +123,7 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], *, max_new_toke
     model.eval()
     for b in range(0, len(order), batch_size):
         idx = order[b:b + batch_size]
-        enc = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False)
+        enc = tokenizer([prompts[i] for i in idx], return_tensors="pt", padding=True)
         enc = {k: v.to(model.device) for k, v in enc.items()}
         kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": tokenizer.pad_token_id}
         if temperature > 0:

@@ -39,8 +39,17 @@ def prompt_text(tokenizer: Any, task: Mapping[str, Any], row: Mapping[str, Any])
     """The prompt as the model sees it (chat template applied, ready for the completion)."""
     msgs = chat_messages(task, row)
     if msgs[-1]["role"] == "assistant":
-        return tokenizer.apply_chat_template(msgs, tokenize=False, continue_final_message=True)
-    return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+        text = tokenizer.apply_chat_template(msgs, tokenize=False, continue_final_message=True)
+    else:
+        text = tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
+    # TRL tokenizes text prompts with the tokenizer's special tokens: drop a BOS the template wrote
+    # when the tokenizer adds one itself (as the GRPO trainer does), so it is not doubled.
+    bos = tokenizer.bos_token
+    if bos and text.startswith(bos):
+        ids = tokenizer("x")["input_ids"]
+        if ids and ids[0] == tokenizer.bos_token_id:
+            text = text[len(bos):]
+    return text
 
 
 def _overlap(prefix: str, text: str) -> int:
