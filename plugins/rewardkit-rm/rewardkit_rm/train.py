@@ -16,7 +16,7 @@ from .models import META_FILE, pick_device, pick_dtype, read_config, resolve_mod
 from .pairs import Pair, cap_per_prompt, pairwise_accuracy, split_by_prompt
 
 #: Pairs used to compute logit statistics when there is no held-out split.
-CALIBRATION_PAIRS = 256
+CALIBRATION_PAIRS = 128
 
 
 @dataclass
