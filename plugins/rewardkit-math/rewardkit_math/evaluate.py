@@ -226,6 +226,9 @@ def close(a: Value, b: Value, tol: float) -> bool:
         except OverflowError:
             return abs(a - b) <= Fraction(tol) * max(abs(a), abs(b))
         return abs(x - y) <= tol * max(abs(x), abs(y))
-    x, y = _c(a), _c(b)
+    try:
+        x, y = _c(a), _c(b)
+    except TooBig:  # an exact number beyond floats against a float: far apart
+        return False
     rel = max(tol, 1e-9)
     return abs(x - y) <= max(rel * max(abs(x), abs(y)), 1e-12)

@@ -110,18 +110,25 @@ def sympy_equal(a: Node, b: Node, tol: float) -> bool:
 
 
 def _decide(sympy: Any, ea: Any, eb: Any, tol: float) -> bool:
-    diff = sympy.simplify(ea - eb)
+    diff = ea - eb
     if diff.is_zero:
         return True
     if diff.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return False  # undefined or infinite: not a value that can equal another
+    if ea.is_Rational and eb.is_Rational:  # exact, as in the inline path
+        return tol > 0 and bool(abs(diff) <= sympy.Rational(tol) * max(abs(ea), abs(eb)))
+    if not diff.free_symbols:
+        # two numbers: 50 significant digits (mpmath) decide, fast even for huge values
+        # (sympy Floats, not Python floats: 2^{20000} has no float but compares fine)
+        scale = sympy.Max(abs(sympy.N(ea, 50)), abs(sympy.N(eb, 50)))
+        err = abs(sympy.N(diff, 50))
+        try:
+            return bool(err <= sympy.Float(max(tol, 1e-12)) * scale)
+        except TypeError:  # not a finite real magnitude
+            return False
+    diff = sympy.simplify(diff)
+    if diff.is_zero:
+        return True
     if diff.free_symbols:
         return sympy.expand(diff).is_zero is True
-    if not diff.is_number:
-        return False
-    try:
-        scale = max(float(abs(sympy.N(ea, 30))), float(abs(sympy.N(eb, 30))), 1e-300)
-        err = float(abs(sympy.N(diff, 30)))
-    except TypeError:  # not a finite real magnitude
-        return False
-    return err <= max(tol, 1e-12) * scale
+    return False

@@ -77,3 +77,12 @@ def test_contract(name):
     from rewardkit.testing import assert_contract
 
     assert_contract(name)
+
+
+def test_worker_path_keeps_the_tolerance_rule(judge):
+    # beyond the inline bounds: sympy decides, exactly for rationals, by relative tolerance otherwise
+    assert judge(r"\boxed{4^{10000}}", "2^{20000}") == 1.0
+    assert judge(r"\boxed{2^{20000}+1}", "2^{20000}") == 1.0
+    assert judge(r"\boxed{2^{20000}+1}", "2^{20000}", tolerance=0.0) == 0.0
+    assert judge(r"\boxed{\sqrt{2^{5000}}}", r"\log_3(\sqrt{2^{5000}})") == 0.0
+    assert judge(r"\boxed{x}", "10^{500}") == 0.0
