@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import statistics
@@ -104,11 +105,14 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
                                  target_modules="all-linear")
     lr = opts.learning_rate or (2e-4 if opts.lora else 5e-5)
     work = Path(opts.out) / ".trainer"
+    # activation checkpointing (gradient_checkpointing before transformers 5) trades speed for memory: off
+    fields = {f.name for f in dataclasses.fields(RewardConfig)}
+    checkpointing = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
     args = RewardConfig(
         output_dir=str(work), num_train_epochs=opts.epochs, max_steps=opts.max_steps,
         per_device_train_batch_size=opts.batch_size, learning_rate=lr, lr_scheduler_type="linear",
         warmup_steps=0.05, seed=opts.seed, max_length=None, center_rewards_coefficient=opts.center_rewards,
-        gradient_checkpointing=False, bf16=pick_dtype(device) == torch.bfloat16, use_cpu=device == "cpu",
+        **{checkpointing: False}, bf16=pick_dtype(device) == torch.bfloat16, use_cpu=device == "cpu",
         save_strategy="no", eval_strategy="no", report_to="none", logging_steps=10,
         logging_strategy="steps", dataloader_num_workers=0,
     )
