@@ -118,17 +118,30 @@ def _decide(sympy: Any, ea: Any, eb: Any, tol: float) -> bool:
     if ea.is_Rational and eb.is_Rational:  # exact, as in the inline path
         return tol > 0 and bool(abs(diff) <= sympy.Rational(tol) * max(abs(ea), abs(eb)))
     if not diff.free_symbols:
-        # two numbers: 50 significant digits (mpmath) decide, fast even for huge values
-        # (sympy Floats, not Python floats: 2^{20000} has no float but compares fine)
-        scale = sympy.Max(abs(sympy.N(ea, 50)), abs(sympy.N(eb, 50)))
-        err = abs(sympy.N(diff, 50))
-        try:
-            return bool(err <= sympy.Float(max(tol, 1e-12)) * scale)
-        except TypeError:  # not a finite real magnitude
+        return _close(sympy, ea, eb, tol) is True
+    # expressions: exact rational points first (50 digits each), simplify only when none is defined
+    names = sorted(diff.free_symbols, key=lambda s: s.name)
+    defined = 0
+    for k in range(3):
+        point = {sym: sympy.Rational(7 + 3 * j + 5 * k, 5 + 2 * k + j) for j, sym in enumerate(names)}
+        verdict = _close(sympy, ea.subs(point), eb.subs(point), tol)
+        if verdict is False:
             return False
-    diff = sympy.simplify(diff)
-    if diff.is_zero:
+        defined += verdict is True
+    if defined >= 2:
         return True
-    if diff.free_symbols:
-        return sympy.expand(diff).is_zero is True
-    return False
+    return sympy.simplify(diff).is_zero is True
+
+
+def _close(sympy: Any, a: Any, b: Any, tol: float) -> bool | None:
+    """Two numbers within the relative tolerance at 50 digits; None when either is undefined."""
+    if a.has(sympy.nan, sympy.zoo) or b.has(sympy.nan, sympy.zoo):
+        return None
+    # sympy Floats, not Python floats: 2^{20000} has no float but compares fine
+    va, vb = sympy.N(a, 50), sympy.N(b, 50)
+    if not (va.is_number and vb.is_number) or va.has(sympy.nan, sympy.zoo) or vb.has(sympy.nan, sympy.zoo):
+        return None
+    try:
+        return bool(abs(va - vb) <= sympy.Float(max(tol, 1e-12)) * sympy.Max(abs(va), abs(vb)))
+    except TypeError:  # not a finite real magnitude
+        return None

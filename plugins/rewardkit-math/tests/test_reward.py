@@ -86,3 +86,6 @@ def test_worker_path_keeps_the_tolerance_rule(judge):
     assert judge(r"\boxed{2^{20000}+1}", "2^{20000}", tolerance=0.0) == 0.0
     assert judge(r"\boxed{\sqrt{2^{5000}}}", r"\log_3(\sqrt{2^{5000}})") == 0.0
     assert judge(r"\boxed{x}", "10^{500}") == 0.0
+    assert judge(r"\boxed{(x^{2})^{3000}}", "x^{6000}") == 1.0  # floats overflow at every point
+    assert judge(r"\boxed{(x^{2})^{3000}}", "x^{6001}") == 0.0
+    assert judge(r"\boxed{x^{6000}+2x}", "x^{6000}+x+x") == 1.0
