@@ -287,7 +287,8 @@ class MetricsLogCallback(TrainerCallback):
         if state.global_step > 0:
             truncate_after(self.metrics_path, state.global_step)
             truncate_after(self.samples_path, state.global_step)
-            self._write(self.metrics_path, {"event": "resume", "step": state.global_step, "max_steps": state.max_steps})
+            self._write(self.metrics_path, {"event": "resume", "step": state.global_step, "max_steps": state.max_steps,
+                                            **self.start_event})
         else:
             for p in (self.metrics_path, self.samples_path):
                 p.unlink(missing_ok=True)
