@@ -149,7 +149,9 @@ class ShardStore:
         return removed
 
     def clean_temp(self) -> None:
-        """Remove temporary files a killed run left next to the final outputs."""
+        """Remove temporary files a killed run left next to the final outputs (only in a bench folder)."""
+        if not self.manifest_path.exists():
+            return
         for pattern in (".*.tmp", "plots/.*.tmp"):
             for tmp in self.out.glob(pattern):
                 tmp.unlink(missing_ok=True)
