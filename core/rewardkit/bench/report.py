@@ -71,8 +71,8 @@ def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
                 rows.append([label, c["threshold"], k["n"], k["accuracy"], k["precision"], k["recall"], k["f1"],
                              c.get("roc_auc"), k["tp"], k["fp"], k["tn"], k["fn"]])
         out.append(("Agreement with the label",
-                    f"Predicted positive when the score is >= the threshold; items without a score are left out. "
-                    f"ROC-AUC only for graded rewards (more than two distinct values).",
+                    "Predicted positive when the score is >= the threshold; items without a score are left out. "
+                    "ROC-AUC only for graded rewards (more than two distinct values).",
                     (["reward", "threshold", "n", "accuracy", "precision", "recall", "F1", "ROC-AUC", "TP", "FP", "TN", "FN"], rows)))
     if any("pairwise" in c for c in cols.values()):
         rows = [[label, c["pairwise"]["n"], c["pairwise"]["accuracy"], c["pairwise"]["wins"], c["pairwise"]["ties"],

@@ -35,8 +35,9 @@ def scores_bytes(items: Items, results: dict[str, ShardResult], composite: list[
     return parquet_bytes(scores_table(items, results, composite))
 
 
-def combine_composite(comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]) -> tuple[list, list[float]]:
-    """The composite total per item from its terms' stored outcomes, and per-item seconds (sum over terms)."""
+def combine_composite(comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]) -> tuple[list, list[float], Any]:
+    """The composite total per item from its terms' stored outcomes, per-item seconds (sum over terms),
+    and the :class:`~rewardkit.CompositeScores`."""
     from ..outcomes import Scores, Status
 
     raw = {}
