@@ -71,3 +71,16 @@ def test_worker_runs_nothing_from_the_callers_main_module(core_plugin, tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[0.3, 0.6]"
     assert marker.read_text() == "x"
+
+
+def test_a_fresh_workers_import_time_is_not_charged_to_the_item():
+    import rk_slowimport
+
+    from rewardkit.isolation import WorkerPool
+
+    pool = WorkerPool(size=1)
+    try:
+        # the worker spends 1.5 s importing the module, more than the 0.5 s item deadline
+        assert pool.map(rk_slowimport.quick, {}, [("a", "", {}), ("b", "", {})], timeout=0.5) == [("ok", [0.5])] * 2
+    finally:
+        pool.close()

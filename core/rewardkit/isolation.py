@@ -26,6 +26,8 @@ from typing import Any, Callable, Sequence
 WORKERS_ENV = "REWARDKIT_WORKERS"
 #: Address-space limit of each worker in MiB (default 8192; 0 disables).
 MEMORY_ENV = "REWARDKIT_WORKER_MEMORY_MB"
+#: Seconds a fresh worker may take to start and import a reward's module (default 120).
+LOAD_TIMEOUT_ENV = "REWARDKIT_WORKER_LOAD_TIMEOUT"
 
 Item = tuple[str, str, dict[str, Any]]  # completion, prompt, columns
 Result = tuple[str, Any]  # ("ok", raw_list) | ("error", message) | ("timeout", message)
@@ -63,7 +65,8 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         key, payload, index, (completion, prompt, columns) = msg
         try:
             if key not in cache:
-                cache[key] = pickle.loads(payload)
+                cache[key] = pickle.loads(payload)  # imports the reward's module
+                conn.send((index, ("loaded", None)))  # the item's deadline starts now
             fn, params = cache[key]
             out = fn(
                 completions=[completion],
@@ -94,7 +97,7 @@ class _Worker:
     process: Any
     conn: "_Duplex"
     keys: set[str]
-    busy: tuple[int, float] | None = None  # (item index, deadline)
+    busy: tuple[int, float, bool] | None = None  # (item index, deadline, still loading the reward)
 
 
 class _Duplex:
@@ -168,6 +171,7 @@ class WorkerPool:
         payload = pickle.dumps((fn, params))
         key = key or f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:{hash(payload)}"
         results: list[Result | None] = [None] * len(items)
+        load_timeout = float(os.environ.get(LOAD_TIMEOUT_ENV, "120"))
         started = [0.0] * len(items)
         took = [0.0] * len(items)
         with self._lock:
@@ -186,7 +190,8 @@ class WorkerPool:
                             w.conn.send((key, payload if first else b"", index, items[index]))
                             w.keys.add(key)
                             started[index] = time.monotonic()
-                            w.busy = (index, started[index] + timeout)
+                            # a worker seeing this reward first imports it: that time is not the item's
+                            w.busy = (index, started[index] + (max(timeout, load_timeout) if first else timeout), first)
                         except (OSError, ValueError):  # the worker had died while idle
                             todo.append(index)
                             pool[i] = self._replace(w)
@@ -198,7 +203,7 @@ class WorkerPool:
                 for i, w in enumerate(pool):
                     if w.busy is None:
                         continue
-                    index, deadline = w.busy
+                    index, deadline, loading = w.busy
                     if w.conn.reader in ready:
                         try:
                             got_index, result = w.conn.recv()
@@ -211,11 +216,19 @@ class WorkerPool:
                             took[index] = time.monotonic() - started[index]
                             pool[i] = self._replace(w)
                             continue
+                        if result[0] == "loaded":
+                            started[index] = time.monotonic()
+                            w.busy = (index, started[index] + timeout, False)
+                            continue
                         results[got_index] = result
                         took[got_index] = time.monotonic() - started[got_index]
                         w.busy = None
                     elif time.monotonic() >= deadline:
-                        results[index] = ("timeout", f"no result within {timeout:g}s; worker killed")
+                        if loading:
+                            why = f"the worker did not start and load the reward within {max(timeout, load_timeout):g}s"
+                        else:
+                            why = f"no result within {timeout:g}s"
+                        results[index] = ("timeout", f"{why}; worker killed")
                         took[index] = time.monotonic() - started[index]
                         pool[i] = self._replace(w)
             self._workers[:want] = pool
