@@ -54,15 +54,11 @@ def similarity(
     emb = encoder.encode(unique, batch_size=batch_size, normalize_embeddings=True, convert_to_tensor=True,
                          show_progress_bar=False)
     row = {t: i for i, t in enumerate(unique)}
-    out: list[float | None] = []
-    for text, ref in zip(texts, refs):
-        if not ref:
-            out.append(None)
-        elif not text:
-            out.append(0.0)
-        else:
-            cos = float((emb[row[text]] * emb[row[ref]]).sum())
-            out.append(_map(cos, mapping))
+    both = [i for i, (t, r) in enumerate(zip(texts, refs)) if t and r]
+    cosines = (emb[[row[texts[i]] for i in both]] * emb[[row[refs[i]] for i in both]]).sum(-1).tolist() if both else []
+    out: list[float | None] = [None if not r else 0.0 for r in refs]
+    for i, cos in zip(both, cosines):
+        out[i] = _map(cos, mapping)
     return out
 
 
