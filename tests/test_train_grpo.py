@@ -132,7 +132,7 @@ def test_temperature_schedule_changes_sampling(tiny_model, tmp_path):
     from rewardkit.train.grpo import build_trainer
 
     cfg = make_config(tiny_model, tmp_path / "run", [{"name": "ttr.length"}],
-                      grpo={"save_strategy": "no"},
+                      grpo={"save_strategy": "no"}, task={"assistant_prefix": ""},  # chat prompts: TRL templates them
                       generation={"temperature": 1.0, "temperature_end": 0.5, "temperature_schedule": "linear"})
     run = build_trainer(cfg)
     model = run.trainer.model
@@ -150,6 +150,8 @@ def test_temperature_schedule_changes_sampling(tiny_model, tmp_path):
     assert head and all(h == [t] for h, t in zip(head, seen))  # log-probs are scored at the sampled temperature
     logged = [x["temperature"] for x in read_jsonl(tmp_path / "run" / "metrics.jsonl") if "terms" in x]
     assert logged == [1.0, 0.75, 0.5]
+    sample = read_jsonl(tmp_path / "run" / "samples.jsonl")[0]
+    assert sample["prompt"].startswith("Think in <think>") and "<|im_start|>" not in sample["prompt"]
 
 
 def test_resume_after_interruption_continues_at_the_right_step(tiny_model, tmp_path):
