@@ -70,9 +70,9 @@ def _row(label: str, r: Any) -> str:
             f"| {r.seconds:>5.0f}s |")
 
 
-def run(*, questions: int = 20, sft_steps: int = 20, grpo_steps: int = 4, max_new_tokens: int = 160,
+def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_new_tokens: int = 160,
         out: str | Path = "runs/demo", model: str = "smollm2-135m-instruct", sft_batch_size: int = 8,
-        sft_learning_rate: float = 2e-4, grpo_learning_rate: float = 2e-6, grpo_lora: bool = False,
+        sft_learning_rate: float = 2e-4, grpo_learning_rate: float = 1e-5, grpo_lora: bool = False,
         prompts_per_step: int = 2, num_generations: int = 4, resume: bool = False, sft_eval: bool = True,
         log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate, SFT, GRPO, evaluate; print a before/after table. Returns the figures (``<out>/demo.json``)."""
@@ -195,7 +195,7 @@ def _evaluate(model: str | Path, questions: int, max_new_tokens: int, say: Any) 
 @click.command(name="demo")
 @click.option("--questions", default=20, show_default=True, type=click.IntRange(min=1),
               help="Held-out GSM8K test questions evaluated before and after.")
-@click.option("--sft-steps", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--sft-steps", default=16, show_default=True, type=click.IntRange(min=1))
 @click.option("--grpo-steps", default=4, show_default=True, type=click.IntRange(min=1))
 @click.option("--max-new-tokens", default=160, show_default=True, type=click.IntRange(min=16))
 @click.option("--model", default="smollm2-135m-instruct", show_default=True,
