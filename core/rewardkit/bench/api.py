@@ -47,7 +47,7 @@ def _composite_entries(terms: list[dict[str, Any]], entries: list[Entry], thresh
     comp = Composite.from_config(terms)
     term_labels: dict[str, str] = {}
     for t in comp.terms:
-        same = [e for e in entries if e.reward.signature == t.reward.signature and e.reward.timeout == t.reward.timeout]
+        same = [e for e in entries if e.reward.signature == t.reward.signature and e.reward.timeout == t.reward.timeout and e.reward.columns == t.reward.columns]
         if same:
             term_labels[t.name] = same[0].label
             continue
@@ -132,7 +132,7 @@ def run(
 
     needed: dict[str, list[str]] = {}
     for e in entries:
-        for c in e.spec.columns:
+        for c in e.reward.columns:
             needed.setdefault(c, []).append(e.spec.name)
     for col, users in needed.items():
         if col not in available and not any(mapping.get(col, col).split(".")[0] == a for a in rows.columns):

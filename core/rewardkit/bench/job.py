@@ -90,7 +90,7 @@ class Entry:
     def key(self, items: Items, shard_size: int) -> str:
         """Names this entry's shards: changes with the input it sees, its signature, timeout and shard size."""
         parts = [items.column_hash("completion"), items.column_hash("prompt"),
-                 *[items.column_hash(c) for c in self.spec.columns],
+                 *[items.column_hash(c) for c in self.reward.columns],
                  self.reward.signature, repr(self.reward.timeout), str(shard_size)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 

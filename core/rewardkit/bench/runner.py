@@ -79,7 +79,7 @@ def score_unit(entry: Entry, items: Items, start: int, stop: int, batch_size: in
     t0 = time.perf_counter()
     for a in range(start, stop, step):
         b = min(stop, a + step)
-        cols = {c: items.columns[c][a:b] for c in entry.spec.columns}
+        cols = {c: items.columns[c][a:b] for c in entry.reward.columns}
         prompts = items.prompts[a:b] if items.prompts is not None else None
         s = entry.reward.score(items.completions[a:b], prompts=prompts, **cols)
         values += s.values

@@ -547,7 +547,7 @@ def load_rows(task: dict[str, Any], composite: Any, source: str | None) -> list[
             raise ConfigError(f"task.columns.{k}: expected the name of a dataset column, got {v!r}")
     needs: dict[str, str] = {}
     for t in composite.terms:
-        for col in t.reward.spec.columns:
+        for col in t.reward.columns:
             needs.setdefault(col, t.reward.name)
     out: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
