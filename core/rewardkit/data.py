@@ -124,13 +124,14 @@ def get_path(row: dict[str, Any], dotted: str, default: Any = _MISSING) -> Any:
     return cur
 
 
-def column(rows: Rows, dotted: str) -> list[Any]:
-    """One column by (dotted) name; a missing column names itself and lists the available ones."""
+def column(rows: Rows, dotted: str, what: str | None = None) -> list[Any]:
+    """One column by (dotted) name; a missing column names itself (and ``what`` it is for) and lists the available ones."""
     out = []
     for i, row in enumerate(rows.rows):
         try:
             out.append(get_path(row, dotted))
         except KeyError:
             avail = ", ".join(rows.columns) or "none"
-            raise DataError(f"{rows.source}: row {i + 1} has no column {dotted!r} (available: {avail})") from None
+            purpose = f" for {what}" if what else ""
+            raise DataError(f"{rows.source}: row {i + 1} has no column {dotted!r}{purpose} (available: {avail})") from None
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..data import BadRow, Rows, get_path, read_rows
+from ..data import BadRow, Rows, column, read_rows
 from ..errors import DataError, RewardkitError
 from ..reward import Reward, as_text
 from .metrics import parse_label
@@ -115,17 +115,6 @@ def available_columns(rows: Rows, mapping: dict[str, str]) -> list[str]:
     return list(dict.fromkeys([*rows.columns, *mapping]))
 
 
-def _column(rows: Rows, path: str, what: str) -> list[Any]:
-    out = []
-    for i, row in enumerate(rows.rows):
-        try:
-            out.append(get_path(row, path))
-        except KeyError:
-            avail = ", ".join(rows.columns) or "none"
-            raise DataError(f"{rows.source}: row {i + 1} has no column {path!r} for {what} (available: {avail})") from None
-    return out
-
-
 def build_items(
     rows: Rows,
     *,
@@ -144,7 +133,7 @@ def build_items(
     src = rows.source
 
     def texts(path: str, what: str) -> list[str]:
-        return [as_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(_column(rows, path, what))]
+        return [as_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(column(rows, path, what))]
 
     n_rows = len(rows.rows)
     if pairs:
@@ -162,11 +151,11 @@ def build_items(
         prompts = [per_row[r] for r in row_of]
     cols: dict[str, list[Any]] = {}
     for col in columns:
-        per_row = _column(rows, mapping.get(col, col), f"reward column {col!r}")
+        per_row = column(rows, mapping.get(col, col), f"reward column {col!r}")
         cols[col] = [per_row[r] for r in row_of]
     labels = None
     if label_col:
-        raw = _column(rows, label_col, "the label")
+        raw = column(rows, label_col, "the label")
         labels = []
         for r in row_of:
             try:
