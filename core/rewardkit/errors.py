@@ -11,6 +11,10 @@ class RegistrationError(RewardkitError):
     """A plugin registered a reward that breaks the contract (bad metadata, duplicate name)."""
 
 
+class DuplicateRewardError(RegistrationError):
+    """Two plugins registered rewards of the same name; the message names both."""
+
+
 class UnknownRewardError(RewardkitError, KeyError):
     """No installed plugin registers a reward of this name."""
 

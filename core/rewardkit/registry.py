@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
-from .errors import RegistrationError, UnknownRewardError
+from .errors import DuplicateRewardError, RegistrationError, UnknownRewardError
 from .plugins import _infos, load_plugins, pm, plugin_version
 from .spec import RewardSpec, build_spec
 from .suggest import close_matches
@@ -38,7 +38,7 @@ class Registry:
                 spec = build_spec(fn, **meta)
                 for other in (*specs.values(), *found):
                     if other.name == spec.name:
-                        raise RegistrationError(
+                        raise DuplicateRewardError(
                             f"reward {spec.name!r} is registered twice: by plugin {other.plugin!r} "
                             f"and by plugin {spec.plugin!r}"
                         )
@@ -46,9 +46,9 @@ class Registry:
 
             try:
                 impl.function(register=register)
+            except DuplicateRewardError:
+                raise
             except RegistrationError as exc:
-                if "registered twice" in str(exc):
-                    raise
                 errors[plugin] = str(exc)
                 continue
             except Exception as exc:  # noqa: BLE001 - a plugin whose hook fails is reported by name
