@@ -79,3 +79,10 @@ def test_from_config_errors_name_the_key(core_plugin):
         Composite.from_config([{"name": "t.length", "weight": -0.5}])
     c = Composite.from_config([{"name": "t.length", "params": {"scale": 2}, "weight": 0.5, "alias": "len"}])
     assert c.names == ["len"] and c(["ab"]) == [0.5]
+
+
+def test_from_config_names_the_host_option_keys(core_plugin):
+    with pytest.raises(CompositeError, match=r"reward\[0\].timeout: reward 't.length', parameter 'timeout': must be a positive"):
+        Composite.from_config([{"name": "t.length", "timeout": -1}])
+    with pytest.raises(CompositeError, match=r"reward\[0\].columns: .*columns maps 'gold', which the reward does not read"):
+        Composite.from_config([{"name": "t.contains", "columns": {"gold": "x"}}])

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-from .errors import CompositeError, RewardkitError
+from .errors import CompositeError, ParameterError, RewardkitError
 from .outcomes import Scores, Status
 from .reward import Reward, reward as build_reward
 from .suggest import close_matches
@@ -226,11 +226,11 @@ class Composite:
             try:
                 r = build_reward(str(table["name"]), timeout=table.get("timeout"), columns=table.get("columns"),
                                  **dict(params))
+            except ParameterError as exc:  # the host's own options name their key
+                where_key = f"{key}.{exc.param}" if exc.param in ("timeout", "columns") else key
+                raise CompositeError(f"{where_key}: {exc}") from None
             except RewardkitError as exc:
                 raise CompositeError(f"{key}: {exc}") from None
-            except ValueError as exc:
-                field = "columns" if "columns" in str(exc) else "timeout"
-                raise CompositeError(f"{key}.{field}: {exc}") from None
             weight = table.get("weight", 1.0)
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise CompositeError(f"{key}.weight: expected a number, got {weight!r}")

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from typing import Any, Mapping, Sequence
 
-from .errors import MissingColumnError
+from .errors import MissingColumnError, ParameterError
 from .outcomes import Scores, Status, check_batch_length, check_value
 from .registry import registry
 from .spec import DEFER, RewardSpec
@@ -51,7 +51,7 @@ class Reward:
         self.params = spec.resolve_params(dict(params or {}))
         self.column_map = _check_column_map(spec, columns)
         if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ValueError(f"reward {spec.name!r}: timeout must be a positive number of seconds, got {timeout!r}")
+            raise ParameterError(spec.name, "timeout", f"must be a positive number of seconds, got {timeout!r}")
         self.timeout = float(timeout) if timeout is not None else spec.timeout
         self.signature = spec.signature(self.params)
         self.totals: Counter[str] = Counter()
@@ -193,7 +193,6 @@ class Reward:
                 fail(i, Status.ERROR, f"reward {self.name!r}: {payload}")
         return item_seconds
 
-
     @property
     def columns(self) -> list[str]:
         """The data columns this reward reads, after its column mapping."""
@@ -204,18 +203,19 @@ def _check_column_map(spec: RewardSpec, columns: Mapping[str, str] | None) -> di
     if not columns:
         return {}
     if not isinstance(columns, Mapping):
-        raise ValueError(f"reward {spec.name!r}: columns must map declared column -> data column, got {columns!r}")
+        raise ParameterError(spec.name, "columns", f"must map declared column -> data column, got {columns!r}")
     out = {}
     for declared, source in columns.items():
         if declared not in spec.columns:
             from .suggest import close_matches
 
-            raise ValueError(
-                f"reward {spec.name!r}: columns maps {declared!r}, which the reward does not read"
-                f"{close_matches(declared, spec.columns)} (it reads: {', '.join(spec.columns) or 'no columns'})"
+            raise ParameterError(
+                spec.name, "columns",
+                f"columns maps {declared!r}, which the reward does not read"
+                f"{close_matches(declared, spec.columns)} (it reads: {', '.join(spec.columns) or 'no columns'})",
             )
         if not isinstance(source, str) or not source:
-            raise ValueError(f"reward {spec.name!r}: columns[{declared!r}] must be a column name, got {source!r}")
+            raise ParameterError(spec.name, "columns", f"columns[{declared!r}] must be a column name, got {source!r}")
         out[declared] = source
     return out
 
