@@ -254,13 +254,6 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     for k in raw:
         if k not in TOP_KEYS:
             raise ConfigError(f"{k}: unknown top-level key{close_matches(k, TOP_KEYS) or _known(TOP_KEYS)}")
-    allow_negative = raw.get("allow_negative", False)
-    if not isinstance(allow_negative, bool):
-        raise ConfigError(f"allow_negative: expected true/false, got {allow_negative!r}")
-    on_error = raw.get("on_error", "none")
-    if on_error not in ("none", "zero"):
-        raise ConfigError(f"on_error: expected 'none' (errors are left out) or 'zero', got {on_error!r}")
-
     model = check_table(raw.get("model", {}), MODEL_KEYS, "model")
     if model["lora"] is not None:
         model["lora"] = check_table(model["lora"], LORA_KEYS, "model.lora")
@@ -290,12 +283,8 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
         stem = Path(source).stem if source else "run"
         output["dir"] = str(Path("runs") / stem)
 
-    rewards = raw.get("reward")
-    if rewards is None or rewards == []:
-        raise ConfigError("reward: no [[reward]] terms; add at least one, e.g. [[reward]] name = \"format.tags\"")
-    if isinstance(rewards, dict):
-        raise ConfigError("reward: write the terms as an array of tables, [[reward]], not [reward]")
-    composite = build_composite(rewards, allow_negative=allow_negative, on_error=on_error)
+    composite = composite_from_config(raw)
+    rewards, allow_negative, on_error = raw["reward"], composite.allow_negative, composite.on_error
 
     rows = load_rows(task, composite, source)
     return TrainConfig(model, task, [dict(t) for t in rewards], grpo, generation, output, allow_negative,
@@ -489,6 +478,25 @@ def check_grpo(table: Any) -> dict[str, Any]:
 
 
 # -- rewards and data ----------------------------------------------------------------------------
+
+def composite_from_config(raw: Mapping[str, Any]) -> Any:
+    """The composite a config trains on: its ``[[reward]]`` terms with ``allow_negative`` and ``on_error``.
+
+    The one reader of those keys, shared by ``rewardkit train`` and ``rewardkit bench --config``.
+    """
+    allow_negative = raw.get("allow_negative", False)
+    if not isinstance(allow_negative, bool):
+        raise ConfigError(f"allow_negative: expected true/false, got {allow_negative!r}")
+    on_error = raw.get("on_error", "none")
+    if on_error not in ("none", "zero"):
+        raise ConfigError(f"on_error: expected 'none' (errors are left out) or 'zero', got {on_error!r}")
+    rewards = raw.get("reward")
+    if rewards is None or rewards == []:
+        raise ConfigError("reward: no [[reward]] terms; add at least one, e.g. [[reward]] name = \"format.tags\"")
+    if isinstance(rewards, dict):
+        raise ConfigError("reward: write the terms as an array of tables, [[reward]], not [reward]")
+    return build_composite(rewards, allow_negative=allow_negative, on_error=on_error)
+
 
 def build_composite(terms: Any, *, allow_negative: bool, on_error: str) -> Any:
     """Build the composite (reward names, params, gates and the sign guarantee are checked)."""
