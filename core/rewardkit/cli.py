@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "sft": ("rewardkit.train.command", "sft", "Supervised warm-up (TRL SFTTrainer) before GRPO."),
     "new-plugin": ("rewardkit.authoring.scaffold", "new_plugin", "Generate a new reward plugin distribution."),
     "check-plugin": ("rewardkit.authoring.command", "check_plugin", "Run the contract checks on an installed plugin."),
+    "serve": ("rewardkit.serve.command", "serve", "Serve rewards over HTTP (native, OpenRLHF), locally or on Ray Serve."),
     "demo": ("rewardkit.demo", "demo", "Short CPU run on the embedded default model: evaluate, SFT, GRPO, evaluate."),
 }
 
