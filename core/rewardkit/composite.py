@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .errors import CompositeError, ParameterError, RewardkitError
-from .outcomes import Scores, Status
+from .outcomes import Scores, Status, Tally, tally
 from .reward import Reward, reward as build_reward
 from .suggest import close_matches
 
 SHAPINGS = ("unit", "clip", "none")
-ERROR_POLICIES = ("none", "zero")
-TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns")
+#: What a term's error or timeout does: ``drop`` the whole row (total None, every TRL term None),
+#: ``skip`` only this term (as "not applicable"), or score it ``zero``.
+ERROR_POLICIES = ("drop", "skip", "zero")
+#: Older names still accepted, with a DeprecationWarning: ``"none"`` was today's ``"skip"``.
+LEGACY_ERROR_POLICIES = {"none": "skip"}
+TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns", "on_error")
+FAILED = (Status.ERROR, Status.TIMEOUT)
+
+#: Kept for compatibility: the per-term statistics are :class:`~rewardkit.outcomes.Tally` objects.
+TermStats = Tally
+
+
+def check_on_error(value: Any, where: str = "on_error") -> str:
+    """Validate an ``on_error`` policy, mapping the legacy ``"none"`` to ``"skip"`` (with a warning)."""
+    if value in LEGACY_ERROR_POLICIES:
+        new = LEGACY_ERROR_POLICIES[value]
+        warnings.warn(f"{where}: {value!r} is now called {new!r} (the default is 'drop'); use {new!r}",
+                      DeprecationWarning, stacklevel=3)
+        return new
+    if value not in ERROR_POLICIES:
+        raise CompositeError(
+            f"{where}: expected 'drop' (an error or timeout makes the whole completion unscorable), "
+            f"'skip' (leave only this term out) or 'zero' (score it 0), got {value!r}"
+        )
+    return str(value)
 
 
 def shape(value: float | None, shaping: str, lo: float, hi: float) -> float | None:
@@ -37,10 +61,28 @@ class Term:
     gate: str | None = None
     gate_min: float = 1.0
     alias: str | None = None
+    #: This term's error policy; None uses the composite's ``on_error``.
+    on_error: str | None = None
 
     @property
     def name(self) -> str:
         return self.alias or self.reward.name
+
+    def config(self) -> dict[str, Any]:
+        """This term as a config table (what :meth:`Composite.from_config` reads back)."""
+        table: dict[str, Any] = {"name": self.reward.name, "weight": self.weight, "shaping": self.shaping,
+                                 "params": dict(self.reward.params)}
+        if self.gate is not None:
+            table.update(gate=self.gate, gate_min=self.gate_min)
+        if self.alias is not None:
+            table["alias"] = self.alias
+        if self.on_error is not None:
+            table["on_error"] = self.on_error
+        if self.reward.timeout != self.reward.spec.timeout:
+            table["timeout"] = self.reward.timeout
+        if self.reward.column_map:
+            table["columns"] = dict(self.reward.column_map)
+        return table
 
     @property
     def nonnegative(self) -> bool:
@@ -50,45 +92,41 @@ class Term:
 
 
 @dataclass
-class TermStats:
-    mean: float | None
-    std: float | None
-    none: int
-    error: int
-    timeout: int
-
-
-@dataclass
 class CompositeScores:
-    """Raw scores per term, shaped-and-gated values per term, and the weighted total."""
+    """Raw scores per term, shaped-and-gated values per term, and the weighted total.
+
+    ``statuses[term][i]`` is the outcome behind ``shaped[term][i]`` (an error or timeout keeps its
+    status even when scored 0; a gate or "not applicable" gives ``none``). ``dropped[i]`` is True
+    when a ``drop`` term failed on completion ``i``: its total and every shaped value are None.
+    ``dropped_by[term]`` marks the rows that term's failure dropped.
+    """
 
     total: list[float | None]
     raw: dict[str, Scores]
     shaped: dict[str, list[float | None]]
     weights: dict[str, float] = field(default_factory=dict)
+    statuses: dict[str, list[Status]] = field(default_factory=dict)
+    dropped: list[bool] = field(default_factory=list)
+    dropped_by: dict[str, list[bool]] = field(default_factory=dict)
 
-    def stats(self) -> dict[str, TermStats]:
-        """Mean and std of each shaped term and of the total, with None/error/timeout counts."""
-        out: dict[str, TermStats] = {}
-        for name, values in self.shaped.items():
-            raw = self.raw[name]
-            out[name] = TermStats(
-                *_mean_std(values),
-                none=sum(1 for v in values if v is None) - raw.errors - raw.timeouts,
-                error=raw.errors,
-                timeout=raw.timeouts,
-            )
-        total_none = sum(1 for v in self.total if v is None)
-        out["total"] = TermStats(*_mean_std(self.total), none=total_none, error=0, timeout=0)
+    @property
+    def total_statuses(self) -> list[Status]:
+        """The total's outcome per row: ``error``/``timeout`` when dropped (error wins), else value/none."""
+        out = []
+        for i, v in enumerate(self.total):
+            if self.dropped and self.dropped[i]:
+                failed = [self.raw[t].statuses[i] for t, by in self.dropped_by.items() if by[i]]
+                out.append(Status.ERROR if Status.ERROR in failed else Status.TIMEOUT)
+            else:
+                out.append(Status.NONE if v is None else Status.VALUE)
         return out
 
-
-def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | None]:
-    vals = [v for v in values if v is not None]
-    if not vals:
-        return None, None
-    m = sum(vals) / len(vals)
-    return m, math.sqrt(sum((v - m) ** 2 for v in vals) / len(vals))
+    def stats(self) -> dict[str, Tally]:
+        """A :class:`~rewardkit.outcomes.Tally` of each shaped term and of the total (key ``"total"``)."""
+        out = {name: tally(values, self.statuses.get(name) or self.raw[name].statuses, self.dropped_by.get(name))
+               for name, values in self.shaped.items()}
+        out["total"] = tally(self.total, self.total_statuses, self.dropped or None)
+        return out
 
 
 class Composite:
@@ -96,18 +134,28 @@ class Composite:
 
     With non-negative weights and non-negative shaping the total is ``>= 0``; building a
     composite that breaks that guarantee raises :class:`CompositeError` unless
-    ``allow_negative=True``. ``on_error`` says what a term's error or timeout contributes:
-    ``"none"`` (default: not applicable, the term is left out) or ``"zero"``.
+    ``allow_negative=True``. ``on_error`` is the default policy for a term's error or timeout
+    (a term's own ``on_error`` wins): ``"drop"`` (default: the completion is unscorable, its
+    total is None), ``"skip"`` (only this term is left out) or ``"zero"`` (it scores 0).
+    ``max_dropped_fraction`` is the share of dropped completions per step above which training
+    raises the failure-spike alarm. A composite pickles as its config and is rebuilt on unpickling.
     """
 
-    def __init__(self, terms: Sequence[Term], *, allow_negative: bool = False, on_error: str = "none"):
+    def __init__(self, terms: Sequence[Term], *, allow_negative: bool = False, on_error: str = "drop",
+                 max_dropped_fraction: float | None = None):
         if not terms:
             raise CompositeError("a composite reward needs at least one term")
-        if on_error not in ERROR_POLICIES:
-            raise CompositeError(f"on_error must be one of {list(ERROR_POLICIES)}, got {on_error!r}")
+        self.on_error = check_on_error(on_error)
+        if max_dropped_fraction is not None and not (
+                isinstance(max_dropped_fraction, (int, float)) and not isinstance(max_dropped_fraction, bool)
+                and 0.0 <= max_dropped_fraction <= 1.0):
+            raise CompositeError(f"max_dropped_fraction: expected a number in [0, 1], got {max_dropped_fraction!r}")
+        self.max_dropped_fraction = None if max_dropped_fraction is None else float(max_dropped_fraction)
         self.terms = list(terms)
-        self.on_error = on_error
         self.allow_negative = allow_negative
+        for t in self.terms:
+            if t.on_error is not None:
+                t.on_error = check_on_error(t.on_error, f"term {t.name!r}: on_error")
         names = [t.name for t in self.terms]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
@@ -139,6 +187,22 @@ class Composite:
                 "'unit' or 'clip' shaping, or set allow_negative = true if you mean it"
             )
 
+    def policy(self, term: Term) -> str:
+        """The error policy in force for ``term``."""
+        return term.on_error or self.on_error
+
+    def options(self) -> dict[str, Any]:
+        """The composite-level keyword arguments of :meth:`from_config`."""
+        return {"allow_negative": self.allow_negative, "on_error": self.on_error,
+                "max_dropped_fraction": self.max_dropped_fraction}
+
+    def config(self) -> list[dict[str, Any]]:
+        """The terms as config tables; ``Composite.from_config(c.config(), **c.options())`` rebuilds it."""
+        return [t.config() for t in self.terms]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (self.config(), self.options(), self.signatures))
+
     @property
     def nonnegative(self) -> bool:
         """True when the total is guaranteed ``>= 0``."""
@@ -160,7 +224,8 @@ class Composite:
     def describe(self) -> list[dict[str, Any]]:
         return [
             {"term": t.name, "reward": t.reward.name, "signature": t.reward.signature, "weight": t.weight,
-             "shaping": t.shaping, "gate": t.gate, "gate_min": t.gate_min if t.gate else None}
+             "shaping": t.shaping, "gate": t.gate, "gate_min": t.gate_min if t.gate else None,
+             "on_error": self.policy(t)}
             for t in self.terms
         ]
 
@@ -169,42 +234,43 @@ class Composite:
         return self.combine(raw)
 
     def combine(self, raw: Mapping[str, Scores]) -> CompositeScores:
-        """Shape, gate and weight per-term scores that were already computed."""
+        """Shape, gate and weight per-term scores that were already computed, applying each term's policy."""
         n = len(next(iter(raw.values())))
+        dropped_by = {t.name: [self.policy(t) == "drop" and st in FAILED for st in raw[t.name].statuses]
+                      for t in self.terms}
+        dropped = [any(by[i] for by in dropped_by.values()) for i in range(n)]
         shaped: dict[str, list[float | None]] = {}
         for t in self.terms:
-            s = raw[t.name]
-            spec = t.reward.spec
-            vals: list[float | None] = []
-            for v, st in zip(s.values, s.statuses):
-                if st in (Status.ERROR, Status.TIMEOUT) and self.on_error == "zero":
-                    vals.append(0.0)
-                else:
-                    vals.append(shape(v, t.shaping, spec.lo, spec.hi))
-            shaped[t.name] = vals
+            s, spec, zero = raw[t.name], t.reward.spec, self.policy(t) == "zero"
+            shaped[t.name] = [0.0 if zero and st in FAILED else shape(v, t.shaping, spec.lo, spec.hi)
+                              for v, st in zip(s.values, s.statuses)]
         for t in self.terms:
-            if t.gate is None:
-                continue
-            gate_raw = raw[t.gate].values
-            shaped[t.name] = [
-                None if g is None or v is None else (v if g >= t.gate_min else 0.0)
-                for v, g in zip(shaped[t.name], gate_raw)
-            ]
+            if t.gate is not None:
+                shaped[t.name] = [None if g is None or v is None else (v if g >= t.gate_min else 0.0)
+                                  for v, g in zip(shaped[t.name], raw[t.gate].values)]
+        statuses: dict[str, list[Status]] = {}
+        for t in self.terms:
+            vals, sts = shaped[t.name], raw[t.name].statuses
+            shaped[t.name] = [None if dropped[i] else vals[i] for i in range(n)]
+            statuses[t.name] = [st if st in FAILED or dropped[i] or vals[i] is not None else Status.NONE
+                                for i, st in enumerate(sts)]
         total: list[float | None] = []
         for i in range(n):
-            parts = [t.weight * shaped[t.name][i] for t in self.terms if shaped[t.name][i] is not None]
+            parts = [t.weight * v for t in self.terms if (v := shaped[t.name][i]) is not None]
             total.append(sum(parts) if parts else None)
-        return CompositeScores(total, dict(raw), shaped, {t.name: float(t.weight) for t in self.terms})
+        return CompositeScores(total, dict(raw), shaped, {t.name: float(t.weight) for t in self.terms},
+                               statuses, dropped, dropped_by)
 
     def __call__(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None, **columns: Any) -> list[float | None]:
         return self.score(completions, prompts=prompts, **columns).total
 
     @classmethod
     def from_config(
-        cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = "none",
-        where: str = "reward",
+        cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = "drop",
+        max_dropped_fraction: float | None = None, where: str = "reward",
     ) -> "Composite":
-        """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout, columns}``.
+        """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout, columns,
+        on_error}``: the one entry point for training, bench and serving.
 
         Every error names the offending key, e.g. ``reward[1].weight``.
         """
@@ -235,11 +301,27 @@ class Composite:
             if not isinstance(weight, (int, float)) or isinstance(weight, bool):
                 raise CompositeError(f"{key}.weight: expected a number, got {weight!r}")
             gate_min = table.get("gate_min", 1.0)
-            if not isinstance(gate_min, (int, float)) or isinstance(gate_min, bool):
-                raise CompositeError(f"{key}.gate_min: expected a number, got {gate_min!r}")
+            if not isinstance(gate_min, (int, float)) or isinstance(gate_min, bool) or not math.isfinite(gate_min):
+                raise CompositeError(f"{key}.gate_min: expected a finite number, got {gate_min!r}")
+            term_policy = table.get("on_error")
+            if term_policy is not None:
+                term_policy = check_on_error(term_policy, f"{key}.on_error")
             built.append(Term(r, float(weight), str(table.get("shaping", "unit")), table.get("gate"),
-                              float(gate_min), table.get("alias")))
+                              float(gate_min), table.get("alias"), term_policy))
         try:
-            return cls(built, allow_negative=allow_negative, on_error=on_error)
+            return cls(built, allow_negative=allow_negative, on_error=on_error,
+                       max_dropped_fraction=max_dropped_fraction)
         except CompositeError as exc:
             raise CompositeError(f"{where}: {exc}") from None
+
+
+def _rebuild(tables: list[dict[str, Any]], options: dict[str, Any], signatures: dict[str, str]) -> Composite:
+    """Unpickle a composite: build it again from its config and check every reward's signature."""
+    comp = Composite.from_config(tables, **options)
+    for name, sig in signatures.items():
+        if comp.signatures.get(name) != sig:
+            raise CompositeError(
+                f"term {name!r}: this process builds {comp.signatures.get(name)!r}, but the pickled composite "
+                f"was built with {sig!r} (install the same plugin version on both sides)"
+            )
+    return comp
