@@ -135,3 +135,66 @@ def column(rows: Rows, dotted: str, what: str | None = None) -> list[Any]:
             purpose = f" for {what}" if what else ""
             raise DataError(f"{rows.source}: row {i + 1} has no column {dotted!r}{purpose} (available: {avail})") from None
     return out
+
+
+# -- data sources registered by plugins (the rewardkit_register_datasets hook) ----------------
+
+@dataclass(frozen=True)
+class DataSource:
+    """A plugin's data source: ``dataset = "<prefix>:<name>"`` is read with ``loader(name, options)``."""
+
+    prefix: str
+    loader: Any
+    description: str = ""
+    plugin: str = ""
+
+
+def data_sources() -> dict[str, DataSource]:
+    """Every data source the loaded plugins register, by prefix (a duplicate prefix is an error naming both)."""
+    from .plugins import load_plugins, pm
+
+    load_plugins()
+    found: dict[str, DataSource] = {}
+    for impl in pm.hook.rewardkit_register_datasets.get_hookimpls():
+        def register(prefix: str, loader: Any, description: str = "", _plugin: str = impl.plugin_name) -> None:
+            if not isinstance(prefix, str) or not prefix or ":" in prefix:
+                raise DataError(f"plugin {_plugin!r}: data source prefix must be a non-empty string without ':', got {prefix!r}")
+            if not callable(loader):
+                raise DataError(f"plugin {_plugin!r}: the loader of data source {prefix!r} is not callable")
+            if prefix in found:
+                raise DataError(f"data source {prefix!r} is registered by both {found[prefix].plugin!r} and {_plugin!r}")
+            found[prefix] = DataSource(prefix, loader, description, _plugin)
+
+        impl.function(register=register)
+    return found
+
+
+def source_of(name: str) -> tuple[DataSource, str] | None:
+    """``(source, rest)`` when ``name`` is ``"<prefix>:<rest>"`` of a registered source, else ``None``.
+
+    A local file whose name contains ':' still wins: it is checked first.
+    """
+    prefix, colon, rest = name.partition(":")
+    if not colon or Path(name).exists():
+        return None
+    sources = data_sources()
+    if prefix not in sources:
+        return None
+    return sources[prefix], rest
+
+
+def load_source(name: str, options: dict[str, Any] | None = None) -> Rows:
+    """Rows of ``"<prefix>:<name>"`` from the plugin that registers ``prefix`` (DataError when none does)."""
+    found = source_of(name)
+    if found is None:
+        prefix = name.partition(":")[0]
+        known = ", ".join(sorted(data_sources())) or "none installed"
+        raise DataError(f"{name}: no data source {prefix!r} (registered: {known}; e.g. pip install rewardkit-gym)")
+    source, rest = found
+    try:
+        rows = list(source.loader(rest, dict(options or {})))
+    except ValueError as exc:
+        raise DataError(f"{name}: {exc}") from None
+    if not rows:
+        raise DataError(f"{name}: the data source returned no rows")
+    return Rows(rows, [], name)

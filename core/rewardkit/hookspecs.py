@@ -53,3 +53,20 @@ def rewardkit_register_commands(cli: Any) -> None:
             def hello():
                 click.echo("hi")
     """
+
+
+@hookspec
+def rewardkit_register_datasets(register: Callable[..., Any]) -> None:
+    """Register data sources by calling ``register(prefix, loader, description="")`` once per source.
+
+    A config's ``[task] dataset = "<prefix>:<name>"`` (and ``rewardkit bench <prefix>:<name>``) is
+    then read with ``loader(name, options)``, which returns a list of row dicts. ``options`` holds
+    the ``[task]`` keys ``size``, ``seed``, ``split`` and ``config`` (a table of the source's own
+    keys, e.g. a generator's difficulty). ``loader`` raises ``ValueError`` naming what is wrong.
+
+    Example::
+
+        @rewardkit.hookimpl
+        def rewardkit_register_datasets(register):
+            register("reasoning-gym", load_gym_rows, description="reasoning-gym generated items")
+    """

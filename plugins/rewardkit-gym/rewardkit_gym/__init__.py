@@ -1,0 +1,36 @@
+"""rewardkit-gym: reasoning-gym's procedural tasks as a reward and as a data source.
+
+- ``gym.score``: the completion's ``<answer>`` scored by the row's task's own ``score_answer``
+  (columns ``task``, ``answer``, ``metadata``, as the generated rows carry them).
+- ``dataset = "reasoning-gym:<task>"`` in a training config or ``rewardkit bench``: generated rows
+  (``size``, ``seed``, the generator's config keys; the held-out split uses another seed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import rewardkit
+
+from .answer import extract_answer
+from .score import FAST_TASKS, gym_score, gym_score_fast
+from .source import PREFIX, generate, load, tasks
+
+__all__ = ["FAST_TASKS", "PREFIX", "extract_answer", "generate", "load", "tasks"]
+__version__ = "0.1.0"
+
+
+@rewardkit.hookimpl
+def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
+    """Register ``gym.score``."""
+    register(gym_score, name="gym.score",
+             description="reasoning-gym task's own score_answer on the final <answer> (columns task, answer, metadata)",
+             columns=("task", "answer", "metadata"), range=(0.0, 1.0),
+             params={"fallback": rewardkit.Param(False, help="without a closed <answer>, score the bare completion")},
+             cost="cpu", timeout=10.0, fast_path=gym_score_fast)
+
+
+@rewardkit.hookimpl
+def rewardkit_register_datasets(register: Callable[..., Any]) -> None:
+    """Register the ``reasoning-gym:<task>`` data source."""
+    register(PREFIX, load, description="reasoning-gym generated items: question, answer, task, metadata")
