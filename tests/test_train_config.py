@@ -85,7 +85,7 @@ def test_valid_config_resolves_defaults_and_gsm8k_columns(tmp_path):
     (["task.dataset=\"nope.jsonl\""], "task.dataset: nope.jsonl: no such file"),
     (["model.name=\"./no/such/folder\""], "model.name: ./no/such/folder is not a folder"),
     (["model.lora.r=0"], "model.lora.r: must be >= 1"),
-    (["on_error=\"ignore\""], "on_error: expected 'none'"),
+    (["on_error=\"ignore\""], "on_error: expected 'drop'"),
     (["grpo.report_to=\"nosuchtracker\""], None),
 ])
 def test_errors_name_the_key(tmp_path, overrides, expected):

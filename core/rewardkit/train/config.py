@@ -487,9 +487,12 @@ def composite_from_config(raw: Mapping[str, Any]) -> Any:
     allow_negative = raw.get("allow_negative", False)
     if not isinstance(allow_negative, bool):
         raise ConfigError(f"allow_negative: expected true/false, got {allow_negative!r}")
-    on_error = raw.get("on_error", "none")
-    if on_error not in ("none", "zero"):
-        raise ConfigError(f"on_error: expected 'none' (errors are left out) or 'zero', got {on_error!r}")
+    from ..composite import check_on_error
+
+    try:
+        on_error = check_on_error(raw.get("on_error", "drop"))
+    except RewardkitError as exc:
+        raise ConfigError(str(exc)) from None
     rewards = raw.get("reward")
     if rewards is None or rewards == []:
         raise ConfigError("reward: no [[reward]] terms; add at least one, e.g. [[reward]] name = \"format.tags\"")
