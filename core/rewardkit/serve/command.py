@@ -1,0 +1,64 @@
+"""``rewardkit serve``: run the app under uvicorn, or as a Ray Serve deployment with ``--ray``."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from .limits import ServeSettings
+
+
+@click.command(name="serve")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False),
+              help="Serve the [[reward]] composite of a training config by default.")
+@click.option("-r", "--reward", "rewards", multiple=True, metavar="NAME[:k=v,...]",
+              help="Default reward (repeat for an equal-weight composite).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --token).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--token", envvar="REWARDKIT_TOKEN", default=None, help="Bearer token required on every endpoint "
+              "but /healthz [env REWARDKIT_TOKEN].")
+@click.option("--max-body-bytes", default=32 * 1024 * 1024, show_default=True, type=int)
+@click.option("--max-items", default=8192, show_default=True, type=int, help="Items per request.")
+@click.option("--max-concurrency", default=4, show_default=True, type=int, help="Requests scoring at once (threads).")
+@click.option("--max-queue", default=256, show_default=True, type=int, help="Requests waiting beyond those; then 429.")
+@click.option("--label-column", default="answer", show_default=True, help="Column that OpenRLHF's 'labels' fill.")
+@click.option("--openrlhf-fill", default=0.0, show_default=True, type=float,
+              help="/get_reward value for an unscorable item (counted in extra_logs and /metrics).")
+@click.option("--ray", "use_ray", is_flag=True, help="Run as a Ray Serve deployment.")
+@click.option("--replicas", default=1, show_default=True, type=int, help="Ray Serve replicas (with --ray).")
+@click.option("--address", default=None, help="Ray cluster address (with --ray; default: start a local Ray).")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, token: str | None,
+          max_body_bytes: int, max_items: int, max_concurrency: int, max_queue: int, label_column: str,
+          openrlhf_fill: float, use_ray: bool, replicas: int, address: str | None, log_level: str) -> None:
+    """Serve rewards over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/rewards, /healthz, /metrics."""
+    from .defaults import build_default, spec_from_args
+
+    settings = ServeSettings(host=host, port=port, token=token, max_body_bytes=max_body_bytes, max_items=max_items,
+                             max_concurrency=max_concurrency, max_queue=max_queue, label_column=label_column,
+                             openrlhf_fill=openrlhf_fill, default_spec=spec_from_args(config, rewards))
+    settings.check_bind()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if use_ray:
+        from .ray_app import run_ray
+
+        build_default(settings.default_spec)  # fail here, not in every replica
+        run_ray(settings, replicas=replicas, address=address)
+        return
+    run_uvicorn(settings, build_default(settings.default_spec), log_level)
+
+
+def run_uvicorn(settings: ServeSettings, default: object, log_level: str = "info") -> None:
+    """Serve until SIGTERM/SIGINT: stop accepting, finish in-flight requests, then stop the workers."""
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings, default)  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
+                                           backlog=2048, timeout_keep_alive=30))
+    click.echo(f"rewardkit serve: http://{settings.host}:{settings.port} "
+               f"(token {'required' if settings.token else 'off, loopback only'})", err=True)
+    server.run()

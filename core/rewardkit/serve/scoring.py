@@ -1,0 +1,160 @@
+"""Build rewards and composites from requests and score them through the one host path.
+
+Nothing here scores by itself: it calls :meth:`rewardkit.Reward.score` and
+:meth:`rewardkit.Composite.score`, so validation, deadlines, the worker pool and the failure
+policy are exactly those of in-process use.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any, Union
+
+from ..composite import Composite, CompositeScores
+from ..errors import MissingColumnError, RewardkitError
+from ..outcomes import Scores
+from ..reward import Reward, reward as build_reward
+from .schemas import OpenRLHFRequest, ScoreRequest
+
+Target = Union[Reward, Composite]
+#: Built rewards and composites kept for reuse (their workers load the reward once).
+CACHE_SIZE = 256
+#: When an item's total is None, the term status that explains it, worst first.
+_WORST = ("error", "timeout", "none")
+
+
+class RequestError(RewardkitError):
+    """The request names something the host rejects; ``field`` says where (HTTP 400)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class Scorer:
+    """Builds (and caches) the reward or composite a request names, then scores it."""
+
+    def __init__(self, default: Target | None = None, label_column: str = "answer", fill: float = 0.0) -> None:
+        self.default = default
+        self.label_column = label_column
+        self.fill = fill
+        self._cache: OrderedDict[str, Target] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- building -------------------------------------------------------------------------
+    def target(self, req: ScoreRequest) -> Target:
+        if req.reward is not None and req.composite is not None:
+            raise RequestError("reward", "give either 'reward' or 'composite', not both")
+        if req.reward is None and req.composite is None:
+            if self.default is None:
+                raise RequestError("reward", "no 'reward' or 'composite' given and the server has no default")
+            return self.default
+        key = json.dumps(req.model_dump(include={"reward", "params", "timeout", "column_map", "composite",
+                                                 "on_error", "allow_negative"}), sort_keys=True, default=repr)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        built = self._build(req)
+        with self._lock:
+            self._cache[key] = built
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return built
+
+    def _build(self, req: ScoreRequest) -> Target:
+        if req.reward is not None:
+            try:
+                return build_reward(req.reward, timeout=req.timeout, columns=req.column_map, **req.params)
+            except RewardkitError as exc:
+                raise RequestError(getattr(exc, "param", None) and f"params.{exc.param}" or "reward", str(exc)) from None
+        kwargs: dict[str, Any] = {k: v for k, v in (("on_error", req.on_error), ("allow_negative", req.allow_negative))
+                                  if v is not None}
+        try:
+            return Composite.from_config(req.composite or [], where="composite", **kwargs)
+        except RewardkitError as exc:
+            raise RequestError("composite", str(exc)) from None
+
+    # -- scoring --------------------------------------------------------------------------
+    def score(self, target: Target, completions: list[Any], prompts: list[Any] | None,
+              columns: dict[str, list[Any]]) -> Scores | CompositeScores:
+        """Score through the host path; input errors become :class:`RequestError`."""
+        try:
+            return target.score(completions, prompts=prompts, **columns)
+        except MissingColumnError as exc:
+            raise RequestError(f"columns.{exc.column}", str(exc)) from None
+        except (TypeError, ValueError) as exc:
+            raise RequestError("completions", str(exc)) from None
+
+
+def target_name(target: Target) -> str | None:
+    return target.name if isinstance(target, Reward) else None
+
+
+def score_response(target: Target, result: Scores | CompositeScores) -> dict[str, Any]:
+    """The ``/v1/score`` body: per item value, status, message (and terms for a composite)."""
+    if isinstance(result, Scores):
+        items = [{"value": v, "status": s.value, "message": result.messages.get(i)}
+                 for i, (v, s) in enumerate(zip(result.values, result.statuses))]
+        return {"reward": result.reward, "signature": result.signature, "items": items,
+                "counts": result.counts, "seconds": result.seconds}
+    assert isinstance(target, Composite)
+    items = [_composite_item(result, i) for i in range(len(result.total))]
+    counts = {s: 0 for s in ("value", "none", "error", "timeout")}
+    for item in items:
+        counts[item["status"]] += 1
+    return {"composite": target.describe(), "items": items, "counts": counts,
+            "terms": {name: s.counts for name, s in result.raw.items()},
+            "seconds": sum(s.seconds for s in result.raw.values())}
+
+
+def _composite_item(result: CompositeScores, i: int) -> dict[str, Any]:
+    terms = {}
+    for name, raw in result.raw.items():
+        terms[name] = {"value": result.shaped[name][i], "raw": raw.values[i], "status": raw.statuses[i].value,
+                       "message": raw.messages.get(i)}
+    total = result.total[i]
+    if total is not None:
+        status = "value"
+    else:
+        seen = {t["status"] for t in terms.values()}
+        status = next((s for s in _WORST if s in seen), "none")
+    message = "; ".join(f"{n}: {t['message']}" for n, t in terms.items() if t["message"]) or None
+    return {"value": total, "status": status, "message": message, "terms": terms}
+
+
+def outcome_counts(target: Target, result: Scores | CompositeScores) -> dict[str, dict[str, int]]:
+    """Counts by status for each reward the request ran (for /metrics)."""
+    if isinstance(result, Scores):
+        return {result.reward: result.counts}
+    assert isinstance(target, Composite)
+    return {t.reward.name: result.raw[t.name].counts for t in target.terms}
+
+
+# -- OpenRLHF --------------------------------------------------------------------------------
+def openrlhf_inputs(req: OpenRLHFRequest, label_column: str) -> tuple[list[str], list[str], dict[str, list[Any]]]:
+    """Completions (``query`` without its prompt prefix), prompts and the label column."""
+    prompts = req.prompts if req.prompts is not None else [""] * len(req.query)
+    completions = [q[len(p):] if p and q.startswith(p) else q for q, p in zip(req.query, prompts)]
+    columns = {label_column: list(req.labels)} if req.labels is not None else {}
+    return completions, prompts, columns
+
+
+def openrlhf_response(target: Target, result: Scores | CompositeScores, fill: float) -> dict[str, Any]:
+    """``{"rewards", "scores", "extra_logs"}``; unscorable items get ``fill`` and are counted."""
+    if isinstance(result, Scores):
+        totals: list[float | None] = list(result.values)
+        per_term = {result.reward: list(result.values)}
+        statuses = [s.value for s in result.statuses]
+    else:
+        totals = list(result.total)
+        per_term = dict(result.shaped)
+        statuses = [_composite_item(result, i)["status"] for i in range(len(totals))]
+    rewards = [fill if v is None else float(v) for v in totals]
+    extra: dict[str, list[float]] = {name: [fill if v is None else float(v) for v in vals]
+                                     for name, vals in per_term.items()}
+    for status in ("none", "error", "timeout"):
+        extra[f"rewardkit/{status}"] = [1.0 if s == status else 0.0 for s in statuses]
+    return {"rewards": rewards, "scores": rewards, "extra_logs": extra}
