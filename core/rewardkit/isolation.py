@@ -12,6 +12,7 @@ turns its item into an error and is replaced too.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import pickle
 import subprocess
@@ -20,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 #: Number of worker processes (default: all cores).
 WORKERS_ENV = "REWARDKIT_WORKERS"
@@ -29,8 +30,28 @@ MEMORY_ENV = "REWARDKIT_WORKER_MEMORY_MB"
 #: Seconds a fresh worker may take to start and import a reward's module (default 120).
 LOAD_TIMEOUT_ENV = "REWARDKIT_WORKER_LOAD_TIMEOUT"
 
+#: Longest per-item deadline accepted (one day): longer ones overflow the OS wait calls.
+MAX_TIMEOUT = 86_400.0
+
 Item = tuple[str, str, dict[str, Any]]  # completion, prompt, columns
-Result = tuple[str, Any]  # ("ok", raw_list) | ("error", message) | ("timeout", message)
+
+
+class Result(NamedTuple):
+    """One item's outcome: ``kind`` is ``"ok"`` (``payload`` is the returned value) or a reason
+    code, ``"raised"``, ``"crashed"`` or ``"timeout"`` (``payload`` is the message)."""
+
+    kind: str
+    payload: Any
+
+
+def check_timeout(value: Any, key: str = "timeout") -> float:
+    """``value`` as a per-item deadline in seconds; a clear ValueError naming ``key`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{key} must be a number of seconds, got {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
+        raise ValueError(f"{key} must be a finite number of seconds in (0, {MAX_TIMEOUT:g}], got {value!r}")
+    return seconds
 
 
 def default_workers() -> int:
@@ -234,7 +255,7 @@ class WorkerPool:
             self._workers[:want] = pool
         if seconds is not None:
             seconds[:] = took
-        return [r if r is not None else ("error", "lost result") for r in results]
+        return [Result(*r) if r is not None else Result("crashed", "lost result") for r in results]
 
     def _replace(self, worker: _Worker) -> _Worker:
         self._kill(worker)

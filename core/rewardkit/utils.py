@@ -1,0 +1,166 @@
+"""Public helpers for plugin authors: one rule for the whole host (see docs/plugin-utilities.md).
+
+* :func:`completion_text`: the plain text of a completion or prompt (a string, a chat message,
+  or a list of messages), exactly as the host passes it to rewards.
+* :func:`answer_span`: the final ``<answer>...</answer>`` span of a text, read one way for every
+  reward (``<ANSWER> 42 </ANSWER>`` gives ``"42"``; text inside ``<think>...</think>`` never counts).
+* :func:`map_in_workers`: run a picklable function over items in the host's worker processes
+  (the same pool and deadlines as ``cpu`` rewards).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from .errors import RewardkitError
+
+__all__ = ["WorkerError", "answer_span", "completion_text", "map_in_workers"]
+
+#: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
+_BLANKS = r"[ \t\r\n]{0,8}"
+_TAG_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+def completion_text(completion: Any, *, where: str = "completion") -> str:
+    """The plain text of a completion or prompt.
+
+    * a ``str`` is returned as is;
+    * a chat message (a mapping with ``"content"``) gives its content; ``None`` content (an
+      assistant turn that only calls tools) gives ``""``;
+    * a content part (a mapping with ``"type"``) gives its ``"text"`` when the type is ``"text"``
+      and ``""`` otherwise (images and other non-text parts are skipped);
+    * a list or tuple of messages or parts gives their texts joined with newlines, in order, so
+      an assistant prefix pre-filled in a prompt stays at the end of the prompt's text.
+
+    Anything else (``None``, a number, a mapping that is neither a message nor a part) raises
+    :class:`TypeError` naming ``where``: it is bad input, never silently scored as ``""``.
+    """
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, Mapping):
+        return _mapping_text(completion, where)
+    if isinstance(completion, (list, tuple)):
+        parts = (completion_text(part, where=f"{where}[{i}]") for i, part in enumerate(completion))
+        return "\n".join(t for t in parts if t)
+    raise TypeError(f"{where} must be text or chat messages, got {type(completion).__name__}")
+
+
+def _mapping_text(item: Mapping[str, Any], where: str) -> str:
+    if "content" in item:
+        content = item["content"]
+        return "" if content is None else completion_text(content, where=f"{where}['content']")
+    if "type" in item:
+        if item["type"] != "text":
+            return ""
+        text = item.get("text")
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: a text part needs a string 'text', got {type(text).__name__}")
+        return text
+    keys = ", ".join(repr(k) for k in list(item)[:5]) or "no keys"
+    raise TypeError(f"{where} is a mapping without 'content' or 'type' ({keys}): not a chat message")
+
+
+@lru_cache(maxsize=32)
+def _tag_re(tag: str) -> re.Pattern[str]:
+    """``<tag>`` and ``</tag>`` in any letter case, with a few blanks inside the brackets."""
+    return re.compile(rf"<{_BLANKS}(/?){_BLANKS}{re.escape(tag)}{_BLANKS}>", re.IGNORECASE)
+
+
+def _visible(text: str) -> str:
+    """``text`` with every ``<think>...</think>`` block removed (linear time).
+
+    A ``</think>`` with no opening tag before it closes a block the prompt pre-filled, so the
+    text before it is reasoning too; an unclosed ``<think>`` hides the rest of the text.
+    """
+    out: list[str] = []
+    pos = 0
+    depth = 0
+    for m in _tag_re("think").finditer(text):
+        closing = bool(m.group(1))
+        if not closing:
+            if depth == 0:
+                out.append(text[pos : m.start()])
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                pos = m.end()
+        else:  # a close without an open: everything so far was pre-filled reasoning
+            out.clear()
+            pos = m.end()
+    if depth == 0:
+        out.append(text[pos:])
+    return "".join(out)
+
+
+def answer_span(text: str, tag: str = "answer") -> str | None:
+    """The content of the final ``<tag>...</tag>`` span of ``text``, stripped, or ``None``.
+
+    The rule, the same for every reward that reads an answer:
+
+    * tags match in any letter case, with up to 8 blanks inside the brackets
+      (``<ANSWER>``, ``< answer >``, ``</ answer>``); attributes (``<answer id=1>``) do not match;
+    * the **last** closing tag wins, paired with the last opening tag before it;
+    * text inside ``<think>...</think>`` never counts (see :func:`_visible` for pre-filled
+      and unclosed ``<think>``);
+    * the content is stripped of surrounding blanks; an empty span gives ``""``, no span ``None``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"answer_span needs a str, got {type(text).__name__}")
+    if not isinstance(tag, str) or not _TAG_NAME.match(tag):
+        raise ValueError(f"answer_span: tag {tag!r} must be a letter followed by letters, digits, '_' or '-'")
+    if "<" not in text:
+        return None
+    visible = _visible(text) if tag.lower() != "think" else text
+    last_open: re.Match[str] | None = None
+    span: tuple[int, int] | None = None
+    for m in _tag_re(tag).finditer(visible):
+        if not m.group(1):
+            last_open = m
+        elif last_open is not None:
+            span = (last_open.end(), m.start())
+            last_open = None
+    if span is None:
+        return None
+    return visible[span[0] : span[1]].strip()
+
+
+class WorkerError(RewardkitError, RuntimeError):
+    """An item run by :func:`map_in_workers` raised, crashed its worker or timed out."""
+
+    def __init__(self, index: int, reason: str, message: str) -> None:
+        self.index, self.reason = index, reason
+        super().__init__(f"item {index}: {message}")
+
+
+def _apply_one(*, completions: list[str], prompts: list[str], arg: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """Runs in a worker: the pool's reward-shaped call turned into ``fn(arg)``."""
+    return [fn(arg[0])]
+
+
+def map_in_workers(fn: Callable[[Any], Any], args: Sequence[Any], *, timeout: float, key: str | None = None) -> list[Any]:
+    """``[fn(a) for a in args]``, each call in one of the host's worker processes.
+
+    ``fn`` must be a module-level function (it is pickled by reference) and its arguments and
+    results picklable. Each call gets ``timeout`` seconds (a finite positive number); a worker
+    that overruns is killed and replaced. The first failing item raises :class:`WorkerError`
+    with its index and reason (``"raised"``, ``"crashed"`` or ``"timeout"``). Use it to split a
+    large batch into one chunk per core (see :func:`rewardkit.isolation.default_workers`).
+    """
+    from .isolation import check_timeout, get_pool
+
+    check_timeout(timeout, "timeout")
+    if not args:
+        return []
+    name = f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', repr(fn))}"
+    items = [("", "", {"arg": a}) for a in args]
+    results = get_pool().map(_apply_one, {"fn": fn}, items, timeout, key=key or f"map_in_workers:{name}")
+    out: list[Any] = []
+    for i, result in enumerate(results):
+        if result.kind != "ok":
+            raise WorkerError(i, result.kind, f"{name}: {result.payload}")
+        out.append(result.payload[0])
+    return out
