@@ -21,6 +21,7 @@ from .errors import (
 from .hookspecs import hookimpl
 from .outcomes import Scores, Status
 from .plugins import load_plugins
+from .remote import remote  # httpx is imported on first use, not here
 from .reward import Reward, reward, rewards
 from .spec import DEFER, Param
 
@@ -44,6 +45,7 @@ __all__ = [
     "UnknownRewardError",
     "hookimpl",
     "load_plugins",
+    "remote",
     "reward",
     "rewards",
 ]
