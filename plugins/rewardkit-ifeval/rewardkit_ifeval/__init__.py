@@ -1,0 +1,43 @@
+"""rewardkit-ifeval: IFEval instruction-following checks as rewards.
+
+``ifeval.strict`` and ``ifeval.loose`` score the share of a row's instructions that the response
+follows, from IFEval's own columns ``instruction_id_list`` and ``kwargs`` (one dict per
+instruction, ``None`` values dropped). All 25 instruction ids of IFEval are supported; any other
+id, or a missing or unknown argument, is a counted error naming it, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import rewardkit
+from rewardkit import Param
+
+from .checkers import INSTRUCTIONS, InstructionError, build
+from .response import MODES
+from .rewards import loose, strict
+
+__all__ = ["INSTRUCTIONS", "InstructionError", "build", "loose", "strict"]
+
+COLUMNS = ("instruction_id_list", "kwargs")
+PARAMS = {
+    "answer_only": Param("auto", choices=MODES,
+                         help="check the <answer> span: auto (when present, else the text after </think>), yes, no"),
+    "answer_tag": Param("answer", help="tag whose last span holds the response"),
+    "aggregate": Param("share", choices=("share", "all"),
+                       help="share: fraction of instructions followed; all: 1 only when every one is"),
+}
+
+
+@rewardkit.hookimpl
+def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
+    register(
+        strict, name="ifeval.strict",
+        description="IFEval strict: share of the row's instructions (instruction_id_list, kwargs) the response follows",
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="fast",
+    )
+    register(
+        loose, name="ifeval.loose",
+        description="IFEval loose: as strict, also trying the response without first/last line and without '*'",
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="fast",
+    )
