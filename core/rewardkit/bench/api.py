@@ -1,4 +1,9 @@
-"""``rewardkit.bench.run``: the whole job, from data file to output folder (the CLI is a thin wrapper)."""
+"""``rewardkit.bench.run``: the whole job, from data file to output folder (the CLI is a thin wrapper).
+
+The job runs in four stages over one :class:`~rewardkit.bench.options.BenchOptions`:
+:func:`read` (data, rewards, items), :func:`plan_job` (shards to compute, manifest),
+:func:`score` (compute the missing shards) and :func:`report` (gather, summarise, write).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,48 @@ import json
 import math
 import platform
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .job import COSTS, BenchError, Entry, applicable, build_items, default_threshold, load_config, read_data
-from .runner import Options, ProgressBar, gather, plan, run_local
-from .shards import ShardStore, atomic_write_bytes, atomic_write_text
+from ..data import Rows
+from .baseline import check_same_data, completions_hash
+from .job import BenchError, Entry, Items, applicable, build_items, default_threshold, read_data
+from .options import BenchOptions, ConfigArg, OutLock, RewardArg
+from .runner import Plan, ProgressBar, gather, plan, run_local
+from .shards import ShardResult, ShardStore, atomic_write_bytes, atomic_write_text
 from .summary import COMPOSITE, build_summary, combine_composite, scores_bytes
 
-RewardArg = str | tuple[str, Mapping[str, Any]]
+__all__ = ["BenchOptions", "Job", "JobPlan", "read", "plan_job", "score", "report", "run"]
 
+
+@dataclass
+class Job:
+    """The read stage's result: the rows, the items to score, the rewards (entries) and the composite."""
+
+    opts: BenchOptions
+    rows: Rows
+    items: Items
+    entries: list[Entry]
+    comp: Any
+    term_labels: dict[str, str] | None
+    prompt_col: str | None
+    label: str | None
+    started: float
+    read_seconds: float
+    prepare_seconds: float = 0.0
+
+
+@dataclass
+class JobPlan:
+    """The plan stage's result: the shard units, where they live and how many were reused."""
+
+    plan: Plan
+    store: ShardStore
+    reused: int
+
+
+# -- read --------------------------------------------------------------------------------------
 
 def _entries(reward_args: Sequence[RewardArg], thresholds: Mapping[str, float]) -> list[Entry]:
     from ..reward import reward
@@ -40,96 +77,66 @@ def _threshold(label: str, r: Any, thresholds: Mapping[str, float]) -> float:
     return default_threshold(r.spec.lo, r.spec.hi) if hasattr(r, "spec") else 0.5
 
 
-def _composite_entries(terms: list[dict[str, Any]], entries: list[Entry], thresholds: Mapping[str, float]):
-    """Add the composite's terms as entries (sharing identical ones); return the composite and term -> label."""
-    from ..composite import Composite
+def load_composite(config: ConfigArg) -> Any:
+    """The composite training would score with: the config is read by training's own reader
+    (:func:`rewardkit.train.config.composite_from_config`: terms, ``on_error``, ``allow_negative``).
 
-    comp = Composite.from_config(terms)
+    ``config`` is a TOML path, a parsed config mapping, or a list of ``[[reward]]`` tables.
+    """
+    import tomllib
+
+    from ..train.config import ConfigError, composite_from_config
+
+    where = "--config"
+    if isinstance(config, (str, Path)):
+        p = Path(config)
+        where = str(p)
+        try:
+            raw: Mapping[str, Any] = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BenchError(f"{p}: no such config file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise BenchError(f"{p}: not valid TOML ({exc})") from None
+    elif isinstance(config, Mapping):
+        raw = config
+    else:
+        raw = {"reward": list(config or [])}
+    try:
+        return composite_from_config(raw)
+    except ConfigError as exc:
+        raise BenchError(f"{where}: {exc}") from None
+
+
+def _composite_entries(comp: Any, entries: list[Entry], thresholds: Mapping[str, float]) -> dict[str, str]:
+    """Add the composite's terms as entries (sharing identical ones); return term -> column label."""
     term_labels: dict[str, str] = {}
     for t in comp.terms:
-        same = [e for e in entries if e.reward.signature == t.reward.signature and e.reward.timeout == t.reward.timeout and e.reward.columns == t.reward.columns]
+        same = [e for e in entries if e.reward.signature == t.reward.signature and e.reward.timeout == t.reward.timeout
+                and e.reward.columns == t.reward.columns]
         if same:
             term_labels[t.name] = same[0].label
             continue
         label = t.name if all(e.label != t.name for e in entries) else f"{COMPOSITE}:{t.name}"
         entries.append(Entry(label, t.reward, _threshold(label, t.reward, thresholds)))
         term_labels[t.name] = label
-    return comp, term_labels
+    return term_labels
 
 
-def run(
-    data: str | Path | None = None,
-    *,
-    rewards: Sequence[RewardArg] = (),
-    config: str | Path | list[dict[str, Any]] | None = None,
-    out: str | Path = "bench-out",
-    completion_col: str = "completion",
-    prompt_col: str | None = None,
-    mapping: Mapping[str, str] | None = None,
-    label: str | None = None,
-    pairs: tuple[str, str] | None = None,
-    thresholds: Mapping[str, float] | None = None,
-    skip_bad_rows: bool = False,
-    limit: int | None = None,
-    costs: Sequence[str] = COSTS,
-    shard_size: int = 1000,
-    batch_size: int = 64,
-    workers: int | None = None,
-    backend: str = "local",
-    ray_address: str | None = None,
-    resume: bool = False,
-    progress: bool = False,
-    samples: int = 5,
-    plots: bool = True,
-    log: Any = None,
-) -> dict[str, Any]:
-    """Score ``data`` with ``rewards`` (and/or the composite of a config's ``[[reward]]`` tables) and
-    write scores.parquet, summary.json, signatures.json, report.md, report.html and plots to ``out``.
-
-    With no ``data`` it scores the bundled GSM8K completions with every installed reward that applies,
-    against the ``is_correct`` label. Returns the summary.
-    """
+def _default_entries(opts: BenchOptions, available: list[str]) -> list[Entry]:
     from ..registry import registry
 
-    say = log or (lambda msg: None)
-    started = time.time()
-    thresholds = dict(thresholds or {})
-    if shard_size < 1 or batch_size < 1:
-        raise BenchError("--shard-size and --batch-size must be positive")
-    if backend not in ("local", "ray"):
-        raise BenchError(f"--backend must be 'local' or 'ray', got {backend!r}")
-    if data is None:
-        from ..tasks import gsm8k
+    specs = registry.specs()
+    names = applicable(specs, available, opts.costs)
+    if not names:
+        raise BenchError(
+            f"no installed reward applies to this data (columns: {', '.join(available) or 'none'}; "
+            f"installed: {', '.join(sorted(specs)) or 'none'}); name rewards with --reward"
+        )
+    opts.say(f"rewards that apply: {', '.join(names)}")
+    return _entries(names, opts.thresholds)
 
-        data = gsm8k.data_path("completions")
-        prompt_col = prompt_col or "question"
-        label = label or "is_correct"
-    t_read = time.perf_counter()
-    rows = read_data(data, skip_bad=skip_bad_rows, limit=limit)
-    read_seconds = time.perf_counter() - t_read
-    for bad in rows.bad:
-        say(f"skipped {bad.path}:{bad.line}: {bad.error}")
-    if prompt_col is None and "prompt" in rows.columns:
-        prompt_col = "prompt"
-    mapping = dict(mapping or {})
-    available = list(dict.fromkeys([*rows.columns, *mapping]))
 
-    entries = _entries(list(rewards), thresholds)
-    comp = term_labels = None
-    if config is not None:
-        terms = load_config(config) if isinstance(config, (str, Path)) else list(config)
-        comp, term_labels = _composite_entries(terms, entries, thresholds)
-    if not entries:
-        specs = registry.specs()
-        names = applicable(specs, available, costs)
-        if not names:
-            raise BenchError(
-                f"no installed reward applies to this data (columns: {', '.join(available) or 'none'}; "
-                f"installed: {', '.join(sorted(specs)) or 'none'}); name rewards with --reward"
-            )
-        entries = _entries(names, thresholds)
-        say(f"rewards that apply: {', '.join(names)}")
-
+def _check_columns(rows: Rows, entries: list[Entry], mapping: Mapping[str, str], available: list[str]) -> list[str]:
     needed: dict[str, list[str]] = {}
     for e in entries:
         for c in e.reward.columns:
@@ -140,89 +147,185 @@ def run(
                 f"{rows.source}: reward {', '.join(users)} needs column {col!r}, which the data lacks "
                 f"(available: {', '.join(available) or 'none'}; map another one with --map {col}=PATH)"
             )
-    items = build_items(rows, columns=list(needed), completion_col=completion_col, prompt_col=prompt_col,
-                        mapping=mapping, label_col=label, pairs=pairs)
+    return list(needed)
 
-    options = Options(Path(out), shard_size, batch_size, workers, backend, ray_address, resume, progress, samples, plots)
+
+def read(opts: BenchOptions) -> Job:
+    """Stage 1: read the data, build the rewards and the composite, pull out the items."""
+    started = time.time()
+    opts.check()
+    data, prompt_col, label = opts.data, opts.prompt_col, opts.label
+    if data is None:
+        from ..tasks import gsm8k
+
+        data = gsm8k.data_path("completions")
+        prompt_col = prompt_col or "question"
+        label = label or "is_correct"
+    t_read = time.perf_counter()
+    rows = read_data(data, skip_bad=opts.skip_bad_rows, limit=opts.limit)
+    read_seconds = time.perf_counter() - t_read
+    for bad in rows.bad:
+        opts.say(f"skipped {bad.path}:{bad.line}: {bad.error}")
+    if prompt_col is None and "prompt" in rows.columns:
+        prompt_col = "prompt"
+    mapping = dict(opts.mapping)
+    available = list(dict.fromkeys([*rows.columns, *mapping]))
+
+    entries = _entries(list(opts.rewards), opts.thresholds)
+    comp = term_labels = None
+    if opts.config is not None:
+        comp = load_composite(opts.config)
+        term_labels = _composite_entries(comp, entries, opts.thresholds)
+    if not entries:
+        entries = _default_entries(opts, available)
+    columns = _check_columns(rows, entries, mapping, available)
+    items = build_items(rows, columns=columns, completion_col=opts.completion_col, prompt_col=prompt_col,
+                        mapping=mapping, label_col=label, pairs=opts.pairs)
+    job = Job(opts, rows, items, entries, comp, term_labels, prompt_col, label, started, read_seconds)
+    job.prepare_seconds = time.perf_counter() - t_read - read_seconds
+    return job
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+def plan_job(job: Job) -> JobPlan:
+    """Stage 2: decide which (reward, shard) units to compute, and write the manifest."""
+    opts, items, entries = job.opts, job.items, job.entries
+    options = opts.runner()
     store = ShardStore(options.out)
     options.out.mkdir(parents=True, exist_ok=True)
     store.clean_temp()
-    previous = store.read_manifest() if resume else None
+    previous = store.read_manifest() if opts.resume else None
     job_plan = plan(items, entries, store, options)
     manifest = {
         "format": 1,
-        "input": {"source": str(rows.source), "sha256": items.digest, "items": len(items), "rows": len(rows.rows)},
-        "shard_size": shard_size,
+        "input": {"source": str(job.rows.source), "sha256": items.digest, "items": len(items), "rows": len(job.rows.rows)},
+        "shard_size": opts.shard_size,
         "entries": {e.label: {"signature": e.reward.signature, "timeout": e.reward.timeout, "key": job_plan.keys[e.label]}
                     for e in entries},
-        "composite": comp.describe() if comp is not None else None,
+        "composite": job.comp.describe() if job.comp is not None else None,
     }
     if previous is not None and previous.get("input", {}).get("sha256") != items.digest:
-        say("the input changed since the last run: its shards are not reused")
+        opts.say("the input changed since the last run: its shards are not reused")
     reused = len(job_plan.units) - len(job_plan.todo)
-    if resume:
-        say(f"resuming: {reused} of {len(job_plan.units)} shard(s) already done"
-            + (f"; dropped {len(job_plan.removed)} stale reward folder(s)" if job_plan.removed else ""))
+    if opts.resume:
+        opts.say(f"resuming: {reused} of {len(job_plan.units)} shard(s) already done"
+                 + (f"; dropped {len(job_plan.removed)} stale reward folder(s)" if job_plan.removed else ""))
     store.write_manifest(manifest)
+    return JobPlan(job_plan, store, reused)
 
+
+# -- score -------------------------------------------------------------------------------------
+
+def score(job: Job, jp: JobPlan) -> float:
+    """Stage 3: compute the missing units (locally or on Ray); returns the scoring seconds."""
+    opts = job.opts
+    options = opts.runner()
     t0 = time.perf_counter()
-    prepare_seconds = t0 - t_read - read_seconds
-    total = sum(u.size for u in job_plan.todo)
-    label_ = f"scoring {len(entries)} reward(s) x {len(items):,} items"
-    with ProgressBar(total, progress, label_) as bar, _pool_size(workers if backend == "local" else None):
-        if backend == "ray":
+    total = sum(u.size for u in jp.plan.todo)
+    description = f"scoring {len(job.entries)} reward(s) x {len(job.items):,} items"
+    with ProgressBar(total, opts.progress, description) as bar, _pool_size(opts.workers if opts.backend == "local" else None):
+        if opts.backend == "ray":
             from .ray_backend import run_ray
 
-            run_ray(job_plan, items, entries, store, options, bar.advance)
+            run_ray(jp.plan, job.items, job.entries, jp.store, options, bar.advance)
         else:
-            run_local(job_plan, items, entries, store, options, bar.advance)
-    scoring_seconds = time.perf_counter() - t0
+            run_local(jp.plan, job.items, job.entries, jp.store, options, bar.advance)
+    return time.perf_counter() - t0
 
-    results = gather(job_plan, entries, store)
-    composite_info = None
-    total_values = None
-    if comp is not None and term_labels is not None:
-        total_values, seconds, scored = combine_composite(comp, term_labels, results)
-        unit = all(t.shaping == "unit" for t in comp.terms)
-        hi = sum(t.weight for t in comp.terms) if unit and comp.nonnegative else math.inf
-        lo = 0.0 if comp.nonnegative else -math.inf
-        thr = float(thresholds.get(COMPOSITE, hi / 2 if math.isfinite(hi) else 0.0))
-        composite_info = {
-            "total": total_values, "statuses": ["value" if v is not None else "none" for v in total_values],
-            "seconds": seconds, "wall": sum(results[lab].wall for lab in set(term_labels.values())),
-            "lo": lo, "hi": hi, "threshold": thr,
-            "terms": [{**d, "column": term_labels[d["term"]]} for d in comp.describe()],
-            "stats": {k: vars(v) for k, v in scored.stats().items()},
-        }
-    atomic_write_bytes(options.out / "scores.parquet", scores_bytes(items, results, total_values))
-    summary = build_summary(items, entries, results, composite_info, samples)
-    summary = {
+
+# -- report ------------------------------------------------------------------------------------
+
+def _composite_info(job: Job, results: dict[str, ShardResult]) -> dict[str, Any] | None:
+    comp, term_labels = job.comp, job.term_labels
+    if comp is None or term_labels is None:
+        return None
+    total, seconds, scored = combine_composite(comp, term_labels, results)
+    unit = all(t.shaping == "unit" for t in comp.terms)
+    hi = sum(t.weight for t in comp.terms) if unit and comp.nonnegative else math.inf
+    lo = 0.0 if comp.nonnegative else -math.inf
+    thr = float(job.opts.thresholds.get(COMPOSITE, hi / 2 if math.isfinite(hi) else 0.0))
+    return {
+        "total": total, "statuses": [st.value for st in scored.total_statuses], "dropped": scored.dropped,
+        "seconds": seconds, "wall": sum(results[lab].wall for lab in set(term_labels.values())),
+        "lo": lo, "hi": hi, "threshold": thr, "options": comp.options(),
+        "terms": [{**d, "column": term_labels[d["term"]]} for d in comp.describe()],
+        "stats": {k: v.summary() for k, v in scored.stats().items()},
+    }
+
+
+def _header(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
+    opts, items, rows = job.opts, job.items, job.rows
+    return {
         "rewardkit": _version(),
         "input": {
             "source": str(rows.source), "sha256": items.digest, "rows": len(rows.rows), "items": len(items),
-            "completion": None if pairs else completion_col, "prompt": prompt_col, "label": label,
-            "pairs": list(pairs) if pairs else None, "mapping": mapping,
+            "completions_sha256": completions_hash(items),
+            "completion": None if opts.pairs else opts.completion_col, "prompt": job.prompt_col, "label": job.label,
+            "pairs": list(opts.pairs) if opts.pairs else None, "mapping": dict(opts.mapping),
             "bad_rows": [{"path": b.path, "line": b.line, "error": b.error} for b in rows.bad],
         },
         "run": {
-            "backend": backend, "workers": workers or _default_workers(), "shard_size": shard_size,
-            "batch_size": batch_size, "shards": len(job_plan.units), "shards_reused": reused,
-            "shards_computed": len(job_plan.todo), "read_seconds": read_seconds,
-            "prepare_seconds": prepare_seconds, "scoring_seconds": scoring_seconds,
-            "output_seconds": None, "wall_seconds": time.time() - started, "python": platform.python_version(),
+            "backend": opts.backend, "workers": opts.workers or _default_workers(), "shard_size": opts.shard_size,
+            "batch_size": opts.batch_size, "shards": len(jp.plan.units), "shards_reused": jp.reused,
+            "shards_computed": len(jp.plan.todo), "read_seconds": job.read_seconds,
+            "prepare_seconds": job.prepare_seconds, "scoring_seconds": scoring_seconds,
+            "output_seconds": None, "wall_seconds": time.time() - job.started, "python": platform.python_version(),
         },
-        "signatures": {e.label: e.reward.signature for e in entries},
-        **summary,
+        "signatures": {e.label: e.reward.signature for e in job.entries},
     }
-    atomic_write_text(options.out / "signatures.json", json.dumps(summary["signatures"], indent=2) + "\n")
-    atomic_write_text(options.out / "summary.json", json.dumps(summary, indent=2, default=_json_default) + "\n")
+
+
+def report(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
+    """Stage 4: gather the shards, write scores.parquet, summary.json, signatures.json and the reports."""
+    t0 = time.perf_counter()
+    out = Path(job.opts.out)
+    results = gather(jp.plan, job.entries, jp.store)
+    composite_info = _composite_info(job, results)
+    total_values = composite_info["total"] if composite_info else None
+    atomic_write_bytes(out / "scores.parquet", scores_bytes(job.items, results, total_values))
+    summary = {**_header(job, jp, scoring_seconds),
+               **build_summary(job.items, job.entries, results, composite_info, job.opts.samples)}
+    atomic_write_text(out / "signatures.json", json.dumps(summary["signatures"], indent=2) + "\n")
+    if job.opts.baseline is not None:
+        from .baseline import compare
+
+        summary["baseline"] = compare(Path(job.opts.baseline), out, summary, job.items)
+    _write_summary(out, summary)
     from .report import write_reports
 
-    write_reports(options.out, summary, items, results, composite_info, plots=plots)
-    summary["run"]["output_seconds"] = time.perf_counter() - t0 - scoring_seconds
-    summary["run"]["wall_seconds"] = time.time() - started
-    atomic_write_text(options.out / "summary.json", json.dumps(summary, indent=2, default=_json_default) + "\n")
+    write_reports(out, summary, job.items, results, composite_info, plots=job.opts.plots)
+    summary["run"]["output_seconds"] = time.perf_counter() - t0
+    summary["run"]["wall_seconds"] = time.time() - job.started
+    _write_summary(out, summary)
     return summary
+
+
+def _write_summary(out: Path, summary: dict[str, Any]) -> None:
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, default=_json_default) + "\n")
+
+
+def run(data: str | Path | None = None, *, options: BenchOptions | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Score ``data`` with ``rewards`` (and/or the composite of a training config) and write
+    scores.parquet, summary.json, signatures.json, report.md, report.html and plots to ``out``.
+
+    Takes a :class:`BenchOptions` or its fields as keyword arguments. With no ``data`` it scores
+    the bundled GSM8K completions with every installed reward that applies, against the
+    ``is_correct`` label. A second job on the same ``out`` is refused while the first runs.
+    Returns the summary.
+    """
+    if options is None:
+        options = BenchOptions.from_kwargs(data, **kwargs)
+    elif kwargs or data is not None:
+        raise TypeError("bench.run(): give either options= or data and keyword arguments, not both")
+    options.check()
+    with OutLock(options.out):
+        job = read(options)
+        if options.baseline is not None:
+            check_same_data(Path(options.baseline), job.items)
+        jp = plan_job(job)
+        seconds = score(job, jp)
+        return report(job, jp, seconds)
 
 
 def _json_default(x: Any) -> Any:

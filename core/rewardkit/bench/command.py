@@ -53,9 +53,14 @@ def _mapping(values: tuple[str, ...]) -> dict[str, str]:
               help="Cost classes to include when choosing rewards automatically.")
 @click.option("--samples", type=click.IntRange(min=0), default=5, show_default=True, help="Disagreement examples of each kind per reward.")
 @click.option("--no-plots", is_flag=True, help="Skip the matplotlib plots.")
+@click.option("--baseline", type=click.Path(file_okay=False, exists=True), default=None, metavar="OLD_OUT_DIR",
+              help="Compare item by item with an earlier bench run of the same data.")
+@click.option("--fail-on-regression", is_flag=True,
+              help="With --baseline: exit 1 when a labelled metric drops beyond its 95% interval.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def bench(data, reward_args, config, completion_col, prompt_col, col_map, label, pairs, threshold_args, out, workers,
-          batch_size, shard_size, backend, ray_address, resume, skip_bad_rows, limit, costs, samples, no_plots, quiet):
+          batch_size, shard_size, backend, ray_address, resume, skip_bad_rows, limit, costs, samples, no_plots,
+          baseline, fail_on_regression, quiet):
     """Score stored completions offline with rewards, compare them with labels, and write a report.
 
     DATA is a JSONL, CSV or Parquet file or a dataset saved with save_to_disk. Without DATA it
@@ -65,6 +70,7 @@ def bench(data, reward_args, config, completion_col, prompt_col, col_map, label,
     """
     from .api import run
     from .job import parse_pairs
+    from .options import BenchOptions
 
     cost_list = [c.strip() for c in costs.split(",") if c.strip()]
     bad = [c for c in cost_list if c not in COSTS]
@@ -75,15 +81,25 @@ def bench(data, reward_args, config, completion_col, prompt_col, col_map, label,
         if not quiet:
             click.echo(msg, err=True)
 
-    summary = run(
+    if fail_on_regression and not baseline:
+        raise click.UsageError("--fail-on-regression needs --baseline OLD_OUT_DIR")
+    options = BenchOptions(
         data, rewards=list(reward_args), config=config, out=out, completion_col=completion_col,
         prompt_col=prompt_col, mapping=_mapping(col_map), label=label, pairs=parse_pairs(pairs),
         thresholds=_thresholds(threshold_args), skip_bad_rows=skip_bad_rows, limit=limit, costs=cost_list,
         shard_size=shard_size, batch_size=batch_size, workers=workers, backend=backend, ray_address=ray_address,
-        resume=resume, progress=not quiet, samples=samples, plots=not no_plots, log=log,
+        resume=resume, progress=not quiet, samples=samples, plots=not no_plots, baseline=baseline, log=log,
     )
+    summary = run(options=options)
     _print_summary(summary, quiet)
     click.echo(f"wrote {out}/report.html, report.md, summary.json, scores.parquet")
+    if "baseline" in summary:
+        from .baseline import print_comparison
+
+        print_comparison(summary["baseline"])
+        if fail_on_regression and summary["baseline"]["regressions"]:
+            click.echo("regression against the baseline: " + "; ".join(summary["baseline"]["regressions"]), err=True)
+            raise SystemExit(1)
 
 
 def _print_summary(summary: dict, quiet: bool) -> None:

@@ -180,20 +180,3 @@ def applicable(specs: dict[str, Any], available: Sequence[str], costs: Sequence[
     """Names of rewards whose declared columns the data has, limited to ``costs``."""
     have = set(available)
     return [name for name, s in sorted(specs.items()) if set(s.columns) <= have and s.cost in costs]
-
-
-def load_config(path: str | Path) -> list[dict[str, Any]]:
-    """The ``[[reward]]`` tables of a TOML training config."""
-    import tomllib
-
-    p = Path(path)
-    try:
-        cfg = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BenchError(f"{p}: no such config file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise BenchError(f"{p}: not valid TOML ({exc})") from None
-    terms = cfg.get("reward")
-    if not terms:
-        raise BenchError(f"{p}: no [[reward]] tables (a composite needs at least one term)")
-    return terms

@@ -40,11 +40,13 @@ def percentile(sorted_values: Sequence[float], q: float) -> float:
 
 def distribution(values: Values, lo: float, hi: float, bins: int = 20) -> dict[str, Any]:
     """Count, mean, population std, min, max and a histogram over ``[lo, hi]`` (observed range if infinite)."""
+    from ..outcomes import tally
+
     vals = [v for v in values if v is not None]
-    out: dict[str, Any] = {"count": len(values), "n": len(vals), "mean": None, "std": None, "min": None, "max": None}
+    t = tally(values)
+    out: dict[str, Any] = {"count": t.count, "n": t.n, "mean": t.mean, "std": t.std, "min": None, "max": None}
     if vals:
-        m = sum(vals) / len(vals)
-        out.update(mean=m, std=math.sqrt(sum((v - m) ** 2 for v in vals) / len(vals)), min=min(vals), max=max(vals))
+        out.update(min=min(vals), max=max(vals))
     a = lo if math.isfinite(lo) else (min(vals) if vals else 0.0)
     b = hi if math.isfinite(hi) else (max(vals) if vals else 1.0)
     if b <= a:

@@ -99,6 +99,10 @@ def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
     msgs = [[label, m["row"] + 1, m["message"]] for label, c in cols.items() for m in c.get("messages", [])]
     if msgs:
         out.append(("Errors and timeouts (first few per reward)", "", (["reward", "row", "message"], msgs)))
+    if "baseline" in summary:
+        from .baseline import sections as baseline_sections
+
+        out += baseline_sections(summary["baseline"])
     out.append(("Signatures", "Plugin, version, reward and parameters of every reward used.",
                 (["column", "signature"], [[k, v] for k, v in summary["signatures"].items()])))
     return out
@@ -110,7 +114,7 @@ def _md_cell(x: Any) -> str:
 
 def _plots_go_before(title: str) -> bool:
     """Plots come after the overview tables, before the long per-item sections."""
-    return title.startswith(("Disagreements", "Errors", "Signatures"))
+    return title.startswith(("Disagreements", "Errors", "Baseline", "Metric changes", "Flipped", "Signatures"))
 
 
 def markdown(summary: dict[str, Any], plots: list[tuple[str, str]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..outcomes import tally
 from . import metrics
 from .job import Entry, Items
 from .shards import ShardResult, parquet_bytes
@@ -57,12 +58,12 @@ def _finite(x: float | None) -> float | None:
 
 def describe_entry(
     label: str, values: list, statuses: list[str], messages: list, seconds: list[float], wall: float,
-    lo: float, hi: float, threshold: float, items: Items, samples: int,
+    lo: float, hi: float, threshold: float, items: Items, samples: int, dropped: list[bool] | None = None,
 ) -> dict[str, Any]:
     """Distribution, outcome counts, speed, and (with labels or pairs) agreement metrics of one column."""
     out: dict[str, Any] = {
         "distribution": metrics.distribution(values, lo, hi),
-        "outcomes": {s: statuses.count(s) for s in ("value", "none", "error", "timeout")},
+        "outcomes": _outcomes(values, statuses, dropped),
         "latency": metrics.latency(seconds, wall if wall and math.isfinite(wall) else None),
         "threshold": threshold,
         "range": [_finite(lo), _finite(hi)],
@@ -79,6 +80,15 @@ def describe_entry(
         }
     if set(items.roles) == {"chosen", "rejected"}:
         out["pairwise"] = metrics.pairwise(values[0::2], values[1::2])
+    return out
+
+
+def _outcomes(values: list, statuses: list[str], dropped: list[bool] | None) -> dict[str, int]:
+    """Counts by outcome, from :func:`rewardkit.outcomes.tally` (``dropped`` only for a composite)."""
+    t = tally(values, statuses, dropped or None)
+    out = {"value": t.value, "none": t.none, "error": t.error, "timeout": t.timeout}
+    if dropped is not None:
+        out["dropped"] = t.dropped
     return out
 
 
@@ -112,8 +122,8 @@ def build_summary(
     if composite is not None:
         c = composite
         d = describe_entry(COMPOSITE, c["total"], c["statuses"], [None] * len(items), c["seconds"], c["wall"],
-                           c["lo"], c["hi"], c["threshold"], items, samples)
-        out["composite"] = {"terms": c["terms"], "stats": c["stats"], **d}
+                           c["lo"], c["hi"], c["threshold"], items, samples, c["dropped"])
+        out["composite"] = {"terms": c["terms"], "stats": c["stats"], **c["options"], **d}
         columns[COMPOSITE] = c["total"]
     out["rank_correlation"] = metrics.rank_matrix(columns) if len(columns) > 1 else {}
     return out
