@@ -46,7 +46,9 @@ _NUM = (int, float)
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 SCHEDULES = ("constant", "linear", "cosine")
 
-TOP_KEYS = ("model", "task", "reward", "grpo", "generation", "output", "allow_negative", "on_error")
+TOP_KEYS = ("model", "task", "reward", "grpo", "generation", "output", "allow_negative", "on_error",
+            "max_dropped_fraction", "audit", "alarms", "on_alarm")
+ON_ALARM = ("warn", "stop")
 
 MODEL_KEYS = {
     "name": Key((str,), "smollm2-135m-instruct", help="hub id, local folder, or embedded alias"),
@@ -120,11 +122,16 @@ class TrainConfig:
     generation: dict[str, Any]
     output: dict[str, Any]
     allow_negative: bool = False
-    on_error: str = "none"
+    on_error: str = "drop"
     source: str | None = None
     composite: Any = None
     rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
     notes: list[str] = field(default_factory=list)
+    #: ``[[audit]]`` terms (scored and logged every batch, never trained on), ``[alarms]``, ``on_alarm``.
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    audit_composite: Any = None
+    alarms: dict[str, Any] = field(default_factory=dict)
+    on_alarm: str = "warn"
 
     @property
     def output_dir(self) -> Path:
@@ -141,6 +148,8 @@ class TrainConfig:
             "model": self.model, "task": self.task, "reward": self.rewards, "grpo": self.grpo,
             "generation": self.generation, "output": self.output,
             "allow_negative": self.allow_negative, "on_error": self.on_error,
+            "max_dropped_fraction": self.composite.max_dropped_fraction if self.composite is not None else None,
+            "audit": self.audit, "alarms": self.alarms, "on_alarm": self.on_alarm,
             "terms": self.composite.describe() if self.composite is not None else [],
         }
 
@@ -286,9 +295,12 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     composite = composite_from_config(raw)
     rewards, allow_negative, on_error = raw["reward"], composite.allow_negative, composite.on_error
 
-    rows = load_rows(task, composite, source)
+    audit = audit_from_config(raw)
+    alarms, on_alarm = alarms_from_config(raw)
+    rows = load_rows(task, _Terms([*composite.terms, *(audit.terms if audit else [])]), source)
     return TrainConfig(model, task, [dict(t) for t in rewards], grpo, generation, output, allow_negative,
-                       on_error, source, composite, rows, notes)
+                       on_error, source, composite, rows, notes, [dict(t) for t in raw.get("audit") or []], audit,
+                       alarms, on_alarm)
 
 
 def check_model_name(name: str) -> None:
@@ -498,15 +510,76 @@ def composite_from_config(raw: Mapping[str, Any]) -> Any:
         raise ConfigError("reward: no [[reward]] terms; add at least one, e.g. [[reward]] name = \"format.tags\"")
     if isinstance(rewards, dict):
         raise ConfigError("reward: write the terms as an array of tables, [[reward]], not [reward]")
-    return build_composite(rewards, allow_negative=allow_negative, on_error=on_error)
+    mdf = raw.get("max_dropped_fraction")
+    if mdf is not None and (not isinstance(mdf, (int, float)) or isinstance(mdf, bool) or not 0 <= mdf <= 1):
+        raise ConfigError(f"max_dropped_fraction: expected a number in [0, 1] (the share of a step's completions "
+                          f"that may be dropped before the failure-spike alarm), got {mdf!r}")
+    return build_composite(rewards, allow_negative=allow_negative, on_error=on_error, max_dropped_fraction=mdf)
 
 
-def build_composite(terms: Any, *, allow_negative: bool, on_error: str) -> Any:
+@dataclass
+class _Terms:
+    """Terms whose columns the dataset must hold (the trained ones and the audit ones)."""
+
+    terms: list[Any]
+
+
+def audit_from_config(raw: Mapping[str, Any]) -> Any:
+    """The ``[[audit]]`` terms as a composite (same keys as ``[[reward]]`` but no weight), or None.
+
+    Audit terms are scored on every batch and logged, never trained on: a failure leaves only
+    that audit term out (``skip``), and their sign does not matter.
+    """
+    tables = raw.get("audit")
+    if tables is None or tables == []:
+        return None
+    if isinstance(tables, dict) or not isinstance(tables, list):
+        raise ConfigError("audit: write the audit terms as an array of tables, [[audit]], not [audit]")
+    for i, t in enumerate(tables):
+        if isinstance(t, dict) and "weight" in t:
+            raise ConfigError(f"audit[{i}].weight: audit terms are logged, never trained on, so they have no weight")
+        if isinstance(t, dict) and "on_error" in t:
+            raise ConfigError(f"audit[{i}].on_error: an audit term's error leaves only that term out; no policy to set")
+    from ..composite import Composite
+
+    try:
+        return Composite.from_config(tables, allow_negative=True, on_error="skip", where="audit")
+    except RewardkitError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def alarms_from_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """``[alarms]`` (thresholds and windows, see :class:`rewardkit.health.AlarmSettings`) and ``on_alarm``."""
+    from ..health.alarms import ALARMS, AlarmSettings
+
+    defaults = AlarmSettings()
+    keys = {}
+    for name in AlarmSettings.names():
+        default = getattr(defaults, name)
+        if name == "off":
+            keys[name] = Key((list,), [], help=f"alarms not to run: {', '.join(ALARMS)}")
+        elif isinstance(default, int):
+            keys[name] = Key((int,), default, min=1, help="steps")
+        else:
+            keys[name] = Key(_NUM, default, min=0)
+    alarms = check_table(raw.get("alarms", {}), keys, "alarms")
+    for name in alarms["off"]:
+        if name not in ALARMS:
+            raise ConfigError(f"alarms.off: {name!r} is not an alarm{close_matches(str(name), ALARMS) or _known(ALARMS)}")
+    on_alarm = raw.get("on_alarm", "warn")
+    if on_alarm not in ON_ALARM:
+        raise ConfigError(f"on_alarm: expected 'warn' (log and go on) or 'stop' (save a checkpoint and stop), "
+                          f"got {on_alarm!r}")
+    return alarms, on_alarm
+
+
+def build_composite(terms: Any, *, allow_negative: bool, on_error: str, max_dropped_fraction: float | None = None) -> Any:
     """Build the composite (reward names, params, gates and the sign guarantee are checked)."""
     from ..composite import Composite
 
     try:
-        return Composite.from_config(terms, allow_negative=allow_negative, on_error=on_error, where="reward")
+        return Composite.from_config(terms, allow_negative=allow_negative, on_error=on_error,
+                                     max_dropped_fraction=max_dropped_fraction, where="reward")
     except RewardkitError as exc:
         raise ConfigError(str(exc)) from None
 
