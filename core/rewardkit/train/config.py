@@ -76,6 +76,9 @@ TASK_KEYS = {
     "assistant_prefix": Key((str,), None, help="start of the answer, continued with continue_final_message"),
     "columns": Key((dict,), {}, help="reward column = dataset column (dotted path)"),
     "skip_bad_rows": Key((bool,), False),
+    "size": Key((int,), None, min=1, help="rows a plugin data source generates ('reasoning-gym:<task>')"),
+    "seed": Key((int,), None, help="seed of a plugin data source (its held-out split uses another one)"),
+    "config": Key((dict,), None, help="a plugin data source's own keys, e.g. a generator's difficulty"),
 }
 GENERATION_KEYS = {
     "use_vllm": Key((bool, str), False, help="true, false or 'auto' (vLLM when installed)"),
@@ -599,6 +602,8 @@ def load_rows(task: dict[str, Any], composite: Any, source: str | None) -> list[
             for r in gsm8k.load(task["split"], limit=task["limit"])
         ]
         label = f"gsm8k:{task['split']}"
+    elif ":" in name and not _find_data(name, source).exists():
+        rows, label = _source_rows(task)  # "<prefix>:<name>": a data source a plugin registers
     else:
         from ..data import read_rows
         from ..errors import DataError
@@ -648,6 +653,19 @@ def load_rows(task: dict[str, Any], composite: Any, source: str | None) -> list[
             light[col] = value
         out.append(light)
     return out
+
+
+def _source_rows(task: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """Rows of a plugin data source, with ``size``, ``seed``, ``split`` and ``config`` as its options."""
+    from ..data import load_source
+    from ..errors import DataError
+
+    options = {k: task[k] for k in ("size", "seed", "split", "config") if task[k] is not None}
+    try:
+        rows = load_source(task["dataset"], options).rows
+    except DataError as exc:
+        raise ConfigError(f"task.dataset: {exc}") from None
+    return (rows[: task["limit"]] if task["limit"] else rows), task["dataset"]
 
 
 def _find_data(name: str, source: str | None) -> Path:

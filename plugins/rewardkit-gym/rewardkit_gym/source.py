@@ -1,7 +1,8 @@
 """reasoning-gym generators as a rewardkit data source: ``dataset = "reasoning-gym:<task>"``.
 
 Rows carry ``question``, ``answer`` (the gold answer), ``task`` (the generator name) and
-``metadata`` (what the task's scorer needs). The held-out split is generated with another seed:
+``metadata`` (what the task's scorer needs, as a JSON string: it survives Arrow, Parquet and TRL's
+datasets unchanged; ``gym.score`` accepts it as a string or a dict). The held-out split is generated with another seed:
 ``split = "test"`` uses ``seed + TEST_SEED_OFFSET``, and drops any question the train split of the
 same size and seed also holds, so train and test never share a question.
 """
@@ -22,9 +23,9 @@ def tasks() -> list[str]:
     return sorted(DATASETS)
 
 
-def _jsonable(value: Any) -> Any:
-    """Metadata with tuples/sets turned into lists, so rows survive JSONL and Parquet."""
-    return json.loads(json.dumps(value, default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o)))
+def _json(value: Any) -> str:
+    """Metadata as JSON text (tuples become lists, sets sorted lists, other objects their str)."""
+    return json.dumps(value, default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o))
 
 
 def generate(task: str, *, size: int, seed: int, config: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -44,7 +45,7 @@ def generate(task: str, *, size: int, seed: int, config: Mapping[str, Any] | Non
         raise ValueError(f"reasoning-gym:{task}: bad generator config {dict(config or {})}: {exc}") from None
     except AssertionError as exc:
         raise ValueError(f"reasoning-gym:{task}: generator config rejected: {exc}") from None
-    return [{"question": x["question"], "answer": str(x["answer"]), "task": task, "metadata": _jsonable(x["metadata"])}
+    return [{"question": x["question"], "answer": str(x["answer"]), "task": task, "metadata": _json(x["metadata"])}
             for x in ds]
 
 
