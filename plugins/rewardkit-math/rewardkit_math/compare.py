@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 from typing import Callable
 
+from fractions import Fraction
+
 from .evaluate import NotScalar, TooBig, Undefined, close, symbols, value
 from .parse import Node
 
@@ -108,10 +110,53 @@ def _has_pm(node: Node) -> bool:
     return False
 
 
+def _name_like(node: Node) -> bool:
+    """``x``, ``y_1``, ``f(x)``, ``V_1 : V_2``, ``(a, b)``: the left side of an assignment."""
+    kind = node[0]
+    if kind == "sym":
+        return True
+    if kind in ("ratio", "tuple"):
+        return all(p[0] == "sym" for p in node[1])
+    if kind == "*":  # f(x), f(2)
+        return node[1][0] == "sym" and node[2][0] in ("sym", "num", "neg")
+    return False
+
+
+def readings(node: Node) -> list[Node] | None:
+    """The values a relation stands for when compared with a non-relation, or None (an equation).
+
+    ``x = 5``, ``y = 2+3 = 5`` and ``6/3 = 2`` stand for their last side; ``x \\in S`` for ``S``;
+    ``\\frac{\\sqrt2}{2} \\approx 0.707`` for both sides when they agree to 1%. ``b - 2y = 0`` and
+    ``5 = 3p + q`` are equations: they stand for no value.
+    """
+    ops, parts = node[1], node[2]
+    if ops == ("in",):
+        return [parts[1]]
+    if not all(op in ("=", "approx") for op in ops):
+        return None
+    first, last = parts[0], parts[-1]
+    if not _name_like(first):
+        if symbols(first) or symbols(last):
+            return None
+    if ops[-1] == "approx" and _consistent(parts[-2], last):
+        return [parts[-2], last]
+    return [last]
+
+
+def _consistent(exact: Node, approx: Node) -> bool:
+    try:
+        a, b = complex(value(exact)), complex(value(approx))
+    except (TooBig, Undefined, NotScalar):
+        return False
+    return abs(a - b) <= 0.01 * max(abs(a), abs(b))
+
+
 def _rhs(node: Node) -> Node:
-    """``x = 5``, ``6/3 = 2`` and ``x \\in [0, 1)`` stand for their last side when compared with a non-relation."""
-    if node[0] == "rel" and (all(op == "=" for op in node[1]) or node[1] == ("in",)):
-        return node[2][-1]
+    """The last reading of a relation (see :func:`readings`); other nodes stand for themselves."""
+    if node[0] == "rel":
+        values = readings(node)
+        if values:
+            return values[-1]
     return node
 
 
@@ -119,28 +164,83 @@ _INF = ("const", "inf")
 _NEG_INF = ("neg", ("const", "inf"))
 
 
+def _linear(node: Node) -> tuple[Fraction, Fraction] | None:
+    """``(slope, intercept)`` of an expression linear in its one variable, with rational coefficients."""
+    names = symbols(node)
+    if len(names) != 1:
+        return None
+    name = next(iter(names))
+    try:
+        f0, f1, f2 = (value(node, {name: Fraction(k)}) for k in (0, 1, 2))  # type: ignore[dict-item]
+    except (TooBig, Undefined, NotScalar):
+        return None
+    if not all(isinstance(v, Fraction) for v in (f0, f1, f2)):
+        return None
+    slope = f1 - f0  # type: ignore[operator]
+    if slope == 0 or f2 - f1 != slope:  # type: ignore[operator]
+        return None
+    return slope, f0  # type: ignore[return-value]
+
+
+def _one_side(expr: Node, op: str, bound: Node) -> Node | None:
+    """``expr op bound`` as an interval of the variable of ``expr``."""
+    if expr[0] != "sym":
+        line = _linear(("-", expr, bound))
+        if line is None:
+            return None
+        slope, intercept = line
+        bound = ("num", -intercept / slope)
+        if slope < 0:
+            op = _FLIP[op]
+    if op in (">", ">="):
+        return ("interval", op == ">=", False, bound, _INF)
+    return ("interval", False, op == "<=", _NEG_INF, bound)
+
+
+def _between(lo: Node, lo_op: str, mid: Node, hi_op: str, hi: Node) -> Node | None:
+    """``lo < mid <= hi``: the interval of the variable (or the range of ``mid`` when it is not linear)."""
+    lo_closed, hi_closed = lo_op == "<=", hi_op == "<="
+    if mid[0] == "abs" and _linear(mid[1]) is not None:  # 2 <= |w| <= 5/2: two intervals
+        return ("union", (("interval", hi_closed, lo_closed, ("neg", hi), ("neg", lo)),
+                          ("interval", lo_closed, hi_closed, lo, hi)))
+    line = _linear(mid) if mid[0] != "sym" else None
+    if line is None:
+        return ("interval", lo_closed, hi_closed, lo, hi)
+    slope, c = line
+    try:
+        a, b = value(lo), value(hi)
+    except (TooBig, Undefined, NotScalar):
+        return None
+    if not (isinstance(a, Fraction) and isinstance(b, Fraction)):
+        return None
+    ends = [(("num", (a - c) / slope), lo_closed), (("num", (b - c) / slope), hi_closed)]
+    if slope < 0:
+        ends.reverse()
+    return ("interval", ends[0][1], ends[1][1], ends[0][0], ends[1][0])
+
+
 def as_interval(node: Node) -> Node | None:
-    """``x > 3`` is ``(3, \\infty)``, ``1 < x \\le 3`` is ``(1, 3]``: inequalities in one variable as intervals."""
-    if node[0] != "rel" or not set(node[1]) <= {"<", "<=", ">", ">="}:
+    """Inequalities as intervals: ``x > 3`` is ``(3, \\infty)``, ``-y \\ge -4`` is ``(-\\infty, 4]``,
+    ``1 < x \\le 3`` is ``(1, 3]``, ``0 < g(t) < 2`` is ``(0, 2)``, ``x \\in [0, 1)`` is ``[0, 1)``."""
+    if node[0] != "rel":
         return None
     ops, parts = node[1], node[2]
+    if ops == ("in",) and parts[1][0] in ("interval", "union"):
+        return parts[1]
+    if not set(ops) <= {"<", "<=", ">", ">="}:
+        return None
     if len(ops) == 1:
         (a, b), op = parts, ops[0]
-        if a[0] == "sym" and b[0] != "sym":
-            var, bound, op = a, b, op
-        elif b[0] == "sym" and a[0] != "sym":
-            var, bound, op = b, a, _FLIP[op]
-        else:
-            return None
-        del var
-        if op in (">", ">="):
-            return ("interval", op == ">=", False, bound, _INF)
-        return ("interval", False, op == "<=", _NEG_INF, bound)
-    if len(ops) == 2 and parts[1][0] == "sym" and parts[0][0] != "sym" and parts[2][0] != "sym":
+        if symbols(a) and not symbols(b):
+            return _one_side(a, op, b)
+        if symbols(b) and not symbols(a):
+            return _one_side(b, _FLIP[op], a)
+        return None
+    if len(ops) == 2 and not symbols(parts[0]) and not symbols(parts[2]) and symbols(parts[1]):
         if all(o in ("<", "<=") for o in ops):
-            return ("interval", ops[0] == "<=", ops[1] == "<=", parts[0], parts[2])
+            return _between(parts[0], ops[0], parts[1], ops[1], parts[2])
         if all(o in (">", ">=") for o in ops):
-            return ("interval", ops[1] == ">=", ops[0] == ">=", parts[2], parts[0])
+            return _between(parts[2], _FLIP[ops[1]], parts[1], _FLIP[ops[0]], parts[0])
     return None
 
 
@@ -176,39 +276,87 @@ def _ordered(xs: tuple[Node, ...], ys: tuple[Node, ...], eq: Callable[[Node, Nod
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "!=": "!="}
 
 
-def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bool] = scalar_equal) -> bool:
+def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bool] = scalar_equal,
+          loose_sets: bool = False) -> bool:
     """Whether answers ``a`` and ``b`` are the same (see the module doc); may raise Undecided."""
 
     def eq(x: Node, y: Node) -> bool:
-        return equal(x, y, tol, scalar)
+        return equal(x, y, tol, scalar, loose_sets)
 
     if a == b:
         return True
     ka, kb = a[0], b[0]
     if ka == "rel" and kb == "rel":
-        if a[1] == b[1] and len(a[2]) == len(b[2]) and all(map(eq, a[2], b[2])):
-            return True
-        flipped = tuple(_FLIP.get(o, "") for o in reversed(a[1]))
-        if flipped == b[1] and all(map(eq, reversed(a[2]), b[2])):
-            return True
-        if a[1] == b[1] == ("=",):
-            (la, ra), (lb, rb) = a[2], b[2]
-            if la[0] == "sym" and la == lb:
-                return eq(ra, rb)
-            return _proportional(("-", la, ra), ("-", lb, rb), tol)
-        return False
+        return _relations(a, b, eq, tol)
     if ka == "rel" or kb == "rel":
-        ia, ib = as_interval(a) or a, as_interval(b) or b
-        if ia is not a or ib is not b:  # an inequality against an interval
-            return ia[0] != "rel" and ib[0] != "rel" and eq(ia, ib)
-        ra, rb = _rhs(a), _rhs(b)
-        if ra is a and rb is b:  # an inequality against a non-relation
-            return False
-        return eq(ra, rb)
+        rel, other = (a, b) if ka == "rel" else (b, a)
+        iv = as_interval(rel)
+        if iv is not None:  # an inequality against an interval
+            return eq(iv, other)
+        values = readings(rel)
+        return bool(values) and any(eq(v, other) for v in values)  # type: ignore[union-attr]
+    if ka in _SPECIAL or kb in _SPECIAL:
+        return _special(a, b, eq)
     seq = ("list", "set", "tuple", "interval", "union")
     if ka in seq or kb in seq or _has_pm(a) or _has_pm(b):
-        return _collections(a, b, eq)
+        return _collections(a, b, eq, loose_sets)
     return scalar(a, b, tol)
+
+
+_SPECIAL = ("text", "matrix", "based", "ratio")
+
+
+def _relations(a: Node, b: Node, eq: Callable[[Node, Node], bool], tol: float) -> bool:
+    if a[1] == b[1] and len(a[2]) == len(b[2]) and all(map(eq, a[2], b[2])):
+        return True
+    flipped = tuple(_FLIP.get(o, "") for o in reversed(a[1]))
+    if flipped == b[1] and all(map(eq, reversed(a[2]), b[2])):
+        return True
+    ia, ib = as_interval(a), as_interval(b)
+    if ia is not None or ib is not None:
+        return ia is not None and ib is not None and eq(ia, ib)
+    va, vb = readings(a), readings(b)
+    if va and vb and _name_like(a[2][0]) and a[2][0] == b[2][0]:  # y = 2+3 = 5 against y = 5
+        return any(eq(x, y) for x in va for y in vb)
+    if a[1] == b[1] == ("=",):
+        (la, ra), (lb, rb) = a[2], b[2]
+        if la[0] == "sym" and la == lb:
+            return eq(ra, rb)
+        if any(p[0] in ("ratio", "tuple", "matrix", "text") for p in (la, ra, lb, rb)):
+            return False
+        return _proportional(("-", la, ra), ("-", lb, rb), tol)
+    return False
+
+
+def _special(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
+    """Text answers, matrices, numbers in a base, ratios."""
+    ka, kb = a[0], b[0]
+    if ka == "text" or kb == "text":
+        names = [n[1].lower() if n[0] in ("text", "sym") else None for n in (a, b)]
+        return names[0] is not None and names[0] == names[1]
+    if ka == "based" or kb == "based":
+        if ka == kb:
+            return int(a[1], a[2]) == int(b[1], b[2])
+        based, other = (a, b) if ka == "based" else (b, a)
+        return other[0] == "num" and other[1] == int(based[1])  # 312_4 written without its base
+    if ka == "matrix" or kb == "matrix":
+        if ka == kb:
+            return len(a[1]) == len(b[1]) and all(_ordered(x, y, eq) for x, y in zip(a[1], b[1]))
+        mat, other = (a, b) if ka == "matrix" else (b, a)
+        if other[0] not in ("tuple", "list"):
+            return False
+        rows = mat[1]
+        cells = tuple(r[0] for r in rows) if all(len(r) == 1 for r in rows) else rows[0] if len(rows) == 1 else None
+        return cells is not None and _ordered(cells, other[1], eq)  # a column or row vector as a tuple
+    if ka == "ratio" and kb == "ratio":
+        xs, ys = a[1], b[1]
+        return len(xs) == len(ys) and all(
+            eq(("*", xs[i], ys[0]), ("*", ys[i], xs[0])) for i in range(1, len(xs))
+        )
+    ratio, other = (a, b) if ka == "ratio" else (b, a)
+    return len(ratio[1]) == 2 and other[0] not in ("ratio", "tuple", "set", "list", "interval", "union") and eq(
+        ("/", ratio[1][0], ratio[1][1]), other
+    )
 
 
 def _as_set(node: Node) -> tuple[Node, ...] | None:
@@ -238,7 +386,7 @@ def _as_union(node: Node) -> Node:
     return node
 
 
-def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
+def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool], loose_sets: bool = False) -> bool:
     if a[0] == "union" or b[0] == "union":
         a, b = _as_union(a), _as_union(b)
     ka, kb = a[0], b[0]
@@ -247,8 +395,13 @@ def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
             return a[1:3] == b[1:3] and eq(a[3], b[3]) and eq(a[4], b[4])
         other = b if ka == "interval" else a
         iv = a if ka == "interval" else b
-        # an open interval (a, b) is written like the pair (a, b)
-        return other[0] == "tuple" and len(other[1]) == 2 and iv[1:3] == (False, False) and _ordered(other[1], iv[3:5], eq)
+        if iv[1:3] != (False, False):
+            return False
+        if other[0] == "tuple" and len(other[1]) == 2:  # an open interval (a, b) is written like the pair (a, b)
+            return _ordered(other[1], iv[3:5], eq)
+        if loose_sets and other[0] in ("set", "list") and len(other[1]) == 2:
+            return _unordered(other[1], iv[3:5], eq)
+        return False
     if ka == "union" or kb == "union":
         return ka == kb and _unordered(a[1], b[1], eq)
     if ka == "tuple" or kb == "tuple":
@@ -256,7 +409,9 @@ def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
             return _ordered(a[1], b[1], eq)
         other = b if ka == "tuple" else a
         tup = a if ka == "tuple" else b
-        return other[0] == "list" and _ordered(tup[1], other[1], eq)  # bare "1, 2" against "(1, 2)"
+        if other[0] == "list" and _ordered(tup[1], other[1], eq):  # bare "1, 2" against "(1, 2)"
+            return True
+        return loose_sets and other[0] in ("set", "list") and _unordered(tup[1], other[1], eq)
     sa, sb = _as_set(a), _as_set(b)
     if sa is None or sb is None:
         return False
@@ -298,13 +453,14 @@ def percent_variants(node: Node) -> list[Node]:
     return [node]
 
 
-def equivalent(gold: Node, pred: Node, tol: float, scalar: Callable[[Node, Node, float], bool] = scalar_equal) -> bool:
+def equivalent(gold: Node, pred: Node, tol: float, scalar: Callable[[Node, Node, float], bool] = scalar_equal,
+               loose_sets: bool = False) -> bool:
     """Top-level comparison of a gold answer and a prediction; may raise Undecided."""
     undecided: Undecided | None = None
     for g in percent_variants(gold):
         for p in percent_variants(pred):
             try:
-                if equal(g, p, tol, scalar):
+                if equal(g, p, tol, scalar, loose_sets):
                     return True
             except Undecided as exc:
                 undecided = exc

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cmath
 import math
 from fractions import Fraction
-from typing import Mapping, Union
+from typing import Callable, Mapping, Union
 
 from .parse import Node
 
@@ -33,10 +33,32 @@ class NotScalar(TypeError):
     """The node is not a number (a tuple, set, interval, relation, infinity)."""
 
 
-_FUNCS = {
+def _inv(f: Callable[[complex], complex]) -> Callable[[complex], complex]:
+    return lambda z: 1 / f(z)
+
+
+def _of_inv(f: Callable[[complex], complex]) -> Callable[[complex], complex]:
+    return lambda z: f(1 / z)
+
+
+def _real_only(f: Callable[[float], int]) -> Callable[[complex], complex]:
+    def g(z: complex) -> complex:
+        if z.imag != 0:
+            raise ValueError("floor/ceil of a non-real number")
+        return complex(f(z.real))
+
+    return g
+
+
+_FUNCS: dict[str, Callable[[complex], complex]] = {
     "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "arcsin": cmath.asin, "arccos": cmath.acos,
     "arctan": cmath.atan, "sinh": cmath.sinh, "cosh": cmath.cosh, "tanh": cmath.tanh, "exp": cmath.exp,
-    "ln": cmath.log, "log": cmath.log,
+    "ln": cmath.log, "log": cmath.log, "sec": _inv(cmath.cos), "csc": _inv(cmath.sin), "cot": _inv(cmath.tan),
+    "coth": _inv(cmath.tanh), "sech": _inv(cmath.cosh), "csch": _inv(cmath.sinh),
+    "arcsinh": cmath.asinh, "arccosh": cmath.acosh, "arctanh": cmath.atanh,
+    "arccot": _of_inv(cmath.atan), "arcsec": _of_inv(cmath.acos), "arccsc": _of_inv(cmath.asin),
+    "arccoth": _of_inv(cmath.atanh), "arcsech": _of_inv(cmath.acosh), "arccsch": _of_inv(cmath.asinh),
+    "lg": cmath.log10, "floor": _real_only(math.floor), "ceil": _real_only(math.ceil),
 }
 
 
@@ -181,7 +203,10 @@ def value(node: Node, env: Mapping[str, complex] | None = None) -> Value:
     if op == "fn":
         z = _c(value(node[2], env))
         try:
-            return _finite(_FUNCS[node[1]](z) if node[1] != "log" else cmath.log(z))
+            fn = _FUNCS.get(node[1])
+            if fn is None:
+                raise NotScalar(f"no numeric form for {node[1]}")
+            return _finite(fn(z))
         except (ValueError, ZeroDivisionError):
             raise Undefined(f"{node[1]} undefined here") from None
         except OverflowError:

@@ -31,7 +31,7 @@ _DROP_RE = re.compile(
     r"|\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
     r"|\\\$|\$|\{,\}"
 )
-_SPACE_RE = re.compile(r"\\[,;: ]|~")
+_SPACE_RE = re.compile(r"(?<!\\)\\[,;: ]|~")
 # thin spaces between groups of three digits are thousands separators: 1\,000 and 1 000 (U+2009)
 _THIN_THOUSANDS_RE = re.compile(r"(?<=\d)(?:\\,|\\ |~|\u2009|\u202f|\u00a0)(?=\d{3}(?!\d))")
 _ALIAS_RE = re.compile(r"\\(?:dfrac|tfrac|cfrac)(?![a-zA-Z])|\\(?:dbinom|tbinom)(?![a-zA-Z])|\\%|\\lt(?![a-zA-Z])|\\gt(?![a-zA-Z])")
@@ -75,10 +75,49 @@ def unicode_digits(text: str) -> str:
     return _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(0)], text)
 
 
+# ``\\frac`` copied through JSON: a doubled backslash before a LaTeX command name
+_DOUBLED_RE = re.compile(r"(?<!\\)\\\\(?=(?:[a-zA-Z]{2,}|[()\[\]{}!,;%]))")
+_BACKSLASH_PAIRS_RE = re.compile(r"\\\\")
+# ``22,\!450`` and ``48,\! 213``: a comma with a negative thin space is a thousands separator
+_COMMA_THIN_RE = re.compile(r"(?<=\d),\s*(?:\\!\s*)+(?=\d{3}(?!\d))")
+_ARRAY_SPEC_RE = re.compile(r"\\begin\s*\{(array|tabular)\}\s*\{[^{}]*\}")
+_TRIG_RE = re.compile(r"\\(?:sin|cos|tan|sec|csc|cot)(?![a-zA-Z])|\b(?:sin|cos|tan)\b")
+_DEGREE_RE = re.compile(r"(\d+(?:\.\d+)?)?\s*(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])|\u00b0)")
+_REALS_RE = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\\R(?![a-zA-Z])")
+
+
+def undouble(text: str) -> str:
+    """Halve every backslash pair when the text was escaped twice (``\\\\frac{1}{2}``, ``\\\\le``)."""
+    if "\\\\" not in text or not _DOUBLED_RE.search(text):
+        return text
+    return _BACKSLASH_PAIRS_RE.sub(lambda m: "\\", text)
+
+
+def _radians(m: re.Match[str]) -> str:
+    if m.group(1):
+        return "{(" + m.group(1) + r"\cdot\frac{\pi}{180})}"
+    return r"\cdot\frac{\pi}{180}"
+
+
+def _degrees(text: str) -> str:
+    """``30^\\circ`` is a unit (dropped), except inside a trigonometric function, where it is pi/180."""
+    if _TRIG_RE.search(text):
+        return _DEGREE_RE.sub(_radians, text)
+    return text
+
+
 def clean(text: str) -> str:
     """The answer text with Unicode folded and LaTeX decoration removed (see the module doc)."""
+    text = undouble(text)
     if "\\" in text or "~" in text or not text.isascii():
+        text = _COMMA_THIN_RE.sub(",", text)
         text = _THIN_THOUSANDS_RE.sub("", text)
+    if "circ" in text or "degree" in text or "\u00b0" in text:
+        text = _degrees(text)
+    if "\\begin" in text:
+        text = _ARRAY_SPEC_RE.sub(lambda m: "\\begin{" + m.group(1) + "}", text)
+    if "R" in text:
+        text = _REALS_RE.sub(r"(-\\infty,\\infty)", text)
     text = unicode_digits(text)
     if "\\" in text or "$" in text or "{" in text:
         text = _ALIAS_RE.sub(lambda m: _ALIASES[m.group(0)], text)

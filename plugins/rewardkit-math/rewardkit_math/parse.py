@@ -34,9 +34,15 @@ class ParseError(ValueError):
 
 
 FUNCS = {
-    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
-    "exp", "ln", "log",
+    "sin", "cos", "tan", "sec", "csc", "cot", "arcsin", "arccos", "arctan", "arccot", "arcsec", "arccsc",
+    "sinh", "cosh", "tanh", "coth", "sech", "csch", "arcsinh", "arccosh", "arctanh", "arsinh", "arcosh",
+    "artanh", "arccoth", "arcsech", "arccsch", "exp", "ln", "log", "lg",
 }
+#: spellings of the same function
+FUNC_ALIASES = {"arsinh": "arcsinh", "arcosh": "arccosh", "artanh": "arctanh", "asin": "arcsin",
+                "acos": "arccos", "atan": "arctan"}
+#: matrix environments (``vmatrix`` is a determinant, not a matrix: not read)
+MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array", "psmallmatrix", "bsmallmatrix"}
 GREEK = {
     "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
     "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "phi", "varphi", "chi", "psi",
@@ -63,7 +69,9 @@ COMMANDS = {
     "lvert": ("bar", "|"), "rvert": ("bar", "|"), "vert": ("bar", "|"), "mid": ("bar", "|"),
     "lbrace": ("open", "{*"), "rbrace": ("close", "}*"), "lbrack": ("open", "["), "rbrack": ("close", "]"),
     "langle": ("open", "("), "rangle": ("close", ")"), "lparen": ("open", "("), "rparen": ("close", ")"),
-    "exp": ("func", "exp"),
+    "exp": ("func", "exp"), "approx": ("op", "approx"), "colon": ("op", ":"), "lor": ("op", ","),
+    "vee": ("op", ","), "lfloor": ("open", "floor"), "rfloor": ("close", "floor"), "lceil": ("open", "ceil"),
+    "rceil": ("close", "ceil"), "\\": ("op", "row"), "notin": ("op", "notin"),
 }
 for _f in FUNCS:
     COMMANDS.setdefault(_f, ("func", _f))
@@ -73,9 +81,10 @@ for _g in GREEK:
 _TOKEN_RE = re.compile(
     r"""(?P<ws>\s+)
     |(?P<num>(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:\.\d+)?(?:[eE][+-]?\d+(?![\d.]))?|\.\d+(?:[eE][+-]?\d+)?)
-    |(?P<cmd>\\(?:[a-zA-Z]+|[{}|]))
+    |(?P<env>\\(?:begin|end)\s*\{\s*[a-zA-Z]+\*?\s*\})
+    |(?P<cmd>\\(?:[a-zA-Z]+|[{}|\\]))
     |(?P<word>[a-zA-Z]+)
-    |(?P<op>\*\*|<=|>=|!=|[-+*/^!%,;=<>_|(){}\[\]'])
+    |(?P<op>\*\*|<=|>=|!=|[-+*/^!%,;=<>_|(){}\[\]'&:])
     """,
     re.X,
 )
@@ -104,6 +113,11 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
             if "e" in val.lower() and abs(int(re.split("[eE]", val)[1])) > MAX_DIGITS:
                 raise ParseError("number exponent too large")
             out.append(("num", val.replace(",", ""), space))
+        elif kind == "env":
+            name = val[val.index("{") + 1 : -1].strip()
+            if name not in MATRIX_ENVS:
+                raise ParseError(f"unsupported LaTeX environment {name}")
+            out.append(("open" if val.startswith("\\begin") else "close", "mat", space))
         elif kind == "cmd":
             name = val[1:]
             tok = COMMANDS.get(name)
@@ -112,6 +126,7 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
             out.append((tok[0], tok[1], space))
         elif kind == "word":
             low = val.lower()
+            low = FUNC_ALIASES.get(low, low)
             if low in FUNCS or low == "sqrt":
                 out.append(("func", low, space) if low != "sqrt" else ("cmd", "sqrt", space))
             elif low in ("pi",):
@@ -153,8 +168,13 @@ def _unitish(toks: list[tuple[str, str, bool]], j: int) -> bool:
     return kind == "num" and j > 0 and toks[j - 1][:2] == ("op", "^")
 
 
+UNIT_LETTERS = {"m", "g", "s", "h", "L", "l"}
+
+
 def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     """Drop trailing unit words (``18 dollars per day``, ``5 cm^2``, ``3 km/h``) and leading prose."""
+    if len(toks) == 2 and toks[0][0] == "num" and toks[1][0] == "sym" and toks[1][2] and toks[1][1] in UNIT_LETTERS:
+        return toks[:1]  # "12 m": a number and a one-letter unit after a space
     start = 0
     while start < len(toks) - 1 and toks[start][0] == "word":
         start += 1
@@ -216,18 +236,28 @@ class _Parser:
         items = [self.relation()]
         while self.at("op", ",", ";"):
             self.next()
+            while self.at("op", ",", ";"):  # "12, 30, and 57": the Oxford comma
+                self.next()
             if self.peek() is None or (self.peek()[0] == "close"):  # type: ignore[index]
                 break  # trailing comma
             items.append(self.relation())
         return items[0] if len(items) == 1 else ("list", tuple(items))
 
     def relation(self) -> Node:
-        parts = [self.union()]
+        parts = [self.ratio()]
         ops: list[str] = []
-        while self.at("op", "=", "<", ">", "<=", ">=", "!=", "in"):
+        while self.at("op", "=", "<", ">", "<=", ">=", "!=", "in", "approx"):
             ops.append(self.next()[1])
-            parts.append(self.union())
+            parts.append(self.ratio())
         return parts[0] if not ops else ("rel", tuple(ops), tuple(parts))
+
+    def ratio(self) -> Node:
+        """``5:9``, ``V_1 : V_2``: a ratio of two or more parts."""
+        parts = [self.union()]
+        while self.at("op", ":"):
+            self.next()
+            parts.append(self.union())
+        return parts[0] if len(parts) == 1 else ("ratio", tuple(parts))
 
     def union(self) -> Node:
         parts = [self.sum()]
@@ -268,7 +298,10 @@ class _Parser:
             return False
         kind, val, _ = tok
         if kind == "num":  # "\pi 100", "(x+1)2": a number after a symbol or a bracket
-            return self.toks[self.i - 1][0] in ("sym", "const", "close")
+            prev = self.toks[self.i - 1]
+            if prev[0] == "num":  # "2^3 5^2": a spaced number after a power
+                return tok[2] and self.i >= 2 and self.toks[self.i - 2][:2] == ("op", "^")
+            return prev[0] in ("sym", "const", "close")
         return kind in ("sym", "const", "func", "cmd") or (kind == "open" and val in ("(", "{"))
 
     def unary(self) -> Node:
@@ -364,6 +397,8 @@ class _Parser:
         tok = self.next()
         kind, val, _ = tok
         if kind == "num":
+            if self.at("op", "_") and val.isdigit():
+                return self._based(val)
             node = self._num(val)
             return self._maybe_mixed(node, val)
         if kind == "sym":
@@ -410,8 +445,53 @@ class _Parser:
             self.expect("bar")
             return ("abs", inner)
         if kind == "open":
+            if val == "mat":
+                return self._matrix()
+            if val in ("floor", "ceil"):
+                inner = self.sum()
+                self.expect("close", val)
+                return ("fn", val, inner)
             return self._bracketed(val)
         raise ParseError(f"unexpected {val!r}")
+
+    def _based(self, digits: str) -> Node:
+        """``312_4``, ``1011_{2}``: digits in a base (2 to 10)."""
+        self.expect("op", "_")
+        base = self._group()
+        if base[0] != "num" or base[1].denominator != 1 or not 2 <= base[1] <= 10:
+            raise ParseError("unsupported base subscript")
+        b = int(base[1])
+        if any(int(d) >= b for d in digits):
+            raise ParseError(f"digit out of range for base {b}")
+        return ("based", digits.lstrip("0") or "0", b)
+
+    def _matrix(self) -> Node:
+        """``\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}``: rows of cells."""
+        rows: list[tuple[Node, ...]] = []
+        row: list[Node] = []
+        while True:
+            if self.at("close", "mat"):
+                self.next()
+                break
+            row.append(self.sum())
+            if self.at("op", "&"):
+                self.next()
+                continue
+            if self.at("op", "row"):
+                self.next()
+                rows.append(tuple(row))
+                row = []
+                if self.at("close", "mat"):
+                    self.next()
+                    break
+                continue
+            self.expect("close", "mat")
+            break
+        if row:
+            rows.append(tuple(row))
+        if not rows or len({len(r) for r in rows}) != 1:
+            raise ParseError("ragged or empty matrix")
+        return ("matrix", tuple(rows))
 
     def _maybe_mixed(self, node: Node, text: str) -> Node:
         """``2\\frac{1}{2}`` and ``2 1/2`` are mixed numbers (2.5), as in competition answers."""
@@ -482,14 +562,88 @@ class _Parser:
         raise ParseError("unbalanced brackets")
 
 
-def parse(text: str) -> Node:
-    """Parse one answer (already extracted) into a node; raises ParseError."""
-    if len(text) > 4 * MAX_CHARS:
-        raise ParseError(f"answer longer than {MAX_CHARS} characters")
-    text = clean(text)
+DECIMAL_COMMA = ("auto", "never", "always")
+_SPACED_THOUSANDS_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
+_COMMA_DECIMAL_RE = re.compile(r"(-?)(\d+),(\d+)")
+_EURO_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
+_WRAP_RE = re.compile(r"\\(?:text|textrm|textnormal|textbf|textit|textsf|textup|mbox|mathrm|mathbf|mathit|mathsf|emph|operatorname)\s*\{([^{}]*)\}")
+_WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\- ]*")
+
+
+def _numbers(text: str, decimal_comma: str) -> str:
+    """Number formats decided on the whole answer: ``1 000``, and decimal commas (``3,15``)."""
+    if _SPACED_THOUSANDS_RE.fullmatch(text):
+        return text.replace(" ", "")
+    if decimal_comma == "never" or "," not in text:
+        return text
+    if decimal_comma == "always":
+        return _EURO_RE.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
+    m = _COMMA_DECIMAL_RE.fullmatch(text)
+    if m and (len(m.group(3)) != 3 or m.group(2) == "0"):  # 3,15 and 0,125; 1,234 is a thousand
+        return f"{m.group(1)}{m.group(2)}.{m.group(3)}"
+    return text
+
+
+def text_answer(text: str) -> str | None:
+    """A words-only answer (``\\text{odd}``, ``Marcus``, ``\\text{(E)}``), lower-cased; else None."""
+    text = text.strip().strip("$").strip()
+    for _ in range(3):
+        text = _WRAP_RE.sub(lambda m: m.group(1), text)
+    text = text.strip().rstrip(".").strip()
+    while len(text) > 2 and text[0] == "(" and text[-1] == ")":
+        text = text[1:-1].strip()
+    if not _WORDS_RE.fullmatch(text) or len(text) > 200:
+        return None
+    return " ".join(text.lower().split())
+
+
+def _last_side(text: str) -> str | None:
+    """The text after the last top-level ``=`` or ``\\approx`` of a chain whose earlier sides do not parse."""
+    depth = 0
+    cut = -1
+    for k, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "=" and depth == 0 and text[k - 1 : k] not in ("<", ">", "!"):
+            cut = k + 1
+    at = text.rfind("\\approx")
+    if at >= 0 and text.count("{", 0, at) == text.count("}", 0, at):
+        cut = max(cut, at + len("\\approx"))
+    rest = text[cut:].strip() if cut > 1 else ""
+    return rest or None
+
+
+def _units_per_item(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """Units are dropped from every item of a top-level list (``12 m, 7 m``)."""
+    depth = 0
+    cuts = []
+    for k, (kind, val, _) in enumerate(toks):
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif depth == 0 and kind == "op" and val in (",", ";"):
+            cuts.append(k)
+    if not cuts:
+        return _strip_units(toks)
+    out: list[tuple[str, str, bool]] = []
+    start = 0
+    for cut in [*cuts, len(toks)]:
+        segment = toks[start:cut]
+        out.extend(_strip_units(segment) if segment else segment)
+        if cut < len(toks):
+            out.append(toks[cut])
+        start = cut + 1
+    return out
+
+
+def _parse_clean(text: str, decimal_comma: str) -> Node:
+    text = _numbers(text, decimal_comma)
     if not text:
         raise ParseError("empty answer")
-    toks = _strip_units(tokenize(text))
+    toks = _units_per_item(tokenize(text))
     if not toks:
         raise ParseError("empty answer")
     for kind, val, _ in toks:
@@ -498,6 +652,39 @@ def parse(text: str) -> Node:
         if kind == "op" and val == "'":
             raise ParseError("unexpected quote")
     return _Parser(toks).top()
+
+
+def parse(text: str, decimal_comma: str = "auto") -> Node:
+    """Parse one answer (already extracted) into a node; raises ParseError.
+
+    What does not parse as mathematics may still be a chain read at its last side
+    (``\\lim_{t\\to0}\\frac{\\sin t}{t} = 1``) or a words-only answer (``("text", "odd")``).
+    """
+    if len(text) > 4 * MAX_CHARS:
+        raise ParseError(f"answer longer than {MAX_CHARS} characters")
+    cleaned = clean(text)
+    try:
+        return _parse_clean(cleaned, decimal_comma)
+    except ParseError as exc:
+        error = exc
+    side = _last_side(cleaned)
+    if side is not None:
+        try:
+            return _parse_clean(side, decimal_comma)
+        except ParseError:
+            pass
+    words = text_answer(text)
+    if words is not None:
+        single = words if len(words) == 1 else None
+        return ("sym", _letter(text) or words) if single else ("text", words)
+    raise error
+
+
+def _letter(text: str) -> str | None:
+    """The single letter of a words-only answer, in the case it was written."""
+    stripped = _WRAP_RE.sub(lambda m: m.group(1), text)
+    letters = [ch for ch in stripped if ch.isalpha()]
+    return letters[-1] if letters else None
 
 
 _PLAIN_NUM_RE = re.compile(r"\s*(-?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*\.?\s*")

@@ -70,9 +70,16 @@ def to_sympy(node: Node) -> Any:
                 "sin": sympy.sin, "cos": sympy.cos, "tan": sympy.tan, "sec": sympy.sec, "csc": sympy.csc,
                 "cot": sympy.cot, "arcsin": sympy.asin, "arccos": sympy.acos, "arctan": sympy.atan,
                 "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh, "exp": sympy.exp,
-                "ln": sympy.log, "log": sympy.log,
+                "ln": sympy.log, "log": sympy.log, "coth": sympy.coth, "sech": sympy.sech, "csch": sympy.csch,
+                "arcsinh": sympy.asinh, "arccosh": sympy.acosh, "arctanh": sympy.atanh, "arccot": sympy.acot,
+                "arcsec": sympy.asec, "arccsc": sympy.acsc, "arccoth": sympy.acoth, "arcsech": sympy.asech,
+                "arccsch": sympy.acsch, "lg": lambda z: sympy.log(z, 10), "floor": sympy.floor,
+                "ceil": sympy.ceiling,
             }
-            return fns[n[1]](build(n[2]))
+            fn = fns.get(n[1])
+            if fn is None:
+                raise Bounds(f"no sympy form for {n[1]!r}")
+            return fn(build(n[2]))
         if op == "log":
             return sympy.log(build(n[2]), build(n[1]))
         raise Bounds(f"no sympy form for {op!r}")

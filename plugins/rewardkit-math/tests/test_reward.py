@@ -39,7 +39,7 @@ def test_missing_answer_column_is_named(eq):
 
 def test_host_path(eq):
     completions = ["A: 18", r"so $\boxed{\frac{1}{2}}$", "The answer is 2(x+1).", "I give up", r"\boxed{7}"]
-    golds = ["18", "0.5", "2x+2", "3", "banana"]
+    golds = ["18", "0.5", "2x+2", "3", r"\frac{1}{"]
     scores = eq.score(completions, answer=golds)
     assert scores.values == [1.0, 1.0, 1.0, 0.0, None]
     assert scores.statuses[-1] is Status.NONE and scores.errors == 0 == scores.timeouts
