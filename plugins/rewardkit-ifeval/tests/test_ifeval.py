@@ -1,0 +1,163 @@
+"""rewardkit-ifeval: the 25 IFEval checks, strict/loose scoring, counted errors, hostile input."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+import rewardkit
+from rewardkit.testing import assert_contract
+from rewardkit_ifeval import INSTRUCTIONS, InstructionError, build
+from rewardkit_ifeval.text import count_bullets, count_capital_words, count_sentences, has_title
+
+PROMPTS = [json.loads(line) for line in
+           resources.files("rewardkit_ifeval").joinpath("data/prompts.jsonl").read_text("utf-8").splitlines()]
+
+
+def score(name: str, completions: list[str], ids: list, kwargs: list, **params):
+    return rewardkit.reward(name, **params).score(completions, instruction_id_list=ids, kwargs=kwargs)
+
+
+# -- the shipped prompts ----------------------------------------------------------------------
+def test_shipped_prompts_cover_every_instruction_id():
+    assert {i for row in PROMPTS for i in row["instruction_id_list"]} == set(INSTRUCTIONS)
+    assert len(INSTRUCTIONS) == 25
+
+
+@pytest.mark.parametrize("name", ["ifeval.strict", "ifeval.loose"])
+def test_good_responses_follow_everything_and_bad_ones_do_not(name):
+    ids = [r["instruction_id_list"] for r in PROMPTS]
+    kwargs = [r["kwargs"] for r in PROMPTS]
+    good = score(name, [r["good"] for r in PROMPTS], ids, kwargs)
+    bad = score(name, [r["bad"] for r in PROMPTS], ids, kwargs)
+    assert good.counts["error"] == bad.counts["error"] == 0
+    assert good.values == [1.0] * len(PROMPTS), [r["key"] for r, v in zip(PROMPTS, good.values) if v != 1.0]
+    failed = [r["key"] for r, v in zip(PROMPTS, bad.values) if v is None or v >= 1.0]
+    assert not failed
+
+
+def test_share_and_all_aggregates():
+    ids = [["punctuation:no_comma", "keywords:existence"]]
+    kwargs = [[{}, {"keywords": ["tea"]}]]
+    assert score("ifeval.strict", ["coffee, please"], ids, kwargs).values == [0.0]
+    assert score("ifeval.strict", ["coffee please"], ids, kwargs).values == [0.5]
+    assert score("ifeval.strict", ["coffee please"], ids, kwargs, aggregate="all").values == [0.0]
+    assert score("ifeval.strict", ["tea please"], ids, kwargs, aggregate="all").values == [1.0]
+
+
+def test_loose_forgives_a_preamble_line_and_markdown_stars():
+    ids, kwargs = [["startend:quotation"]], [[{}]]
+    text = 'Sure! Here is my answer:\n"Canberra is the capital."'
+    assert score("ifeval.strict", [text], ids, kwargs).values == [0.0]
+    assert score("ifeval.loose", [text], ids, kwargs).values == [1.0]
+    ids, kwargs = [["detectable_format:title"]], [[{}]]
+    assert score("ifeval.loose", ["**<<Title>>** body"], ids, kwargs).values == [1.0]
+
+
+def test_empty_response_follows_nothing_and_no_instructions_is_not_applicable():
+    assert score("ifeval.strict", ["   "], [["punctuation:no_comma"]], [[{}]]).values == [0.0]
+    assert score("ifeval.loose", ["  \n "], [["punctuation:no_comma"]], [[{}]]).values == [0.0]
+    assert score("ifeval.strict", ["text"], [[]], [[]]).values == [None]
+
+
+# -- columns as IFEval's data has them ---------------------------------------------------------
+def test_none_valued_kwargs_are_dropped_as_in_the_reference():
+    full = {"num_words": 3, "relation": "less than", "keyword": None, "frequency": None, "language": None}
+    s = score("ifeval.strict", ["two words"], [["length_constraints:number_words"]], [[full]])
+    assert s.values == [1.0]
+
+
+def test_json_text_columns_and_missing_kwargs_per_instruction():
+    s = score("ifeval.strict", ["no commas here"], ['["punctuation:no_comma"]'], ["[null]"])
+    assert s.values == [1.0]
+
+
+# -- counted errors, never a silent pass -------------------------------------------------------
+@pytest.mark.parametrize("ids, kwargs, needle", [
+    (["detectable_format:no_such_check"], [{}], "unsupported instruction id 'detectable_format:no_such_check'"),
+    (["keywords:existence"], [{}], "missing argument 'keywords'"),
+    (["punctuation:no_comma"], [{"letter": "a"}], "unknown argument 'letter'"),
+    (["keywords:frequency"], [{"keyword": "x", "frequency": 2, "relation": "about"}], "'relation' must be one of"),
+    (["keywords:letter_frequency"], [{"letter": "ab", "let_frequency": 1, "let_relation": "at least"}], "single non-whitespace"),
+    (["length_constraints:number_words"], [{"num_words": -1, "relation": "at least"}], "'num_words' must be >= 0"),
+    (["punctuation:no_comma", "keywords:existence"], [{}], "expected a list of 2 dicts"),
+    ("42", [{}], "expected a list of instruction ids"),
+])
+def test_bad_rows_are_errors_naming_what_is_wrong(ids, kwargs, needle):
+    for name in ("ifeval.strict", "ifeval.loose"):
+        s = score(name, ["text", "fine, text"], [["punctuation:no_comma"], ids], [[{}], kwargs])
+        assert s.statuses[0] is rewardkit.Status.VALUE and s.values[0] == 1.0  # the good row still scores
+        assert s.statuses[1] is rewardkit.Status.ERROR
+        assert needle in s.messages[1]
+
+
+def test_unsupported_id_errors_even_when_the_response_is_empty():
+    s = score("ifeval.strict", [""], [["ifbench:not_here"]], [[{}]])
+    assert s.statuses == [rewardkit.Status.ERROR]
+
+
+def test_build_rejects_unknown_ids_directly():
+    with pytest.raises(InstructionError, match="unsupported instruction id 'x:y'"):
+        build("x:y", {})
+
+
+# -- answer extraction ---------------------------------------------------------------------------
+def test_reasoning_is_not_checked_and_the_answer_span_is():
+    text = "<think>Well, first, commas, everywhere.</think><answer>no commas at all</answer>"
+    assert score("ifeval.strict", [text], [["punctuation:no_comma"]], [[{}]]).values == [1.0]
+    prefilled = "so, commas, in reasoning</think>and none in the reply"
+    assert score("ifeval.strict", [prefilled], [["punctuation:no_comma"]], [[{}]]).values == [1.0]
+    assert score("ifeval.strict", [text], [["punctuation:no_comma"]], [[{}]], answer_only="no").values == [0.0]
+    assert score("ifeval.strict", ["plain, text"], [["punctuation:no_comma"]], [[{}]], answer_only="yes").values == [0.0]
+
+
+# -- behaviours of the reference's checks (own cases) --------------------------------------------
+def test_bullets_count_star_and_dash_items_but_not_dividers():
+    assert count_bullets("intro\n* one\n  * two\n- three\n-four\n***\n**bold** line") == 4
+    assert count_bullets("*\ntext of a lone star\n* next") == 2  # a lone '*' takes the next line
+    assert count_bullets("inline * star and - dash") == 0
+
+
+def test_sentences_ignore_abbreviations_initials_and_list_numbers():
+    assert count_sentences("Dr. Smith arrived. He sat down! Did he eat? Yes") == 4
+    assert count_sentences("J. R. R. Tolkien wrote books, e.g. The Hobbit.") == 1
+    assert count_sentences("") == 0
+    assert count_sentences("... !!!") == 0
+
+
+def test_capital_words_split_contractions_like_the_treebank_tokenizer():
+    assert count_capital_words("I DON'T KNOW, well-KNOWN") == 4  # I, DO, N'T, KNOW
+    assert count_capital_words("NASA-GRADE gear") == 1
+
+
+def test_titles_need_text_between_double_angle_brackets_on_one_line():
+    assert has_title("x\n<<A title>>\n")
+    assert not has_title("<< >>\n<<split\ntitle>>")
+
+
+@pytest.mark.parametrize("iid, kwargs", [
+    ("detectable_content:number_placeholders", {"num_placeholders": 1}),
+    ("detectable_format:title", {}),
+    ("detectable_format:number_bullet_lists", {"num_bullets": 1}),
+    ("detectable_content:postscript", {"postscript_marker": "P.S."}),
+    ("detectable_format:number_highlighted_sections", {"num_highlights": 1}),
+    ("detectable_format:multiple_sections", {"section_spliter": "Section", "num_sections": 1}),
+    ("length_constraints:number_paragraphs", {"num_paragraphs": 1}),
+    ("length_constraints:number_sentences", {"num_sentences": 1, "relation": "at least"}),
+    ("change_case:capital_word_frequency", {"capital_frequency": 1, "capital_relation": "at least"}),
+])
+def test_checks_stay_linear_on_inputs_that_make_regexes_backtrack(iid, kwargs):
+    check = build(iid, kwargs)
+    for text in ("[" * 200_000, "<<" * 100_000, " \n" * 100_000, "*" * 200_000, "p." * 100_000, "Section " * 30_000):
+        assert check(text) in (True, False)
+
+
+# -- the contract kit -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["ifeval.strict", "ifeval.loose"])
+def test_contract(name):
+    assert_contract(name, columns={
+        "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+        "kwargs": [{}, {"num_words": 5, "relation": "at least"}],
+    })
