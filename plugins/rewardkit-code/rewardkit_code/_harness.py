@@ -1,0 +1,209 @@
+"""What runs inside a sandboxed child, after the zygote forked it (standard library only).
+
+``stdio`` mode executes the program as ``__main__`` with the test input on stdin; the parent
+compares its stdout (the expected output never enters this process). ``function`` mode
+executes the program, then the tests the parent sent (assert statements or a human-eval
+``check(candidate)``), and reports ``passed/total`` tagged with a per-run nonce on fd 4.
+
+In function mode an audit hook hides the runner's frames and memory from the program
+(``sys._getframe``, ``tb_frame``/``gi_frame``, ``gc`` referrers, ``settrace``, ``ctypes``,
+``signal``), asserts compare only plain built-in data (an object equal to everything fails),
+and the tests run with a pristine copy of the builtins.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import os
+import sys
+
+TESTS_FD = 3
+REPORT_FD = 4
+
+_BLOCKED_EVENTS = frozenset({
+    "sys._current_frames", "sys.settrace", "sys.setprofile", "gc.get_objects", "gc.get_referrers",
+    "gc.get_referents", "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "sys.addaudithook",
+})
+_FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
+_BLOCKED_MODULES = frozenset({"signal", "_signal", "ctypes", "_ctypes", "faulthandler", "_testcapi", "_xxsubinterpreters"})
+
+
+def _audit(event: str, args: tuple) -> None:
+    if event == "sys._getframe":
+        raise ValueError("sys._getframe is disabled in the sandbox")
+    if event == "object.__getattr__" and len(args) > 1 and args[1] in _FRAME_ATTRS:
+        raise AttributeError(f"{args[1]} is disabled in the sandbox")
+    if event == "import" and args and args[0] in _BLOCKED_MODULES:
+        raise ImportError(f"module {args[0]!r} is disabled in the sandbox")
+    if event in _BLOCKED_EVENTS:
+        raise RuntimeError(f"{event} is disabled in the sandbox")
+
+
+def _plain_types() -> tuple[frozenset, tuple]:
+    """Built-in (immutable, C-level) types whose comparison a program cannot override."""
+    import collections
+    import datetime
+    import decimal
+
+    scalars = frozenset({int, float, complex, bool, str, bytes, type(None), range, decimal.Decimal,
+                         datetime.date, datetime.datetime, datetime.time, datetime.timedelta})
+    containers = (list, tuple, dict, set, frozenset, collections.deque, collections.OrderedDict,
+                  collections.defaultdict)
+    return scalars, containers
+
+
+_SCALARS, _CONTAINERS = _plain_types()
+
+
+def _is_plain(value: object, depth: int = 0) -> bool:
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if depth > 50 or kind not in _CONTAINERS:
+        return False
+    if isinstance(value, dict):
+        return all(_is_plain(k, depth + 1) and _is_plain(v, depth + 1) for k, v in value.items())
+    return all(_is_plain(v, depth + 1) for v in value)  # type: ignore[attr-defined]
+
+
+class _NotPlain(AssertionError):
+    pass
+
+
+def _check_plain(value: object) -> object:
+    if not _is_plain(value):
+        raise _NotPlain(f"a {type(value).__name__} is not plain built-in data (strict comparison)")
+    return value
+
+
+class _StrictAsserts(ast.NodeTransformer):
+    """``assert T`` -> ``__rk_assert(T')`` where every comparison in T' checks plain operands."""
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        test = self.visit(node.test)
+        call = ast.Call(ast.Name("__rk_assert", ast.Load()), [test], [])
+        return ast.copy_location(ast.Expr(call), node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        self.generic_visit(node)
+        wrap = [ast.Call(ast.Name("__rk_plain", ast.Load()), [e], []) for e in [node.left, *node.comparators]]
+        return ast.copy_location(ast.Compare(wrap[0], node.ops, wrap[1:]), node)
+
+
+class _CountedAsserts(ast.NodeTransformer):
+    """``assert T`` -> ``__rk_assert(T)`` (counted, non-strict)."""
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        call = ast.Call(ast.Name("__rk_assert", ast.Load()), [self.visit(node.test)], [])
+        return ast.copy_location(ast.Expr(call), node)
+
+
+def _wrap_callable(fn):  # type: ignore[no-untyped-def]
+    def candidate(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return _check_plain(fn(*args, **kwargs))
+
+    return candidate
+
+
+def run_function(program: str) -> int:
+    """Run ``program`` then the tests read from fd 3; report on fd 4. Returns the exit status."""
+    write, read, close, dumps = os.write, os.read, os.close, json.dumps
+    pristine = dict(builtins.__dict__)
+    chunks = []
+    while True:
+        block = read(TESTS_FD, 1 << 20)
+        if not block:
+            break
+        chunks.append(block)
+    close(TESTS_FD)
+    spec = json.loads(b"".join(chunks).decode("utf-8"))
+    del chunks
+    nonce, tests, kind = spec["nonce"], spec["tests"], spec["kind"]
+    entry, strict, cases = spec.get("entry_point") or "", bool(spec.get("strict", True)), spec.get("cases")
+    for name in ("signal", "_signal", "faulthandler"):
+        sys.modules.pop(name, None)
+    sys.addaudithook(_audit)
+    state = {"passed": 0, "total": 0}
+    error = None
+    namespace: dict = {"__name__": "solution", "__builtins__": builtins}
+    try:
+        exec(compile(program, "solution.py", "exec"), namespace)
+        error = _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state)
+    except BaseException as exc:  # noqa: BLE001 - whatever the program raised is a failure
+        error = f"{type(exc).__name__}: {_short(exc)}"
+        state["total"] += 1
+    report = dumps({"nonce": nonce, "passed": state["passed"], "total": state["total"], "error": error})
+    write(REPORT_FD, report.encode("utf-8"))
+    return 0
+
+
+def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  # type: ignore[no-untyped-def]
+    """Execute the tests; each executed assert counts. Returns an error message or None."""
+    transformer = _StrictAsserts() if strict else _CountedAsserts()
+    env = dict(namespace)
+    env["__builtins__"] = dict(pristine)
+    env["__name__"] = "tests"
+
+    def record(value: object) -> None:
+        if strict and type(value) is not bool:
+            _check_plain(value)
+        state["total"] += 1
+        if value:
+            state["passed"] += 1
+
+    env["__rk_assert"] = record
+    env["__rk_plain"] = _check_plain if strict else (lambda v: v)
+    if kind == "check":
+        if entry not in namespace:
+            state["total"] += 1
+            return f"entry point {entry!r} is not defined by the program"
+        code = compile(ast.fix_missing_locations(transformer.visit(ast.parse(tests, "tests.py"))), "tests.py", "exec")
+        exec(code, env)
+        candidate = namespace[entry]
+        env["check"](_wrap_callable(candidate) if strict else candidate)
+        return None
+    # assert-style: each case (one source string) runs on its own; a crash fails only that case
+    error = None
+    for source in cases or [tests]:
+        before = state["total"]
+        try:
+            code = compile(ast.fix_missing_locations(transformer.visit(ast.parse(source, "tests.py"))), "tests.py", "exec")
+            exec(code, env)
+        except BaseException as exc:  # noqa: BLE001 - a failing case, counted
+            if not isinstance(exc, AssertionError) or state["total"] == before:
+                state["total"] += 1
+            error = error or f"{type(exc).__name__}: {_short(exc)}"
+    return error
+
+
+def run_stdio(program: str) -> int:
+    """Run ``program`` as ``__main__`` on stdin/stdout; the exit status is the program's."""
+    import traceback
+
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "__file__": "solution.py"}
+    status = 0
+    try:
+        exec(compile(program, "solution.py", "exec"), namespace)
+    except SystemExit as exc:
+        code = exc.code
+        status = code if isinstance(code, int) else (0 if code is None else 1)
+        if code is not None and not isinstance(code, int):
+            print(code, file=sys.stderr)
+    except BaseException:  # noqa: BLE001 - reported on stderr, like the interpreter would
+        traceback.print_exc()
+        status = 1
+    try:
+        sys.stdout.flush()
+    except BaseException:  # noqa: BLE001 - the reader closed the pipe (output over the cap)
+        status = status or 1
+    return status & 0xFF
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    try:
+        text = str(exc)
+    except BaseException:  # noqa: BLE001
+        text = "<unprintable>"
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -1,0 +1,209 @@
+"""The zygote: a clean interpreter that forks one child per program (standard library only).
+
+Started once per sandbox client as ``python -I -B _zygote.py SOCKET_FD ROOT``. It never runs
+untrusted code itself: for each request it forks a child that drops into a fresh temporary
+directory, its own session, rlimits, an unprivileged uid of its own (when root) and then runs
+the program; the zygote enforces the wall deadline, kills every process the program left
+(all processes of that uid, or its process group), removes the directory and replies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _harness  # noqa: E402  (the child's code, imported before any fork)
+
+# Pre-import what programs commonly use, so a forked child finds it loaded (fast, and
+# importable even where the sandbox uid cannot read the interpreter's own directory).
+PRELOAD = (
+    "abc array base64 binascii bisect calendar cmath collections collections.abc contextlib copy "
+    "csv dataclasses datetime decimal enum fractions functools hashlib heapq io itertools json "
+    "math numbers operator pprint queue random re statistics string struct textwrap threading "
+    "time traceback typing unicodedata zlib"
+).split()
+for _name in PRELOAD:
+    try:
+        __import__(_name)
+    except ImportError:
+        pass
+
+UID_BASE = 1_500_000_000
+CLONE_NEWNET = 0x40000000
+N_FDS = 5  # stdin, stdout, stderr, tests, report
+
+
+def _libc():  # type: ignore[no-untyped-def]
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def isolate_network() -> str:
+    """Move the zygote (and so every child) into a new, empty network namespace."""
+    try:
+        libc = _libc()
+        if libc.unshare(CLONE_NEWNET) != 0:
+            import ctypes
+
+            return f"unshare(CLONE_NEWNET) failed: {os.strerror(ctypes.get_errno())}"
+    except (OSError, AttributeError) as exc:
+        return f"unshare(CLONE_NEWNET) unavailable: {exc}"
+    finally:
+        sys.modules.pop("ctypes", None)
+    return ""
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError
+        buf += chunk
+    return bytes(buf)
+
+
+def _send(sock: socket.socket, obj: dict) -> None:
+    data = json.dumps(obj).encode()
+    sock.sendall(struct.pack("!I", len(data)) + data)
+
+
+def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
+    """In the forked child: isolate, drop privileges, run the program. Never returns."""
+    status = 125
+    try:
+        os.setsid()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target, inheritable=(target < 3))
+        os.closerange(N_FDS, 65536)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        pid = os.getpid()
+        home = os.path.join(root, str(pid))
+        os.mkdir(home, 0o700)
+        lim = req["limits"]
+        _set_limits(lim)
+        if privileged:
+            uid = UID_BASE + pid
+            os.chown(home, uid, uid)
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        os.chdir(home)
+        os.environ.clear()
+        os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "TMPDIR": home})
+        sys.argv = ["solution.py"]
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (lim["memory"], lim["memory"]))
+        if req["mode"] == "stdio":
+            status = _harness.run_stdio(req["program"])
+        else:
+            status = _harness.run_function(req["program"])
+    except BaseException as exc:  # noqa: BLE001 - any failure to set up is status 125
+        try:
+            os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+        except OSError:
+            pass
+    os._exit(status)
+
+
+def _set_limits(lim: dict) -> None:
+    import resource
+
+    cpu = int(lim["cpu"])
+    for res, value in (
+        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
+        (resource.RLIMIT_FSIZE, (lim["fsize"], lim["fsize"])),
+        (resource.RLIMIT_NOFILE, (lim["nofile"], lim["nofile"])),
+        (resource.RLIMIT_NPROC, (lim["nproc"], lim["nproc"])),
+        (resource.RLIMIT_CORE, (0, 0)),
+    ):
+        resource.setrlimit(res, value)
+
+
+def _sweep(pid: int, privileged: bool) -> None:
+    """Kill every process the program left: all of its uid's (root) or its process group."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if not privileged:
+        return
+    helper = os.fork()
+    if helper == 0:
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(UID_BASE + pid)
+            os.setuid(UID_BASE + pid)
+            # every process of this uid but the caller; a fork racing with it is aborted by
+            # the kernel (fatal signal pending), the second pass is belt and braces
+            os.kill(-1, signal.SIGKILL)
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            code = 0
+        except BaseException:  # noqa: BLE001
+            code = 2
+        os._exit(code)
+    os.waitpid(helper, 0)
+
+
+def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
+    start = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _child(req, fds, root, privileged)
+    for fd in fds:
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+    ready, _, _ = select.select([pidfd], [], [], float(req["limits"]["wall"]))
+    timed_out = not ready
+    _sweep(pid, privileged)
+    _, status = os.waitpid(pid, 0)
+    os.close(pidfd)
+    wall = time.monotonic() - start
+    shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
+    sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall}
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    root = sys.argv[2]
+    os.chmod(root, 0o711)
+    privileged = os.geteuid() == 0
+    net = isolate_network()
+    _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid()})
+    while True:
+        try:
+            head, fds, _, _ = socket.recv_fds(sock, 4, N_FDS)
+        except OSError:
+            return
+        if len(head) < 4:
+            return
+        size = struct.unpack("!I", head)[0]
+        req = json.loads(_recv_exact(sock, size))
+        if len(fds) != N_FDS:
+            for fd in fds:
+                os.close(fd)
+            _send(sock, {"error": f"expected {N_FDS} descriptors, got {len(fds)}"})
+            continue
+        _send(sock, _run(req, fds, root, privileged))
+        del req
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass

@@ -1,0 +1,68 @@
+"""The rewards: ``code.tests`` (share of cases passed), ``code.passes`` (all or nothing) and
+``code.compiles`` (the extracted program parses)."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from typing import Any, Sequence
+
+from .extract import extract_code
+from .runner import RUNNERS, Outcome
+from .sandbox import Limits
+from .suites import Suite, parse_suite, infer_entry_point
+
+
+def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any], stop: bool) -> float | None:
+    suite = parse_suite(tests, params["entry_point"])
+    if suite is None:
+        return None
+    program = extract_code(completion, params["language"], params["source"])
+    if program is None:
+        return 0.0
+    if params["prepend_prompt"]:
+        program = prompt + program
+    if suite.kind == "check" and not suite.entry_point:
+        suite = Suite("check", code=suite.code, entry_point=infer_entry_point(prompt, program))
+    limits = Limits(wall=params["run_timeout"], cpu=max(1, int(params["run_timeout"]) + 1),
+                    memory_mb=params["memory_mb"])
+    outcome: Outcome = RUNNERS[params["language"]].run(
+        program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"])
+    return 1.0 if stop and outcome.passed == outcome.total else (0.0 if stop else outcome.share)
+
+
+def _batch(completions: Sequence[str], prompts: Sequence[str], tests: Sequence[Any], stop: bool,
+           **params: Any) -> list[float | None]:
+    prompts = list(prompts) if prompts else [""] * len(completions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        return [_score_one(c, p or "", t, params, stop) for c, p, t in zip(completions, prompts, tests)]
+
+
+def tests(*, completions: Sequence[str], prompts: Sequence[str], tests: Sequence[Any],
+          **params: Any) -> list[float | None]:
+    """Share of test cases the extracted program passes (None when the row has no tests)."""
+    return _batch(completions, prompts, tests, False, **params)
+
+
+def passes(*, completions: Sequence[str], prompts: Sequence[str], tests: Sequence[Any],
+           **params: Any) -> list[float | None]:
+    """1 when the extracted program passes every test case, else 0 (stops at the first failure)."""
+    return _batch(completions, prompts, tests, True, **params)
+
+
+def compiles(*, completions: Sequence[str], prompts: Sequence[str], language: str, source: str) -> list[float | None]:
+    """1 when the extracted program parses (nothing runs), 0 when it does not or there is none."""
+    out: list[float | None] = []
+    for text in completions:
+        program = extract_code(text, language, source)
+        out.append(0.0 if program is None else float(_parses(program)))
+    return out
+
+
+def _parses(program: str) -> bool:
+    try:
+        ast.parse(program)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True

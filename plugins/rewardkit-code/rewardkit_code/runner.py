@@ -1,0 +1,104 @@
+"""Runners: how a program in one language runs against a suite (one small interface).
+
+A runner turns ``(program, suite)`` into an :class:`Outcome`. Add a language by writing a
+class with ``language`` and ``run`` and adding it to :data:`RUNNERS`; a compiled language
+compiles once in the sandbox, then runs the binary per case (stdin/stdout suites only).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from .sandbox import Limits, Run, get_sandbox
+from .suites import Suite, same_output
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Cases passed out of the cases run, and why the first failure failed."""
+
+    passed: int
+    total: int
+    reason: str = ""
+
+    @property
+    def share(self) -> float:
+        return self.passed / self.total if self.total else 0.0
+
+
+class Runner(Protocol):
+    """What a language plugs in."""
+
+    language: str
+
+    def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
+            budget: float, strict: bool) -> Outcome:
+        """Run ``program`` against every case of ``suite`` (each case a fresh sandboxed process)."""
+        ...
+
+
+def _why(run: Run) -> str:
+    if run.timeout:
+        return "timeout"
+    if run.truncated:
+        return "output over the cap"
+    if run.signal is not None:
+        return f"killed by signal {run.signal}"
+    tail = run.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+    return f"exit {run.exit}: {tail[0][:200]}"
+
+
+class PythonRunner:
+    """CPython in the zygote sandbox: ``stdio`` and ``function`` modes of the harness."""
+
+    language = "python"
+
+    def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
+            budget: float, strict: bool) -> Outcome:
+        if suite.kind == "stdio":
+            return self._stdio(program, suite, limits, stop_on_failure, budget)
+        return self._function(program, suite, limits, strict)
+
+    def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float) -> Outcome:
+        sandbox = get_sandbox()
+        passed, reason = 0, ""
+        end = time.monotonic() + budget
+        for i, (stdin, want) in enumerate(suite.cases):
+            if time.monotonic() >= end:
+                reason = reason or f"time budget of {budget:g}s spent after {i} cases"
+                break
+            run = sandbox.run(program, mode="stdio", stdin=stdin.encode(), limits=limits)
+            if run.ok and same_output(run.stdout.decode("utf-8", "replace"), want):
+                passed += 1
+                continue
+            reason = reason or f"case {i}: " + (_why(run) if not run.ok else "wrong output")
+            if stop:
+                break
+        return Outcome(passed, len(suite.cases), reason)
+
+    def _function(self, program: str, suite: Suite, limits: Limits, strict: bool) -> Outcome:
+        nonce = secrets.token_hex(16)
+        payload = {
+            "nonce": nonce, "kind": suite.kind, "tests": suite.code, "entry_point": suite.entry_point,
+            "strict": strict, "cases": [suite.setup + "\n" + c for c in suite.cases],
+        }
+        run = get_sandbox().run(program, mode="function", tests=json.dumps(payload).encode(), limits=limits)
+        try:
+            report = json.loads(run.report.decode("utf-8"))
+        except ValueError:
+            report = None
+        if not isinstance(report, dict) or report.get("nonce") != nonce:
+            total = max(1, len(suite.cases))
+            return Outcome(0, total, "no valid report: " + _why(run) if not run.ok or not run.report
+                           else "no valid report (forged or garbled)")
+        passed, total = int(report["passed"]), int(report["total"])
+        if total == 0:
+            return Outcome(0, 1, "no assertion ran")
+        return Outcome(min(passed, total), total, report.get("error") or "")
+
+
+RUNNERS: dict[str, Runner] = {"python": PythonRunner()}

@@ -1,0 +1,252 @@
+"""The sandbox client: a pre-started zygote and one fresh forked child per program.
+
+``Sandbox.run(...)`` sends the program and five pipe ends (stdin, stdout, stderr, tests,
+report) to the zygote, which forks a child for it; this side feeds stdin and the tests,
+reads stdout/stderr up to a cap and returns a :class:`Run`. Each host worker process holds
+one sandbox (:func:`get_sandbox`); a zygote that dies or stops answering is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_ZYGOTE = Path(__file__).with_name("_zygote.py")
+_warned: set[str] = set()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one program run."""
+
+    wall: float = 4.0  # seconds of wall-clock time before the process tree is killed
+    cpu: int = 4  # RLIMIT_CPU seconds
+    memory_mb: int = 1024  # RLIMIT_AS
+    file_mb: int = 16  # RLIMIT_FSIZE
+    nofile: int = 64  # RLIMIT_NOFILE
+    nproc: int = 32  # RLIMIT_NPROC (per run: each run has its own uid when root)
+    output_bytes: int = 1 << 22  # stdout cap; stderr is capped at 64 KiB
+
+    def as_request(self) -> dict[str, Any]:
+        return {
+            "wall": self.wall, "cpu": max(1, int(self.cpu)), "memory": self.memory_mb << 20,
+            "fsize": self.file_mb << 20, "nofile": self.nofile, "nproc": self.nproc,
+        }
+
+
+@dataclass
+class Run:
+    """What one program run produced."""
+
+    exit: int | None
+    signal: int | None
+    timeout: bool
+    wall: float
+    stdout: bytes = b""
+    stderr: bytes = b""
+    report: bytes = b""
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit == 0 and not self.timeout and not self.truncated
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the program)."""
+
+
+class Sandbox:
+    """One zygote process and the runs it forks, one at a time."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._root = ""
+        self.info: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- zygote life cycle ------------------------------------------------------------
+    def start(self) -> None:
+        parent, child = socket.socketpair()
+        self._root = tempfile.mkdtemp(prefix="rewardkit-code-")
+        env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"}
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(_ZYGOTE), str(child.fileno()), self._root],
+            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            env=env, close_fds=True,
+        )
+        child.close()
+        self._sock = parent
+        parent.settimeout(60)
+        self.info = self._reply()
+        parent.settimeout(None)
+        if self.info.get("network"):
+            _warn_once("network", "rewardkit-code: no network namespace, sandboxed programs can reach the "
+                       f"network ({self.info['network']})")
+        if not self.info.get("privileged"):
+            _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no per-run uid, "
+                       "RLIMIT_NPROC counts all your processes and cleanup is by process group only")
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._proc = None
+        if self._root:
+            shutil.rmtree(self._root, ignore_errors=True)
+
+    def _reply(self) -> dict[str, Any]:
+        assert self._sock is not None
+        head = _recv_exact(self._sock, 4)
+        return json.loads(_recv_exact(self._sock, struct.unpack("!I", head)[0]))
+
+    # -- one run ------------------------------------------------------------------------
+    def run(self, program: str, *, mode: str = "stdio", stdin: bytes = b"", tests: bytes = b"",
+            limits: Limits = Limits()) -> Run:
+        """Run ``program`` once in a fresh child of the zygote."""
+        with self._lock:
+            if self._proc is None or self._proc.poll() is not None:
+                self.close()
+                self.start()
+            try:
+                return self._run(program, mode, stdin, tests, limits)
+            except (OSError, EOFError, ValueError, SandboxError) as exc:
+                self.close()  # never reuse a zygote in an unknown state
+                raise SandboxError(f"sandbox failed: {exc}") from exc
+
+    def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits) -> Run:
+        assert self._sock is not None
+        pipes = [os.pipe() for _ in range(5)]
+        # child ends: stdin r, stdout w, stderr w, tests r, report w
+        child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
+        ours = {"stdin": pipes[0][1], "stdout": pipes[1][0], "stderr": pipes[2][0],
+                "tests": pipes[3][1], "report": pipes[4][0]}
+        body = json.dumps({"mode": mode, "program": program, "limits": limits.as_request()}).encode()
+        try:
+            socket.send_fds(self._sock, [struct.pack("!I", len(body))], child_ends)
+            self._sock.sendall(body)
+        finally:
+            for fd in child_ends:
+                os.close(fd)
+        return self._pump(ours, stdin, tests, limits)
+
+    def _pump(self, fds: dict[str, int], stdin: bytes, tests: bytes, limits: Limits) -> Run:
+        """Feed stdin and tests, collect output under caps, until the zygote replies."""
+        assert self._sock is not None
+        caps = {"stdout": limits.output_bytes, "stderr": 1 << 16, "report": 1 << 16}
+        out: dict[str, bytearray] = {k: bytearray() for k in caps}
+        writes = {"stdin": memoryview(stdin), "tests": memoryview(tests)}
+        truncated = False
+        sel = selectors.DefaultSelector()
+        for name in ("stdin", "tests"):
+            os.set_blocking(fds[name], False)
+            sel.register(fds[name], selectors.EVENT_WRITE, name)
+        for name in caps:
+            sel.register(fds[name], selectors.EVENT_READ, name)
+        sel.register(self._sock, selectors.EVENT_READ, "zygote")
+        deadline = time.monotonic() + limits.wall + 10.0
+        reply: dict[str, Any] | None = None
+        open_reads = set(caps)
+        try:
+            while reply is None or open_reads:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise SandboxError("the zygote did not answer in time")
+                events = sel.select(timeout=min(left, 0.5) if reply is not None else left)
+                if reply is not None and not events:
+                    break  # the program's processes are dead; nothing more will come
+                for key, _ in events:
+                    name = key.data
+                    if name == "zygote":
+                        reply = self._reply()
+                        sel.unregister(self._sock)
+                    elif name in writes:
+                        if not self._feed(fds[name], writes, name):
+                            sel.unregister(fds[name])
+                            os.close(fds.pop(name))
+                    else:
+                        chunk = os.read(fds[name], 1 << 16)
+                        room = caps[name] - len(out[name])
+                        if chunk and room > 0:
+                            out[name] += chunk[:room]
+                        if not chunk or len(chunk) > room:
+                            truncated = truncated or (name == "stdout" and len(chunk) > room)
+                            sel.unregister(fds[name])
+                            os.close(fds.pop(name))
+                            open_reads.discard(name)
+        finally:
+            sel.close()
+            for fd in fds.values():
+                os.close(fd)
+        if "error" in reply:
+            raise SandboxError(reply["error"])
+        return Run(reply["exit"], reply["signal"], reply["timeout"], reply["wall"], bytes(out["stdout"]),
+                   bytes(out["stderr"]), bytes(out["report"]), truncated)
+
+    @staticmethod
+    def _feed(fd: int, writes: dict[str, memoryview], name: str) -> bool:
+        """Write what the pipe takes; False once all is written or the reader is gone."""
+        data = writes[name]
+        if not data:
+            return False
+        try:
+            n = os.write(fd, data[: 1 << 16])
+        except BlockingIOError:
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+        writes[name] = data[n:]
+        return bool(writes[name])
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("the zygote closed its socket")
+        buf += chunk
+    return bytes(buf)
+
+
+def _warn_once(key: str, message: str) -> None:
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+_sandbox: Sandbox | None = None
+_sandbox_lock = threading.Lock()
+
+
+def get_sandbox() -> Sandbox:
+    """This process's sandbox (its zygote starts on first use and stops at exit)."""
+    global _sandbox
+    with _sandbox_lock:
+        if _sandbox is None:
+            import atexit
+
+            _sandbox = Sandbox()
+            atexit.register(_sandbox.close)
+        return _sandbox
