@@ -94,9 +94,12 @@ def test_run_writes_metrics_for_every_term(tiny_model, tmp_path):
     for x in steps:
         assert set(x["terms"]) == {"format.tags", "ttr.gold", "ttr.flaky"}
         for stats in (*x["terms"].values(), x["total"]):
-            assert set(stats) == {"mean", "std", "n", "none", "error", "timeout"}
-            assert stats["n"] + stats["none"] + stats["error"] + stats["timeout"] == 2  # 2 completions per step
-        assert x["total"]["n"] == 2 and x["total"]["mean"] >= 0
+            assert set(stats) == {"mean", "std", "n", "value", "none", "error", "timeout", "dropped"}
+            assert stats["value"] + stats["none"] + stats["error"] + stats["timeout"] == 2  # 2 completions per step
+        # a ttr.flaky error drops its row (default on_error = "drop"): counted, never scored
+        assert x["total"]["n"] + x["total"]["dropped"] == 2 and x["total"]["dropped"] == x["terms"]["ttr.flaky"]["error"]
+        assert x["total"]["mean"] is None or x["total"]["mean"] >= 0
+        assert x["dropped_fraction"] == x["total"]["dropped"] / 2 and "rewardkit/dropped" in x["trl"]
         assert "rewards/ttr.gold/mean" in x["trl"] and "loss" in x["trl"]
     flaky = [x["terms"]["ttr.flaky"] for x in steps]
     assert sum(s["error"] for s in flaky) >= 1  # errors are counted, not turned into zeros
@@ -211,17 +214,19 @@ def test_recorder_counts_errors_apart_from_none():
     from rewardkit.composite import Composite
     from rewardkit.train.callbacks import Recorder
 
-    for on_error in ("none", "zero"):
+    for on_error in ("drop", "skip", "zero"):
         comp = Composite.from_config([{"name": "ttr.flaky"}, {"name": "ttr.length"}], on_error=on_error)
         rec = Recorder(comp.names, keep_samples=1)
         rec.wrap(comp)
         comp.score(["a", "b", "c", "d"], prompts=["p"] * 4)
         stats = rec.flush()
-        flaky = stats["ttr.flaky"]
-        assert flaky["error"] == 2 and flaky["none"] == 0 and flaky["timeout"] == 0
-        assert flaky["n"] == (2 if on_error == "none" else 4)
-        assert stats["total"]["n"] == 4 and stats["ttr.length"]["n"] == 4
-        assert rec.flush()["total"]["n"] == 0  # flushed
+        flaky = stats.terms["ttr.flaky"]
+        assert flaky.error == 2 and flaky.none == 0 and flaky.timeout == 0 and flaky.value == 2
+        assert flaky.n == {"drop": 2, "skip": 2, "zero": 4}[on_error]
+        assert stats.total.n == (2 if on_error == "drop" else 4) and stats.total.dropped == (2 if on_error == "drop" else 0)
+        assert stats.terms["ttr.length"].n == (2 if on_error == "drop" else 4)
+        assert stats.groups == 1 and stats.length_sum == 4
+        assert rec.flush().total.count == 0  # flushed
 
 
 def test_truncate_after_drops_later_and_cut_short_lines(tmp_path):

@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 from transformers import TrainerCallback
 
+from ..outcomes import Tally
+
 
 def temperature_at(step: int, total: int, start: float, end: float, kind: str = "linear") -> float:
     """The sampling temperature at ``step`` of ``total`` (0-based): ``constant``, ``linear`` or ``cosine``.
@@ -114,97 +116,165 @@ class TemperatureCallback(TrainerCallback):
 
 # -- reward statistics ------------------------------------------------------------------------------
 
+def _prompt_key(prompt: Any) -> str:
+    from ..reward import as_text
+
+    return as_text(prompt) if prompt is not None else ""
+
+
+def zero_variance_groups(prompts: Sequence[Any] | None, total: Sequence[float | None]) -> tuple[int, int]:
+    """``(groups, zero-variance groups)``: completions of the same prompt form a group; a group
+    with two or more scored completions that all got the same total gives no GRPO signal."""
+    groups: dict[str, list[float]] = {}
+    for i, v in enumerate(total):
+        if v is not None:
+            groups.setdefault(_prompt_key(prompts[i]) if prompts is not None else str(i), []).append(v)
+    scored = [g for g in groups.values() if len(g) >= 2]
+    return len(scored), sum(1 for g in scored if max(g) - min(g) <= 1e-9)
+
+
 @dataclass
-class _Acc:
-    n: int = 0
-    total: float = 0.0
-    sq: float = 0.0
-    none: int = 0
-    error: int = 0
-    timeout: int = 0
+class StepStats:
+    """What one logging step saw: a tally per term, the total and each audit term, groups and length."""
 
-    def add(self, values: Sequence[float | None]) -> None:
-        for v in values:
-            if v is None:
-                self.none += 1
-            else:
-                self.n += 1
-                self.total += v
-                self.sq += v * v
+    terms: dict[str, Tally]
+    total: Tally
+    audit: dict[str, Tally]
+    groups: int = 0
+    zero_std_groups: int = 0
+    length_sum: float = 0.0
+    completions: int = 0
 
-    def vector(self) -> list[float]:
-        return [self.n, self.total, self.sq, self.none, self.error, self.timeout]
+    def vector(self) -> list[list[float]]:
+        tallies = [*self.terms.values(), self.total, *self.audit.values()]
+        extra = [self.groups, self.zero_std_groups, self.length_sum, self.completions]
+        return [t.vector() for t in tallies] + [extra + [0.0] * (len(Tally().vector()) - len(extra))]
 
-    @classmethod
-    def from_vector(cls, v: Sequence[float]) -> "_Acc":
-        return cls(int(v[0]), float(v[1]), float(v[2]), int(v[3]), int(v[4]), int(v[5]))
+    def from_vector(self, rows: Sequence[Sequence[float]]) -> "StepStats":
+        names = [*self.terms, "total", *self.audit]
+        tallies = dict(zip(names, (Tally.from_vector(r) for r in rows)))
+        g, z, ls, c = rows[len(names)][:4]
+        return StepStats({n: tallies[n] for n in self.terms}, tallies["total"], {n: tallies[n] for n in self.audit},
+                         int(g), int(z), float(ls), int(c))
 
-    def summary(self) -> dict[str, Any]:
-        mean = self.total / self.n if self.n else None
-        std = math.sqrt(max(0.0, self.sq / self.n - mean * mean)) if self.n else None
-        return {"mean": mean, "std": std, "n": self.n, "none": self.none, "error": self.error, "timeout": self.timeout}
+    def record(self) -> dict[str, Any]:
+        """The per-step part of a ``metrics.jsonl`` line."""
+        return {
+            "terms": {n: t.summary() for n, t in self.terms.items()},
+            "total": self.total.summary(),
+            "audit": {n: t.summary() for n, t in self.audit.items()},
+            "dropped_fraction": self.total.dropped / self.total.count if self.total.count else 0.0,
+            "groups": {"count": self.groups, "zero_std": self.zero_std_groups},
+            "length": self.length_sum / self.completions if self.completions else None,
+        }
 
 
 @dataclass
 class Recorder:
-    """Accumulates every term's shaped scores (and the total) between two logging steps."""
+    """Accumulates every term's shaped scores, the total and the audit terms between two logging steps.
+
+    ``audit`` is a composite of terms scored on every batch and logged, never trained on. Besides a
+    few ``samples`` per step it keeps up to ``keep_rows`` rows (failed ones first) for alarm reports.
+    """
 
     terms: list[str]
     keep_samples: int = 4
-    _acc: dict[str, _Acc] = field(default_factory=dict)
+    audit: Any = None
+    keep_rows: int = 32
     samples: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    _stats: StepStats | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.reset()
 
-    def reset(self) -> None:
-        self._acc = {name: _Acc() for name in [*self.terms, "total"]}
-        self.samples = []
+    @property
+    def audit_names(self) -> list[str]:
+        return list(self.audit.names) if self.audit is not None else []
 
-    def add(self, scores: Any, prompts: Sequence[Any] | None, completions: Sequence[Any]) -> None:
-        """Record one batch of :class:`~rewardkit.CompositeScores`."""
+    def reset(self) -> None:
+        self._stats = StepStats({n: Tally() for n in self.terms}, Tally(), {n: Tally() for n in self.audit_names})
+        self.samples = []
+        self.rows = []
+
+    def add(self, scores: Any, prompts: Sequence[Any] | None, completions: Sequence[Any],
+            columns: dict[str, Any] | None = None) -> None:
+        """Record one batch of :class:`~rewardkit.CompositeScores` (and score the audit terms on it)."""
         from ..reward import as_text
 
+        audit = self.audit.score(completions, prompts=prompts, **(columns or {})) if self.audit is not None else None
+        stats = scores.stats()
+        texts = [as_text(c) for c in completions]
+        groups, zero = zero_variance_groups(prompts, scores.total)
         with self._lock:
+            st = self._stats
+            assert st is not None
             for name in self.terms:
-                acc = self._acc[name]
-                raw = scores.raw[name]
-                acc.add(scores.shaped[name])
-                # errors and timeouts are counted as such, not also as "not applicable"
-                acc.none -= sum(1 for v, st in zip(scores.shaped[name], raw.statuses)
-                                if v is None and st.value in ("error", "timeout"))
-                acc.error += raw.errors
-                acc.timeout += raw.timeouts
-            self._acc["total"].add(scores.total)
-            for i in range(min(self.keep_samples - len(self.samples), len(completions))):
-                self.samples.append({
-                    "prompt": as_text(prompts[i]) if prompts is not None else "",
-                    "completion": as_text(completions[i]),
-                    "rewards": {n: scores.shaped[n][i] for n in self.terms},
-                    "total": scores.total[i],
-                })
+                st.terms[name] += stats[name]
+            st.total += stats["total"]
+            if audit is not None:
+                a_stats = audit.stats()
+                for name in self.audit_names:
+                    st.audit[name] += a_stats[name]
+            st.groups += groups
+            st.zero_std_groups += zero
+            st.length_sum += sum(len(t) for t in texts)
+            st.completions += len(texts)
+            for i in range(len(texts)):
+                row = self._row(scores, audit, prompts, texts, i)
+                if len(self.samples) < self.keep_samples:
+                    self.samples.append({k: row[k] for k in ("prompt", "completion", "rewards", "total")})
+                self._keep(row)
+
+    def _row(self, scores: Any, audit: Any, prompts: Sequence[Any] | None, texts: list[str], i: int) -> dict[str, Any]:
+        from ..reward import as_text
+
+        failed = {n: {"status": scores.statuses[n][i].value, "message": scores.raw[n].messages.get(i)}
+                  for n in self.terms if scores.statuses[n][i].value in ("error", "timeout")}
+        return {
+            "prompt": as_text(prompts[i]) if prompts is not None else "",
+            "completion": texts[i],
+            "rewards": {n: scores.shaped[n][i] for n in self.terms},
+            "total": scores.total[i],
+            "dropped": bool(scores.dropped[i]) if scores.dropped else False,
+            "failed": failed,
+            "audit": {n: audit.shaped[n][i] for n in self.audit_names} if audit is not None else {},
+            "length": len(texts[i]),
+        }
+
+    def _keep(self, row: dict[str, Any]) -> None:
+        if len(self.rows) < self.keep_rows:
+            self.rows.append(row)
+        elif row["failed"]:  # failed rows displace ordinary ones
+            for j, old in enumerate(self.rows):
+                if not old["failed"]:
+                    self.rows[j] = row
+                    break
+
+    def on_batch(self, scores: Any, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> None:
+        """The TRL adapter's batch hook (see :func:`rewardkit.trl_adapter.to_trl`)."""
+        self.add(scores, prompts, completions, columns)
 
     def wrap(self, composite: Any) -> Any:
-        """Make ``composite.score`` record every batch it scores (the TRL adapter calls it once per batch)."""
+        """Make ``composite.score`` record every batch it scores (for callers without the adapter's hook)."""
         score = composite.score
 
         def recorded_score(completions: Any, *, prompts: Any = None, **columns: Any) -> Any:
             result = score(completions, prompts=prompts, **columns)
-            self.add(result, prompts, completions)
+            self.add(result, prompts, completions, columns)
             return result
 
         composite.score = recorded_score
         return composite
 
-    def flush(self) -> dict[str, dict[str, Any]]:
-        """Per-term summaries since the last flush, summed over processes when distributed; then reset."""
+    def flush(self) -> StepStats:
+        """The step's statistics since the last flush, summed over processes when distributed; then reset."""
         with self._lock:
-            names = list(self._acc)
-            vectors = [self._acc[n].vector() for n in names]
+            st = self._stats
+            assert st is not None
             self.reset()
-        vectors = _all_reduce(vectors)
-        return {n: _Acc.from_vector(v).summary() for n, v in zip(names, vectors)}
+        return st.from_vector(_all_reduce(st.vector()))
 
 
 def _all_reduce(vectors: list[list[float]]) -> list[list[float]]:
@@ -253,22 +323,25 @@ def truncate_after(path: Path, step: int) -> int:
 
 
 class MetricsLogCallback(TrainerCallback):
-    """Write ``metrics.jsonl`` (one line per logging step: every term and the total) and ``samples.jsonl``.
+    """Write ``metrics.jsonl`` (one line per logging step: every term, the total, the audit terms) and
+    ``samples.jsonl``, and run the reward-health alarms on each step (``health``).
 
-    A line: ``{"step", "epoch", "temperature", "terms": {term: {mean, std, n, none, error, timeout}},
-    "total": {...}, "trl": {TRL's own logged values}}``. Event lines (``"event": "start"`` with the
-    reward signatures, ``"resume"``, ``"end"``) carry no term stats. On resume, lines after the
-    checkpoint's step are dropped first, so no step appears twice.
+    A line: ``{"step", "epoch", "temperature", "terms": {term: {mean, std, n, value, none, error, timeout,
+    dropped}}, "total": {...}, "audit": {...}, "dropped_fraction", "groups": {count, zero_std}, "length",
+    "trl": {TRL's own logged values}}``. Event lines (``"event": "start"`` with the reward signatures,
+    ``"resume"``, ``"alarm"``, ``"end"``) carry no term stats. On resume, lines after the checkpoint's
+    step are dropped first, so no step appears twice.
     """
 
     def __init__(self, out_dir: str | Path, recorder: Recorder, *, start_event: dict[str, Any] | None = None,
-                 temperature: TemperatureCallback | None = None) -> None:
+                 temperature: TemperatureCallback | None = None, health: Any = None) -> None:
         self.out = Path(out_dir)
         self.metrics_path = self.out / "metrics.jsonl"
         self.samples_path = self.out / "samples.jsonl"
         self.recorder = recorder
         self.start_event = start_event or {}
         self.temperature = temperature
+        self.health = health
 
     def _write(self, path: Path, record: dict[str, Any]) -> None:
         with path.open("a", encoding="utf-8") as fh:
@@ -287,6 +360,8 @@ class MetricsLogCallback(TrainerCallback):
         if state.global_step > 0:
             truncate_after(self.metrics_path, state.global_step)
             truncate_after(self.samples_path, state.global_step)
+            if self.health is not None:
+                self.health.replay(self.metrics_path)
             self._write(self.metrics_path, {"event": "resume", "step": state.global_step, "max_steps": state.max_steps,
                                             **self.start_event})
         else:
@@ -298,24 +373,31 @@ class MetricsLogCallback(TrainerCallback):
         logs = dict(logs or {})
         if any(k.startswith("eval_") for k in logs):
             return
-        samples = list(self.recorder.samples)
+        samples, rows = list(self.recorder.samples), list(self.recorder.rows)
         stats = self.recorder.flush()
-        if not self._is_writer(state):
-            return
-        if stats["total"]["n"] + stats["total"]["none"] == 0:
-            if "train_runtime" in logs:
-                self._write(self.metrics_path, {"event": "end", "step": state.global_step,
+        writer = self._is_writer(state)
+        if stats.total.count == 0:
+            if "train_runtime" in logs and writer:
+                alarms = [a.record() for a in self.health.monitor.fired] if self.health is not None else []
+                self._write(self.metrics_path, {"event": "end", "step": state.global_step, "alarms": alarms,
                                                 "trl": {k: _jsonable(v) for k, v in logs.items()}})
             return
-        total = stats.pop("total")
         record = {
             "step": state.global_step,
             "epoch": _jsonable(state.epoch),
             "temperature": self.temperature.current if self.temperature else None,
-            "terms": stats,
-            "total": total,
+            **stats.record(),
             "trl": {k: _jsonable(v) for k, v in logs.items()},
         }
-        self._write(self.metrics_path, record)
-        for s in samples:
-            self._write(self.samples_path, {"step": state.global_step, **s})
+        if writer:
+            self._write(self.metrics_path, record)
+            for s in samples:
+                self._write(self.samples_path, {"step": state.global_step, **s})
+        if self.health is not None:  # on every process: all of them must agree to stop
+            for alarm in self.health.check(record, rows, control, write=writer):
+                if writer:
+                    self._write(self.metrics_path, alarm.record())
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.health is not None and self._is_writer(state):
+            self.health.summary()

@@ -24,6 +24,7 @@ class Run:
     temperature: Any
     metrics: Any
     notes: list[str] = field(default_factory=list)
+    health: Any = None
 
     @property
     def output_dir(self) -> Path:
@@ -183,14 +184,15 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
     dataset = build_dataset(cfg, tokenizer)
     resolved = write_run_files(cfg, model_path, notes)
 
-    recorder = Recorder(cfg.composite.names, keep_samples=cfg.output["samples"])
-    recorder.wrap(cfg.composite)
-    reward_funcs, _weights = to_trl(cfg.composite)
+    recorder = Recorder(cfg.composite.names, keep_samples=cfg.output["samples"], audit=cfg.audit_composite)
+    reward_funcs, _weights = to_trl(cfg.composite, on_batch=recorder.on_batch)
     gen = cfg.generation
     temperature = TemperatureCallback(gen["temperature"], gen["temperature_end"], gen["temperature_schedule"])
+    health = build_health(cfg)
     metrics = MetricsLogCallback(
-        cfg.output_dir, recorder, temperature=temperature,
-        start_event={"signatures": cfg.signatures, "model_path": model_path, "config": resolved},
+        cfg.output_dir, recorder, temperature=temperature, health=health,
+        start_event={"signatures": cfg.signatures, "model_path": model_path, "config": resolved,
+                     "health": health_settings(cfg)},
     )
     trainer = GRPOTrainer(
         model=model_path, reward_funcs=reward_funcs, args=args, train_dataset=dataset,
@@ -199,7 +201,26 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
     )
     temperature.attach(trainer)
     set_temperature(trainer, gen["temperature"])
-    return Run(trainer, cfg, model_path, recorder, temperature, metrics, notes)
+    return Run(trainer, cfg, model_path, recorder, temperature, metrics, notes, health)
+
+
+def health_settings(cfg: TrainConfig) -> dict[str, Any]:
+    """What ``rewardkit health`` needs to replay the alarms of this run (written in the start event)."""
+    return {"weights": {t.name: float(t.weight) for t in cfg.composite.terms},
+            "audit": cfg.audit_composite.names if cfg.audit_composite is not None else [],
+            "max_dropped_fraction": cfg.composite.max_dropped_fraction, "alarms": cfg.alarms,
+            "on_alarm": cfg.on_alarm}
+
+
+def build_health(cfg: TrainConfig) -> Any:
+    """The alarm watch of a run: thresholds from ``[alarms]``, ``on_alarm`` from the config."""
+    from ..health.alarms import AlarmSettings, Monitor
+    from ..health.watch import HealthWatch
+
+    settings = AlarmSettings(**{**cfg.alarms, "off": tuple(cfg.alarms.get("off") or ())})
+    monitor = Monitor(settings, {t.name: float(t.weight) for t in cfg.composite.terms},
+                      cfg.composite.max_dropped_fraction)
+    return HealthWatch(cfg.output_dir, monitor, cfg.on_alarm)
 
 
 def _cuda() -> bool:
@@ -241,6 +262,8 @@ class TrainResult:
     global_step: int
     resumed_from: Path | None
     metrics_path: Path
+    alarms: list[Any] = field(default_factory=list)
+    stopped_by_alarm: int | None = None
 
 
 def train(cfg: TrainConfig, *, resume: bool = False, callbacks: Sequence[Any] = ()) -> TrainResult:
@@ -254,4 +277,6 @@ def train(cfg: TrainConfig, *, resume: bool = False, callbacks: Sequence[Any] = 
     if cfg.output["save_final"]:
         final = cfg.output_dir / "final"
         run.trainer.save_model(str(final))
-    return TrainResult(cfg.output_dir, final, run.trainer.state.global_step, ckpt, run.metrics.metrics_path)
+    health = run.health
+    return TrainResult(cfg.output_dir, final, run.trainer.state.global_step, ckpt, run.metrics.metrics_path,
+                       list(health.monitor.fired) if health else [], health.stopped_at if health else None)
