@@ -15,7 +15,8 @@ import rewardkit
 
 from .extraction import STRATEGIES, Extraction, extract
 from .parse import ParseError, parse
-from .rewards import MULTIPLE, check_params, equivalence, equivalence_fast, gold_answer, parseable
+from .parse import DECIMAL_COMMA
+from .rewards import LETTERS, MULTIPLE, ROUNDING, SETS, check_params, equivalence, equivalence_fast, gold_answer, parseable
 
 __all__ = ["STRATEGIES", "Extraction", "ParseError", "extract", "gold_answer", "parse"]
 
@@ -39,6 +40,22 @@ def rewardkit_register_rewards(register):
             "multiple": rewardkit.Param(
                 "reject", choices=MULTIPLE,
                 help="several different final answers: reject (score 0), or use the last / first",
+            ),
+            "sets": rewardkit.Param(
+                "strict", choices=SETS,
+                help="strict: {1,3} (a set) differs from (1,3) (a pair or interval); loose: they are equal",
+            ),
+            "letters": rewardkit.Param(
+                "auto", choices=LETTERS,
+                help="auto: a gold answer that is a letter A-J reads the completion's choice letter ((B), B. 42); off: no",
+            ),
+            "decimal_comma": rewardkit.Param(
+                "auto", choices=DECIMAL_COMMA,
+                help="auto: a lone 3,15 or 0,125 is a decimal (1,234 stays a thousand); always: 1.234,5 too; never",
+            ),
+            "rounding": rewardkit.Param(
+                "off", choices=ROUNDING,
+                help="gold: a number that rounds to the gold answer at the gold's own decimals is equal (2.71828 = 2.7183)",
             ),
         },
         cost="cpu",

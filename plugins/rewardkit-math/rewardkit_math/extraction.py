@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import undouble
+
 STRATEGIES = ("answer_tag", "boxed", "hashes", "answer_is", "a_colon", "latex", "expression", "last_number")
 #: candidates beyond this many (per strategy) are not kept
 MAX_CANDIDATES = 32
@@ -115,12 +117,14 @@ def _hashes(text: str) -> list[str]:
     return out
 
 
-_ANSWER_IS_RE = re.compile(r"(?i)\b(?:final\s+answer|answer)\s*(?:is|was|:|=)[ \t:=]*")
+_ANSWER_IS_RE = re.compile(
+    r"(?i)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
+)
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 
 
 def _answer_is(text: str) -> list[str]:
-    if "nswer" not in text and "NSWER" not in text:
+    if "nswer" not in text and "NSWER" not in text and "option" not in text and "choice" not in text:
         return []
     out: list[str] = []
     ends = [m.end() for m in _ANSWER_IS_RE.finditer(text)]
@@ -134,9 +138,9 @@ def _answer_is(text: str) -> list[str]:
             out.append(spans[0] if len(spans) == 1 else rest.split("\n", 1)[0])
             continue
         end = _SENTENCE_END_RE.search(rest)
-        ans = rest[: end.start()] if end else rest
-        if ans.strip():
-            out.append(ans.strip())
+        ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()
+        if ans:
+            out.append(ans)
     return out
 
 
@@ -226,7 +230,8 @@ def _expression(text: str) -> list[str]:
     return [text]
 
 
-_NUMBER_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?")
+# a number that is not part of a word (``QX7RT`` holds no number)
+_NUMBER_RE = re.compile(r"(?<![A-Za-z\d.,])-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?(?![A-Za-z]*\d)")
 
 
 def _last_number(text: str) -> list[str]:
@@ -255,8 +260,20 @@ def check_order(order: tuple[str, ...] | list[str]) -> None:
             raise ValueError(f"unknown extraction strategy {name!r} (strategies: {', '.join(STRATEGIES)})")
 
 
+def final_part(text: str) -> str:
+    """The text after the last ``</think>`` (reasoning is never the final answer), escapes halved once."""
+    end = text.rfind("</think>")
+    if end >= 0:
+        text = text[end + len("</think>") :]
+    return undouble(text)
+
+
 def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None:
-    """The answers found by the first strategy in ``order`` that finds any, or None."""
+    """The answers found by the first strategy in ``order`` that finds any, or None.
+
+    Only the text after the last ``</think>`` is searched.
+    """
+    text = final_part(text)
     for i, name in enumerate(order):
         found = _FUNCS[name](text)
         if not found:

@@ -2,76 +2,145 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from rewardkit import DEFER
 
 from .compare import Undecided, equivalent
-from .evaluate import close
-from .extraction import MAX_CANDIDATES, STRATEGIES, check_order, extract
-from .parse import Node, ParseError, parse, plain_number
+from .evaluate import NotScalar, TooBig, Undefined, close, value
+from .extraction import MAX_CANDIDATES, STRATEGIES, check_order, extract, final_part
+from .normalize import clean, undouble
+from .parse import DECIMAL_COMMA, Node, ParseError, parse, plain_number
 
 MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"
 MULTIPLE = ("reject", "last", "first")
+SETS = ("strict", "loose")
+LETTERS = ("auto", "off")
+ROUNDING = ("off", "gold")
+#: strategies whose last occurrence is the final answer (a corrected "Answer:" line replaces the earlier one)
+LAST_WINS = ("answer_is", "a_colon", "hashes")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The parameters of ``math.equivalence`` that change how answers are read and compared."""
+
+    tolerance: float = 1e-6
+    extract: tuple[str, ...] = STRATEGIES
+    multiple: str = "reject"
+    sets: str = "strict"
+    letters: str = "auto"
+    decimal_comma: str = "auto"
+    rounding: str = "off"
 
 
 class _Unparseable(Exception):
     pass
 
 
-def _parse_answer(text: str) -> tuple[str, Any]:
+def _parse_answer(text: str, decimal_comma: str = "auto") -> tuple[str, Any]:
     """``("num", Fraction)`` for a plain number, ``("node", Node)`` otherwise; raises _Unparseable."""
     num = plain_number(text)
     if num is not None:
         return "num", num
     try:
-        return "node", parse(text)
+        return "node", parse(text, decimal_comma)
     except (ParseError, RecursionError):
         raise _Unparseable from None
 
 
+def _canon(text: str) -> str:
+    """Text compared verbatim: an answer identical to the gold answer is equal, whatever it is."""
+    return "".join(undouble(text).split()).strip("$").rstrip(".")
+
+
+_CHOICE_RE = re.compile(r"\(?\s*([A-J])\s*\)?(?=$|[\s.:,)])")
+_DECIMALS_RE = re.compile(r"-?\d*\.(\d+)")
+
+
+def choice_letter(text: str) -> str | None:
+    """The multiple-choice letter an answer starts with: ``(B)``, ``B)``, ``B. 42``, ``\\text{(B)}``."""
+    words = clean(text.replace("\\textbf", "").replace("\\text", "").replace("\\mathrm", ""))
+    m = _CHOICE_RE.match(words.strip("{} "))
+    return m.group(1) if m else None
+
+
+@dataclass(frozen=True)
+class Gold:
+    """A parsed gold answer: the item, its text, and whether it lists several values."""
+
+    item: tuple[str, Any]
+    text: str
+    several: bool
+    letter: str | None
+    decimals: int | None
+
+
+def _several(item: tuple[str, Any]) -> bool:
+    node = item[1]
+    return item[0] == "node" and (node[0] in ("list", "set") or node[0] in ("pm", "upm"))
+
+
+def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
+    """Several final answers read as one list (``\\boxed{1}, \\boxed{2}``)."""
+    parts: list[Node] = []
+    for item in items:
+        node = _as_node(item)
+        parts.extend(node[1] if node[0] == "list" else (node,))
+    return "node", ("list", tuple(parts))
+
+
 @lru_cache(maxsize=8192)
-def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES) -> tuple[str, Any] | None:
+def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: str = "auto") -> Gold | None:
     """The parsed gold answer, or None when it cannot be parsed.
 
     Gold answers go through the same marker strategies as completions (GSM8K ``#### 18`` and
     ``A: 18``, ``\\boxed{}``, ``$...$``); without a marker the whole gold text must parse (no
-    last-number guess: a broken gold answer is "not applicable", never a silent 0).
+    last-number guess: a broken gold answer is "not applicable", never a silent 0). A gold answer
+    that boxes several values (``\\boxed{1}, \\boxed{2}``) is the list of them.
     """
     if not isinstance(gold, str):
         gold = str(gold) if isinstance(gold, (int, float)) and not isinstance(gold, bool) else ""
     markers = tuple(s for s in order if s not in ("expression", "last_number"))
     found = extract(gold, markers) if markers else None
-    text = found.candidates[-1] if found else gold.strip()
+    texts = list(dict.fromkeys(t.strip() for t in found.candidates)) if found else [final_part(gold).strip()]
+    if found and found.strategy in LAST_WINS:
+        texts = texts[-1:]
     try:
-        return _parse_answer(text)
+        items = [_parse_answer(t, decimal_comma) for t in texts[-MAX_DISTINCT:]]
     except _Unparseable:
         return None
+    item = items[0] if len(items) == 1 else _merge(items)
+    node = _as_node(item)
+    letter = node[1] if node[0] == "sym" and len(node[1]) == 1 and node[1] in "ABCDEFGHIJ" else None
+    digits = _DECIMALS_RE.fullmatch(clean(texts[-1])) if len(texts) == 1 else None
+    return Gold(item, " ".join(texts), len(items) > 1 or _several(item), letter, len(digits.group(1)) if digits else None)
 
 
-def prediction(completion: str, order: tuple[str, ...], multiple: str) -> list[tuple[str, Any]] | None:
+def prediction(completion: str, order: tuple[str, ...], multiple: str, decimal_comma: str = "auto",
+               letter: bool = False) -> list[tuple[str, Any]] | None:
     """The parsed final answers of the deciding strategy (unparseable ones dropped), or None."""
-    found = extract(completion, order)
-    if found is None:
+    texts = _final_texts(completion, order, multiple)
+    if texts is None:
         return None
-    if multiple == "reject" and found.total > MAX_CANDIDATES:
-        return None  # dozens of final answers: a listing, not an answer
-    texts = list(found.candidates)
-    if multiple == "last":
-        texts = texts[-1:]
-    elif multiple == "first":
-        texts = texts[:1]
     parsed: list[tuple[str, Any]] = []
     seen: set[str] = set()
     for text in reversed(texts):
         key = text.strip()
         if key in seen:
             continue
-        try:
-            parsed.append(_parse_answer(text))
-        except _Unparseable:
-            continue
+        choice = choice_letter(text) if letter else None
+        if choice is not None:
+            parsed.append(("node", ("sym", choice)))
+        else:
+            try:
+                parsed.append(_parse_answer(text, decimal_comma))
+            except _Unparseable:
+                continue
         seen.add(key)
         if multiple != "reject" or len(parsed) > MAX_DISTINCT:
             break
@@ -79,33 +148,68 @@ def prediction(completion: str, order: tuple[str, ...], multiple: str) -> list[t
     return parsed or None
 
 
+def _final_texts(completion: str, order: tuple[str, ...], multiple: str) -> list[str] | None:
+    found = extract(completion, order)
+    if found is None:
+        return None
+    if multiple == "reject" and found.total > MAX_CANDIDATES:
+        return None  # dozens of final answers: a listing, not an answer
+    texts = list(found.candidates)
+    if multiple == "last" or found.strategy in LAST_WINS:
+        texts = texts[-1:]
+    elif multiple == "first":
+        texts = texts[:1]
+    return texts
+
+
 def _as_node(item: tuple[str, Any]) -> Node:
     return ("num", item[1]) if item[0] == "num" else item[1]
 
 
-def _same(a: tuple[str, Any], b: tuple[str, Any], tol: float, scalar: Any) -> bool:
+def _same(a: tuple[str, Any], b: tuple[str, Any], opts: Options, scalar: Any) -> bool:
     if a[0] == "num" and b[0] == "num":
-        return close(a[1], b[1], tol)
+        return close(a[1], b[1], opts.tolerance)
+    loose = opts.sets == "loose"
     if scalar is None:
-        return equivalent(_as_node(a), _as_node(b), tol)
-    return equivalent(_as_node(a), _as_node(b), tol, scalar)
+        return equivalent(_as_node(a), _as_node(b), opts.tolerance, loose_sets=loose)
+    return equivalent(_as_node(a), _as_node(b), opts.tolerance, scalar, loose_sets=loose)
 
 
-def judge(completion: str, gold: Any, tolerance: float, extract: tuple[str, ...], multiple: str, scalar: Any = None) -> float | None:
+def _rounds_to(gold: Gold, item: tuple[str, Any]) -> bool:
+    """``2.71828`` against gold ``2.7183``: equal once rounded to the gold's decimals."""
+    if gold.decimals is None:
+        return False
+    try:
+        g, p = value(_as_node(gold.item)), value(_as_node(item))
+    except (TooBig, Undefined, NotScalar):
+        return False
+    if isinstance(p, complex):
+        if p.imag != 0:
+            return False
+        p = Fraction(p.real)
+    return abs(Fraction(p) - Fraction(g)) <= Fraction(1, 2 * 10**gold.decimals) * (1 + Fraction(1, 10**9))
+
+
+def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> float | None:
     """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided."""
-    g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(extract))
+    g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(opts.extract), opts.decimal_comma)
     if g is None:
         return None
-    preds = prediction(completion, tuple(extract), multiple)
-    if not preds:
-        return 0.0
-    if len(preds) > MAX_DISTINCT:
+    texts = _final_texts(completion, tuple(opts.extract), opts.multiple)
+    if texts and len({_canon(t) for t in texts}) == 1 and _canon(texts[-1]) == _canon(g.text):
+        return 1.0  # identical to the gold answer, whatever it is
+    letter = opts.letters == "auto" and g.letter is not None
+    preds = prediction(completion, tuple(opts.extract), opts.multiple, opts.decimal_comma, letter)
+    if not preds or len(preds) > MAX_DISTINCT:
         return 0.0
     final = preds[-1]
-    for other in preds[:-1]:  # several different final answers: none of them counts
-        if not _same(other, final, tolerance, scalar):
+    if len(preds) > 1 and any(not _same(other, final, opts, scalar) for other in preds[:-1]):
+        if not g.several:  # several different final answers: none of them counts
             return 0.0
-    return 1.0 if _same(g, final, tolerance, scalar) else 0.0
+        final = _merge(preds)  # the gold lists several values: so may the completion
+    if _same(g.item, final, opts, scalar):
+        return 1.0
+    return 1.0 if opts.rounding == "gold" and _rounds_to(g, final) else 0.0
 
 
 class SymbolicError(RuntimeError):
@@ -129,29 +233,33 @@ def _symbolic_scalar(a: Node, b: Node, tol: float) -> bool:
 
 
 def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
-                extract: tuple[str, ...], multiple: str) -> list[float | None]:
+                extract: tuple[str, ...], multiple: str, sets: str = "strict", letters: str = "auto",
+                decimal_comma: str = "auto", rounding: str = "off") -> list[float | None]:
     """Full check (numeric, then sympy for what numbers cannot decide); runs in worker processes.
 
     What neither can decide within the bounds is not equivalent (0.0).
     """
     del prompts
+    opts = Options(tolerance, tuple(extract), multiple, sets, letters, decimal_comma, rounding)
     out: list[float | None] = []
     for c, a in zip(completions, answer):
         try:
-            out.append(judge(c, a, tolerance, extract, multiple, _symbolic_scalar))
+            out.append(judge(c, a, opts, _symbolic_scalar))
         except Undecided:
             out.append(0.0)
     return out
 
 
 def equivalence_fast(*, completions: list[str], prompts: list[str], answer: list[Any], tolerance: float,
-                     extract: tuple[str, ...], multiple: str) -> list[Any]:
+                     extract: tuple[str, ...], multiple: str, sets: str = "strict", letters: str = "auto",
+                     decimal_comma: str = "auto", rounding: str = "off") -> list[Any]:
     """Inline fast path: decides numbers and bounded numeric checks; DEFER for the rest."""
     del prompts
+    opts = Options(tolerance, tuple(extract), multiple, sets, letters, decimal_comma, rounding)
     out: list[Any] = []
     for c, a in zip(completions, answer):
         try:
-            out.append(judge(c, a, tolerance, extract, multiple))
+            out.append(judge(c, a, opts))
         except Undecided:
             out.append(DEFER)
     return out

@@ -17,7 +17,7 @@ def test_registered_with_metadata():
     meta = rewardkit.rewards()
     eq, parseable = meta["math.equivalence"], meta["math.parseable"]
     assert eq["columns"] == ["answer"] and eq["cost"] == "cpu" and eq["range"] == [0.0, 1.0]
-    assert set(eq["params"]) == {"tolerance", "extract", "multiple"}
+    assert set(eq["params"]) == {"tolerance", "extract", "multiple", "sets", "letters", "decimal_comma", "rounding"}
     assert parseable["columns"] == [] and parseable["cost"] == "fast"
 
 
