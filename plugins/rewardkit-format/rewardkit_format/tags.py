@@ -17,6 +17,7 @@ bounded, looks for tags and look-alikes inside candidate blocks. Scoring is line
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
@@ -95,11 +96,22 @@ def has_tag(text: str, names: Sequence[str], start: int = 0, end: int | None = N
     return False
 
 
+def is_blank(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` holds only blanks and invisible format characters (zero-width
+    space and joiners, word joiner, BOM, soft hyphen: Unicode category Cf). Stops at the first
+    visible character, so it is linear and usually instant."""
+    for ch in text[start:end] if start or end is not None else text:
+        if not ch.isspace() and unicodedata.category(ch) != "Cf":
+            return False
+    return True
+
+
 def analyse(text: str, names: Sequence[str]) -> Layout:
     """Check each configured tag's block and the whole layout of ``text``.
 
     A tag's block counts when the text has exactly one ``<name>`` and one ``</name>``, in that
-    order, at top level (every other tag is balanced before it), with non-blank content and no
+    order, at top level (every other tag is balanced before it), with visible content (not only
+    blanks or zero-width characters, see :func:`is_blank`) and no
     other tag or look-alike inside. The layout is exact when the text is nothing but those
     blocks, in the configured order, separated by blanks only.
 
@@ -119,7 +131,7 @@ def analyse(text: str, names: Sequence[str]) -> Layout:
                 spans[n] = (po, po + len(o), pc, pc + len(c))
     blocks = dict.fromkeys(names, False)
     for n, (po, inner, pc, _) in spans.items():
-        if not text[inner:pc].strip() or has_tag(text, names, inner, pc):
+        if is_blank(text, inner, pc) or has_tag(text, names, inner, pc):
             continue
         if any(text.count(f"<{m}>", 0, po) != text.count(f"</{m}>", 0, po) for m in names if m != n):
             continue  # inside another block, or after an unbalanced tag

@@ -269,3 +269,13 @@ def test_contract_kit():
     testing = pytest.importorskip("rewardkit.testing")
     for name in testing.reward_names("format"):
         testing.assert_contract(name)
+
+
+@pytest.mark.parametrize("blank", ["\u200b", " \u200d\t", "\ufeff\n\u2060", "\u00ad"])
+def test_invisible_characters_are_not_content(blank):
+    """Found by `rewardkit probe` (empty_shell/zero_width): zero-width content used to earn full credit."""
+    shell = f"<think>{blank}</think>\n<answer>{blank}</answer>"
+    assert rewardkit.reward("format.tags")([shell]) == [0.0]
+    assert rewardkit.reward("format.strict")([shell]) == [0.0]
+    visible = f"<think>a{blank}</think>\n<answer>\u200b42</answer>"
+    assert rewardkit.reward("format.strict")([visible]) == [1.0]
