@@ -47,6 +47,16 @@ def _libc():  # type: ignore[no-untyped-def]
     return ctypes.CDLL(None, use_errno=True)
 
 
+def become_subreaper() -> bool:
+    """Orphans of a program are re-parented to the zygote (which kills and reaps them)."""
+    try:
+        return _libc().prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+    finally:
+        sys.modules.pop("ctypes", None)
+
+
 def isolate_network() -> str:
     """Move the zygote (and so every child) into a new, empty network namespace."""
     try:
@@ -157,6 +167,39 @@ def _sweep(pid: int, privileged: bool) -> None:
     os.waitpid(helper, 0)
 
 
+def _reap_all(pid: int) -> int:
+    """Reap the program and every orphan re-parented to us; kill those still alive."""
+    status = 0
+    give_up = time.monotonic() + 5.0
+    while True:
+        try:
+            got, st = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return status
+        if got == pid:
+            status = st
+        if got:
+            continue
+        if time.monotonic() > give_up:
+            return status
+        _kill_children()
+        time.sleep(0.002)
+
+
+def _kill_children() -> None:
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            if fields[1] == me:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, IndexError):
+            continue
+
+
 def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
     start = time.monotonic()
     pid = os.fork()
@@ -168,7 +211,7 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
     ready, _, _ = select.select([pidfd], [], [], float(req["limits"]["wall"]))
     timed_out = not ready
     _sweep(pid, privileged)
-    _, status = os.waitpid(pid, 0)
+    status = _reap_all(pid)
     os.close(pidfd)
     wall = time.monotonic() - start
     shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
@@ -183,7 +226,8 @@ def main() -> None:
     os.chmod(root, 0o711)
     privileged = os.geteuid() == 0
     net = isolate_network()
-    _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid()})
+    reaper = become_subreaper()
+    _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid(), "subreaper": reaper})
     while True:
         try:
             head, fds, _, _ = socket.recv_fds(sock, 4, N_FDS)

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 _ZYGOTE = Path(__file__).with_name("_zygote.py")
+#: Programs run as uid UID_BASE + their pid (when the host runs as root); keep in step with _zygote.
+UID_BASE = 1_500_000_000
 _warned: set[str] = set()
 
 
@@ -234,6 +236,22 @@ def _warn_once(key: str, message: str) -> None:
     if key not in _warned:
         _warned.add(key)
         warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def leftover_processes() -> list[int]:
+    """Pids of live processes running under a sandbox uid (empty after every run, when root)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as fh:
+                uid_line = next(line for line in fh if line.startswith("Uid:"))
+        except (OSError, StopIteration):
+            continue
+        if int(uid_line.split()[1]) >= UID_BASE:
+            pids.append(int(entry))
+    return pids
 
 
 _sandbox: Sandbox | None = None
