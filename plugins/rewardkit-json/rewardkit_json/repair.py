@@ -1,0 +1,75 @@
+"""Light repair of almost-JSON, the mistakes models make most: single-quoted strings, trailing
+commas, Python's ``True``/``False``/``None``, and output cut off before its closing brackets.
+
+One left-to-right pass over regex tokens (linear); used only for the ``partial`` credit of
+``json.valid`` and ``json.schema``, inside the worker pool's deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_TOKEN = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"?'      # a double-quoted string (possibly unterminated)
+    r"|'(?:[^'\\\n]|\\.)*'?"     # a single-quoted string
+    r"|[A-Za-z_][A-Za-z0-9_]*"   # a bare word
+    r"|\s+"
+    r"|.",
+    re.DOTALL,
+)
+_WORDS = {"True": "true", "False": "false", "None": "null"}
+_CLOSE = {"{": "}", "[": "]"}
+
+
+def _string(token: str) -> str:
+    """A quoted token as a JSON string (closing an unterminated one)."""
+    quote = token[0]
+    body = token[1:-1] if len(token) > 1 and token[-1] == quote and not token.endswith("\\" + quote) else token[1:]
+    if quote == "'":
+        body = body.replace("\\'", "'").replace('"', '\\"')
+    return '"' + body + '"'
+
+
+def repair(text: str) -> str:
+    """``text`` with the common mistakes fixed (the result may still be invalid JSON)."""
+    out: list[str] = []
+    stack: list[str] = []
+    last = -1  # index in out of the last significant (non-blank) piece
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if tok.isspace():
+            out.append(tok)
+            continue
+        first = tok[0]
+        if first in "\"'":
+            tok = _string(tok)
+        elif first in "{[":
+            stack.append(_CLOSE[first])
+        elif first in "}]":
+            if last >= 0 and out[last] == ",":
+                out[last] = ""  # a trailing comma
+            if stack:
+                stack.pop()
+        elif tok in _WORDS:
+            tok = _WORDS[tok]
+        out.append(tok)
+        last = len(out) - 1
+    if stack:  # truncated: finish the last value and close what is open
+        if last >= 0 and out[last] == ",":
+            out[last] = ""
+        elif last >= 0 and out[last] == ":":
+            out.append("null")
+        out.extend(reversed(stack))
+    return "".join(out)
+
+
+def loads_repaired(text: str) -> tuple[bool, Any]:
+    """(True, value) when ``text`` starts with a JSON value after :func:`repair` (text after the
+    value, such as a closing sentence, is ignored), else (False, None)."""
+    try:
+        value, _ = json.JSONDecoder().raw_decode(repair(text).strip())
+    except (ValueError, RecursionError):
+        return False, None
+    return True, value

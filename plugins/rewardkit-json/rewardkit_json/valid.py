@@ -1,0 +1,40 @@
+"""``json.valid``: does the completion hold a JSON value (strict), or almost-JSON (partial credit)?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rewardkit import DEFER
+
+from .extract import find_json, source_text
+from .repair import loads_repaired
+
+KINDS = {"object": dict, "array": list}
+
+
+def _kind_ok(value: Any, require: str) -> bool:
+    return require == "any" or isinstance(value, KINDS[require])
+
+
+def _one(completion: str, require: str, partial: float, answer_only: str, answer_tag: str, inline: bool) -> Any:
+    found = find_json(source_text(completion, answer_only, answer_tag), require)
+    if found.ok:
+        return 1.0
+    if partial <= 0.0:
+        return 0.0
+    if inline:
+        return DEFER  # the repair pass runs in a worker, under the deadline
+    ok, value = loads_repaired(found.text)
+    return partial if ok and _kind_ok(value, require) else 0.0
+
+
+def valid(*, completions: list[str], prompts: list[str], require: str, partial: float,
+          answer_only: str, answer_tag: str) -> list[float]:
+    """1 for a JSON value of the required kind; ``partial`` when it parses only after repair; else 0."""
+    return [_one(c, require, partial, answer_only, answer_tag, False) for c in completions]
+
+
+def valid_fast(*, completions: list[str], prompts: list[str], require: str, partial: float,
+               answer_only: str, answer_tag: str) -> list[Any]:
+    """Inline: strict parses (C parser, linear) are decided here; repairs are deferred."""
+    return [_one(c, require, partial, answer_only, answer_tag, True) for c in completions]

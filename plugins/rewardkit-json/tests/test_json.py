@@ -1,0 +1,174 @@
+"""rewardkit-json: finding JSON in completions, repair, schema shares, field agreement, hostile input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rewardkit
+from rewardkit.testing import assert_contract
+from rewardkit_json.extract import find_json, last_fence
+from rewardkit_json.repair import loads_repaired
+
+SCHEMA = {
+    "type": "object",
+    "required": ["name", "age", "tags", "email"],
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer", "minimum": 0},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "email": {"type": "string", "pattern": "^[^@]+@[^@]+$"},
+    },
+}
+GOOD = {"name": "Ada", "age": 36, "tags": ["math"], "email": "ada@example.org"}
+
+
+def values(name: str, completions: list[str], **kw):
+    params = {k: kw.pop(k) for k in list(kw) if k not in ("schema", "gold")}
+    s = rewardkit.reward(name, **params).score(completions, **kw)
+    assert s.counts["error"] == 0 and s.counts["timeout"] == 0, s.messages
+    return s.values
+
+
+# -- finding the JSON ------------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ('{"a": 1}', {"a": 1}),
+    ('Sure! Here it is:\n```json\n{"a": 1}\n```\nAnything else?', {"a": 1}),
+    ('```\n{"a": 2}\n```', {"a": 2}),
+    ('```python\nx = {"a": 3}\n```\n```json\n{"a": 4}\n```', {"a": 4}),  # the last JSON fence
+    ('The result is {"a": 5} as requested.', {"a": 5}),
+    ('see [1] and then {"a": 6}', {"a": 6}),  # an array is passed over when an object is wanted
+    ('a {brace} then {"a": 7}', {"a": 7}),
+])
+def test_finds_the_json_object_in_fences_and_text(text, expected):
+    found = find_json(text, "object")
+    assert found.ok and found.value == expected
+
+
+def test_unclosed_fence_keeps_its_body():
+    assert last_fence('```json\n{"a": 1') == '{"a": 1'
+
+
+def test_answer_span_first_and_reasoning_ignored():
+    text = '<think>draft {"a": 0}</think><answer>{"a": 1}</answer>'
+    assert values("json.match", [text], gold=[{"a": 1}]) == [1.0]
+    prefilled = 'thinking {"a": 0} </think> final: {"a": 1}'
+    assert values("json.match", [prefilled], gold=[{"a": 1}]) == [1.0]
+
+
+# -- json.valid ------------------------------------------------------------------------------
+def test_valid_strict_and_kinds():
+    comps = ['{"a": 1}', "[1, 2]", "42", "{'a': 1}", "no json here", ""]
+    assert values("json.valid", comps) == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    assert values("json.valid", comps, require="array") == [0.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+    assert values("json.valid", comps, require="any") == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("text", [
+    "{'name': 'Ada', 'age': 36}",            # single quotes
+    '{"name": "Ada", "age": 36,}',           # trailing comma
+    '{"ok": True, "none": None}',            # Python literals
+    '{"name": "Ada", "tags": ["a", "b"',     # truncated
+    'Here you go: {"name": "Ada", "age": 36,} Hope it helps!',
+])
+def test_almost_json_gets_partial_credit_only_when_asked(text):
+    assert values("json.valid", [text]) == [0.0]
+    assert values("json.valid", [text], partial=0.25) == [0.25]
+
+
+def test_repair_keeps_quotes_inside_strings():
+    ok, value = loads_repaired("{'say': 'he said \"hi\"', 'it': \"it's\"}")
+    assert ok and value == {"say": 'he said "hi"', "it": "it's"}
+
+
+# -- json.schema -----------------------------------------------------------------------------
+def test_schema_share_of_required_fields_and_strict():
+    comps = [json.dumps(GOOD),
+             json.dumps({**GOOD, "age": -1}),                  # 3 of 4 valid
+             json.dumps({"name": "Ada", "age": "old"}),        # 1 of 4
+             json.dumps([GOOD]),                               # not an object
+             "no json"]
+    assert values("json.schema", comps, schema=[SCHEMA] * 5) == [1.0, 0.75, 0.25, 0.0, 0.0]
+    assert values("json.schema", comps, schema=[SCHEMA] * 5, strict=True) == [1.0, 0.0, 0.0, 0.0, 0.0]
+
+
+def test_schema_as_json_text_and_without_required_fields():
+    schema = json.dumps({"type": "array", "items": {"type": "integer"}})
+    assert values("json.schema", ["[1, 2]", '["x"]'], schema=[schema] * 2) == [1.0, 0.0]
+
+
+def test_schema_repair_param():
+    text = "{'name': 'Ada', 'age': 36, 'tags': [], 'email': 'a@b',}"
+    assert values("json.schema", [text], schema=[SCHEMA]) == [0.0]
+    assert values("json.schema", [text], schema=[SCHEMA], repair=True) == [1.0]
+
+
+@pytest.mark.parametrize("schema, needle", [
+    ({"type": "nonsense"}, "invalid JSON Schema"),
+    ("{not json", "not valid JSON text"),
+    (42, "a JSON Schema is an object or a boolean"),
+])
+def test_bad_schema_is_an_error_naming_the_row(schema, needle):
+    s = rewardkit.reward("json.schema").score(['{"a": 1}', '{"a": 1}'], schema=[True, schema])
+    assert s.values[0] == 1.0
+    assert s.statuses[1] is rewardkit.Status.ERROR and needle in s.messages[1] and "row 0" in s.messages[1]
+
+
+# -- json.match ------------------------------------------------------------------------------
+def test_match_field_level_with_number_tolerance():
+    gold = {"name": "Ada Lovelace", "born": 1815, "ratio": 0.1, "langs": ["en", "fr"], "alive": False}
+    comps = [
+        '{"name": "ada  lovelace", "born": 1815.0, "ratio": 0.10000000001, "langs": ["en", "fr"], "alive": false}',
+        '{"name": "Ada Lovelace", "born": 1816, "ratio": 0.1, "langs": ["fr", "en"], "alive": 0}',
+    ]
+    assert values("json.match", comps, gold=[gold] * 2) == [5 / 6, 2 / 6]
+    assert values("json.match", comps, gold=[gold] * 2, strings="casefold") == [1.0, 2 / 6]
+    assert values("json.match", comps[:1], gold=[gold], rel_tol=0.0, abs_tol=0.0, strings="casefold") == [5 / 6]  # 1815 == 1815.0 still
+
+
+def test_match_f1_penalises_extra_fields_and_nested_paths():
+    gold = {"a": {"b": 1, "c": [1, 2]}}
+    assert values("json.match", ['{"a": {"b": 1, "c": [1, 2]}, "x": 1, "y": 2}'], gold=[gold]) == [1.0]
+    assert values("json.match", ['{"a": {"b": 1, "c": [1, 2]}, "x": 1, "y": 2}'], gold=[gold], mode="f1") == [pytest.approx(2 * 0.6 / 1.6)]
+    assert values("json.match", ["no json"], gold=[gold]) == [0.0]
+
+
+def test_match_gold_as_json_text_or_scalar():
+    assert values("json.match", ['{"a": 1}', "42"], gold=['{"a": 1}', 42]) == [1.0, 1.0]
+
+
+# -- hostile input: a verdict for every malformed document -----------------------------------
+def _big_record(i: int) -> str:
+    return '{"id": %d, "name": "item %d", "tags": ["a", "b"], "price": %d.5}' % (i, i, i)
+
+
+BIG = "[" + ",".join(_big_record(i) for i in range(80_000)) + "]"  # about 5 MB
+
+
+@pytest.mark.parametrize("label, text, strict_value", [
+    ("5 MB valid", '{"items": ' + BIG + "}", 1.0),
+    ("5 MB trailing comma", '{"items": ' + BIG[:-1] + ",]}", 0.0),
+    ("5 MB single quotes", '{"items": ' + BIG.replace('"', "'") + "}", 0.0),
+    ("5 MB truncated", '{"items": ' + BIG[: len(BIG) // 2], 0.0),
+    ("deep nesting", "[" * 200_000 + "]" * 200_000, 0.0),
+    ("many braces", "{" * 1_000_000, 0.0),
+    ("brace soup", '{"a": ' * 200_000, 0.0),
+])
+def test_malformed_documents_get_a_verdict(label, text, strict_value):
+    s = rewardkit.reward("json.valid", require="any").score([text])
+    assert s.statuses[0] is rewardkit.Status.VALUE and s.values == [strict_value], (label, s.messages)
+    r = rewardkit.reward("json.valid", require="any", partial=0.5).score([text])
+    assert r.statuses[0] is rewardkit.Status.VALUE, (label, r.messages)
+    if label.startswith("5 MB") and strict_value == 0.0:
+        assert r.values == [0.5], label  # each repair succeeds on the 5 MB document
+
+
+# -- the contract kit --------------------------------------------------------------------------
+@pytest.mark.parametrize("name, columns", [
+    ("json.valid", {}),
+    ("json.schema", {"schema": {"type": "object", "required": ["a"]}}),
+    ("json.match", {"gold": {"a": 42}}),
+])
+def test_contract(name, columns):
+    assert_contract(name, columns=columns)
