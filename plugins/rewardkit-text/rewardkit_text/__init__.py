@@ -32,29 +32,35 @@ def _common(case: bool, punct: bool, space: bool) -> dict[str, Param]:
     }
 
 
+#: Graded metrics only: how a reference that is a plain number is matched.
+NUMBERS = Param("exact", choices=("exact", "overlap"),
+                help="a reference that is a plain number: exact (1 only for that number) or overlap (as text)")
+
+
 def bleu(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
          ignore_case: bool, ignore_punct: bool, ignore_space: bool, tokenize: str, smooth: str,
-         smooth_value: float | None) -> list[float | None]:
+         smooth_value: float | None, numbers: str) -> list[float | None]:
     """sacrebleu sentence BLEU with effective order, / 100."""
     return run("bleu", (tokenize, smooth, smooth_value), completions, reference, column=COLUMN,
-               answer_only=answer_only, answer_tag=answer_tag, norm=(ignore_case, ignore_punct, ignore_space, False))
+               answer_only=answer_only, answer_tag=answer_tag, norm=(ignore_case, ignore_punct, ignore_space, False),
+               numbers=numbers)
 
 
 def chrf(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
          ignore_case: bool, ignore_punct: bool, ignore_space: bool, char_order: int, word_order: int, beta: int,
-         whitespace: bool, eps_smoothing: bool) -> list[float | None]:
+         whitespace: bool, eps_smoothing: bool, numbers: str) -> list[float | None]:
     """sacrebleu sentence chrF (chrF++ with word_order=2), / 100."""
     return run("chrf", (char_order, word_order, beta, whitespace, eps_smoothing), completions, reference,
                column=COLUMN, answer_only=answer_only, answer_tag=answer_tag,
-               norm=(ignore_case, ignore_punct, ignore_space, False))
+               norm=(ignore_case, ignore_punct, ignore_space, False), numbers=numbers)
 
 
 def rouge(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
-          ignore_case: bool, variant: str, measure: str, tokenizer: str, stemmer: bool) -> list[float | None]:
+          ignore_case: bool, variant: str, measure: str, tokenizer: str, stemmer: bool, numbers: str) -> list[float | None]:
     """ROUGE F1 (or precision/recall) of the chosen variant."""
     measure = "fmeasure" if measure == "f1" else measure
     return run("rouge", (variant, measure, tokenizer, stemmer, ignore_case), completions, reference, column=COLUMN,
-               answer_only=answer_only, answer_tag=answer_tag, norm=(False, False, False, False))
+               answer_only=answer_only, answer_tag=answer_tag, norm=(False, False, False, False), numbers=numbers)
 
 
 def exact(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
@@ -65,10 +71,11 @@ def exact(*, completions: list[str], prompts: list[str], reference: list[Any], a
 
 
 def token_f1(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
-             ignore_case: bool, ignore_punct: bool, ignore_space: bool, ignore_articles: bool) -> list[float | None]:
+             ignore_case: bool, ignore_punct: bool, ignore_space: bool, ignore_articles: bool,
+             numbers: str) -> list[float | None]:
     """SQuAD token F1 between the normalised answer and the best reference."""
     return run("token_f1", (), completions, reference, column=COLUMN, answer_only=answer_only,
-               answer_tag=answer_tag, norm=(ignore_case, ignore_punct, ignore_space, ignore_articles))
+               answer_tag=answer_tag, norm=(ignore_case, ignore_punct, ignore_space, ignore_articles), numbers=numbers)
 
 
 _ARTICLES = Param(False, help="drop English articles (a, an, the), as SQuAD does")
@@ -86,6 +93,7 @@ def rewardkit_register_rewards(register):
             "smooth": Param("exp", choices=("exp", "floor", "add-k", "none"), help="sacrebleu smoothing method"),
             "smooth_value": Param(None, type=(float, int), nullable=True, min=0.0,
                                   help="value for floor (default 0.1) and add-k (default 1)"),
+            "numbers": NUMBERS,
         },
     )
     register(
@@ -98,6 +106,7 @@ def rewardkit_register_rewards(register):
             "beta": Param(2, min=1, max=16, help="recall weight"),
             "whitespace": Param(False, help="keep blanks in character n-grams"),
             "eps_smoothing": Param(False, help="chrF++.py-style epsilon smoothing"),
+            "numbers": NUMBERS,
         },
     )
     rouge_common = _common(True, False, False)
@@ -114,6 +123,7 @@ def rewardkit_register_rewards(register):
             "tokenizer": Param("unicode", choices=("unicode", "ascii"),
                                help="unicode: letters/digits of every script, CJK per character; ascii: rouge-score's"),
             "stemmer": Param(False, help="Porter-stem tokens longer than 3 characters (needs nltk)"),
+            "numbers": NUMBERS,
         },
     )
     register(
@@ -124,5 +134,5 @@ def rewardkit_register_rewards(register):
     register(
         token_f1, name="text.token_f1", columns=cols, range=(0.0, 1.0),
         description="SQuAD-style token F1 between the normalised answer and the best reference",
-        params={**_common(True, True, True), "ignore_articles": _ARTICLES},
+        params={**_common(True, True, True), "ignore_articles": _ARTICLES, "numbers": NUMBERS},
     )

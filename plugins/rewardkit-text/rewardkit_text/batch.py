@@ -6,7 +6,10 @@ import os
 from functools import lru_cache
 from typing import Any, Sequence
 
-from .inputs import answer_text, normalise, references
+from .inputs import answer_text, normalise, numeric_items, references
+
+#: Metrics that give partial credit (``exact`` is all-or-nothing already).
+GRADED = ("bleu", "chrf", "rouge", "token_f1")
 
 #: Batches at least this large are split across worker processes (when there are several cores).
 PARALLEL_MIN_ITEMS = int(os.environ.get("REWARDKIT_TEXT_PARALLEL_MIN", "4096"))
@@ -86,12 +89,29 @@ def score_parallel(metric: str, config: tuple, hyps: list[str], refs: list[tuple
 
 def run(
     metric: str, config: tuple, completions: Sequence[str], reference: Sequence[Any], *, column: str,
-    answer_only: str, answer_tag: str, norm: tuple[bool, bool, bool, bool],
+    answer_only: str, answer_tag: str, norm: tuple[bool, bool, bool, bool], numbers: str = "overlap",
 ) -> list[float | None]:
-    """The whole path of a text reward: extract, normalise, group by reference, score."""
+    """The whole path of a text reward: extract, normalise, group by reference, score.
+
+    With ``numbers="exact"`` a graded metric scores an item whose references are all numbers as
+    1 when the answer is one of those numbers and 0 otherwise (see :func:`numeric_items`)."""
     hyps = [normalise(answer_text(c, answer_only, answer_tag), *norm) for c in completions]
     refs = [tuple(normalise(r, *norm) for r in references(v, i, column)) for i, v in enumerate(reference)]
     refs = [tuple(r for r in rs if r.strip()) or () for rs in refs] if any(norm) else refs
+    if numbers == "exact" and metric in GRADED:
+        numeric = numeric_items(completions, reference, answer_only, answer_tag, column)
+        if numeric:
+            rest = [i for i in range(len(hyps)) if i not in numeric]
+            out: list[float | None] = [None] * len(hyps)
+            for i, v in numeric.items():
+                out[i] = v
+            for i, v in zip(rest, _score(metric, config, [hyps[i] for i in rest], [refs[i] for i in rest])):
+                out[i] = v
+            return out
+    return _score(metric, config, hyps, refs)
+
+
+def _score(metric: str, config: tuple, hyps: list[str], refs: list[tuple[str, ...]]) -> list[float | None]:
     if len(hyps) >= PARALLEL_MIN_ITEMS and _workers() > 1:
         return score_parallel(metric, config, hyps, refs)
     return score_prepared(metric, config, hyps, refs)

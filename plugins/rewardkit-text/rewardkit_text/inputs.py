@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Sequence
 
 _PUNCT = re.compile(r"[^\w\s]|_")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -70,3 +70,33 @@ def references(value: Any, row: int, column: str) -> tuple[str, ...]:
         if item.strip():
             out.append(item)
     return tuple(out)
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def as_number(text: str) -> float | None:
+    """``"1,234.5"`` -> 1234.5; anything but a plain decimal number (blanks and a final '.' aside) -> None."""
+    t = text.strip().rstrip(".").strip()
+    if not _NUMBER.match(t):
+        return None
+    return float(t.replace(",", ""))
+
+
+def numeric_items(completions: Sequence[str], reference: Sequence[Any], answer_only: str, answer_tag: str,
+                  column: str) -> dict[int, float]:
+    """Exact scores for the items whose references are all plain numbers.
+
+    Character or word overlap between numbers means nothing (``626`` shares two characters with
+    ``623``, ``623 thousand`` half its words with ``623``), so such an item scores 1 when its
+    answer is exactly one of the numbers and 0 otherwise (found by ``rewardkit probe``).
+    """
+    out: dict[int, float] = {}
+    for i, (c, v) in enumerate(zip(completions, reference)):
+        refs = references(v, i, column)
+        values = [as_number(r) for r in refs]
+        if not refs or any(x is None for x in values):
+            continue
+        got = as_number(answer_text(c, answer_only, answer_tag))
+        out[i] = 1.0 if got is not None and got in values else 0.0
+    return out

@@ -267,3 +267,16 @@ def test_rewards_listed_and_contract_kit():
     testing = pytest.importorskip("rewardkit.testing")
     for name in testing.reward_names("text"):
         testing.assert_contract(name)
+
+
+@pytest.mark.parametrize("name", ["text.bleu", "text.chrf", "text.rouge", "text.token_f1"])
+def test_a_numeric_reference_is_matched_exactly(name):
+    """Found by `rewardkit probe`: '626' (chrF), '623 thousand' and '626, 623' (token F1, ROUGE) passed for 623."""
+    r = rewardkit.reward(name)
+    got = r(["<answer>623</answer>", "<answer>626</answer>", "<answer>623 thousand</answer>",
+             "<answer>626, 623</answer>", "<answer>1,234.</answer>", "the answer: 623"],
+            reference=["623", "623", "623", "623", "1234", "623"])
+    assert got == [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
+    overlap = rewardkit.reward(name, numbers="overlap")(["<answer>623 thousand</answer>"], reference=["623"])
+    assert overlap[0] > 0.0
+    assert r(["<answer>the cat</answer>"], reference=["the cat"]) == [1.0]  # text references unchanged
