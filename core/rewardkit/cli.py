@@ -20,6 +20,8 @@ LAZY_COMMANDS = {
     "new-plugin": ("rewardkit.authoring.scaffold", "new_plugin", "Generate a new reward plugin distribution."),
     "check-plugin": ("rewardkit.authoring.command", "check_plugin", "Run the contract checks on an installed plugin."),
     "serve": ("rewardkit.serve.command", "serve", "Serve rewards over HTTP (native, OpenRLHF), locally or on Ray Serve."),
+    "probe": ("rewardkit.probe.command", "probe", "Attack rewards with exploit completions; report accept rates."),
+    "audit": ("rewardkit.audit.command", "audit", "Review a bench run's disagreements in the browser; merge verdicts."),
     "demo": ("rewardkit.demo", "demo", "Short CPU run on the embedded default model: evaluate, SFT, GRPO, evaluate."),
 }
 

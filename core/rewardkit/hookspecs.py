@@ -70,3 +70,23 @@ def rewardkit_register_datasets(register: Callable[..., Any]) -> None:
         def rewardkit_register_datasets(register):
             register("reasoning-gym", load_gym_rows, description="reasoning-gym generated items")
     """
+
+
+@hookspec
+def rewardkit_register_probes(register: Callable[..., Any]) -> None:
+    """Register attack families for ``rewardkit probe`` by calling ``register(name, generate, ...)``.
+
+    ``generate(row, target)`` returns a list of ``(variant, completion)`` pairs (or plain
+    completions) built from ``row``, a :class:`rewardkit.probe.ProbeRow` with ``index``,
+    ``prompt``, ``gold``, ``wrong`` (a plausible wrong answer) and ``reasoning``. ``target`` is
+    ``"answer"`` when the probed reward reads a gold column, ``"format"`` otherwise; every
+    completion made must deserve to fail a reward of that kind. Keywords of ``register``:
+    ``description`` (one line) and ``targets`` (the kinds it attacks, default ``("answer",)``).
+
+    Example::
+
+        @rewardkit.hookimpl
+        def rewardkit_register_probes(register):
+            register("shouting", lambda row, target: [("caps", f"THE ANSWER IS {row.wrong}")],
+                     description="a wrong answer in capitals", targets=("answer",))
+    """

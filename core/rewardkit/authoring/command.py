@@ -25,8 +25,10 @@ def _column_value(text: str) -> Any:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Per-item deadline in seconds [default: each reward's declared timeout].")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per check.")
+@click.option("--probe", "with_probe", is_flag=True,
+              help="Also attack the rewards with `rewardkit probe` (fails above 1% of any family's attacks).")
 def check_plugin(names: tuple[str, ...], column_args: tuple[str, ...], items: int | None,
-                 long_chars: int, timeout: float | None, as_json: bool) -> None:
+                 long_chars: int, timeout: float | None, as_json: bool, with_probe: bool = False) -> None:
     """Run the reward contract checks on installed plugins (or single rewards).
 
     NAMES are plugin names (e.g. 'format') or reward names (e.g. 'format.tags'). Prints a
@@ -54,7 +56,12 @@ def check_plugin(names: tuple[str, ...], column_args: tuple[str, ...], items: in
     for c in result.failures:
         click.echo(f"FAIL {c.reward}: rule '{c.rule}' ({RULES.get(c.rule, '')}): {c.message}", err=True)
     click.echo(result.summary(), err=True)
-    if not result.passed:
+    probe_ok = True
+    if with_probe:
+        from ..probe.command import probe_rewards
+
+        probe_ok = probe_rewards(list(dict.fromkeys(rewards)))
+    if not result.passed or not probe_ok:
         raise SystemExit(1)
 
 

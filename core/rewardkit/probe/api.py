@@ -1,0 +1,250 @@
+"""``rewardkit probe``: attack rewards with exploit completions and report what they accept.
+
+>>> from rewardkit.probe import probe
+>>> result = probe(["math.equivalence"], rows=20)  # doctest: +SKIP
+>>> result["rewards"]["math.equivalence"]["families"]["several_answers"]["rate"]  # doctest: +SKIP
+0.0
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from ..errors import RewardkitError
+from .families import BUILTIN, TARGETS, Family, ProbeRow
+
+MAX_EXAMPLES = 3
+GOLD_COLUMNS = ("answer", "reference")
+
+
+class ProbeError(RewardkitError):
+    """A probe cannot run as asked; the message says what to change."""
+
+
+# -- families -----------------------------------------------------------------------------------
+
+def families() -> dict[str, Family]:
+    """The built-in families and those plugins register through ``rewardkit_register_probes``."""
+    from ..plugins import load_plugins, pm
+
+    load_plugins()
+    found = {f.name: f for f in BUILTIN}
+    for impl in pm.hook.rewardkit_register_probes.get_hookimpls():
+        def register(name: str, generate: Any, *, description: str = "", targets: Sequence[str] = ("answer",),
+                     _plugin: str = impl.plugin_name) -> None:
+            if not isinstance(name, str) or not name.replace("_", "").replace(".", "").isalnum():
+                raise ProbeError(f"plugin {_plugin!r}: probe family name must be letters, digits, '_' or '.', got {name!r}")
+            if not callable(generate):
+                raise ProbeError(f"plugin {_plugin!r}: the generator of probe family {name!r} is not callable")
+            bad = [t for t in targets if t not in TARGETS]
+            if bad or not targets:
+                raise ProbeError(f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)}, got {list(targets)}")
+            if name in found:
+                raise ProbeError(f"probe family {name!r} is registered by both {found[name].plugin!r} and {_plugin!r}")
+            found[name] = Family(name, generate, description, tuple(targets), _plugin)
+
+        impl.function(register=register)
+    return found
+
+
+# -- rows -----------------------------------------------------------------------------------------
+
+def _wrong(gold: str, rng: random.Random, others: Sequence[str]) -> str:
+    try:
+        g = int(gold.replace(",", ""))
+    except ValueError:
+        choices = [o for o in others if o != gold]
+        return rng.choice(choices) if choices else gold + "0"
+    return str(g + rng.choice((1, 2, 3, 5, 7, 9, 10, 11)))
+
+
+def load_rows(data: str | Path | None = None, *, rows: int = 50, seed: int = 0, prompt_col: str | None = None,
+              answer_col: str = "answer") -> tuple[list[ProbeRow], str]:
+    """``rows`` real rows (seeded sample): the shipped GSM8K test split unless ``data`` is given."""
+    from ..data import read_rows
+    from ..tasks import gsm8k
+
+    path = Path(data) if data is not None else gsm8k.data_path("test")
+    table = read_rows(path)
+    if not table.rows:
+        raise ProbeError(f"{path}: no rows")
+    pcol = prompt_col or next((c for c in ("prompt", "question") if c in table.columns), None)
+    if pcol is None or pcol not in table.columns:
+        raise ProbeError(f"{path}: no prompt column (looked for {prompt_col or 'prompt, question'}; "
+                         f"available: {', '.join(table.columns)}); name it with --prompt-col")
+    if answer_col not in table.columns:
+        raise ProbeError(f"{path}: no gold column {answer_col!r} (available: {', '.join(table.columns)}); "
+                         "name it with --answer-col")
+    rng = random.Random(seed)
+    picked = sorted(rng.sample(range(len(table.rows)), min(rows, len(table.rows))))
+    golds: list[tuple[int, str, str, str]] = []
+    for i in picked:
+        row = table.rows[i]
+        raw = str(row[answer_col])
+        solution = "####" in raw or "\nA:" in raw
+        gold = gsm8k.gold_answer(raw) if solution else raw.strip()
+        if not gold:
+            continue
+        reasoning = gsm8k.reasoning(raw) if solution else str(row.get("reasoning") or "Let me work it out step by step.")
+        golds.append((i, str(row[pcol]), gold, reasoning))
+    others = [g for _, _, g, _ in golds]
+    out = [ProbeRow(i, prompt, gold, _wrong(gold, rng, others), reasoning) for i, prompt, gold, reasoning in golds]
+    return out, str(path)
+
+
+# -- targets ----------------------------------------------------------------------------------------
+
+@dataclass
+class Target:
+    """One thing to probe: a reward (or a composite total) and its pass threshold."""
+
+    label: str
+    kind: str
+    threshold: float
+    reward: Any = None
+    composite: Any = None
+
+    def columns(self) -> list[str]:
+        return list(self.composite.columns if self.composite is not None else self.reward.columns)
+
+    def score(self, completions: list[str], prompts: list[str], cols: Mapping[str, list[Any]]) -> tuple[list, list[str]]:
+        """Values and outcome names per completion."""
+        mine = {c: cols[c] for c in self.columns()}
+        if self.composite is not None:
+            s = self.composite.score(completions, prompts=prompts, **mine)
+            return s.total, [st.value for st in s.total_statuses]
+        r = self.reward.score(completions, prompts=prompts, **mine)
+        return r.values, [st.value for st in r.statuses]
+
+
+def _kind(columns: Sequence[str]) -> str:
+    return "answer" if columns else "format"
+
+
+def targets_for(rewards: Sequence[str], config: Any = None, thresholds: Mapping[str, float] | None = None) -> list[Target]:
+    """Targets for reward arguments (``NAME[:k=v,...]``) and a training config's composite and terms."""
+    from ..bench.job import default_threshold
+    from ..reward import reward
+    from ..rewardspec_arg import parse_reward_arg
+
+    thresholds = dict(thresholds or {})
+    out: list[Target] = []
+
+    def add(label: str, r: Any) -> None:
+        if any(t.label == label for t in out):
+            return
+        thr = thresholds.get(label, thresholds.get(r.name, thresholds.get("*", default_threshold(r.spec.lo, r.spec.hi))))
+        out.append(Target(label, _kind(r.columns), float(thr), reward=r))
+
+    for arg in rewards:
+        name, params = parse_reward_arg(arg)
+        add(arg if params else name, reward(name, **params))
+    if config is not None:
+        from ..bench.api import load_composite
+
+        comp = load_composite(config)
+        for t in comp.terms:
+            add(t.name, t.reward)
+        unit = all(t.shaping == "unit" for t in comp.terms)
+        hi = sum(t.weight for t in comp.terms) if unit and comp.nonnegative else 0.0
+        out.append(Target("composite", _kind(comp.columns), float(thresholds.get("composite", hi / 2)), composite=comp))
+    if not out:
+        raise ProbeError("name at least one reward to probe, or give --config TRAIN.toml")
+    return out
+
+
+# -- running ------------------------------------------------------------------------------------------
+
+def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[ProbeRow, str, str]]:
+    out = []
+    for row in rows:
+        try:
+            made = fam.generate(row, kind)
+        except Exception as exc:  # noqa: BLE001 - a plugin's generator is reported by name
+            raise ProbeError(f"probe family {fam.name!r} ({fam.plugin}) raised {type(exc).__name__}: {exc}") from None
+        for k, a in enumerate(made):
+            variant, text = (f"v{k}", a) if isinstance(a, str) else a
+            if not isinstance(text, str):
+                raise ProbeError(f"probe family {fam.name!r} ({fam.plugin}) made a {type(text).__name__}, not text")
+            out.append((row, str(variant), text))
+    return out
+
+
+def _clip(text: str, n: int = 240) -> str:
+    text = text if len(text) <= n else text[:n] + f"... [{len(text):,} chars]"
+    return text
+
+
+def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Family]) -> dict[str, Any]:
+    """Every family that targets this reward's kind: attacks, accepted (score above the threshold), examples."""
+    cols_needed = [c for c in target.columns() if c not in GOLD_COLUMNS]
+    if cols_needed:
+        return {"kind": target.kind, "threshold": target.threshold,
+                "skipped": f"needs column(s) {', '.join(cols_needed)}, which probe rows lack", "families": {}}
+    result: dict[str, Any] = {"kind": target.kind, "threshold": target.threshold, "families": {}}
+    for fam in fams.values():
+        if target.kind not in fam.targets:
+            continue
+        attacks = _attacks(fam, rows, target.kind)
+        completions = [a[2] for a in attacks]
+        golds = [a[0].gold for a in attacks]
+        values, statuses = target.score(completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds})
+        accepted = [i for i, v in enumerate(values) if v is not None and v > target.threshold]
+        result["families"][fam.name] = {
+            "attacks": len(attacks), "accepted": len(accepted),
+            "rate": len(accepted) / len(attacks) if attacks else 0.0,
+            "errors": statuses.count("error"), "timeouts": statuses.count("timeout"),
+            "variants_accepted": sorted({attacks[i][1] for i in accepted}),
+            "examples": [{"row": attacks[i][0].index, "variant": attacks[i][1], "gold": attacks[i][0].gold,
+                          "score": values[i], "completion": _clip(attacks[i][2])} for i in accepted[:MAX_EXAMPLES]],
+        }
+    return result
+
+
+def probe(rewards: Sequence[str] = (), *, config: Any = None, data: str | Path | None = None, rows: int = 50,
+          seed: int = 0, family: Sequence[str] = (), thresholds: Mapping[str, float] | None = None,
+          prompt_col: str | None = None, answer_col: str = "answer") -> dict[str, Any]:
+    """Probe ``rewards`` (and a config's composite) with every applicable family; returns the result."""
+    if rows < 1:
+        raise ProbeError("--rows must be at least 1")
+    fams = families()
+    if family:
+        unknown = [f for f in family if f not in fams]
+        if unknown:
+            raise ProbeError(f"unknown probe family {unknown[0]!r} (known: {', '.join(fams)})")
+        fams = {f: fams[f] for f in family}
+    targets = targets_for(rewards, config, thresholds)
+    probe_rows, source = load_rows(data, rows=rows, seed=seed, prompt_col=prompt_col, answer_col=answer_col)
+    return {
+        "source": source, "rows": len(probe_rows), "seed": seed,
+        "families": {f.name: {"description": f.description, "targets": list(f.targets), "plugin": f.plugin}
+                     for f in fams.values()},
+        "rewards": {t.label: probe_target(t, probe_rows, fams) for t in targets},
+    }
+
+
+def worst(result: Mapping[str, Any]) -> tuple[str, str, float] | None:
+    """The highest accept rate: ``(reward, family, rate)``."""
+    cells = [(r, f, c["rate"]) for r, d in result["rewards"].items() for f, c in d["families"].items()]
+    return max(cells, key=lambda x: x[2]) if cells else None
+
+
+def markdown(result: Mapping[str, Any]) -> str:
+    """Accept rates as a Markdown table: one row per reward, one column per family."""
+    fams = list(result["families"])
+    lines = ["| reward | " + " | ".join(fams) + " |", "|---|" + "---|" * len(fams)]
+    for label, d in result["rewards"].items():
+        cells = []
+        for f in fams:
+            c = d["families"].get(f)
+            cells.append("n/a" if c is None else f"{100 * c['rate']:.1f}% ({c['accepted']}/{c['attacks']})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_json(result: Mapping[str, Any], path: str | Path) -> None:
+    Path(path).write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
