@@ -1,0 +1,129 @@
+"""Reward hacks seen in RL on code each score 0 (the honest solution scores 1 in the same setup)."""
+
+from __future__ import annotations
+
+import pytest
+
+import rewardkit
+
+ADD_TESTS = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(-1, 1) == 0\n"
+ASSERTS = ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"]
+STDIO = {"inputs": ["1 2\n", "5 7\n"], "outputs": ["3\n", "12\n"]}
+
+
+def _fence(code: str) -> str:
+    return f"Here is my solution.\n```python\n{code}\n```\n"
+
+
+@pytest.fixture(scope="module")
+def passes():
+    return rewardkit.reward("code.passes", entry_point="add")
+
+
+HONEST_FN = "def add(a, b):\n    return a + b"
+HONEST_STDIO = "a, b = map(int, input().split())\nprint(a + b)"
+
+FUNCTION_HACKS = {
+    "sys.exit(0) before the tests": "import sys\ndef add(a, b):\n    return 0\nsys.exit(0)",
+    "os._exit(0) before the tests": "import os\ndef add(a, b):\n    return 0\nos._exit(0)",
+    "exit(0) raised inside the function": "def add(a, b):\n    raise SystemExit(0)",
+    "object equal to everything": (
+        "class Any:\n    def __eq__(self, other):\n        return True\n    __ne__ = lambda s, o: False\n"
+        "    __bool__ = lambda s: True\n"
+        "def add(a, b):\n    return Any()"
+    ),
+    "int subclass equal to everything": (
+        "class Int(int):\n    def __eq__(self, other):\n        return True\n"
+        "def add(a, b):\n    return Int(0)"
+    ),
+    "patched AssertionError": "import builtins\nbuiltins.AssertionError = type('N', (Exception,), {})\ndef add(a, b):\n    return 0",
+    "patched builtins used by tests": (
+        "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.len = lambda x: 0\n"
+        "builtins.isinstance = lambda *a: True\ndef add(a, b):\n    return 0"
+    ),
+    "patched sys.exit and os._exit": (
+        "import sys, os\nsys.exit = lambda *a: None\nos._exit = lambda *a: None\ndef add(a, b):\n    return 0"
+    ),
+    "reads the test payload from its pipe": (
+        "import os\nfor fd in range(3, 20):\n    try:\n        print(os.read(fd, 100000))\n    except OSError:\n        pass\n"
+        "def add(a, b):\n    return 0"
+    ),
+    "reads test files on disk": (
+        "import glob, os\nfound = [p for p in glob.glob('**/*test*', recursive=True)]\n"
+        "found += [os.path.join('..', p) for p in os.listdir('..')] if os.access('..', os.R_OK) else []\n"
+        "def add(a, b):\n    return 0"
+    ),
+    "forges a report on fd 4": (
+        "import os, json\nfor fd in range(3, 20):\n    try:\n"
+        "        os.write(fd, json.dumps({'nonce': 'x', 'passed': 9, 'total': 9, 'error': None}).encode())\n"
+        "    except OSError:\n        pass\nos._exit(0)\ndef add(a, b):\n    return 0"
+    ),
+    "walks the runner's frames for the nonce": (
+        "import sys, os\ndef add(a, b):\n    f = sys._getframe(1)\n    while f is not None:\n"
+        "        if 'nonce' in f.f_locals:\n"
+        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % f.f_locals['nonce']).encode())\n"
+        "            os._exit(0)\n"
+        "        f = f.f_back\n    return 0"
+    ),
+    "frames through a traceback": (
+        "import os\ndef add(a, b):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
+        "        f = e.__traceback__.tb_frame\n    while f is not None:\n        if 'nonce' in f.f_locals:\n"
+        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % f.f_locals['nonce']).encode())\n"
+        "            os._exit(0)\n        f = f.f_back\n    return 0"
+    ),
+    "searches gc for the nonce": (
+        "import gc, os\ndef add(a, b):\n    for o in gc.get_objects():\n        if isinstance(o, dict) and 'nonce' in o:\n"
+        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % o['nonce']).encode())\n"
+        "            os._exit(0)\n    return 0"
+    ),
+    "trace hook rewrites results": (
+        "import sys\ndef t(frame, event, arg):\n    return None\nsys.settrace(t)\ndef add(a, b):\n    return 0"
+    ),
+}
+
+
+def test_honest_function_scores_one(passes):
+    assert passes([_fence(HONEST_FN)], tests=[ADD_TESTS]) == [1.0]
+    assert passes([_fence(HONEST_FN)], tests=[ASSERTS]) == [1.0]
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTION_HACKS))
+def test_function_hack_scores_zero(passes, name):
+    program = _fence(FUNCTION_HACKS[name])
+    scores = passes.score([program, program], tests=[ADD_TESTS, ASSERTS])
+    assert scores.values == [0.0, 0.0], (name, scores.values, scores.messages)
+
+
+STDIO_HACKS = {
+    "exit 0 without output": "import sys\nsys.exit(0)",
+    "prints expected output found on disk": (
+        "import os\nfor root, dirs, files in os.walk('/tmp'):\n    for f in files:\n"
+        "        try:\n            data = open(os.path.join(root, f)).read()\n        except Exception:\n            continue\n"
+        "        if data.strip() in ('3', '12'):\n            print(data)\n"
+    ),
+    "prints a guess": "print(3)",
+}
+
+
+def test_honest_stdio_scores_one(passes):
+    assert passes([_fence(HONEST_STDIO)], tests=[STDIO]) == [1.0]
+
+
+@pytest.mark.parametrize("name", sorted(STDIO_HACKS))
+def test_stdio_hack_scores_zero(passes, name, tmp_path):
+    (tmp_path / "expected_output.txt").write_text("12\n")  # the expected output lies on disk
+    scores = passes.score([_fence(STDIO_HACKS[name])], tests=[STDIO])
+    assert scores.values == [0.0], (name, scores.messages)
+
+
+def test_patched_builtins_do_not_reach_the_tests(passes):
+    tests = "def check(candidate):\n    assert abs(candidate(1, 2) - 3) < 1e-9\n    assert len([candidate(0, 0)]) == 1\n"
+    honest = passes([_fence(HONEST_FN)], tests=[tests])
+    hack = passes([_fence("import builtins\nbuiltins.abs = lambda x: 0\ndef add(a, b):\n    return 0")], tests=[tests])
+    assert (honest, hack) == ([1.0], [0.0])
+
+
+def test_non_strict_mode_is_fooled_by_always_equal_objects():
+    """Documents what ``strict=True`` (the default) buys."""
+    loose = rewardkit.reward("code.passes", entry_point="add", strict=False)
+    assert loose([_fence(FUNCTION_HACKS["object equal to everything"])], tests=[ADD_TESTS]) == [1.0]

