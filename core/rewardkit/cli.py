@@ -17,6 +17,7 @@ LAZY_COMMANDS = {
     "bench": ("rewardkit.bench.command", "bench", "Score stored completions offline and write a report."),
     "train": ("rewardkit.train.command", "train", "Train a model with GRPO (TRL) on the configured rewards."),
     "sft": ("rewardkit.train.command", "sft", "Supervised warm-up (TRL SFTTrainer) before GRPO."),
+    "health": ("rewardkit.health.command", "health", "Reward health of a training run: per-term table and alarms."),
     "new-plugin": ("rewardkit.authoring.scaffold", "new_plugin", "Generate a new reward plugin distribution."),
     "check-plugin": ("rewardkit.authoring.command", "check_plugin", "Run the contract checks on an installed plugin."),
     "serve": ("rewardkit.serve.command", "serve", "Serve rewards over HTTP (native, OpenRLHF), locally or on Ray Serve."),
