@@ -12,11 +12,11 @@ import re
 from typing import Any
 
 _TOKEN = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"?'      # a double-quoted string (possibly unterminated)
-    r"|'(?:[^'\\\n]|\\.)*'?"     # a single-quoted string
-    r"|[A-Za-z_][A-Za-z0-9_]*"   # a bare word
-    r"|\s+"
-    r"|.",
+    r"""(?P<run>(?:"(?:[^"\\\n]|\\.)*"|[^'"{}\[\],A-Za-z_])+)"""  # needs no change: strings, numbers, blanks, ':'
+    r'|(?P<dq>"(?:[^"\\\n]|\\.)*"?)'   # an unterminated double-quoted string
+    r"|(?P<sq>'(?:[^'\\\n]|\\.)*'?)"   # a single-quoted string
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<char>.)",
     re.DOTALL,
 )
 _WORDS = {"True": "true", "False": "false", "None": "null"}
@@ -38,28 +38,28 @@ def repair(text: str) -> str:
     stack: list[str] = []
     last = -1  # index in out of the last significant (non-blank) piece
     for m in _TOKEN.finditer(text):
-        tok = m.group(0)
-        if tok.isspace():
+        kind, tok = m.lastgroup, m.group(0)
+        if kind == "run" and tok.isspace():
             out.append(tok)
             continue
-        first = tok[0]
-        if first in "\"'":
+        if kind in ("dq", "sq"):
             tok = _string(tok)
-        elif first in "{[":
-            stack.append(_CLOSE[first])
-        elif first in "}]":
-            if last >= 0 and out[last] == ",":
+        elif kind == "word":
+            tok = _WORDS.get(tok, tok)
+        elif tok in "{[" and kind == "char":
+            stack.append(_CLOSE[tok])
+        elif tok in "}]" and kind == "char":
+            if last >= 0 and out[last] == ",":  # "," is always a token of its own
                 out[last] = ""  # a trailing comma
             if stack:
                 stack.pop()
-        elif tok in _WORDS:
-            tok = _WORDS[tok]
         out.append(tok)
         last = len(out) - 1
     if stack:  # truncated: finish the last value and close what is open
-        if last >= 0 and out[last] == ",":
+        tail = out[last].rstrip() if last >= 0 else ""
+        if tail == ",":
             out[last] = ""
-        elif last >= 0 and out[last] == ":":
+        elif tail.endswith(":"):
             out.append("null")
         out.extend(reversed(stack))
     return "".join(out)
