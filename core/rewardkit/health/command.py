@@ -65,7 +65,7 @@ def _print(log: Any, rows: list[dict[str, Any]], alarms: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     steps = [r.get("step") for r in log.steps]
     console.print(f"run {log.folder}: {len(steps)} logged steps" + (f" ({steps[0]}..{steps[-1]})" if steps else ""))
     table = Table("kind", "name", "first", "last", "mean", "n", "none", "error", "timeout", "dropped")
