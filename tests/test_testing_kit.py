@@ -189,10 +189,12 @@ def test_signature_names_the_undeclared_argument(kit_plugin):
     assert "errors" in fails  # and the host saw it raise TypeError
 
 
-def test_metadata_wants_the_plugin_prefix(kit_plugin):
-    fails = failed("other.prefix", columns={"answer": "42"})
-    assert set(fails) == {"metadata"}
-    assert "'kit.'" in fails["metadata"]
+def test_a_reward_outside_the_plugin_prefix_is_rejected_by_the_host(kit_plugin):
+    with pytest.raises(rewardkit.UnknownRewardError, match="other.prefix"):
+        rewardkit.reward("other.prefix")
+    rows = [c for c in check_plugin("kit", long_chars=1000, columns={"answer": "42"}).checks if c.rule == "registration"]
+    assert len(rows) == 1 and not rows[0].passed
+    assert "'other.prefix' rejected" in rows[0].message and "'kit.'" in rows[0].message
 
 
 def test_inline_reward_over_its_deadline_fails_long(kit_plugin):
@@ -237,11 +239,11 @@ def test_assert_contract_lists_every_broken_rule(kit_plugin):
 
 def test_check_plugin_and_result_object(kit_plugin):
     names = plugin_rewards("kit")
-    assert "kit.good" in names and "other.prefix" in names
+    assert "kit.good" in names and "other.prefix" not in names
     assert reward_names("kit") == names
     result = check_plugin("kit", long_chars=1000, columns={"answer": "42"})
     assert isinstance(result, ContractResult) and not result.passed
-    assert set(result.rewards) == set(names)
+    assert set(result.rewards) == set(names) | {"kit (registration)"}
     assert result.for_reward("kit.good").passed
     assert result.failed_rules("kit.wrong_length")[0] == "length"
     assert "break the contract" in result.summary() and "kit.wrong_length (length, empty" in result.summary()

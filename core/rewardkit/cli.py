@@ -213,15 +213,49 @@ def _print_scores(completions: list[str], results: list[Any]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: load plugins (they may add commands), then run the CLI."""
-    from .plugins import load_plugins, pm
+    add_plugin_commands(cli)
+    cli.main(args=argv, prog_name="rewardkit")
+
+
+#: Commands added by plugins, by name: the owning plugin (never a built-in).
+_PLUGIN_COMMANDS: dict[str, str] = {}
+
+
+def add_plugin_commands(group: click.Group) -> dict[str, str]:
+    """Add the commands of every plugin's ``rewardkit_register_commands`` to ``group``.
+
+    Each plugin registers into a group of its own (bounded like discovery: a hook that raises,
+    hangs or calls ``sys.exit`` only loses that plugin's commands); its commands are then copied
+    over unless the name is a built-in command or another plugin's. Returns the problems by plugin
+    (also printed as warnings).
+    """
+    from .plugins import call_bounded, load_plugins, pm
 
     load_plugins()
-    for impl in pm.hook.rewardkit_register_commands.get_hookimpls():
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the CLI
-            click.echo(f"warning: plugin {impl.plugin_name!r} failed to add commands: {exc}", err=True)
-    cli.main(args=argv, prog_name="rewardkit")
+    builtin = {n for n in group.commands if n not in _PLUGIN_COMMANDS} | set(LAZY_COMMANDS)
+    owners: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    for impl in reversed(pm.hook.rewardkit_register_commands.get_hookimpls()):
+        plugin = impl.plugin_name
+        sandbox = click.Group(name=plugin)
+        _, error = call_bounded(lambda impl=impl, sandbox=sandbox: impl.function(cli=sandbox),
+                                f"plugin {plugin!r}: rewardkit_register_commands")
+        if error is not None:
+            problems[plugin] = f"failed to add commands: {error}"
+            continue
+        refused = []
+        for name, command in sandbox.commands.items():
+            if name in builtin or name in owners:
+                owner = "a built-in command" if name in builtin else f"a command of plugin {owners[name]!r}"
+                refused.append(f"command {name!r} refused: it would replace {owner}")
+                continue
+            owners[name] = _PLUGIN_COMMANDS[name] = plugin
+            group.add_command(command, name)
+        if refused:
+            problems[plugin] = "; ".join(refused)
+    for plugin, problem in problems.items():
+        click.echo(f"warning: plugin {plugin!r} {problem}", err=True)
+    return problems
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,74 +1,51 @@
-"""The registry of rewards, filled by calling each plugin's ``rewardkit_register_rewards``."""
+"""The registry of rewards, filled by calling each plugin's ``rewardkit_register_rewards``.
+
+Rules, each enforced against the offending plugin alone (the rest keep working):
+
+* a reward's name must start with its plugin's name and a dot (``format.tags`` from ``format``);
+* a name may be registered once: a second registration is rejected, naming both plugins;
+* a hook that raises, calls ``sys.exit`` or hangs (see :mod:`rewardkit.plugins`) registers nothing.
+
+A rejected reward is left out and its plugin is listed with the error (``rewardkit plugins``).
+"""
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+from . import plugins
 from .errors import DuplicateRewardError, RegistrationError, UnknownRewardError
-from .plugins import _infos, load_plugins, pm, plugin_version
 from .spec import RewardSpec, build_spec
 from .suggest import close_matches
 
 
 class Registry:
-    """Reward specs by name; rebuilt lazily after plugins change."""
+    """Reward specs by name; rebuilt lazily whenever the plugins change."""
 
     def __init__(self) -> None:
         self._specs: dict[str, RewardSpec] | None = None
         self._errors: dict[str, str] = {}
+        self._generation = -1
         self._lock = threading.RLock()
 
     def invalidate(self) -> None:
+        """Forget the specs; the next lookup registers again."""
         with self._lock:
             self._specs = None
-            self._errors = {}
-
-    def _collect(self) -> dict[str, RewardSpec]:
-        load_plugins()
-        specs: dict[str, RewardSpec] = {}
-        errors: dict[str, str] = {}
-        for impl in reversed(pm.hook.rewardkit_register_rewards.get_hookimpls()):
-            plugin = impl.plugin_name
-            found: list[RewardSpec] = []
-
-            def register(fn: Callable[..., Any], **meta: Any) -> None:
-                meta.setdefault("plugin", plugin)
-                meta.setdefault("version", plugin_version(plugin))
-                spec = build_spec(fn, **meta)
-                for other in (*specs.values(), *found):
-                    if other.name == spec.name:
-                        raise DuplicateRewardError(
-                            f"reward {spec.name!r} is registered twice: by plugin {other.plugin!r} "
-                            f"and by plugin {spec.plugin!r}"
-                        )
-                found.append(spec)
-
-            try:
-                impl.function(register=register)
-            except DuplicateRewardError:
-                raise
-            except RegistrationError as exc:
-                errors[plugin] = str(exc)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a plugin whose hook fails is reported by name
-                errors[plugin] = f"rewardkit_register_rewards raised {type(exc).__name__}: {exc}"
-                continue
-            specs.update((s.name, s) for s in found)
-        for plugin, message in errors.items():
-            if plugin in _infos and _infos[plugin].error is None:
-                _infos[plugin].error = message
-        self._errors = errors
-        return specs
 
     def specs(self) -> dict[str, RewardSpec]:
         with self._lock:
-            if self._specs is None:
-                self._specs = self._collect()
+            plugins.load_plugins()
+            if self._specs is None or self._generation != plugins.generation():
+                self._generation = plugins.generation()
+                self._specs, self._errors = _collect()
+                plugins.set_registration_errors(self._errors)
             return self._specs
 
     def errors(self) -> dict[str, str]:
-        """Plugins whose registration hook failed, with the error."""
+        """Plugins whose registration failed or had rewards rejected, with the error."""
         self.specs()
         return dict(self._errors)
 
@@ -80,12 +57,68 @@ class Registry:
             raise UnknownRewardError(_unknown_message(name, specs)) from None
 
 
+def _collect() -> tuple[dict[str, RewardSpec], dict[str, str]]:
+    specs: dict[str, RewardSpec] = {}
+    errors: dict[str, str] = {}
+    for impl in reversed(plugins.pm.hook.rewardkit_register_rewards.get_hookimpls()):
+        found, rejected, error = _register_plugin(impl)
+        for spec in found:
+            other = specs.get(spec.name)
+            if other is not None:
+                rejected.append(str(DuplicateRewardError(
+                    f"reward {spec.name!r} is registered twice: by plugin {other.plugin!r} and by plugin "
+                    f"{spec.plugin!r}; rejected from {spec.plugin!r}"
+                )))
+                continue
+            specs[spec.name] = spec
+        if error is not None:
+            errors[impl.plugin_name] = error
+        elif rejected:
+            errors[impl.plugin_name] = "; ".join(rejected)
+    return specs, errors
+
+
+def _register_plugin(impl: Any) -> tuple[list[RewardSpec], list[str], str | None]:
+    """Call one plugin's hook: (accepted specs, rejection messages, error that voids them all)."""
+    plugin = impl.plugin_name
+    found: list[RewardSpec] = []
+    rejected: list[str] = []
+    done = threading.Event()
+
+    def register(fn: Callable[..., Any], **meta: Any) -> None:
+        if done.is_set():
+            return  # a hook that overran its deadline: whatever it registers later is ignored
+        meta.setdefault("plugin", plugin)
+        meta.setdefault("version", plugins.plugin_version(plugin))
+        spec = build_spec(fn, **meta)
+        if spec.plugin != plugin or not spec.name.startswith(f"{plugin}."):
+            rejected.append(f"reward {spec.name!r} rejected: plugin {plugin!r} may only register rewards "
+                            f"named {plugin + '.'!r}<reward>")
+        elif any(s.name == spec.name for s in found):
+            rejected.append(f"reward {spec.name!r} is registered twice by plugin {plugin!r}; the second was rejected")
+        else:
+            found.append(spec)
+
+    _, error = plugins.call_bounded(lambda: impl.function(register=register),
+                                    f"plugin {plugin!r}: rewardkit_register_rewards")
+    done.set()
+    if error is not None:
+        if not error.startswith(RegistrationError.__name__) and "rewardkit_register_rewards" not in error:
+            error = f"rewardkit_register_rewards raised {error}"
+        elif error.startswith(RegistrationError.__name__ + ": "):
+            error = error[len(RegistrationError.__name__) + 2 :]
+        return [], [], error
+    return found, rejected, None
+
+
 def _unknown_message(name: str, specs: dict[str, RewardSpec]) -> str:
     msg = f"unknown reward {name!r}{close_matches(name, specs)}"
     prefix = name.split(".", 1)[0]
-    broken = [i for i in _infos.values() if i.error and i.name == prefix]
-    if broken:
-        msg += f"; plugin {prefix!r} failed to load: {broken[0].error}"
+    info = plugins.plugin_info(prefix)
+    if info is not None and info.load_error:
+        msg += f"; plugin {prefix!r} failed to load: {info.load_error}"
+    elif info is not None and info.register_error:
+        msg += f"; plugin {prefix!r}: {info.register_error}"
     elif not specs:
         msg += "; no rewards are installed (pip install a plugin, e.g. plugins/rewardkit-format)"
     else:

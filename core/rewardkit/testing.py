@@ -539,9 +539,14 @@ def check_plugin(plugin: str, *, params: Mapping[str, Mapping[str, Any]] | None 
     ``params`` maps reward names to their parameters; other keywords (``columns``, ``items``,
     ``long_chars``, ``timeout``, ...) apply to every reward.
     """
+    from .registry import registry
+
     result = ContractResult()
     for name in plugin_rewards(plugin):
         result.extend(check_reward(name, params=(params or {}).get(name), **kw))
+    rejected = registry.errors().get(plugin)
+    if rejected:
+        result.extend(ContractResult([Check(f"{plugin} (registration)", "registration", False, rejected)]))
     return result
 
 
