@@ -174,9 +174,11 @@ def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[Pro
     return out
 
 
-def _clip(text: str, n: int = 240) -> str:
-    text = text if len(text) <= n else text[:n] + f"... [{len(text):,} chars]"
-    return text
+def _clip(text: str, n: int = 300) -> str:
+    """The start and the end of a long completion (the end is where the final answer is)."""
+    if len(text) <= n:
+        return text
+    return f"{text[: n // 3]} ...[{len(text) - n:,} chars]... {text[-(2 * n) // 3:]}"
 
 
 def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Family]) -> dict[str, Any]:
