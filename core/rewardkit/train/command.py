@@ -17,7 +17,13 @@ def _echo_plan(cfg: Any) -> None:
                + (f", assistant prefix {cfg.task['assistant_prefix']!r}" if cfg.task["assistant_prefix"] else ""))
     for t in cfg.composite.terms:
         gate = f", gate {t.gate}>={t.gate_min:g}" if t.gate else ""
-        click.echo(f"reward:  {t.weight:g} x {t.shaping}({t.reward.signature}){gate}")
+        click.echo(f"reward:  {t.weight:g} x {t.shaping}({t.reward.signature}){gate}, on_error {cfg.composite.policy(t)}")
+    for t in (cfg.audit_composite.terms if cfg.audit_composite is not None else []):
+        click.echo(f"audit:   {t.shaping}({t.reward.signature}) (logged, never trained on)")
+    mdf = cfg.composite.max_dropped_fraction
+    off = cfg.alarms.get("off") or []
+    click.echo(f"health:  on_alarm {cfg.on_alarm}" + (f", max_dropped_fraction {mdf:g}" if mdf is not None else "")
+               + (f", alarms off: {', '.join(off)}" if off else "") + f"; after the run: rewardkit health {cfg.output_dir}")
     temp = (f"{gen['temperature']:g}" if gen["temperature_schedule"] == "constant"
             else f"{gen['temperature']:g} -> {gen['temperature_end']:g} ({gen['temperature_schedule']})")
     click.echo(f"grpo:    {len(g)} settings; generation: {'vLLM ' + str(g.get('vllm_mode', 'colocate')) if g.get('use_vllm') else 'transformers'}, "
@@ -56,8 +62,11 @@ def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) ->
         return
     if result.resumed_from:
         click.echo(f"resumed from {result.resumed_from}")
+    if result.stopped_by_alarm is not None:
+        click.echo(f"stopped by an alarm at step {result.stopped_by_alarm} (on_alarm = 'stop'); checkpoint saved")
     click.echo(f"done: {result.global_step} steps; metrics {result.metrics_path}"
-               + (f"; final model {result.final_model}" if result.final_model else ""))
+               + (f"; final model {result.final_model}" if result.final_model else "")
+               + f"; {len(result.alarms)} reward-health alarm(s)")
     last = _last_metrics(result.metrics_path)
     if last:
         terms = ", ".join(f"{k} {v['mean']:.3f}" for k, v in last["terms"].items() if v["mean"] is not None)
@@ -70,7 +79,7 @@ def _last_metrics(path: Path) -> dict[str, Any] | None:
     if path.is_file():
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
-            if "terms" in rec and rec["total"]["mean"] is not None:
+            if "terms" in rec and "event" not in rec and rec["total"]["mean"] is not None:
                 last = rec
     return last
 
