@@ -19,6 +19,8 @@ Value = Union[Fraction, complex]
 MAX_BITS = 16_384  # size of an exact numerator / denominator
 MAX_FACTORIAL = 1_000
 MAX_ROOT_INDEX = 64
+#: tolerances up to this one are for rounding error: two integers then compare exactly
+INTEGER_EXACT = 1e-6
 
 
 class TooBig(ArithmeticError):
@@ -244,8 +246,8 @@ def close(a: Value, b: Value, tol: float) -> bool:
     if isinstance(a, Fraction) and isinstance(b, Fraction):
         if a == b:
             return True
-        if tol <= 0:
-            return False
+        if tol <= 0 or (tol <= INTEGER_EXACT and a.denominator == 1 == b.denominator):
+            return False  # integers have no rounding error: exact unless the tolerance was raised
         try:
             x, y = float(a), float(b)
         except OverflowError:

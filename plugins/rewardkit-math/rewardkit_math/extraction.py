@@ -283,7 +283,8 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
             rest = tuple(s for s in order[i + 1 :] if s != "answer_tag") or ("expression",)
             inner = []
             for block in found[-MAX_CANDIDATES:]:
-                sub = extract(block, rest)
+                # LaTeX that does not parse is no answer, not a licence to read its last number
+                sub = extract(block, tuple(s for s in rest if s != "last_number") if "\\" in block else rest)
                 inner.append(sub.candidates[-1] if sub else block.strip())
             found = inner
         return Extraction(name, tuple(found[-MAX_CANDIDATES:]), total)

@@ -43,6 +43,7 @@ _TEXT_RE = re.compile(
 )
 # math font commands: their content stays
 _FONT_RE = re.compile(r"\\(?:mathrm|mathit|mathbf|mathsf|mathnormal|boldsymbol|bm|operatorname)\s*\{([^{}]*)\}")
+_AND_OR_RE = re.compile(r"\b(?:and|or)\b")
 _NUMBERISH_RE = re.compile(r"^[\s\d.,+\-/]*\d[\s\d.,+\-/]*$")
 
 
@@ -51,7 +52,7 @@ def _text_sub(m: re.Match[str]) -> str:
     if _NUMBERISH_RE.match(content):
         return content + (m.group(2) or "")
     low = content.lower().strip(" ,")
-    if low in ("and", "or"):
+    if _AND_OR_RE.search(low):  # "\\text{ and }", "\\text{ cm and }"
         return ","
     return " "
 

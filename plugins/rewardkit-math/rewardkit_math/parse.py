@@ -526,6 +526,8 @@ class _Parser:
             arg = self.atom()
         else:
             arg = self.power()
+            while self.at("sym") or self.at("const"):  # \sin 2x is sin(2x); \sin x \cos x stops at \cos
+                arg = ("*", arg, self.power())
         node: Node = ("log", base, arg) if base is not None else ("fn", name, arg)
         return ("^", node, power) if power is not None else node
 
@@ -567,7 +569,7 @@ _SPACED_THOUSANDS_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _COMMA_DECIMAL_RE = re.compile(r"(-?)(\d+),(\d+)")
 _EURO_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
 _WRAP_RE = re.compile(r"\\(?:text|textrm|textnormal|textbf|textit|textsf|textup|mbox|mathrm|mathbf|mathit|mathsf|emph|operatorname)\s*\{([^{}]*)\}")
-_WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\- ]*")
+_WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\-, ]*")
 
 
 def _numbers(text: str, decimal_comma: str) -> str:
@@ -579,9 +581,19 @@ def _numbers(text: str, decimal_comma: str) -> str:
     if decimal_comma == "always":
         return _EURO_RE.sub(lambda m: m.group(1).replace(".", "") + "." + m.group(2), text)
     m = _COMMA_DECIMAL_RE.fullmatch(text)
-    if m and (len(m.group(3)) != 3 or m.group(2) == "0"):  # 3,15 and 0,125; 1,234 is a thousand
+    if m and (m.group(2) == "0" or len(m.group(2)) > 3 or len(m.group(3)) > 3):  # 0,125 and 1000,99
         return f"{m.group(1)}{m.group(2)}.{m.group(3)}"
     return text
+
+
+def _decimal_comma_reading(text: str, decimal_comma: str) -> str | None:
+    """``3,15`` and ``1,5``: a decimal comma or a list of two numbers; the decimal reading, else None."""
+    if decimal_comma != "auto" or "," not in text:
+        return None
+    m = _COMMA_DECIMAL_RE.fullmatch(text)
+    if m and len(m.group(3)) != 3:
+        return f"{m.group(1)}{m.group(2)}.{m.group(3)}"
+    return None
 
 
 def text_answer(text: str) -> str | None:
@@ -594,7 +606,7 @@ def text_answer(text: str) -> str | None:
         text = text[1:-1].strip()
     if not _WORDS_RE.fullmatch(text) or len(text) > 200:
         return None
-    return " ".join(text.lower().split())
+    return " ".join(text.lower().replace(",", ", ").split()).replace(" ,", ",")
 
 
 def _last_side(text: str) -> str | None:
@@ -664,7 +676,9 @@ def parse(text: str, decimal_comma: str = "auto") -> Node:
         raise ParseError(f"answer longer than {MAX_CHARS} characters")
     cleaned = clean(text)
     try:
-        return _parse_clean(cleaned, decimal_comma)
+        node = _parse_clean(cleaned, decimal_comma)
+        decimal = _decimal_comma_reading(cleaned, decimal_comma)
+        return node if decimal is None else ("either", (_parse_clean(decimal, decimal_comma), node))
     except ParseError as exc:
         error = exc
     side = _last_side(cleaned)
@@ -687,7 +701,7 @@ def _letter(text: str) -> str | None:
     return letters[-1] if letters else None
 
 
-_PLAIN_NUM_RE = re.compile(r"\s*(-?)\s*\$?\s*(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*\.?\s*")
+_PLAIN_NUM_RE = re.compile(r"\s*(-?)\s*\$?\s*([1-9]\d{0,2}(?:,\d{3})+|\d+)(\.\d+)?\s*\.?\s*")
 
 
 def plain_number(text: str) -> Fraction | None:

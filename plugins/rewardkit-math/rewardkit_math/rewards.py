@@ -71,9 +71,9 @@ def choice_letter(text: str) -> str | None:
 
 @dataclass(frozen=True)
 class Gold:
-    """A parsed gold answer: the item, its text, and whether it lists several values."""
+    """A parsed gold answer: the item (None when it does not parse), its text, whether it lists several values."""
 
-    item: tuple[str, Any]
+    item: tuple[str, Any] | None
     text: str
     several: bool
     letter: str | None
@@ -81,8 +81,12 @@ class Gold:
 
 
 def _several(item: tuple[str, Any]) -> bool:
+    if item[0] != "node":
+        return False
     node = item[1]
-    return item[0] == "node" and (node[0] in ("list", "set") or node[0] in ("pm", "upm"))
+    if node[0] == "either":
+        return any(_several(("node", n)) for n in node[1])
+    return node[0] in ("list", "set", "pm", "upm")
 
 
 def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
@@ -96,7 +100,7 @@ def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
 
 @lru_cache(maxsize=8192)
 def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: str = "auto") -> Gold | None:
-    """The parsed gold answer, or None when it cannot be parsed.
+    """The parsed gold answer (its ``item`` None when it cannot be parsed), or None when there is none.
 
     Gold answers go through the same marker strategies as completions (GSM8K ``#### 18`` and
     ``A: 18``, ``\\boxed{}``, ``$...$``); without a marker the whole gold text must parse (no
@@ -110,10 +114,12 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
     texts = list(dict.fromkeys(t.strip() for t in found.candidates)) if found else [final_part(gold).strip()]
     if found and found.strategy in LAST_WINS:
         texts = texts[-1:]
+    if not any(texts):
+        return None
     try:
         items = [_parse_answer(t, decimal_comma) for t in texts[-MAX_DISTINCT:]]
     except _Unparseable:
-        return None
+        return Gold(None, " ".join(texts), False, None, None)
     item = items[0] if len(items) == 1 else _merge(items)
     node = _as_node(item)
     letter = node[1] if node[0] == "sym" and len(node[1]) == 1 and node[1] in "ABCDEFGHIJ" else None
@@ -198,6 +204,8 @@ def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> floa
     texts = _final_texts(completion, tuple(opts.extract), opts.multiple)
     if texts and len({_canon(t) for t in texts}) == 1 and _canon(texts[-1]) == _canon(g.text):
         return 1.0  # identical to the gold answer, whatever it is
+    if g.item is None:
+        return None  # a gold answer that does not parse: not applicable (unless matched verbatim)
     letter = opts.letters == "auto" and g.letter is not None
     preds = prediction(completion, tuple(opts.extract), opts.multiple, opts.decimal_comma, letter)
     if not preds or len(preds) > MAX_DISTINCT:
