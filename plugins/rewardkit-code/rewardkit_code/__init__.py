@@ -14,9 +14,9 @@ import rewardkit
 from rewardkit import Param
 
 from .extract import SOURCES, extract_code
-from .rewards import compiles, passes, tests
+from .rewards import check_params, compiles, passes, tests
 from .runner import RUNNERS, Outcome, Runner
-from .sandbox import Limits, Run, Sandbox, SandboxError
+from .sandbox import BACKENDS, Limits, Run, Sandbox, SandboxError
 from .suites import Suite, SuiteError, parse_suite
 
 __all__ = [
@@ -40,6 +40,8 @@ def _run_params() -> dict[str, Any]:
         "strict": Param(True, help="asserts compare only plain built-in data (objects equal to everything fail)"),
         "run_timeout": Param(4.0, help="wall seconds per program run (CPU limit: that + 1)", min=0.1, max=300),
         "memory_mb": Param(1024, help="address-space limit of a run in MiB", min=64, max=65536),
+        "backend": Param("fork", help="'fork' (zygote child, per-run uid, no network) or 'bwrap' (also bubblewrap: "
+                         "only system directories visible, fresh interpreter, slower)", choices=BACKENDS),
         "max_seconds": Param(30.0, help="sandbox time budget per completion; cases left unrun count as failed",
                              min=0.1, max=3600),
     }
@@ -50,12 +52,12 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
     register(
         tests, name="code.tests",
         description="Share of test cases (stdin/stdout, asserts or check(candidate)) the extracted program passes",
-        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0,
+        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
     )
     register(
         passes, name="code.passes",
         description="1 when the extracted program passes every test case in the sandbox, else 0",
-        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0,
+        columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
     )
     register(
         compiles, name="code.compiles",

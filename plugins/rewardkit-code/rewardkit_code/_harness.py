@@ -182,7 +182,12 @@ def run_stdio(program: str) -> int:
     """Run ``program`` as ``__main__`` on stdin/stdout; the exit status is the program's."""
     import traceback
 
-    namespace = {"__name__": "__main__", "__builtins__": builtins, "__file__": "solution.py"}
+    import types
+
+    module = types.ModuleType("__main__")
+    module.__file__ = "solution.py"
+    sys.modules["__main__"] = module
+    namespace = module.__dict__
     status = 0
     try:
         exec(compile(program, "solution.py", "exec"), namespace)

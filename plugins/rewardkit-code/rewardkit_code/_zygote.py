@@ -9,6 +9,7 @@ the program; the zygote enforces the wall deadline, kills every process the prog
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -45,6 +46,13 @@ def _libc():  # type: ignore[no-untyped-def]
     import ctypes
 
     return ctypes.CDLL(None, use_errno=True)
+
+
+try:
+    _LIBC = _libc()  # kept for prctl in children; ctypes itself is not left in sys.modules
+except (ImportError, OSError):
+    _LIBC = None
+sys.modules.pop("ctypes", None)
 
 
 def become_subreaper() -> bool:
@@ -92,8 +100,9 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
     status = 125
     try:
         os.setsid()
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target, inheritable=(target < 3))
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+        for target, fd in enumerate(high):
+            os.dup2(fd, target)  # inheritable: a bwrap run passes them on
         os.closerange(N_FDS, 65536)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         pid = os.getpid()
@@ -107,6 +116,7 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
+        _die_with_zygote()
         os.chdir(home)
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "TMPDIR": home})
@@ -114,7 +124,9 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (lim["memory"], lim["memory"]))
-        if req["mode"] == "stdio":
+        if req.get("bwrap"):
+            _exec_bwrap(req, home)
+        elif req["mode"] == "stdio":
             status = _harness.run_stdio(req["program"])
         else:
             status = _harness.run_function(req["program"])
@@ -124,6 +136,22 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         except OSError:
             pass
     os._exit(status)
+
+
+def _die_with_zygote() -> None:
+    """PR_SET_PDEATHSIG after the uid change (which clears it); then drop the libc handle."""
+    global _LIBC
+    if _LIBC is not None:
+        _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)
+    _LIBC = None
+
+
+def _exec_bwrap(req: dict, home: str) -> None:
+    """Hand the run to bubblewrap: a fresh interpreter that sees only system dirs and ``home``."""
+    with open(os.path.join(home, "solution.py"), "w", encoding="utf-8") as fh:
+        fh.write(req["program"])
+    argv = [a.replace("{home}", home) for a in req["bwrap"]] + [req["mode"]]
+    os.execv(argv[0], argv)
 
 
 def _set_limits(lim: dict) -> None:

@@ -27,8 +27,19 @@ def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any],
     limits = Limits(wall=params["run_timeout"], cpu=max(1, int(params["run_timeout"]) + 1),
                     memory_mb=params["memory_mb"])
     outcome: Outcome = RUNNERS[params["language"]].run(
-        program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"])
+        program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"],
+        backend=params["backend"])
     return 1.0 if stop and outcome.passed == outcome.total else (0.0 if stop else outcome.share)
+
+
+def check_params(params: dict[str, Any]) -> None:
+    """backend='bwrap' needs bubblewrap installed (ValueError naming the parameter)."""
+    import shutil
+
+    if params.get("backend") == "bwrap" and shutil.which("bwrap") is None:
+        exc = ValueError("backend 'bwrap' needs bubblewrap on PATH (Debian/Ubuntu: apt-get install bubblewrap)")
+        exc.param = "backend"  # type: ignore[attr-defined]
+        raise exc
 
 
 def _batch(completions: Sequence[str], prompts: Sequence[str], tests: Sequence[Any], stop: bool,

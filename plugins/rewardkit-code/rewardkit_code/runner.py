@@ -36,7 +36,7 @@ class Runner(Protocol):
     language: str
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
-            budget: float, strict: bool) -> Outcome:
+            budget: float, strict: bool, backend: str = "fork") -> Outcome:
         """Run ``program`` against every case of ``suite`` (each case a fresh sandboxed process)."""
         ...
 
@@ -58,12 +58,13 @@ class PythonRunner:
     language = "python"
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
-            budget: float, strict: bool) -> Outcome:
+            budget: float, strict: bool, backend: str = "fork") -> Outcome:
         if suite.kind == "stdio":
-            return self._stdio(program, suite, limits, stop_on_failure, budget)
-        return self._function(program, suite, limits, strict)
+            return self._stdio(program, suite, limits, stop_on_failure, budget, backend)
+        return self._function(program, suite, limits, strict, backend)
 
-    def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float) -> Outcome:
+    def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float,
+               backend: str) -> Outcome:
         sandbox = get_sandbox()
         passed, reason = 0, ""
         end = time.monotonic() + budget
@@ -71,7 +72,7 @@ class PythonRunner:
             if time.monotonic() >= end:
                 reason = reason or f"time budget of {budget:g}s spent after {i} cases"
                 break
-            run = sandbox.run(program, mode="stdio", stdin=stdin.encode(), limits=limits)
+            run = sandbox.run(program, mode="stdio", stdin=stdin.encode(), limits=limits, backend=backend)
             if run.ok and same_output(run.stdout.decode("utf-8", "replace"), want):
                 passed += 1
                 continue
@@ -80,13 +81,14 @@ class PythonRunner:
                 break
         return Outcome(passed, len(suite.cases), reason)
 
-    def _function(self, program: str, suite: Suite, limits: Limits, strict: bool) -> Outcome:
+    def _function(self, program: str, suite: Suite, limits: Limits, strict: bool, backend: str) -> Outcome:
         nonce = secrets.token_hex(16)
         payload = {
             "nonce": nonce, "kind": suite.kind, "tests": suite.code, "entry_point": suite.entry_point,
             "strict": strict, "cases": [suite.setup + "\n" + c for c in suite.cases],
         }
-        run = get_sandbox().run(program, mode="function", tests=json.dumps(payload).encode(), limits=limits)
+        run = get_sandbox().run(program, mode="function", tests=json.dumps(payload).encode(), limits=limits,
+                                backend=backend)
         try:
             report = json.loads(run.report.decode("utf-8"))
         except ValueError:

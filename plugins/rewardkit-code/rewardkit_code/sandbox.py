@@ -125,26 +125,31 @@ class Sandbox:
 
     # -- one run ------------------------------------------------------------------------
     def run(self, program: str, *, mode: str = "stdio", stdin: bytes = b"", tests: bytes = b"",
-            limits: Limits = Limits()) -> Run:
-        """Run ``program`` once in a fresh child of the zygote."""
+            limits: Limits = Limits(), backend: str = "fork") -> Run:
+        """Run ``program`` once in a fresh child of the zygote (``backend="bwrap"``: the child
+        execs bubblewrap and a fresh interpreter that sees only the system directories)."""
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
+        wrap = bwrap_argv() if backend == "bwrap" else None
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self.close()
                 self.start()
             try:
-                return self._run(program, mode, stdin, tests, limits)
+                return self._run(program, mode, stdin, tests, limits, wrap)
             except (OSError, EOFError, ValueError, SandboxError) as exc:
                 self.close()  # never reuse a zygote in an unknown state
                 raise SandboxError(f"sandbox failed: {exc}") from exc
 
-    def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits) -> Run:
+    def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits,
+             wrap: list[str] | None) -> Run:
         assert self._sock is not None
         pipes = [os.pipe() for _ in range(5)]
         # child ends: stdin r, stdout w, stderr w, tests r, report w
         child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
         ours = {"stdin": pipes[0][1], "stdout": pipes[1][0], "stderr": pipes[2][0],
                 "tests": pipes[3][1], "report": pipes[4][0]}
-        body = json.dumps({"mode": mode, "program": program, "limits": limits.as_request()}).encode()
+        body = json.dumps({"mode": mode, "program": program, "limits": limits.as_request(), "bwrap": wrap}).encode()
         try:
             socket.send_fds(self._sock, [struct.pack("!I", len(body))], child_ends)
             self._sock.sendall(body)
@@ -236,6 +241,53 @@ def _warn_once(key: str, message: str) -> None:
     if key not in _warned:
         _warned.add(key)
         warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+BACKENDS = ("fork", "bwrap")
+
+
+def bwrap_interpreter() -> str:
+    """An interpreter the sandbox uid can run: this one when every directory above it is
+    world-readable, else the system's /usr/bin/python3."""
+    path = Path(os.path.realpath(sys.executable))
+    readable = all(os.stat(p).st_mode & 0o005 == 0o005 for p in path.parents) and os.stat(path).st_mode & 0o005
+    if readable or os.geteuid() != 0:
+        return str(path)
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.path.exists(candidate):
+            _warn_once("interp", f"rewardkit-code: {path} is not readable by the sandbox uid; bwrap runs use {candidate}")
+            return candidate
+    raise SandboxError(f"no interpreter readable by the sandbox uid ({path} sits in a private directory)")
+
+
+_bwrap_cache: list[str] = []
+
+
+def bwrap_argv() -> list[str]:
+    """The bubblewrap command line of a run (``{home}`` is the run's own directory)."""
+    if _bwrap_cache:
+        return list(_bwrap_cache)
+    exe = shutil.which("bwrap")
+    if exe is None:
+        raise SandboxError("backend 'bwrap' needs bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)")
+    python = bwrap_interpreter()
+    argv = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/sandbox", "--setenv", "LANG", "C.UTF-8",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives"):
+        if os.path.islink(top):
+            argv += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            argv += ["--ro-bind", top, top]
+    prefix = Path(python).parent.parent
+    if not str(prefix).startswith("/usr"):
+        argv += ["--ro-bind", str(prefix), str(prefix)]
+    here = Path(__file__).parent
+    for name in ("_harness.py", "_bwrap_main.py"):
+        argv += ["--ro-bind", str(here / name), f"/rk/{name}"]
+    argv += ["--bind", "{home}", "/sandbox", "--chdir", "/sandbox", "--", python, "-I", "-B", "/rk/_bwrap_main.py"]
+    _bwrap_cache[:] = argv
+    return list(argv)
 
 
 def leftover_processes() -> list[int]:

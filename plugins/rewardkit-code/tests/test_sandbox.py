@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 from rewardkit_code.sandbox import Limits, Sandbox, leftover_processes
@@ -121,3 +123,35 @@ def test_a_dead_zygote_is_replaced():
         assert run.ok and run.stdout == b"1\n"
     finally:
         box.close()
+
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+
+
+@needs_bwrap
+def test_bwrap_hides_the_filesystem_and_network(sandbox):
+    probe = Path(__file__).resolve()
+    program = (
+        f"import os, socket\nprint(os.path.exists({str(probe)!r}), sorted(os.listdir('/'))[:3])\n"
+        "try:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n    print('connected')\n"
+        "except OSError:\n    print('blocked')\n"
+    )
+    fork, wrapped = sandbox.run(program), sandbox.run(program, backend="bwrap")
+    assert wrapped.ok, wrapped.stderr
+    assert fork.stdout.startswith(b"True")  # without bwrap the program sees world-readable files
+    assert wrapped.stdout.startswith(b"False") and wrapped.stdout.endswith(b"blocked\n")
+
+
+@needs_bwrap
+@pytest.mark.skipif(not ROOT, reason="RLIMIT_NPROC per run needs a per-run uid (root)")
+@pytest.mark.parametrize("program", [
+    "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    "import os\nif os.fork() == 0:\n    os.setsid()\n    while True: pass\nprint('parent done')\n",
+    "x = bytearray(20 * 1024 ** 3)\n",
+], ids=["fork-bomb", "orphan", "20GB"])
+def test_bwrap_hostile(sandbox, program):
+    start = time.monotonic()
+    run = sandbox.run(program, backend="bwrap", limits=FAST)
+    assert time.monotonic() - start < FAST.wall + 2.0
+    assert leftover_processes() == []
+    assert run.stdout in (b"", b"parent done\n")
