@@ -8,7 +8,8 @@ id, or a missing or unknown argument, is a counted error naming it, never a sile
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import rewardkit
 from rewardkit import Param

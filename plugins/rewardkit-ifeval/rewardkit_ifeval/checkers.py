@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from . import text as T
 
@@ -92,7 +93,9 @@ def _forbidden(iid: str, forbidden_words: Any) -> Check:
 
 def _letter_frequency(iid: str, letter: Any, let_frequency: Any, let_relation: Any) -> Check:
     if not isinstance(letter, str) or len(letter.strip()) != 1:
-        raise InstructionError(f"instruction {iid!r}: 'letter' must be a single non-whitespace character, got {letter!r}")
+        raise InstructionError(
+            f"instruction {iid!r}: 'letter' must be a single non-whitespace character, got {letter!r}"
+        )
     char = letter.strip().lower()
     n, rel = _int(iid, "let_frequency", let_frequency), _relation(iid, "let_relation", let_relation)
     return lambda t: _compare(t.lower().count(char), rel, n)
@@ -113,7 +116,9 @@ def _detect(t: str) -> str | None:
 def _language(iid: str, language: Any) -> Check:
     code = _str(iid, "language", language)
     if code not in LANGUAGES:
-        raise InstructionError(f"instruction {iid!r}: 'language' {code!r} is not one of IFEval's codes {sorted(LANGUAGES)}")
+        raise InstructionError(
+            f"instruction {iid!r}: 'language' {code!r} is not one of IFEval's codes {sorted(LANGUAGES)}"
+        )
     # as the reference: text whose language cannot be detected counts as followed
     return lambda t: _detect(t) in (code, None)
 
@@ -290,7 +295,8 @@ INSTRUCTIONS: dict[str, Instruction] = dict([
     _spec("length_constraints:number_sentences", _sentences, "num_sentences", "relation"),
     _spec("length_constraints:number_paragraphs", _paragraphs, "num_paragraphs"),
     _spec("length_constraints:number_words", _words_count, "num_words", "relation"),
-    _spec("length_constraints:nth_paragraph_first_word", _nth_paragraph, "num_paragraphs", "nth_paragraph", "first_word"),
+    _spec("length_constraints:nth_paragraph_first_word", _nth_paragraph,
+          "num_paragraphs", "nth_paragraph", "first_word"),
     _spec("detectable_content:number_placeholders", _placeholders, "num_placeholders"),
     _spec("detectable_content:postscript", _postscript, "postscript_marker"),
     _spec("detectable_format:number_bullet_lists", _bullets, "num_bullets"),
@@ -325,7 +331,8 @@ def build(instruction_id: Any, kwargs: Mapping[str, Any] | None) -> Check:
     unknown = sorted(set(given) - allowed)
     if unknown:
         raise InstructionError(
-            f"instruction {instruction_id!r}: unknown argument {unknown[0]!r} (it takes: {', '.join(sorted(allowed)) or 'none'})"
+            f"instruction {instruction_id!r}: unknown argument {unknown[0]!r} "
+            f"(it takes: {', '.join(sorted(allowed)) or 'none'})"
         )
     missing = [k for k in spec.required if k not in given]
     if missing:

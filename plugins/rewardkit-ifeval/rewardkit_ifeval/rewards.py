@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from .checkers import Check, InstructionError, build
 from .response import response_text
@@ -16,7 +17,9 @@ def _decoded(value: Any, row: int, column: str) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise InstructionError(f"column {column!r}, row {row}: expected a list, got the text {value[:80]!r}") from None
+            raise InstructionError(
+                f"column {column!r}, row {row}: expected a list, got the text {value[:80]!r}"
+            ) from None
     return value
 
 
@@ -26,18 +29,23 @@ def row_instructions(ids: Any, kwargs: Any, row: int) -> list[tuple[str, dict[st
     if isinstance(ids, tuple):
         ids = list(ids)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise InstructionError(f"column 'instruction_id_list', row {row}: expected a list of instruction ids, got {ids!r}"[:300])
+        raise InstructionError(
+            f"column 'instruction_id_list', row {row}: expected a list of instruction ids, got {ids!r}"[:300]
+        )
     kwargs = _decoded(kwargs, row, "kwargs") if kwargs is not None else [None] * len(ids)
     if hasattr(kwargs, "tolist"):  # numpy arrays from Parquet
         kwargs = kwargs.tolist()
     if not isinstance(kwargs, (list, tuple)) or len(kwargs) != len(ids):
         raise InstructionError(
-            f"column 'kwargs', row {row}: expected a list of {len(ids)} dicts (one per instruction), got {kwargs!r}"[:300]
+            f"column 'kwargs', row {row}: expected a list of {len(ids)} dicts (one per instruction), "
+            f"got {kwargs!r}"[:300]
         )
     out = []
     for iid, kw in zip(ids, kwargs):
         if kw is not None and not isinstance(kw, dict):
-            raise InstructionError(f"column 'kwargs', row {row}: instruction {iid!r} has {kw!r}, expected a dict"[:300])
+            raise InstructionError(
+                f"column 'kwargs', row {row}: instruction {iid!r} has {kw!r}, expected a dict"[:300]
+            )
         out.append((iid, dict(kw or {})))
     return out
 
@@ -69,7 +77,9 @@ def followed(check: Check, response: str, loose: bool) -> bool:
     return any(c.strip() and check(c) for c in candidates)
 
 
-def score_row(response: str, instructions: list[tuple[str, dict[str, Any]]], loose: bool, aggregate: str) -> float | None:
+def score_row(
+    response: str, instructions: list[tuple[str, dict[str, Any]]], loose: bool, aggregate: str
+) -> float | None:
     """Share of instructions followed (``aggregate="share"``), or 1/0 for all of them (``"all"``)."""
     if not instructions:
         return None

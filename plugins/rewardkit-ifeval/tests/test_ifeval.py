@@ -80,7 +80,8 @@ def test_json_text_columns_and_missing_kwargs_per_instruction():
     (["keywords:existence"], [{}], "missing argument 'keywords'"),
     (["punctuation:no_comma"], [{"letter": "a"}], "unknown argument 'letter'"),
     (["keywords:frequency"], [{"keyword": "x", "frequency": 2, "relation": "about"}], "'relation' must be one of"),
-    (["keywords:letter_frequency"], [{"letter": "ab", "let_frequency": 1, "let_relation": "at least"}], "single non-whitespace"),
+    (["keywords:letter_frequency"], [{"letter": "ab", "let_frequency": 1, "let_relation": "at least"}],
+     "single non-whitespace"),
     (["length_constraints:number_words"], [{"num_words": -1, "relation": "at least"}], "'num_words' must be >= 0"),
     (["punctuation:no_comma", "keywords:existence"], [{}], "expected a list of 2 dicts"),
     ("42", [{}], "expected a list of instruction ids"),
@@ -110,7 +111,8 @@ def test_reasoning_is_not_checked_and_the_answer_span_is():
     prefilled = "so, commas, in reasoning</think>and none in the reply"
     assert score("ifeval.strict", [prefilled], [["punctuation:no_comma"]], [[{}]]).values == [1.0]
     assert score("ifeval.strict", [text], [["punctuation:no_comma"]], [[{}]], answer_only="no").values == [0.0]
-    assert score("ifeval.strict", ["plain, text"], [["punctuation:no_comma"]], [[{}]], answer_only="yes").values == [0.0]
+    no_span = score("ifeval.strict", ["plain, text"], [["punctuation:no_comma"]], [[{}]], answer_only="yes")
+    assert no_span.values == [0.0]
 
 
 # -- behaviours of the reference's checks (own cases) --------------------------------------------

@@ -10,7 +10,8 @@ processes under the per-item deadline.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import rewardkit
 from rewardkit import Param
@@ -32,12 +33,13 @@ _ANSWER = {
 def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         valid, name="json.valid", fast_path=valid_fast, cost="cpu", timeout=10.0,
-        description="1 when the completion holds a JSON value of the required kind, partial credit after repair, else 0",
+        description="1 when the completion holds a JSON value of the required kind, partial credit after repair",
         range=(0.0, 1.0),
         params={
             "require": Param("object", choices=("object", "array", "any"), help="the kind of top-level JSON value"),
             "partial": Param(0.0, min=0.0, max=1.0,
-                             help="score for almost-JSON that parses after repair (quotes, trailing commas, truncation)"),
+                             help="score for almost-JSON that parses after repair "
+                                  "(quotes, trailing commas, truncation)"),
             **_ANSWER,
         },
     )

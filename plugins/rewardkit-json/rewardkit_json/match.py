@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .extract import find_json, parse_gold, source_text
 
@@ -55,7 +56,9 @@ def same(gold: Any, pred: Any, rel_tol: float, abs_tol: float, strings: str) -> 
 def agreement(gold: Any, pred: Any, mode: str, rel_tol: float, abs_tol: float, strings: str) -> float:
     """Share of gold leaves matched (recall), or F1 with the prediction's own leaves."""
     gold_leaves = list(leaves(gold))
-    hits = sum(1 for p, g in gold_leaves if (v := lookup(pred, p)) is not _MISSING and same(g, v, rel_tol, abs_tol, strings))
+    hits = sum(
+        1 for p, g in gold_leaves if (v := lookup(pred, p)) is not _MISSING and same(g, v, rel_tol, abs_tol, strings)
+    )
     recall = hits / len(gold_leaves)
     if mode == "recall":
         return recall

@@ -61,7 +61,9 @@ def required_share(validator: Any, value: Any) -> float:
     return (len(required) - len(bad)) / len(required)
 
 
-def _one(completion: str, schema: Any, row: int, strict: bool, repair: bool, answer_only: str, answer_tag: str) -> float:
+def _one(
+    completion: str, schema: Any, row: int, strict: bool, repair: bool, answer_only: str, answer_tag: str
+) -> float:
     validator = validator_for(schema, row)
     found = find_json(source_text(completion, answer_only, answer_tag), wanted_kind(validator.schema))
     ok, value = (True, found.value) if found.ok else (loads_repaired(found.text) if repair else (False, None))
