@@ -93,3 +93,12 @@ def test_extraction_rules():
 @pytest.mark.parametrize("name", ["code.tests", "code.passes", "code.compiles"])
 def test_contract(name):
     assert_contract(name)
+
+
+@pytest.mark.parametrize("name", ["code.tests", "code.passes"])
+def test_contract_with_real_tests(name):
+    """The kit with programs that really run: right, wrong, crashing, hanging (0.5 s per run)."""
+    two_cases = {"input": ["8\n", "2\n"], "output": ["YES\n", "NO\n"]}
+    programs = [WATERMELON, WATERMELON_WRONG, "raise SystemExit(3)\n", "while True:\n    pass\n"]
+    assert_contract(name, completions=[fence(p) for p in programs], columns={"tests": two_cases},
+                    params={"run_timeout": 0.5})
