@@ -149,13 +149,14 @@ def readings(node: Node) -> list[Node] | None:
     if not all(op in ("=", "approx") for op in ops):
         return None
     first, last = parts[0], parts[-1]
+    if ops[-1] == "approx" and not _name_like(parts[-2]):
+        # x = 1/3 \\approx 0.33: the exact side decides; the approximation counts too when it agrees
+        return [parts[-2], last] if _consistent(parts[-2], last) else [parts[-2]]
     if len(parts) >= 3 and not symbols(last):  # f(-2)+f(0) = 6 + 8 = 14: a computation chain
         return [last]
     if not _name_like(first):
         if symbols(first) or symbols(last):
             return None
-    if ops[-1] == "approx" and _consistent(parts[-2], last):
-        return [parts[-2], last]
     return [last]
 
 
@@ -313,6 +314,10 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
             return eq(iv, other)
         values = readings(rel)
         return bool(values) and any(eq(v, other) for v in values)  # type: ignore[union-attr]
+    if ka in _ARITH or kb in _ARITH:  # A + B, 2A, AB with matrices: the resulting matrix
+        ma, mb = matrix_form(a), matrix_form(b)
+        if (ma is not None and ma is not a) or (mb is not None and mb is not b):
+            return eq(ma or a, mb or b)
     if ka in _SPECIAL or kb in _SPECIAL:
         return _special(a, b, eq)
     seq = ("list", "set", "tuple", "interval", "union")
@@ -322,6 +327,54 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
 
 
 _SPECIAL = ("text", "matrix", "based", "ratio")
+_ARITH = ("+", "-", "*", "/", "neg")
+MAX_MATRIX = 12  # rows or columns multiplied
+
+
+def _has_matrix(node: Node) -> bool:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n[0] == "matrix":
+            return True
+        if n[0] in _ARITH:
+            stack.extend(n[1:])
+    return False
+
+
+def matrix_form(node: Node) -> Node | None:
+    """The matrix an expression of matrices stands for (cells as expressions), or None."""
+    kind = node[0]
+    if kind == "matrix":
+        return node
+    if kind not in _ARITH or not _has_matrix(node):
+        return None
+    if kind == "neg":
+        m = matrix_form(node[1])
+        return None if m is None else ("matrix", tuple(tuple(("neg", c) for c in r) for r in m[1]))
+    a, b = node[1], node[2]
+    ma, mb = matrix_form(a), matrix_form(b)
+    if kind in ("+", "-"):
+        if ma is None or mb is None or len(ma[1]) != len(mb[1]) or len(ma[1][0]) != len(mb[1][0]):
+            return None
+        return ("matrix", tuple(tuple((kind, x, y) for x, y in zip(r, s)) for r, s in zip(ma[1], mb[1])))
+    if ma is not None and mb is not None:
+        if kind != "*" or len(ma[1][0]) != len(mb[1]) or max(len(ma[1]), len(mb[1][0]), len(mb[1])) > MAX_MATRIX:
+            return None
+        cols = list(zip(*mb[1]))
+        return ("matrix", tuple(tuple(_dot(r, c) for c in cols) for r in ma[1]))
+    if ma is not None and not _has_matrix(b):
+        return ("matrix", tuple(tuple((kind, c, b) for c in r) for r in ma[1]))
+    if mb is not None and kind == "*" and not _has_matrix(a):
+        return ("matrix", tuple(tuple(("*", a, c) for c in r) for r in mb[1]))
+    return None
+
+
+def _dot(row: tuple[Node, ...], col: tuple[Node, ...]) -> Node:
+    total: Node = ("*", row[0], col[0])
+    for x, y in zip(row[1:], col[1:]):
+        total = ("+", total, ("*", x, y))
+    return total
 
 
 def _relations(a: Node, b: Node, eq: Callable[[Node, Node], bool], tol: float) -> bool:

@@ -107,6 +107,17 @@ def _boxed(text: str) -> list[str]:
     return out
 
 
+def _final_answer_after_boxes(text: str) -> str | None:
+    """A "The final answer is ..." sentence after the last box (Minerva's format), or None."""
+    start = max(text.rfind("\\boxed"), text.rfind("\\fbox"))
+    brace = text.find("{", start)
+    end = _match_braces(text, brace).get(brace, -1) if brace >= 0 else -1
+    if end < 0:
+        return None
+    found = _answer_is(text[end + 1 :])
+    return found[-1] if found else None
+
+
 def _hashes(text: str) -> list[str]:
     out = []
     pos = text.find("####")
@@ -121,6 +132,7 @@ _ANSWER_IS_RE = re.compile(
     r"(?i)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
 )
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
+_PROSE_IS_RE = re.compile(r"[A-Za-z]{2,}\s.* is \S")
 
 
 def _answer_is(text: str) -> list[str]:
@@ -139,6 +151,8 @@ def _answer_is(text: str) -> list[str]:
             continue
         end = _SENTENCE_END_RE.search(rest)
         ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()
+        if _PROSE_IS_RE.match(ans):  # "Final Answer: The largest $n$ is 34."
+            ans = ans.rsplit(" is ", 1)[1].strip()
         if ans:
             out.append(ans)
     return out
@@ -172,7 +186,7 @@ def _last_span(text: str, open_: str, close: str) -> tuple[int, str] | None:
 def _single_dollar(text: str) -> list[tuple[int, str]]:
     """``$...$`` spans by Pandoc's rule: no space inside the dollars, no digit after the closing one."""
     spans: list[tuple[int, str]] = []
-    pos = [i for i, ch in enumerate(text) if ch == "$"] if text.count("$") < 100_000 else []
+    pos = [i for i, ch in enumerate(text) if ch == "$" and (i == 0 or text[i - 1] != "\\")] if text.count("$") < 100_000 else []
     k = len(pos) - 1
     while k >= 1:
         c, o = pos[k], pos[k - 1]
@@ -182,7 +196,11 @@ def _single_dollar(text: str) -> list[tuple[int, str]]:
             and text[c - 1] != "\\"
             and (c + 1 >= len(text) or text[c + 1] != "$")
         )
-        opener_ok = o + 1 < c and not text[o + 1].isspace() and (o == 0 or text[o - 1] not in "\\$")
+        # "$ 9 $" (spaces just inside both dollars) is math too; "$ 9" alone is not
+        spaced = text[o + 1].isspace() and text[c - 1].isspace() and bool(text[o + 1 : c].strip())
+        if spaced and not closer_ok:
+            closer_ok = (c + 1 >= len(text) or not text[c + 1].isdigit()) and text[c - 2] != "\\"
+        opener_ok = o + 1 < c and (spaced or not text[o + 1].isspace()) and (o == 0 or text[o - 1] not in "\\$")
         if closer_ok and opener_ok and "\n" not in text[o:c]:
             spans.append((c, text[o + 1 : c]))
             k -= 2
@@ -231,7 +249,9 @@ def _expression(text: str) -> list[str]:
 
 
 # a number that is not part of a word (``QX7RT`` holds no number)
-_NUMBER_RE = re.compile(r"(?<![A-Za-z\d.,])-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+)?(?![A-Za-z]*\d)")
+_NUMBER_RE = re.compile(
+    r"(?<![A-Za-z\d.,])-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+|,\d{1,2}(?![\d,]))?(?:/\d+)?(?![A-Za-z]*\d)"
+)
 
 
 def _last_number(text: str) -> list[str]:
@@ -279,6 +299,10 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
         if not found:
             continue
         total = len(found)
+        if name == "boxed" and len(set(found)) > 1:
+            final = _final_answer_after_boxes(text)
+            if final is not None:  # several boxes, then "The final answer is ..." decides
+                return Extraction("answer_is", (final,), 1)
         if name == "answer_tag":  # the block's content goes through the remaining strategies
             rest = tuple(s for s in order[i + 1 :] if s != "answer_tag") or ("expression",)
             inner = []

@@ -29,7 +29,7 @@ _DROP_RE = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])"
     r"|\\(?:displaystyle|textstyle|limits|boxed|fbox|quad|qquad|mathrm\{\s*\}|!)(?![a-zA-Z])"
     r"|\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
-    r"|\\\$|\$|\{,\}"
+    r"|\\\$|\$|\{\s*,\s*\}"
 )
 _SPACE_RE = re.compile(r"(?<!\\)\\[,;: ]|~")
 # thin spaces between groups of three digits are thousands separators: 1\,000 and 1 000 (U+2009)
@@ -126,4 +126,7 @@ def clean(text: str) -> str:
         text = _FONT_RE.sub(lambda m: m.group(1), text)
         text = _DROP_RE.sub("", text)
         text = _SPACE_RE.sub(" ", text)
-    return text.strip().rstrip(".").strip()
+    text = text.strip()
+    if text.endswith(".") and not text.endswith(".."):  # sentence punctuation, not an ellipsis
+        text = text[:-1]
+    return text.strip()

@@ -302,7 +302,7 @@ class _Parser:
             if prev[0] == "num":  # "2^3 5^2": a spaced number after a power
                 return tok[2] and self.i >= 2 and self.toks[self.i - 2][:2] == ("op", "^")
             return prev[0] in ("sym", "const", "close")
-        return kind in ("sym", "const", "func", "cmd") or (kind == "open" and val in ("(", "{"))
+        return kind in ("sym", "const", "func", "cmd") or (kind == "open" and val in ("(", "{", "mat"))
 
     def unary(self) -> Node:
         if self.at("op", "-", "+", "pm", "mp"):
@@ -547,7 +547,7 @@ class _Parser:
         if opener == "{":
             if close != "}":
                 raise ParseError("unbalanced braces")
-            return ("set", inner[1]) if inner[0] == "list" else inner
+            return inner  # {1,3}: a TeX group, not a set (a set is written \\{1,3\\})
         if close not in (")", "]"):
             raise ParseError("unbalanced brackets")
         if inner[0] != "list":
