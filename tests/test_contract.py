@@ -111,7 +111,7 @@ def test_numpy_scalars_are_accepted():
     from rewardkit.outcomes import check_value
 
     np = pytest.importorskip("numpy")
-    assert check_value("r", 0, 1, np.float32(0.25)) == (Status.VALUE, 0.25, None)
+    assert check_value("r", 0, 1, np.float32(0.25))[:3] == (Status.VALUE, 0.25, None)
     assert check_value("r", 0, 1, True)[1] == 1.0
     assert check_value("r", 0, 1, math.nan)[0] is Status.ERROR
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Sequence
+from typing import Any, NamedTuple
 
 
 class Status(str, Enum):
@@ -15,6 +16,26 @@ class Status(str, Enum):
     NONE = "none"  # the reward said "not applicable"
     ERROR = "error"  # the reward raised or broke the contract
     TIMEOUT = "timeout"  # the per-item deadline ran out
+
+
+class Reason(str, Enum):
+    """Why an item is an error or a timeout: a stable code for reports and the contract kit."""
+
+    LENGTH = "length"  # the batch was not a sequence of one value per completion
+    TYPE = "type"  # a value was not a real number or None (or could not be sent between processes)
+    RANGE = "range"  # NaN, infinite, too large for a float, or outside the declared range
+    RAISED = "raised"  # the reward raised
+    CRASHED = "crashed"  # the worker process running the reward died
+    TIMEOUT = "timeout"  # the per-item deadline ran out
+
+
+class Outcome(NamedTuple):
+    """One checked value: its status, the float (for a value), and for an error its message and reason."""
+
+    status: Status
+    value: float | None
+    message: str | None = None
+    reason: Reason | None = None
 
 
 @dataclass
@@ -34,6 +55,8 @@ class Scores:
     #: Per-item seconds: a batch's time shared equally among its items for inline rewards, each
     #: item's own round trip through a worker for ``cpu`` rewards. Empty when not measured.
     item_seconds: list[float] = field(default_factory=list)
+    #: The :class:`Reason` of every error and timeout, by index.
+    reasons: dict[int, Reason] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.values)
@@ -69,36 +92,72 @@ class Scores:
         return math.sqrt(sum((v - m) ** 2 for v in vals) / len(vals))
 
 
-def check_value(reward: str, lo: float, hi: float, value: Any) -> tuple[Status, float | None, str | None]:
-    """Validate one returned value against the contract; never raises."""
+def check_value(reward: str, lo: float, hi: float, value: Any) -> Outcome:
+    """Validate one returned value against the contract; never raises.
+
+    Accepted: ``None``, ``bool``, ``int``, ``float`` and 0-d numpy/torch scalars (through
+    ``item()``); a finite float inside ``[lo, hi]`` is a value. Anything else is an error with
+    reason ``type`` (dicts, strings, objects whose ``__float__``/``item`` raise) or ``range``.
+    """
     if value is None:
-        return Status.NONE, None, None
+        return Outcome(Status.NONE, None)
+    try:
+        number = _as_real(value)
+    except Exception as exc:  # noqa: BLE001 - a hostile object's conversion failing is this item's error
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned {_type(value)} that cannot be read as a "
+                       f"number ({type(exc).__name__})", Reason.TYPE)
+    if number is None:
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned {_type(value)}, expected float or None",
+                       Reason.TYPE)
+    try:
+        x = float(number)
+    except OverflowError:
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned an integer too large for a float", Reason.RANGE)
+    if math.isnan(x):
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned NaN", Reason.RANGE)
+    if math.isinf(x):
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned {x}", Reason.RANGE)
+    if x < lo or x > hi:
+        return Outcome(Status.ERROR, None, f"reward {reward!r} returned {x}, outside its declared range [{lo}, {hi}]",
+                       Reason.RANGE)
+    return Outcome(Status.VALUE, x)
+
+
+def _as_real(value: Any) -> int | float | None:
+    """``value`` as a Python int/float, or None when it is not a real scalar."""
     if isinstance(value, bool):
-        value = float(value)
-    if not isinstance(value, (int, float)):
-        # numpy / torch scalars expose __float__ and item(); accept real scalars only
-        if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:
-            value = value.item()
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            return Status.ERROR, None, f"reward {reward!r} returned {type(value).__name__}, expected float or None"
-    value = float(value)
-    if math.isnan(value):
-        return Status.ERROR, None, f"reward {reward!r} returned NaN"
-    if math.isinf(value):
-        return Status.ERROR, None, f"reward {reward!r} returned {value}"
-    if value < lo or value > hi:
-        return Status.ERROR, None, f"reward {reward!r} returned {value}, outside its declared range [{lo}, {hi}]"
-    return Status.VALUE, value, None
+        return int(value)
+    if type(value) in (int, float):
+        return value
+    if isinstance(value, (int, float)):  # subclasses: their own __float__/__int__ may misbehave
+        return float(value) if isinstance(value, float) else int(value)
+    # numpy / torch scalars expose item(); accept real 0-d scalars only
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        item = value.item()
+        if isinstance(item, (bool, int, float)):
+            return _as_real(item)
+    return None
+
+
+def _type(value: Any) -> str:
+    return type(value).__name__
 
 
 def check_batch_length(reward: str, raw: Any, n: int) -> tuple[list[Any] | None, str | None]:
-    """Return the batch as a list, or an error message if it is not a sequence of length ``n``."""
-    if isinstance(raw, (str, bytes)) or not isinstance(raw, Sequence) and not hasattr(raw, "__len__"):
-        return None, f"reward {reward!r} returned {type(raw).__name__}, expected a list of {n} values"
+    """Return the batch as a list, or an error message if it is not a sequence of length ``n``.
+
+    Mappings (a dict would be read as its keys), sets, strings and bytes are refused; a sequence
+    whose ``__len__`` or iteration raises is an error, never an exception. Reason: ``length``.
+    """
+    wrong = f"reward {reward!r} returned {_type(raw)}, expected a list of {n} values"
+    if isinstance(raw, (str, bytes, bytearray, Mapping, Set)):
+        return None, wrong
+    if not isinstance(raw, Sequence) and not hasattr(raw, "__len__"):
+        return None, wrong
     try:
         items = list(raw)
-    except TypeError:
-        return None, f"reward {reward!r} returned {type(raw).__name__}, expected a list of {n} values"
+    except Exception as exc:  # noqa: BLE001 - a hostile container's iteration failing is the batch's error
+        return None, f"{wrong} (iterating it raised {type(exc).__name__})"
     if len(items) != n:
         return None, f"reward {reward!r} returned {len(items)} values for {n} completions"
     return items, None

@@ -8,28 +8,20 @@ from collections import Counter
 from typing import Any, Mapping, Sequence
 
 from .errors import MissingColumnError, ParameterError
-from .outcomes import Scores, Status, check_batch_length, check_value
+from .isolation import check_timeout
+from .outcomes import Reason, Scores, Status, check_batch_length, check_value
 from .registry import registry
 from .spec import DEFER, RewardSpec
+from .utils import completion_text
 
 
 def as_text(item: Any, where: str = "completion") -> str:
-    """Plain text of a completion or prompt: a string, a chat message, or a list of messages.
+    """Deprecated alias of :func:`rewardkit.utils.completion_text` (kept for existing callers)."""
+    return completion_text(item, where=where)
 
-    Messages are joined with newlines in order, so an assistant prefix that a prompt
-    pre-fills stays at the end of the prompt's text. Non-text parts (images) are skipped.
-    """
-    if item is None:
-        return ""
-    if isinstance(item, str):
-        return item
-    if isinstance(item, Mapping):
-        if item.get("type") not in (None, "text"):
-            return ""
-        return as_text(item["content"] if "content" in item else item.get("text", ""), where)
-    if isinstance(item, (list, tuple)):
-        return "\n".join(t for t in (as_text(part, where) for part in item) if t)
-    raise TypeError(f"{where} must be text or chat messages, got {type(item).__name__}")
+
+#: Pool result kinds -> reason codes (see :class:`rewardkit.isolation.Result`).
+_POOL_REASONS = {"raised": Reason.RAISED, "crashed": Reason.CRASHED, "type": Reason.TYPE, "timeout": Reason.TIMEOUT}
 
 
 class Reward:
@@ -50,9 +42,12 @@ class Reward:
         self.spec = spec
         self.params = spec.resolve_params(dict(params or {}))
         self.column_map = _check_column_map(spec, columns)
-        if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-            raise ParameterError(spec.name, "timeout", f"must be a positive number of seconds, got {timeout!r}")
-        self.timeout = float(timeout) if timeout is not None else spec.timeout
+        self.timeout = spec.timeout
+        if timeout is not None:
+            try:
+                self.timeout = check_timeout(timeout)
+            except ValueError as exc:
+                raise ParameterError(spec.name, "timeout", str(exc).removeprefix("timeout ")) from None
         self.signature = spec.signature(self.params)
         self.totals: Counter[str] = Counter()
         self._totals_lock = threading.Lock()
@@ -75,16 +70,18 @@ class Reward:
         values: list[float | None] = [None] * n
         statuses: list[Status] = [Status.NONE] * n
         messages: dict[int, str] = {}
+        reasons: dict[int, Reason] = {}
         item_seconds: list[float] = []
 
         def put(i: int, raw: Any) -> None:
-            status, value, message = check_value(self.name, self.spec.lo, self.spec.hi, raw)
-            values[i], statuses[i] = value, status
-            if message:
-                messages[i] = message
+            out = check_value(self.name, self.spec.lo, self.spec.hi, raw)
+            values[i], statuses[i] = out.value, out.status
+            if out.message and out.reason:
+                messages[i], reasons[i] = out.message, out.reason
 
-        def fail(i: int, status: Status, message: str) -> None:
-            values[i], statuses[i], messages[i] = None, status, message
+        def fail(i: int, reason: Reason, message: str) -> None:
+            status = Status.TIMEOUT if reason is Reason.TIMEOUT else Status.ERROR
+            values[i], statuses[i], messages[i], reasons[i] = None, status, message, reason
 
         if n:
             if self.spec.cost == "cpu":
@@ -94,7 +91,7 @@ class Reward:
         seconds = time.perf_counter() - start
         if not item_seconds and n:
             item_seconds = [seconds / n] * n
-        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds)
+        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds, reasons)
         with self._totals_lock:
             self.totals["items"] += n
             for s in statuses:
@@ -105,14 +102,14 @@ class Reward:
     def _inputs(self, completions: Sequence[Any], prompts: Sequence[Any] | None, columns: Mapping[str, Any]):
         if isinstance(completions, str):
             raise TypeError(f"reward {self.name!r}: completions must be a list of strings, not a single string")
-        texts = [as_text(c, f"completion {i}") for i, c in enumerate(completions)]
+        texts = [completion_text(c, where=f"completion {i}") for i, c in enumerate(completions)]
         n = len(texts)
         if prompts is None:
             prompt_texts = [""] * n
         else:
             if isinstance(prompts, str):
                 raise TypeError(f"reward {self.name!r}: prompts must be a list, not a single string")
-            prompt_texts = [as_text(p, f"prompt {i}") for i, p in enumerate(prompts)]
+            prompt_texts = [completion_text(p, where=f"prompt {i}") for i, p in enumerate(prompts)]
             if len(prompt_texts) != n:
                 raise ValueError(f"reward {self.name!r}: {len(prompt_texts)} prompts for {n} completions")
         cols: dict[str, list[Any]] = {}
@@ -120,7 +117,7 @@ class Reward:
             source = self.column_map.get(col, col)
             if source not in columns or columns[source] is None:
                 raise MissingColumnError(self.name, source, [k for k, v in columns.items() if v is not None])
-            value = list(columns[source])
+            value = _column_list(self.name, source, columns[source])
             if len(value) != n:
                 raise ValueError(f"reward {self.name!r}: column {source!r} has {len(value)} rows for {n} completions")
             cols[col] = value
@@ -145,7 +142,7 @@ class Reward:
             raw = self._call(fn, idx, texts, prompts, cols)
         except Exception as exc:  # noqa: BLE001 - isolate the failing rows below
             if len(idx) == 1:
-                fail(idx[0], Status.ERROR, f"reward {self.name!r} raised {type(exc).__name__}: {exc}"[:500])
+                fail(idx[0], Reason.RAISED, f"reward {self.name!r} raised {type(exc).__name__}: {_text(exc)}"[:500])
                 return deferred
             for i in idx:
                 deferred += self._score_inline([i], texts, prompts, cols, fn, put, fail, allow_defer)
@@ -153,7 +150,7 @@ class Reward:
         items, message = check_batch_length(self.name, raw, len(idx))
         if items is None:
             for i in idx:
-                fail(i, Status.ERROR, message or "bad batch")
+                fail(i, Reason.LENGTH, message or "bad batch")
             return deferred
         for i, value in zip(idx, items):
             if allow_defer and value is DEFER:
@@ -181,22 +178,37 @@ class Reward:
         for i, t in zip(todo, took):
             item_seconds[i] += t
         for i, (kind, payload) in zip(todo, results):
-            if kind == "ok":
-                batch, message = check_batch_length(self.name, payload, 1)
-                if batch is None:
-                    fail(i, Status.ERROR, message or "bad batch")
-                else:
-                    put(i, batch[0])
-            elif kind == "timeout":
-                fail(i, Status.TIMEOUT, f"reward {self.name!r}: {payload}")
+            if kind != "ok":
+                fail(i, _POOL_REASONS.get(kind, Reason.CRASHED), f"reward {self.name!r}: {payload}")
+                continue
+            batch, message = check_batch_length(self.name, payload, 1)
+            if batch is None:
+                fail(i, Reason.LENGTH, message or "bad batch")
             else:
-                fail(i, Status.ERROR, f"reward {self.name!r}: {payload}")
+                put(i, batch[0])
         return item_seconds
 
     @property
     def columns(self) -> list[str]:
         """The data columns this reward reads, after its column mapping."""
         return [self.column_map.get(c, c) for c in self.spec.columns]
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - an exception whose __str__ raises
+        return "<unprintable>"
+
+
+def _column_list(reward: str, name: str, value: Any) -> list[Any]:
+    """A column's rows as a list; a string or mapping is refused (it would split into characters/keys)."""
+    if isinstance(value, (str, bytes, Mapping)) or not hasattr(value, "__iter__"):
+        raise ValueError(
+            f"reward {reward!r}: column {name!r} must be a list with one value per completion, "
+            f"got {type(value).__name__} {value!r:.60}"
+        )
+    return list(value)
 
 
 def _check_column_map(spec: RewardSpec, columns: Mapping[str, str] | None) -> dict[str, str]:

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import MissingColumnError, RewardkitError
-from .outcomes import Scores, Status, check_batch_length, check_value
+from .outcomes import Reason, Scores, Status, check_batch_length, check_value
 from .spec import NAME_RE, RewardSpec
 
 __all__ = [
@@ -366,9 +366,10 @@ class _Checker:
         except RewardkitError as exc:
             self.add("errors", False, f"scoring the sample batch raised {type(exc).__name__}: {exc}")
             return None
-        length = [m for m in scores.messages.values() if _is_length(m)]
-        rng = [m for m in scores.messages.values() if _is_range(m)]
-        other = {i: m for i, m in scores.messages.items() if not _is_length(m) and not _is_range(m)}
+        kind = {i: _RULE_OF_REASON.get(r, "errors") for i, r in scores.reasons.items()}
+        length = [m for i, m in scores.messages.items() if kind.get(i) == "length"]
+        rng = [m for i, m in scores.messages.items() if kind.get(i) == "range"]
+        other = {i: m for i, m in scores.messages.items() if kind.get(i, "errors") == "errors"}
         if len(other) == n and not (raw_length or raw_range):
             # nothing came back to look at: say so rather than pass
             self.add("length", True, "not assessed: every sample item failed (see errors)", skipped=True)
@@ -459,12 +460,8 @@ class _Checker:
         self.add("missing-column", not problems, "; ".join(problems))
 
 
-def _is_length(message: str) -> bool:
-    return bool(re.search(r"returned \d+ values for \d+ completions|expected a list of", message))
-
-
-def _is_range(message: str) -> bool:
-    return bool(re.search(r"outside its declared range|returned NaN|returned -?inf|expected float or None", message))
+#: The contract rule that an error's reason code breaks (any other reason: the "errors" rule).
+_RULE_OF_REASON = {Reason.LENGTH: "length", Reason.RANGE: "range", Reason.TYPE: "range"}
 
 
 def _first(messages: Iterable[str]) -> str:
