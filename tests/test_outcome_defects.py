@@ -85,3 +85,14 @@ def test_a_completion_that_is_not_text_is_refused_not_scored_as_empty(core_plugi
     """Defect 10: None or a non-message dict completion was scored as ""."""
     with pytest.raises(TypeError, match="completion 1"):
         rewardkit.reward("t.length")(["abc", bad])
+
+
+def test_timeout_inf_in_a_config_table_names_its_key(core_plugin):
+    """Defect 3 (TOML/bench config): the composite's error names reward[0].timeout."""
+    from rewardkit import Composite, CompositeError, RegistrationError
+    from rewardkit.spec import build_spec
+
+    with pytest.raises((CompositeError, ParameterError), match=r"timeout"):
+        Composite.from_config([{"name": "t.sleepy", "timeout": math.inf}])
+    with pytest.raises(RegistrationError, match="timeout must be a finite number"):
+        build_spec(rk_hostile.wrong, name="h.x", description="x", timeout=math.inf, plugin="h", version="0")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
 from .errors import ParameterError, RegistrationError
+from .isolation import MAX_TIMEOUT
 
 Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")
@@ -198,8 +199,8 @@ def build_spec(
         if not PARAM_RE.match(key) or key in RESERVED or key in cols:
             raise bad(f"parameter name {key!r} is reserved or clashes with a column")
         declared[key] = value if isinstance(value, Param) else Param(default=value)
-    if not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise bad(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+        raise bad(f"timeout must be a finite number of seconds in (0, {MAX_TIMEOUT:g}], got {timeout!r}")
     if cost == "cpu":
         # cpu rewards run in worker processes, so the function travels by reference.
         try:
