@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,17 +37,17 @@ class Rows:
         return list(seen)
 
 
+def _decode_line(path: Path, lineno: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start + 1} of the line: {exc.reason})") from None
+
+
 def _jsonl(path: Path, skip_bad: bool, bad: list[BadRow]) -> Iterator[dict[str, Any]]:
-    with path.open("r", encoding="utf-8", errors="strict", newline="") as fh:
-        lineno = 0
-        while True:
-            try:
-                line = fh.readline()
-            except UnicodeDecodeError as exc:
-                raise DataError(f"{path}:{lineno + 1}: not valid UTF-8 ({exc.reason})") from None
-            if not line:
-                break
-            lineno += 1
+    with path.open("rb") as fh:
+        for lineno, raw in enumerate(fh, 1):  # split on bytes, decode per line: errors name their own line
+            line = _decode_line(path, lineno, raw)
             if not line.strip():
                 continue
             try:
@@ -58,8 +59,24 @@ def _jsonl(path: Path, skip_bad: bool, bad: list[BadRow]) -> Iterator[dict[str, 
                 if skip_bad:
                     bad.append(BadRow(str(path), lineno, msg))
                     continue
-                raise DataError(f"{path}:{lineno}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)") from None
+                raise DataError(
+                    f"{path}:{lineno}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)"
+                ) from None
             yield row
+
+
+def _csv(path: Path) -> list[dict[str, Any]]:
+    """Rows of a CSV file with a header; a UTF-8 byte-order mark is not part of the first name."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path}:{lineno}: not valid UTF-8 ({exc.reason})") from None
+    try:
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise DataError(f"{path}: malformed CSV ({exc})") from None
 
 
 def read_rows(path: str | Path, *, skip_bad: bool = False) -> Rows:
@@ -80,8 +97,7 @@ def read_rows(path: str | Path, *, skip_bad: bool = False) -> Rows:
         except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds
             raise DataError(f"{p}: not a readable Parquet file ({exc})") from None
     elif p.suffix == ".csv":
-        with p.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
+        rows = _csv(p)
     else:
         rows = list(_jsonl(p, skip_bad, bad))
     if not rows:

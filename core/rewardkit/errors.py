@@ -33,10 +33,14 @@ class ParameterError(RewardkitError, ValueError):
 class MissingColumnError(RewardkitError, ValueError):
     """A reward needs a data column the caller did not supply."""
 
-    def __init__(self, reward: str, column: str, available: list[str] | tuple[str, ...]) -> None:
+    def __init__(self, reward: str, column: str, available: list[str] | tuple[str, ...],
+                 declared: str | None = None) -> None:
         self.reward, self.column, self.available = reward, column, list(available)
+        #: The reward's own column name when ``columns=`` mapped it to ``column``.
+        self.declared = declared if declared != column else None
         avail = ", ".join(sorted(self.available)) or "none"
-        super().__init__(f"reward {reward!r} needs column {column!r}, which is missing (available: {avail})")
+        via = f" (its column {self.declared!r}, mapped by columns={{{self.declared!r}: {column!r}}})" if self.declared else ""
+        super().__init__(f"reward {reward!r} needs column {column!r}{via}, which is missing (available: {avail})")
 
 
 class CompositeError(RewardkitError, ValueError):

@@ -116,7 +116,7 @@ class Reward:
         for col in self.spec.columns:
             source = self.column_map.get(col, col)
             if source not in columns or columns[source] is None:
-                raise MissingColumnError(self.name, source, [k for k, v in columns.items() if v is not None])
+                raise MissingColumnError(self.name, source, [k for k, v in columns.items() if v is not None], col)
             value = _column_list(self.name, source, columns[source])
             if len(value) != n:
                 raise ValueError(f"reward {self.name!r}: column {source!r} has {len(value)} rows for {n} completions")
