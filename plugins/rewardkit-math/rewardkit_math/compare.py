@@ -326,7 +326,7 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
     return scalar(a, b, tol)
 
 
-_SPECIAL = ("text", "matrix", "based", "ratio")
+_SPECIAL = ("text", "matrix", "based", "ratio", "sum", "prod")
 _ARITH = ("+", "-", "*", "/", "neg")
 MAX_MATRIX = 12  # rows or columns multiplied
 
@@ -420,8 +420,12 @@ def _special(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
         rows = mat[1]
         cells = tuple(r[0] for r in rows) if all(len(r) == 1 for r in rows) else rows[0] if len(rows) == 1 else None
         return cells is not None and _ordered(cells, other[1], eq)  # a column or row vector as a tuple
+    if ka in ("sum", "prod") or kb in ("sum", "prod"):
+        return ka == kb and a[1] == b[1] and all(eq(x, y) for x, y in zip(a[2:], b[2:]))
     if ka == "ratio" and kb == "ratio":
         xs, ys = a[1], b[1]
+        if any(p == ("num", 0) for p in xs + ys):  # 12:0 is no proportion: parts compared one by one
+            return _ordered(xs, ys, eq)
         return len(xs) == len(ys) and all(
             eq(("*", xs[i], ys[0]), ("*", ys[i], xs[0])) for i in range(1, len(xs))
         )

@@ -232,11 +232,14 @@ def _latex(text: str) -> list[str]:
 
 def _expression(text: str) -> list[str]:
     from .normalize import clean
-    from .parse import ParseError, parse, tokenize
+    from .parse import ParseError, parse, text_answer, tokenize
 
     text = text.strip()
     if not text or "\n" in text or len(text) > MAX_ANSWER:
         return []
+    words = text_answer(text) if len(text) <= 60 else None
+    if words is not None and (" " not in words or "\\" in text):
+        return [text]  # "odd", "\\text{Evelyn}": a one-word or LaTeX text answer
     if not any(ch.isdigit() or ch == "\\" for ch in text) and (len(text) > 10 or " " in text):
         return []  # prose, not an expression
     try:

@@ -127,6 +127,8 @@ def clean(text: str) -> str:
         text = _DROP_RE.sub("", text)
         text = _SPACE_RE.sub(" ", text)
     text = text.strip()
+    if text.endswith("\\") and not text.endswith("\\\\"):  # "185\\": a stray backslash
+        text = text[:-1].rstrip()
     if text.endswith(".") and not text.endswith(".."):  # sentence punctuation, not an ellipsis
         text = text[:-1]
     return text.strip()

@@ -71,7 +71,8 @@ COMMANDS = {
     "langle": ("open", "("), "rangle": ("close", ")"), "lparen": ("open", "("), "rparen": ("close", ")"),
     "exp": ("func", "exp"), "approx": ("op", "approx"), "colon": ("op", ":"), "lor": ("op", ","),
     "vee": ("op", ","), "lfloor": ("open", "floor"), "rfloor": ("close", "floor"), "lceil": ("open", "ceil"),
-    "rceil": ("close", "ceil"), "\\": ("op", "row"), "notin": ("op", "notin"),
+    "rceil": ("close", "ceil"), "\\": ("op", "row"), "notin": ("op", "notin"), "sum": ("big", "sum"),
+    "prod": ("big", "prod"),
 }
 for _f in FUNCS:
     COMMANDS.setdefault(_f, ("func", _f))
@@ -408,8 +409,8 @@ class _Parser:
                 if sub[0] == "open" and sub[1] == "{":
                     parts = []
                     while not self.at("close", "}"):
-                        t = self.next()
-                        if t[0] not in ("num", "sym", "word"):
+                        t = self.next()  # F_{n-k-1}: the subscript is part of the name
+                        if t[0] not in ("num", "sym", "word", "op") or t[1] in ("_", "^"):
                             raise ParseError("unsupported subscript")
                         parts.append(t[1])
                     self.next()
@@ -444,6 +445,8 @@ class _Parser:
             inner = self.sum()
             self.expect("bar")
             return ("abs", inner)
+        if kind == "big":
+            return self._big(val)
         if kind == "open":
             if val == "mat":
                 return self._matrix()
@@ -453,6 +456,19 @@ class _Parser:
                 return ("fn", val, inner)
             return self._bracketed(val)
         raise ParseError(f"unexpected {val!r}")
+
+    def _big(self, name: str) -> Node:
+        """``\\sum_{k=0}^{n-1} body``: compared by its parts (index, bounds, body), never evaluated."""
+        self.expect("op", "_")
+        self.expect("open", "{")
+        var = self.expect("sym")[1]
+        self.expect("op", "=")
+        lo = self.sum()
+        self.expect("close", "}")
+        self.expect("op", "^")
+        hi = self._group()
+        body = self.term()
+        return (name, var, lo, hi, body)
 
     def _based(self, digits: str) -> Node:
         """``312_4``, ``1011_{2}``: digits in a base (2 to 10)."""
@@ -572,6 +588,9 @@ _WRAP_RE = re.compile(r"\\(?:text|textrm|textnormal|textbf|textit|textsf|textup|
 _WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\-, ]*")
 
 
+_TIME_RE = re.compile(r"\d{1,2}:0\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?", re.I)
+
+
 def _numbers(text: str, decimal_comma: str) -> str:
     """Number formats decided on the whole answer: ``1 000``, and decimal commas (``3,15``)."""
     if _SPACED_THOUSANDS_RE.fullmatch(text):
@@ -675,6 +694,8 @@ def parse(text: str, decimal_comma: str = "auto") -> Node:
     if len(text) > 4 * MAX_CHARS:
         raise ParseError(f"answer longer than {MAX_CHARS} characters")
     cleaned = clean(text)
+    if _TIME_RE.fullmatch(cleaned):  # 12:00, 3:05 pm: a time of day, compared as written
+        return ("text", " ".join(cleaned.lower().replace(".", "").split()))
     try:
         node = _parse_clean(cleaned, decimal_comma)
         decimal = _decimal_comma_reading(cleaned, decimal_comma)

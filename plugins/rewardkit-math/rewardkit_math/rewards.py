@@ -12,7 +12,7 @@ from rewardkit import DEFER
 
 from .compare import Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
-from .extraction import MAX_CANDIDATES, STRATEGIES, check_order, extract, final_part
+from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, final_part
 from .normalize import clean, undouble
 from .parse import DECIMAL_COMMA, Node, ParseError, parse, plain_number
 
@@ -59,6 +59,7 @@ def _canon(text: str) -> str:
 
 
 _CHOICE_RE = re.compile(r"\(?\s*([A-J])\s*\)?(?=$|[\s.:,)])")
+_CHOICE_LEAD_RE = re.compile(r"\s*\(?([A-J])[.)]\s")
 _DECIMALS_RE = re.compile(r"-?\d*\.(\d+)")
 
 
@@ -99,7 +100,8 @@ def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
 
 
 @lru_cache(maxsize=8192)
-def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: str = "auto") -> Gold | None:
+def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: str = "auto",
+                letters: str = "auto") -> Gold | None:
     """The parsed gold answer (its ``item`` None when it cannot be parsed), or None when there is none.
 
     Gold answers go through the same marker strategies as completions (GSM8K ``#### 18`` and
@@ -116,8 +118,12 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
         texts = texts[-1:]
     if not any(texts):
         return None
+    lead = _CHOICE_LEAD_RE.match(texts[-1]) if letters == "auto" and len(texts) == 1 else None
     try:
-        items = [_parse_answer(t, decimal_comma) for t in texts[-MAX_DISTINCT:]]
+        if lead:  # "C. x = 42": the choice letter is the answer
+            items = [("node", ("sym", lead.group(1)))]
+        else:
+            items = [_parse_answer(t, decimal_comma) for t in texts[-MAX_DISTINCT:]]
     except _Unparseable:
         return Gold(None, " ".join(texts), False, None, None)
     item = items[0] if len(items) == 1 else _merge(items)
@@ -196,17 +202,31 @@ def _rounds_to(gold: Gold, item: tuple[str, Any]) -> bool:
     return abs(Fraction(p) - Fraction(g)) <= Fraction(1, 2 * 10**gold.decimals) * (1 + Fraction(1, 10**9))
 
 
+def _completion_choice(completion: str) -> str | None:
+    """The choice letter a one-line completion starts with (``C. x = 42``), when no marker says otherwise."""
+    text = final_part(completion).strip()
+    if "\n" in text or len(text) > 200 or "\\boxed" in text or "nswer" in text:
+        return None
+    m = _CHOICE_LEAD_RE.match(text + " ")
+    return m.group(1) if m else None
+
+
 def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> float | None:
     """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided."""
-    g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(opts.extract), opts.decimal_comma)
+    g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(opts.extract), opts.decimal_comma, opts.letters)
     if g is None:
         return None
     texts = _final_texts(completion, tuple(opts.extract), opts.multiple)
+    if texts is None and len(completion) <= MAX_ANSWER and "\n" not in completion.strip():
+        texts = [completion]  # nothing extracted: a short completion may still be the gold, verbatim
     if texts and len({_canon(t) for t in texts}) == 1 and _canon(texts[-1]) == _canon(g.text):
         return 1.0  # identical to the gold answer, whatever it is
     if g.item is None:
         return None  # a gold answer that does not parse: not applicable (unless matched verbatim)
     letter = opts.letters == "auto" and g.letter is not None
+    choice = _completion_choice(completion) if letter else None
+    if choice is not None:  # "C. x = 42", "(B) because ...": the whole short completion names a choice
+        return 1.0 if choice == g.letter else 0.0
     preds = prediction(completion, tuple(opts.extract), opts.multiple, opts.decimal_comma, letter)
     if not preds or len(preds) > MAX_DISTINCT:
         return 0.0
