@@ -27,6 +27,15 @@ LAZY_COMMANDS = {
 }
 
 
+#: Optional dependencies by top-level module: the extra that installs each (pyproject.toml).
+EXTRA_OF_MODULE = {
+    **dict.fromkeys(("pyarrow", "matplotlib", "numpy"), "bench"),
+    **dict.fromkeys(("torch", "transformers", "trl", "accelerate", "datasets", "peft", "tokenizers", "gguf"), "train"),
+    **dict.fromkeys(("fastapi", "uvicorn", "httpx", "prometheus_client"), "serve"),
+    "ray": "ray",
+}
+
+
 def _module_exists(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
@@ -68,6 +77,15 @@ class RewardkitGroup(click.Group):
             return super().invoke(ctx)
         except RewardkitError as exc:
             raise click.ClickException(str(exc)) from None
+        except ModuleNotFoundError as exc:
+            root = (exc.name or "").split(".")[0]
+            if root not in EXTRA_OF_MODULE:
+                raise
+            command = ctx.invoked_subcommand or "this command"
+            raise click.ClickException(
+                f"'rewardkit {command}' needs {root}, which is not installed: "
+                f"pip install 'rewardkit[{EXTRA_OF_MODULE[root]}]'"
+            ) from None
 
 
 @click.group(cls=RewardkitGroup)
