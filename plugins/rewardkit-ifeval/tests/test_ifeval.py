@@ -132,6 +132,8 @@ def test_sentences_ignore_abbreviations_initials_and_list_numbers():
 def test_capital_words_split_contractions_like_the_treebank_tokenizer():
     assert count_capital_words("I DON'T KNOW, well-KNOWN") == 4  # I, DO, N'T, KNOW
     assert count_capital_words("NASA-GRADE gear") == 1
+    assert count_capital_words("WE CANNOT, 'WON'T'") == 5  # WE, CAN, NOT, WO, N'T
+    assert count_capital_words("A*B (C) 'x'D") == 4  # split at '*', brackets and an opening quote
 
 
 def test_titles_need_text_between_double_angle_brackets_on_one_line():
