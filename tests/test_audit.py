@@ -22,11 +22,11 @@ def plugin():
 
 # exact: last line ends with the answer; length (scale 10): >= 5 characters says yes
 ROWS = [
-    {"completion": "A: 4", "answer": "4", "ok": True},          # exact yes, length no -> rewards disagree
+    {"completion": "A: 4", "answer": "4", "ok": True},  # exact yes, length no -> rewards disagree
     {"completion": "so it is\nA: 12", "answer": "12", "ok": False},  # both yes, label no -> label
-    {"completion": "so it is\nA: 5", "answer": "6", "ok": False},    # exact no, length yes, label no
+    {"completion": "so it is\nA: 5", "answer": "6", "ok": False},  # exact no, length yes, label no
     {"completion": "long enough\nA: 7", "answer": "7", "ok": True},  # all agree with the label
-    {"completion": "x", "answer": "9", "ok": False},              # all agree (no, no, false)
+    {"completion": "x", "answer": "9", "ok": False},  # all agree (no, no, false)
 ]
 
 
@@ -97,7 +97,11 @@ def test_merge_gives_labels_and_rates(bench_out, tmp_path):
     assert exact["false_negative"]["k"] == 1 and exact["false_negative"]["n"] == 2  # item 2
     assert exact["false_negative"]["ci95"] == pytest.approx(list(wilson(1, 2)))
     labels = [json.loads(x) for x in (bench_out / "audit_labels.jsonl").read_text().splitlines()]
-    assert [(x["item"], x["label"], x["previous_label"]) for x in labels] == [(0, True, True), (1, False, False), (2, True, False)]
+    assert [(x["item"], x["label"], x["previous_label"]) for x in labels] == [
+        (0, True, True),
+        (1, False, False),
+        (2, True, False),
+    ]
     rows = [json.loads(x) for x in (tmp_path / "labelled.jsonl").read_text().splitlines()]
     assert [r["ok"] for r in rows] == [True, False, True, True, False]
     assert [r["audited"] for r in rows] == [True, True, True, False, False]
@@ -119,6 +123,8 @@ def test_cli_merge_and_errors(bench_out, tmp_path):
 
 
 def test_changed_data_is_refused(bench_out, tmp_path):
-    (tmp_path / "d.jsonl").write_text("".join(json.dumps({**r, "completion": r["completion"] + "!"}) + "\n" for r in ROWS))
+    (tmp_path / "d.jsonl").write_text(
+        "".join(json.dumps({**r, "completion": r["completion"] + "!"}) + "\n" for r in ROWS)
+    )
     with pytest.raises(AuditError, match="changed since the bench run"):
         load_run(bench_out)

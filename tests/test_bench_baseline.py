@@ -29,8 +29,22 @@ ROWS = [{"completion": "x" * (1 + i % 20), "ok": 1 + i % 20 >= 5} for i in range
 
 
 def bench_cli(data, out, scale, *extra):
-    return CliRunner().invoke(cli, ["bench", str(data), "-r", f"benchtest.length:scale={scale}", "--label", "ok",
-                                    "-o", str(out), "-q", "--no-plots", *extra])
+    return CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            str(data),
+            "-r",
+            f"benchtest.length:scale={scale}",
+            "--label",
+            "ok",
+            "-o",
+            str(out),
+            "-q",
+            "--no-plots",
+            *extra,
+        ],
+    )
 
 
 def test_changed_parameter_flips_items_and_fails_on_regression(plugin, tmp_path):
@@ -42,7 +56,7 @@ def test_changed_parameter_flips_items_and_fails_on_regression(plugin, tmp_path)
 
     cmp = json.loads((tmp_path / "new" / "summary.json").read_text())["baseline"]
     e = cmp["rewards"]["benchtest.length"]
-    assert e["signature_changed"] and "\"scale\":10" in e["old_signature"] and "\"scale\":30" in e["new_signature"]
+    assert e["signature_changed"] and '"scale":10' in e["old_signature"] and '"scale":30' in e["new_signature"]
     # 5..14 characters flip from yes to no: 10 lengths, twice each
     assert e["flips"]["n"] == 20 and e["flips"]["to_no"] == 20 and e["flips"]["to_yes"] == 0
     ex = e["flips"]["examples"][0]
@@ -74,11 +88,19 @@ def test_different_data_is_refused_before_scoring(plugin, tmp_path):
     other = write_jsonl(tmp_path / "e.jsonl", ROWS[:-1] + [{"completion": "changed", "ok": True}])
     run(data, rewards=["benchtest.length:scale=10"], label="ok", out=tmp_path / "old", plots=False)
     with pytest.raises(BenchError, match="scored different data .*cannot be compared"):
-        run(other, rewards=["benchtest.length:scale=10"], label="ok", out=tmp_path / "new", plots=False,
-            baseline=tmp_path / "old")
+        run(
+            other,
+            rewards=["benchtest.length:scale=10"],
+            label="ok",
+            out=tmp_path / "new",
+            plots=False,
+            baseline=tmp_path / "old",
+        )
     assert not (tmp_path / "new" / "scores.parquet").exists()
     with pytest.raises(BenchError, match="no summary.json"):
-        run(data, rewards=["benchtest.length:scale=10"], out=tmp_path / "n2", plots=False, baseline=tmp_path / "nothing")
+        run(
+            data, rewards=["benchtest.length:scale=10"], out=tmp_path / "n2", plots=False, baseline=tmp_path / "nothing"
+        )
 
 
 def test_fail_on_regression_needs_a_baseline(plugin, tmp_path):

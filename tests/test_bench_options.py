@@ -33,8 +33,10 @@ ROWS = [{"completion": c} for c in ["fine", "BOOM", "a much longer completion", 
 
 def config(tmp_path, extra=""):
     cfg = tmp_path / "train.toml"
-    cfg.write_text(extra + '[model]\nname = "tiny"\n\n[[reward]]\nname = "benchtest.hang"\ntimeout = 30\n\n'
-                   '[[reward]]\nname = "benchtest.length"\nparams = { scale = 10 }\n')
+    cfg.write_text(
+        extra + '[model]\nname = "tiny"\n\n[[reward]]\nname = "benchtest.hang"\ntimeout = 30\n\n'
+        '[[reward]]\nname = "benchtest.length"\nparams = { scale = 10 }\n'
+    )
     return cfg
 
 
@@ -89,14 +91,22 @@ def test_bad_config_key_is_named(plugin, tmp_path):
 
 def test_stages_over_one_options_object_match_run(plugin, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", ROWS * 3)
-    opts = BenchOptions(data, rewards=["benchtest.length:scale=10", "benchtest.digits"], out=tmp_path / "a",
-                        shard_size=5, plots=False)
+    opts = BenchOptions(
+        data, rewards=["benchtest.length:scale=10", "benchtest.digits"], out=tmp_path / "a", shard_size=5, plots=False
+    )
     job = read(opts)
     jp = plan_job(job)
     assert len(jp.plan.units) == 2 * 3 and jp.reused == 0
     summary = report(job, jp, score(job, jp))
-    again = run(options=BenchOptions(data, rewards=["benchtest.length:scale=10", "benchtest.digits"],
-                                     out=tmp_path / "b", shard_size=5, plots=False))
+    again = run(
+        options=BenchOptions(
+            data,
+            rewards=["benchtest.length:scale=10", "benchtest.digits"],
+            out=tmp_path / "b",
+            shard_size=5,
+            plots=False,
+        )
+    )
     assert (tmp_path / "a" / "scores.parquet").read_bytes() == (tmp_path / "b" / "scores.parquet").read_bytes()
     assert summary["rewards"].keys() == again["rewards"].keys()
 
@@ -109,15 +119,27 @@ def test_unknown_keyword_is_named(tmp_path):
 def test_a_second_bench_on_the_same_out_is_refused(plugin, tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", ROWS)
     out = tmp_path / "o"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from rewardkit.bench.options import OutLock\n"
-        f"with OutLock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from rewardkit.bench.options import OutLock\n"
+                f"with OutLock({str(out)!r}):\n    print('held', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(BenchError, match=rf"another rewardkit bench \(pid {holder.pid}\) is writing to .*choose another --out"):
+        with pytest.raises(
+            BenchError, match=rf"another rewardkit bench \(pid {holder.pid}\) is writing to .*choose another --out"
+        ):
             run(data, rewards=["benchtest.digits"], out=out, plots=False)
-        res = CliRunner().invoke(cli, ["bench", str(data), "-r", "benchtest.digits", "-o", str(out), "-q", "--no-plots"])
+        res = CliRunner().invoke(
+            cli, ["bench", str(data), "-r", "benchtest.digits", "-o", str(out), "-q", "--no-plots"]
+        )
         assert res.exit_code != 0 and "another rewardkit bench" in res.output
         assert not (out / "scores.parquet").exists()
     finally:

@@ -1,4 +1,5 @@
-"""rewardkit probe: attack families from real rows, accept rates, --fail-above, plugin families, check-plugin --probe."""
+"""rewardkit probe: attack families from real rows, accept rates, --fail-above, plugin families and
+check-plugin --probe."""
 
 import json
 
@@ -77,8 +78,9 @@ def test_format_rewards_get_the_format_families(plugin):
 
 def test_cli_fail_above_exits_non_zero_and_writes_json(plugin, tmp_path):
     out = tmp_path / "p.json"
-    res = CliRunner().invoke(cli, ["probe", "probetest.weak", "--rows", "4", "--fail-above", "0.02",
-                                   "--json", str(out)])
+    res = CliRunner().invoke(
+        cli, ["probe", "probetest.weak", "--rows", "4", "--fail-above", "0.02", "--json", str(out)]
+    )
     assert res.exit_code == 1, res.output
     assert "FAIL: probetest.weak accepts" in res.output
     assert json.loads(out.read_text())["rewards"]["probetest.weak"]["families"]["prompt_echo"]["attacks"] == 12

@@ -23,6 +23,7 @@ def create_app(run: Run, n: int = 200) -> Any:
     """``GET /`` the page, ``GET /api/queue`` the cards with saved verdicts, ``POST /api/verdict``."""
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import HTMLResponse
+
     queue = build_queue(run, n)
     by_item = {c["item"]: c for c in queue}
     store = VerdictStore(run.out)
@@ -35,9 +36,13 @@ def create_app(run: Run, n: int = 200) -> Any:
     @app.get("/api/queue")
     def get_queue() -> dict[str, Any]:
         saved = store.latest()
-        return {"run": str(Path(run.out).resolve()), "source": run.summary["input"]["source"],
-                "label": run.summary["input"]["label"], "cards": queue,
-                "verdicts": {str(i): r["verdict"] for i, r in saved.items() if i in by_item}}
+        return {
+            "run": str(Path(run.out).resolve()),
+            "source": run.summary["input"]["source"],
+            "label": run.summary["input"]["label"],
+            "cards": queue,
+            "verdicts": {str(i): r["verdict"] for i, r in saved.items() if i in by_item},
+        }
 
     @app.post("/api/verdict")
     def post_verdict(v: Verdict) -> dict[str, Any]:
@@ -46,8 +51,15 @@ def create_app(run: Run, n: int = 200) -> Any:
         if v.verdict not in VERDICTS:
             raise HTTPException(422, f"verdict must be one of {list(VERDICTS)}, got {v.verdict!r}")
         c = by_item[v.item]
-        store.append({"item": v.item, "row": c["row"], "verdict": v.verdict, "label_before": c["label"],
-                      "scores": {s["column"]: s["value"] for s in c["scores"]}})
+        store.append(
+            {
+                "item": v.item,
+                "row": c["row"],
+                "verdict": v.verdict,
+                "label_before": c["label"],
+                "scores": {s["column"]: s["value"] for s in c["scores"]},
+            }
+        )
         return {"saved": True, "item": v.item, "verdict": v.verdict}
 
     return app

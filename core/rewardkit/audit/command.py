@@ -29,7 +29,9 @@ def audit() -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False, exists=True))
 @click.option("-n", "n", type=click.IntRange(min=1), default=200, show_default=True, help="Items in the queue.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True, help="0: any free port.")
+@click.option(
+    "--port", type=click.IntRange(min=0, max=65535), default=8765, show_default=True, help="0: any free port."
+)
 @click.option("--open/--no-open", "open_browser", default=True, help="Open the page in a browser.")
 def review(out_dir: str, n: int, host: str, port: int, open_browser: bool) -> None:
     """Serve the review queue of OUT_DIR (a bench --out folder) on loopback."""
@@ -59,8 +61,12 @@ def review(out_dir: str, n: int, host: str, port: int, open_browser: bool) -> No
 
 @audit.command(name="merge")
 @click.argument("out_dir", type=click.Path(file_okay=False, exists=True))
-@click.option("--data-out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the bench input's rows with the audited labels folded in (JSONL).")
+@click.option(
+    "--data-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the bench input's rows with the audited labels folded in (JSONL).",
+)
 def merge_cmd(out_dir: str, data_out: str | None) -> None:
     """Fold OUT_DIR/audit.jsonl in as labels; print each reward's FP and FN rates (Wilson 95%)."""
     from .merge import merge
@@ -80,9 +86,14 @@ def _print(summary: dict[str, Any]) -> None:
         lo, hi = r["ci95"]
         return f"{r['rate']:.3f} [{lo:.3f}, {hi:.3f}] ({r['k']}/{r['n']})"
 
-    t = Table("reward", "threshold", "false-positive rate [95% CI]", "false-negative rate [95% CI]",
-              title=f"{summary['verdicts']} verdicts ({summary['skipped']} skipped); "
-                    f"labels changed: {cell(summary['label_changed'])}")
+    t = Table(
+        "reward",
+        "threshold",
+        "false-positive rate [95% CI]",
+        "false-negative rate [95% CI]",
+        title=f"{summary['verdicts']} verdicts ({summary['skipped']} skipped); "
+        f"labels changed: {cell(summary['label_changed'])}",
+    )
     for col, d in summary["rewards"].items():
         t.add_row(col, f"{d['threshold']:g}", cell(d["false_positive"]), cell(d["false_negative"]))
     Console(width=max(120, Console().width)).print(t)

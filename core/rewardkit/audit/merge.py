@@ -38,8 +38,17 @@ def merge(out: str | Path, data_out: str | Path | None = None) -> dict[str, Any]
     old = run.items.labels
     with (out / "audit_labels.jsonl").open("w", encoding="utf-8") as fh:
         for i in sorted(labels):
-            fh.write(json.dumps({"item": i, "row": run.items.rows[i], "label": labels[i],
-                                 "previous_label": old[i] if old is not None else None}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "item": i,
+                        "row": run.items.rows[i],
+                        "label": labels[i],
+                        "previous_label": old[i] if old is not None else None,
+                    }
+                )
+                + "\n"
+            )
     rewards: dict[str, Any] = {}
     for col, info in run.columns.items():
         fp = tn = fn = tp = 0
@@ -50,12 +59,20 @@ def merge(out: str | Path, data_out: str | Path | None = None) -> dict[str, Any]
             yes = v >= info["threshold"]
             fp, tn = fp + (yes and not y), tn + (not yes and not y)
             tp, fn = tp + (yes and y), fn + (not yes and y)
-        rewards[col] = {"threshold": info["threshold"], "false_positive": _rate(fp, fp + tn),
-                        "false_negative": _rate(fn, fn + tp), "n": fp + tn + fn + tp}
+        rewards[col] = {
+            "threshold": info["threshold"],
+            "false_positive": _rate(fp, fp + tn),
+            "false_negative": _rate(fn, fn + tp),
+            "n": fp + tn + fn + tp,
+        }
     changed = [i for i, y in labels.items() if old is not None and old[i] is not None and old[i] != y]
     with_old = [i for i in labels if old is not None and old[i] is not None]
-    summary = {"verdicts": len(decided), "skipped": len(VerdictStore(out).latest()) - len(decided),
-               "label_changed": _rate(len(changed), len(with_old)), "rewards": rewards}
+    summary = {
+        "verdicts": len(decided),
+        "skipped": len(VerdictStore(out).latest()) - len(decided),
+        "label_changed": _rate(len(changed), len(with_old)),
+        "rewards": rewards,
+    }
     (out / "audit_summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     if data_out is not None:
         _write_data(run, labels, Path(data_out))

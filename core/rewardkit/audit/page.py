@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (an embedded HTML page: its lines are markup, not Python)
 """The review page: one card per item, keyboard shortcuts, each verdict saved as it is made."""
 
 PAGE = r"""<!doctype html>

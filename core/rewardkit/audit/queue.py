@@ -48,18 +48,28 @@ def load_run(out: str | Path) -> Run:
         summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
         scores = pq.read_table(out / "scores.parquet").to_pydict()
     except FileNotFoundError as exc:
-        raise AuditError(f"{out}: not a finished bench run ({Path(exc.filename).name} is missing); "
-                         "run `rewardkit bench ... -o OUT_DIR` first") from None
+        raise AuditError(
+            f"{out}: not a finished bench run ({Path(exc.filename).name} is missing); "
+            "run `rewardkit bench ... -o OUT_DIR` first"
+        ) from None
     inp = summary["input"]
     if inp.get("pairs"):
         raise AuditError(f"{out}: a chosen/rejected pairs run; audit reviews single completions (bench with --label)")
     rows = read_data(inp["source"], limit=inp["rows"])
-    items = build_items(rows, columns=[], completion_col=inp["completion"], prompt_col=inp["prompt"],
-                        mapping=inp.get("mapping") or {}, label_col=inp["label"])
+    items = build_items(
+        rows,
+        columns=[],
+        completion_col=inp["completion"],
+        prompt_col=inp["prompt"],
+        mapping=inp.get("mapping") or {},
+        label_col=inp["label"],
+    )
     want = inp.get("completions_sha256")
     if len(items) != inp["items"] or (want and completions_hash(items) != want):
-        raise AuditError(f"{inp['source']} changed since the bench run in {out}: its completions differ; "
-                         "bench it again before auditing")
+        raise AuditError(
+            f"{inp['source']} changed since the bench run in {out}: its completions differ; "
+            "bench it again before auditing"
+        )
     return Run(out, summary, scores, items)
 
 
@@ -108,12 +118,21 @@ def card(run: Run, i: int, why: list[str]) -> dict[str, Any]:
     """What the review page shows for one item."""
     items = run.items
     return {
-        "item": i, "row": items.rows[i], "role": items.roles[i], "reasons": why,
+        "item": i,
+        "row": items.rows[i],
+        "role": items.roles[i],
+        "reasons": why,
         "label": items.labels[i] if items.labels is not None else None,
         "prompt": items.prompts[i] if items.prompts is not None else None,
         "completion": items.completions[i],
-        "scores": [{"column": col, "value": run.scores[col][i], "threshold": info["threshold"],
-                    "status": run.scores.get(f"{col}:status", [None] * len(items))[i],
-                    "says": _verdict(run.scores[col][i], info["threshold"])}
-                   for col, info in run.columns.items()],
+        "scores": [
+            {
+                "column": col,
+                "value": run.scores[col][i],
+                "threshold": info["threshold"],
+                "status": run.scores.get(f"{col}:status", [None] * len(items))[i],
+                "says": _verdict(run.scores[col][i], info["threshold"]),
+            }
+            for col, info in run.columns.items()
+        ],
     }

@@ -23,8 +23,10 @@ class VerdictStore:
     def append(self, record: dict[str, Any]) -> None:
         if record.get("verdict") not in VERDICTS:
             raise ValueError(f"verdict must be one of {list(VERDICTS)}, got {record.get('verdict')!r}")
-        line = json.dumps({**record, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
-                          ensure_ascii=False) + "\n"
+        line = (
+            json.dumps({**record, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, ensure_ascii=False)
+            + "\n"
+        )
         with self._lock:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -38,7 +40,7 @@ class VerdictStore:
         out: dict[int, dict[str, Any]] = {}
         if not self.path.exists():
             return out
-        for n, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), 1):
+        for line in self.path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             try:

@@ -11,9 +11,10 @@ import json
 import math
 import platform
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..data import Rows
 from .baseline import check_same_data, completions_hash
@@ -54,11 +55,14 @@ class JobPlan:
 
 # -- read --------------------------------------------------------------------------------------
 
+
 def _entries(reward_args: Sequence[RewardArg], thresholds: Mapping[str, float]) -> list[Entry]:
     from ..reward import reward
     from ..rewardspec_arg import parse_reward_arg
 
-    parsed = [(a, *parse_reward_arg(a)) if isinstance(a, str) else (f"{a[0]}:{a[1]}", a[0], dict(a[1])) for a in reward_args]
+    parsed = [
+        (a, *parse_reward_arg(a)) if isinstance(a, str) else (f"{a[0]}:{a[1]}", a[0], dict(a[1])) for a in reward_args
+    ]
     names = [name for _, name, _ in parsed]
     entries: list[Entry] = []
     for text, name, params in parsed:
@@ -111,8 +115,13 @@ def _composite_entries(comp: Any, entries: list[Entry], thresholds: Mapping[str,
     """Add the composite's terms as entries (sharing identical ones); return term -> column label."""
     term_labels: dict[str, str] = {}
     for t in comp.terms:
-        same = [e for e in entries if e.reward.signature == t.reward.signature and e.reward.timeout == t.reward.timeout
-                and e.reward.columns == t.reward.columns]
+        same = [
+            e
+            for e in entries
+            if e.reward.signature == t.reward.signature
+            and e.reward.timeout == t.reward.timeout
+            and e.reward.columns == t.reward.columns
+        ]
         if same:
             term_labels[t.name] = same[0].label
             continue
@@ -179,14 +188,22 @@ def read(opts: BenchOptions) -> Job:
     if not entries:
         entries = _default_entries(opts, available)
     columns = _check_columns(rows, entries, mapping, available)
-    items = build_items(rows, columns=columns, completion_col=opts.completion_col, prompt_col=prompt_col,
-                        mapping=mapping, label_col=label, pairs=opts.pairs)
+    items = build_items(
+        rows,
+        columns=columns,
+        completion_col=opts.completion_col,
+        prompt_col=prompt_col,
+        mapping=mapping,
+        label_col=label,
+        pairs=opts.pairs,
+    )
     job = Job(opts, rows, items, entries, comp, term_labels, prompt_col, label, started, read_seconds)
     job.prepare_seconds = time.perf_counter() - t_read - read_seconds
     return job
 
 
 # -- plan --------------------------------------------------------------------------------------
+
 
 def plan_job(job: Job) -> JobPlan:
     """Stage 2: decide which (reward, shard) units to compute, and write the manifest."""
@@ -199,23 +216,33 @@ def plan_job(job: Job) -> JobPlan:
     job_plan = plan(items, entries, store, options)
     manifest = {
         "format": 1,
-        "input": {"source": str(job.rows.source), "sha256": items.digest, "items": len(items), "rows": len(job.rows.rows)},
+        "input": {
+            "source": str(job.rows.source),
+            "sha256": items.digest,
+            "items": len(items),
+            "rows": len(job.rows.rows),
+        },
         "shard_size": opts.shard_size,
-        "entries": {e.label: {"signature": e.reward.signature, "timeout": e.reward.timeout, "key": job_plan.keys[e.label]}
-                    for e in entries},
+        "entries": {
+            e.label: {"signature": e.reward.signature, "timeout": e.reward.timeout, "key": job_plan.keys[e.label]}
+            for e in entries
+        },
         "composite": job.comp.describe() if job.comp is not None else None,
     }
     if previous is not None and previous.get("input", {}).get("sha256") != items.digest:
         opts.say("the input changed since the last run: its shards are not reused")
     reused = len(job_plan.units) - len(job_plan.todo)
     if opts.resume:
-        opts.say(f"resuming: {reused} of {len(job_plan.units)} shard(s) already done"
-                 + (f"; dropped {len(job_plan.removed)} stale reward folder(s)" if job_plan.removed else ""))
+        opts.say(
+            f"resuming: {reused} of {len(job_plan.units)} shard(s) already done"
+            + (f"; dropped {len(job_plan.removed)} stale reward folder(s)" if job_plan.removed else "")
+        )
     store.write_manifest(manifest)
     return JobPlan(job_plan, store, reused)
 
 
 # -- score -------------------------------------------------------------------------------------
+
 
 def score(job: Job, jp: JobPlan) -> float:
     """Stage 3: compute the missing units (locally or on Ray); returns the scoring seconds."""
@@ -224,7 +251,10 @@ def score(job: Job, jp: JobPlan) -> float:
     t0 = time.perf_counter()
     total = sum(u.size for u in jp.plan.todo)
     description = f"scoring {len(job.entries)} reward(s) x {len(job.items):,} items"
-    with ProgressBar(total, opts.progress, description) as bar, _pool_size(opts.workers if opts.backend == "local" else None):
+    with (
+        ProgressBar(total, opts.progress, description) as bar,
+        _pool_size(opts.workers if opts.backend == "local" else None),
+    ):
         if opts.backend == "ray":
             from .ray_backend import run_ray
 
@@ -236,6 +266,7 @@ def score(job: Job, jp: JobPlan) -> float:
 
 # -- report ------------------------------------------------------------------------------------
 
+
 def _composite_info(job: Job, results: dict[str, ShardResult]) -> dict[str, Any] | None:
     comp, term_labels = job.comp, job.term_labels
     if comp is None or term_labels is None:
@@ -246,9 +277,15 @@ def _composite_info(job: Job, results: dict[str, ShardResult]) -> dict[str, Any]
     lo = 0.0 if comp.nonnegative else -math.inf
     thr = float(job.opts.thresholds.get(COMPOSITE, hi / 2 if math.isfinite(hi) else 0.0))
     return {
-        "total": total, "statuses": [st.value for st in scored.total_statuses], "dropped": scored.dropped,
-        "seconds": seconds, "wall": sum(results[lab].wall for lab in set(term_labels.values())),
-        "lo": lo, "hi": hi, "threshold": thr, "options": comp.options(),
+        "total": total,
+        "statuses": [st.value for st in scored.total_statuses],
+        "dropped": scored.dropped,
+        "seconds": seconds,
+        "wall": sum(results[lab].wall for lab in set(term_labels.values())),
+        "lo": lo,
+        "hi": hi,
+        "threshold": thr,
+        "options": comp.options(),
         "terms": [{**d, "column": term_labels[d["term"]]} for d in comp.describe()],
         "stats": {k: v.summary() for k, v in scored.stats().items()},
     }
@@ -259,18 +296,32 @@ def _header(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
     return {
         "rewardkit": _version(),
         "input": {
-            "source": str(rows.source), "sha256": items.digest, "rows": len(rows.rows), "items": len(items),
+            "source": str(rows.source),
+            "sha256": items.digest,
+            "rows": len(rows.rows),
+            "items": len(items),
             "completions_sha256": completions_hash(items),
-            "completion": None if opts.pairs else opts.completion_col, "prompt": job.prompt_col, "label": job.label,
-            "pairs": list(opts.pairs) if opts.pairs else None, "mapping": dict(opts.mapping),
+            "completion": None if opts.pairs else opts.completion_col,
+            "prompt": job.prompt_col,
+            "label": job.label,
+            "pairs": list(opts.pairs) if opts.pairs else None,
+            "mapping": dict(opts.mapping),
             "bad_rows": [{"path": b.path, "line": b.line, "error": b.error} for b in rows.bad],
         },
         "run": {
-            "backend": opts.backend, "workers": opts.workers or _default_workers(), "shard_size": opts.shard_size,
-            "batch_size": opts.batch_size, "shards": len(jp.plan.units), "shards_reused": jp.reused,
-            "shards_computed": len(jp.plan.todo), "read_seconds": job.read_seconds,
-            "prepare_seconds": job.prepare_seconds, "scoring_seconds": scoring_seconds,
-            "output_seconds": None, "wall_seconds": time.time() - job.started, "python": platform.python_version(),
+            "backend": opts.backend,
+            "workers": opts.workers or _default_workers(),
+            "shard_size": opts.shard_size,
+            "batch_size": opts.batch_size,
+            "shards": len(jp.plan.units),
+            "shards_reused": jp.reused,
+            "shards_computed": len(jp.plan.todo),
+            "read_seconds": job.read_seconds,
+            "prepare_seconds": job.prepare_seconds,
+            "scoring_seconds": scoring_seconds,
+            "output_seconds": None,
+            "wall_seconds": time.time() - job.started,
+            "python": platform.python_version(),
         },
         "signatures": {e.label: e.reward.signature for e in job.entries},
     }
@@ -284,8 +335,10 @@ def report(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
     composite_info = _composite_info(job, results)
     total_values = composite_info["total"] if composite_info else None
     atomic_write_bytes(out / "scores.parquet", scores_bytes(job.items, results, total_values))
-    summary = {**_header(job, jp, scoring_seconds),
-               **build_summary(job.items, job.entries, results, composite_info, job.opts.samples)}
+    summary = {
+        **_header(job, jp, scoring_seconds),
+        **build_summary(job.items, job.entries, results, composite_info, job.opts.samples),
+    }
     atomic_write_text(out / "signatures.json", json.dumps(summary["signatures"], indent=2) + "\n")
     if job.opts.baseline is not None:
         from .baseline import compare
@@ -350,7 +403,8 @@ class _pool_size:
     """Set the cpu worker pool's size for the job, and restore it afterwards."""
 
     def __init__(self, workers: int | None) -> None:
-        self.workers, self.old = workers, None
+        self.workers = workers
+        self.old: int | None = None
 
     def __enter__(self) -> None:
         if self.workers:

@@ -23,7 +23,9 @@ def _old_summary(old: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise BenchError(f"--baseline {old}: no summary.json there; give the --out folder of a finished bench run") from None
+        raise BenchError(
+            f"--baseline {old}: no summary.json there; give the --out folder of a finished bench run"
+        ) from None
     except ValueError as exc:
         raise BenchError(f"--baseline {old}: summary.json is not valid JSON ({exc})") from None
 
@@ -57,8 +59,14 @@ def _read_scores(path: Path) -> dict[str, list[Any]]:
         raise BenchError(f"--baseline: {path} is missing; the baseline run did not finish") from None
 
 
-def _bootstrap(old: list[float | None], new: list[float | None], labels: list[bool | None],
-               t_old: float, t_new: float, seed: int = 0) -> dict[str, dict[str, Any]]:
+def _bootstrap(
+    old: list[float | None],
+    new: list[float | None],
+    labels: list[bool | None],
+    t_old: float,
+    t_new: float,
+    seed: int = 0,
+) -> dict[str, dict[str, Any]]:
     """Paired bootstrap over the labelled items: each metric's change (new - old) and its 95% interval."""
     import numpy as np
 
@@ -97,9 +105,16 @@ def _bootstrap(old: list[float | None], new: list[float | None], labels: list[bo
         a, b = mo[m], mn[m]
         d = b - a
         ok = np.isfinite(d[1:])
-        lo, hi = (float(np.percentile(d[1:][ok], 2.5)), float(np.percentile(d[1:][ok], 97.5))) if ok.any() else (None, None)
-        out[m] = {"old": _num(a[0]), "new": _num(b[0]), "delta": _num(d[0]), "ci95": [lo, hi],
-                  "regressed": hi is not None and hi < 0}
+        lo, hi = (
+            (float(np.percentile(d[1:][ok], 2.5)), float(np.percentile(d[1:][ok], 97.5))) if ok.any() else (None, None)
+        )
+        out[m] = {
+            "old": _num(a[0]),
+            "new": _num(b[0]),
+            "delta": _num(d[0]),
+            "ci95": [lo, hi],
+            "regressed": hi is not None and hi < 0,
+        }
     return out
 
 
@@ -110,12 +125,15 @@ def _num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _flips(label: str, old: dict[str, list[Any]], new: dict[str, list[Any]], t_old: float, t_new: float,
-           items: Items) -> dict[str, Any]:
+def _flips(
+    label: str, old: dict[str, list[Any]], new: dict[str, list[Any]], t_old: float, t_new: float, items: Items
+) -> dict[str, Any]:
     """Items whose verdict (score >= threshold) or outcome changed, with their text."""
     ov, nv = old[label], new[label]
     os_, ns = old.get(f"{label}:status", ["value"] * len(ov)), new.get(f"{label}:status", ["value"] * len(nv))
-    up, down, outcome = [], [], []
+    up: list[int] = []
+    down: list[int] = []
+    outcome: list[int] = []
     for i, (a, b) in enumerate(zip(ov, nv)):
         if os_[i] != ns[i] and "value" in (os_[i], ns[i]):
             outcome.append(i)
@@ -123,12 +141,27 @@ def _flips(label: str, old: dict[str, list[Any]], new: dict[str, list[Any]], t_o
             (up if b >= t_new else down).append(i)
 
     def show(idx: list[int]) -> list[dict[str, Any]]:
-        return [{"item": i, "row": items.rows[i], "old": ov[i], "new": nv[i], "old_status": os_[i],
-                 "new_status": ns[i], "label": items.labels[i] if items.labels else None,
-                 "completion": _clip(items.completions[i])} for i in idx[:MAX_FLIPS]]
+        return [
+            {
+                "item": i,
+                "row": items.rows[i],
+                "old": ov[i],
+                "new": nv[i],
+                "old_status": os_[i],
+                "new_status": ns[i],
+                "label": items.labels[i] if items.labels else None,
+                "completion": _clip(items.completions[i]),
+            }
+            for i in idx[:MAX_FLIPS]
+        ]
 
-    return {"n": len(up) + len(down) + len(outcome), "to_yes": len(up), "to_no": len(down),
-            "outcome": len(outcome), "examples": show(sorted(up + down + outcome))}
+    return {
+        "n": len(up) + len(down) + len(outcome),
+        "to_yes": len(up),
+        "to_no": len(down),
+        "outcome": len(outcome),
+        "examples": show(sorted(up + down + outcome)),
+    }
 
 
 def _clip(text: str, n: int = 300) -> str:
@@ -152,19 +185,30 @@ def compare(old_dir: Path, out: Path, summary: dict[str, Any], items: Items) -> 
     for col in common:
         o, n = old_cols[col], new_cols[col]
         entry: dict[str, Any] = {
-            "old_signature": o.get("signature"), "new_signature": n.get("signature"),
+            "old_signature": o.get("signature"),
+            "new_signature": n.get("signature"),
             "signature_changed": o.get("signature") != n.get("signature"),
             "flips": _flips(col, old_scores, new_scores, o["threshold"], n["threshold"], items),
             "speed": _speed(o, n),
         }
         if items.labels is not None:
-            entry["metrics"] = _bootstrap(old_scores[col], new_scores[col], items.labels, o["threshold"], n["threshold"])
-            regressions += [f"{col} {m} {d['delta']:+.4f} (95% CI {d['ci95'][0]:+.4f} to {d['ci95'][1]:+.4f})"
-                            for m, d in entry["metrics"].items() if d["regressed"]]
+            entry["metrics"] = _bootstrap(
+                old_scores[col], new_scores[col], items.labels, o["threshold"], n["threshold"]
+            )
+            regressions += [
+                f"{col} {m} {d['delta']:+.4f} (95% CI {d['ci95'][0]:+.4f} to {d['ci95'][1]:+.4f})"
+                for m, d in entry["metrics"].items()
+                if d["regressed"]
+            ]
         rewards[col] = entry
-    return {"dir": str(old_dir), "rewardkit": old.get("rewardkit"), "rewards": rewards,
-            "only_old": [c for c in old_cols if c not in new_cols], "only_new": [c for c in new_cols if c not in old_cols],
-            "regressions": regressions}
+    return {
+        "dir": str(old_dir),
+        "rewardkit": old.get("rewardkit"),
+        "rewards": rewards,
+        "only_old": [c for c in old_cols if c not in new_cols],
+        "only_new": [c for c in new_cols if c not in old_cols],
+        "regressions": regressions,
+    }
 
 
 def _columns(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -181,26 +225,67 @@ def sections(cmp: dict[str, Any]) -> list[tuple[str, str, Any]]:
     rows = []
     for col, e in cmp["rewards"].items():
         sp = e["speed"]
-        rows.append([col, "yes" if e["signature_changed"] else "no", e["flips"]["n"], e["flips"]["to_yes"],
-                     e["flips"]["to_no"], e["flips"]["outcome"], sp["old_items_per_second"], sp["new_items_per_second"],
-                     sp["ratio"]])
+        rows.append(
+            [
+                col,
+                "yes" if e["signature_changed"] else "no",
+                e["flips"]["n"],
+                e["flips"]["to_yes"],
+                e["flips"]["to_no"],
+                e["flips"]["outcome"],
+                sp["old_items_per_second"],
+                sp["new_items_per_second"],
+                sp["ratio"],
+            ]
+        )
     text = f"Against {cmp['dir']}. "
     if cmp["only_old"] or cmp["only_new"]:
-        text += f"Only in the baseline: {', '.join(cmp['only_old']) or '-'}; only here: {', '.join(cmp['only_new']) or '-'}. "
+        only_old, only_new = ", ".join(cmp["only_old"]) or "-", ", ".join(cmp["only_new"]) or "-"
+        text += f"Only in the baseline: {only_old}; only here: {only_new}. "
     text += ("Regressions: " + "; ".join(cmp["regressions"])) if cmp["regressions"] else "No labelled metric regressed."
-    out: list[tuple[str, str, Any]] = [("Baseline comparison", text, (
-        ["reward", "signature changed", "flips", "to yes", "to no", "outcome changed", "old items/s", "new items/s",
-         "speed ratio"], rows))]
+    out: list[tuple[str, str, Any]] = [
+        (
+            "Baseline comparison",
+            text,
+            (
+                [
+                    "reward",
+                    "signature changed",
+                    "flips",
+                    "to yes",
+                    "to no",
+                    "outcome changed",
+                    "old items/s",
+                    "new items/s",
+                    "speed ratio",
+                ],
+                rows,
+            ),
+        )
+    ]
     mrows = []
     for col, e in cmp["rewards"].items():
         for m, d in (e.get("metrics") or {}).items():
             ci = d["ci95"]
-            mrows.append([col, m, d["old"], d["new"], d["delta"], f"[{_fmt(ci[0])}, {_fmt(ci[1])}]",
-                          "REGRESSED" if d["regressed"] else ""])
+            mrows.append(
+                [
+                    col,
+                    m,
+                    d["old"],
+                    d["new"],
+                    d["delta"],
+                    f"[{_fmt(ci[0])}, {_fmt(ci[1])}]",
+                    "REGRESSED" if d["regressed"] else "",
+                ]
+            )
     if mrows:
-        out.append(("Metric changes (paired bootstrap, 95% interval)",
-                    f"new - old over {BOOTSTRAP} resamples of the labelled items; a regression is an interval below 0.",
-                    (["reward", "metric", "old", "new", "change", "95% interval", ""], mrows)))
+        out.append(
+            (
+                "Metric changes (paired bootstrap, 95% interval)",
+                f"new - old over {BOOTSTRAP} resamples of the labelled items; a regression is an interval below 0.",
+                (["reward", "metric", "old", "new", "change", "95% interval", ""], mrows),
+            )
+        )
     for col, e in cmp["rewards"].items():
         ex = e["flips"]["examples"]
         if ex:
@@ -208,11 +293,25 @@ def sections(cmp: dict[str, Any]) -> list[tuple[str, str, Any]]:
                 sig = f"{e['old_signature']} -> {e['new_signature']}. "
             else:
                 sig = ""
-            out.append((f"Flipped items: {col}", f"{sig}First {len(ex)} of {e['flips']['n']}.",
-                        (["row", "old", "new", "label", "completion"],
-                         [[x["row"] + 1, x["old"] if x["old_status"] == "value" else x["old_status"],
-                           x["new"] if x["new_status"] == "value" else x["new_status"], x["label"], x["completion"]]
-                          for x in ex])))
+            out.append(
+                (
+                    f"Flipped items: {col}",
+                    f"{sig}First {len(ex)} of {e['flips']['n']}.",
+                    (
+                        ["row", "old", "new", "label", "completion"],
+                        [
+                            [
+                                x["row"] + 1,
+                                x["old"] if x["old_status"] == "value" else x["old_status"],
+                                x["new"] if x["new_status"] == "value" else x["new_status"],
+                                x["label"],
+                                x["completion"],
+                            ]
+                            for x in ex
+                        ],
+                    ),
+                )
+            )
     return out
 
 
@@ -224,7 +323,7 @@ def print_comparison(cmp: dict[str, Any]) -> None:
     from .report import _fmt
 
     console = Console(width=max(120, Console().width))
-    for title, text, (head, rows) in sections(cmp)[:2]:
+    for title, _text, (head, rows) in sections(cmp)[:2]:
         table = Table(*head, title=title)
         for r in rows:
             table.add_row(*[_fmt(x) for x in r])

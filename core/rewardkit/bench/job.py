@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..data import BadRow, Rows, column, read_rows
 from ..errors import DataError, RewardkitError
@@ -89,9 +90,14 @@ class Entry:
 
     def key(self, items: Items, shard_size: int) -> str:
         """Names this entry's shards: changes with the input it sees, its signature, timeout and shard size."""
-        parts = [items.column_hash("completion"), items.column_hash("prompt"),
-                 *[items.column_hash(c) for c in self.reward.columns],
-                 self.reward.signature, repr(self.reward.timeout), str(shard_size)]
+        parts = [
+            items.column_hash("completion"),
+            items.column_hash("prompt"),
+            *[items.column_hash(c) for c in self.reward.columns],
+            self.reward.signature,
+            repr(self.reward.timeout),
+            str(shard_size),
+        ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
 
@@ -162,8 +168,9 @@ def build_items(
                 labels.append(parse_label(raw[r], f"{src} row {r + 1}: column {label_col!r}"))
             except ValueError as exc:
                 raise DataError(str(exc)) from None
-    return Items(completions, prompts, cols, row_of, roles, labels, src, list(rows.bad),
-                 available_columns(rows, mapping))
+    return Items(
+        completions, prompts, cols, row_of, roles, labels, src, list(rows.bad), available_columns(rows, mapping)
+    )
 
 
 def parse_pairs(text: str | None) -> tuple[str, str] | None:

@@ -7,7 +7,8 @@ score is ``None`` (not applicable, error or timeout) are left out of every metri
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 Values = Sequence[float | None]
 
@@ -103,8 +104,17 @@ def classification(values: Values, labels: Sequence[bool | None], threshold: flo
     precision, recall = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     f1 = 2 * precision * recall / (precision + recall) if precision and recall else (0.0 if n else None)
     return {
-        "threshold": threshold, "n": n, "skipped": skipped, "tp": tp, "fp": fp, "tn": tn, "fn": fn,
-        "accuracy": _ratio(tp + tn, n), "precision": precision, "recall": recall, "f1": f1,
+        "threshold": threshold,
+        "n": n,
+        "skipped": skipped,
+        "tp": tp,
+        "fp": fp,
+        "tn": tn,
+        "fn": fn,
+        "accuracy": _ratio(tp + tn, n),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
     }
 
 
@@ -144,9 +154,14 @@ def roc_curve(values: Values, labels: Sequence[bool | None]) -> tuple[list[float
     return fpr, tpr
 
 
-def calibration(values: Values, labels: Sequence[bool | None], lo: float, hi: float, bins: int = 10) -> list[dict[str, Any]]:
+def calibration(
+    values: Values, labels: Sequence[bool | None], lo: float, hi: float, bins: int = 10
+) -> list[dict[str, Any]]:
     """Share of positive labels per score bin (for a calibration plot)."""
-    out = [{"lo": lo + (hi - lo) * i / bins, "hi": lo + (hi - lo) * (i + 1) / bins, "n": 0, "positive": 0} for i in range(bins)]
+    out = [
+        {"lo": lo + (hi - lo) * i / bins, "hi": lo + (hi - lo) * (i + 1) / bins, "n": 0, "positive": 0}
+        for i in range(bins)
+    ]
     for v, y in zip(values, labels):
         if v is None or y is None:
             continue
@@ -174,8 +189,14 @@ def pairwise(chosen: Values, rejected: Values) -> dict[str, Any]:
         else:
             losses += 1
     n = wins + ties + losses
-    return {"n": n, "skipped": skipped, "wins": wins, "ties": ties, "losses": losses,
-            "accuracy": (wins + 0.5 * ties) / n if n else None}
+    return {
+        "n": n,
+        "skipped": skipped,
+        "wins": wins,
+        "ties": ties,
+        "losses": losses,
+        "accuracy": (wins + 0.5 * ties) / n if n else None,
+    }
 
 
 def spearman(a: Values, b: Values) -> float | None:
@@ -195,7 +216,7 @@ def spearman(a: Values, b: Values) -> float | None:
     return float((rx * ry).sum()) / math.sqrt(va * vb) if va > 0 and vb > 0 else None
 
 
-def rank_matrix(columns: dict[str, Values]) -> dict[str, dict[str, float | None]]:
+def rank_matrix(columns: Mapping[str, Values]) -> dict[str, dict[str, float | None]]:
     """Spearman correlation between every pair of named score columns."""
     names = list(columns)
     out: dict[str, dict[str, float | None]] = {n: {} for n in names}

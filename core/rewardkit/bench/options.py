@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .job import COSTS, BenchError
 from .runner import Options
@@ -44,7 +45,7 @@ class BenchOptions:
     log: Callable[[str], None] | None = None
 
     @classmethod
-    def from_kwargs(cls, data: str | Path | None = None, **kwargs: Any) -> "BenchOptions":
+    def from_kwargs(cls, data: str | Path | None = None, **kwargs: Any) -> BenchOptions:
         """Build from ``run``'s keyword arguments, naming an unknown one."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(kwargs) - known)
@@ -68,8 +69,18 @@ class BenchOptions:
 
     def runner(self) -> Options:
         """The subset that says how to run the scoring (none of it changes a score)."""
-        return Options(Path(self.out), self.shard_size, self.batch_size, self.workers, self.backend,
-                       self.ray_address, self.resume, self.progress, self.samples, self.plots)
+        return Options(
+            Path(self.out),
+            self.shard_size,
+            self.batch_size,
+            self.workers,
+            self.backend,
+            self.ray_address,
+            self.resume,
+            self.progress,
+            self.samples,
+            self.plots,
+        )
 
 
 class OutLock:
@@ -84,7 +95,7 @@ class OutLock:
         self.path = self.out / ".lock"
         self._fd: int | None = None
 
-    def __enter__(self) -> "OutLock":
+    def __enter__(self) -> OutLock:
         import fcntl
 
         if self.out.exists() and not self.out.is_dir():
@@ -96,8 +107,10 @@ class OutLock:
         except BlockingIOError:
             holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
             os.close(fd)
-            raise BenchError(f"another rewardkit bench (pid {holder}) is writing to {self.out}; "
-                             "wait for it to finish or choose another --out") from None
+            raise BenchError(
+                f"another rewardkit bench (pid {holder}) is writing to {self.out}; "
+                "wait for it to finish or choose another --out"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self._fd = fd

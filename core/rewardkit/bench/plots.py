@@ -32,8 +32,9 @@ def _grid(n: int):
     return fig, flat
 
 
-def make_plots(summary: dict[str, Any], items: Items, results: dict[str, ShardResult],
-               composite: dict[str, Any] | None) -> list[tuple[str, str, bytes]]:
+def make_plots(
+    summary: dict[str, Any], items: Items, results: dict[str, ShardResult], composite: dict[str, Any] | None
+) -> list[tuple[str, str, bytes]]:
     """``[(title, file name, png bytes), ...]``."""
     import matplotlib
 
@@ -59,15 +60,17 @@ def make_plots(summary: dict[str, Any], items: Items, results: dict[str, ShardRe
     out.append(("Score histograms", "histograms.png", _png(fig)))
 
     if items.labels is not None:
-        from .metrics import calibration, roc_curve
-
         import matplotlib.pyplot as plt
+
+        from .metrics import calibration, roc_curve
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
         for label, c in cols.items():
             fpr, tpr = roc_curve(values[label], items.labels)
             auc = c.get("roc_auc")
-            ax1.plot(fpr, tpr, marker="." if len(fpr) < 6 else None, label=f"{label}" + (f" (AUC {auc:.3f})" if auc else ""))
+            ax1.plot(
+                fpr, tpr, marker="." if len(fpr) < 6 else None, label=f"{label}" + (f" (AUC {auc:.3f})" if auc else "")
+            )
             lo, hi = c["range"]
             if lo is None or hi is None:
                 vals = [v for v in values[label] if v is not None]

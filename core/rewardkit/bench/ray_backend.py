@@ -30,7 +30,9 @@ def _init(options: Options) -> None:
         ray.init(num_cpus=options.workers or None, **kwargs)
 
 
-def run_ray(plan: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance) -> None:
+def run_ray(
+    plan: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance
+) -> None:
     """Score ``plan.todo`` on Ray and write each shard as it comes back."""
     if not plan.todo:
         return
@@ -64,8 +66,12 @@ def run_ray(plan: Plan, items: Items, entries: list[Entry], store: ShardStore, o
             label, spec, params, timeout, threshold = specs[int(e)]
             entry = Entry(label, Reward(spec, params, timeout=timeout), threshold)
             blobs.append(score_unit(entry, its, int(a), int(b), batch_size).to_bytes())
-        return {"entry": batch["entry"], "shard": batch["shard"], "size": batch["stop"] - batch["start"],
-                "data": np.array(blobs, dtype=object)}
+        return {
+            "entry": batch["entry"],
+            "shard": batch["shard"],
+            "size": batch["stop"] - batch["start"],
+            "data": np.array(blobs, dtype=object),
+        }
 
     units = [{"entry": u.entry, "shard": u.shard, "start": u.start, "stop": u.stop} for u in plan.todo]
     keys = {(u.entry, u.shard): u.key for u in plan.todo}

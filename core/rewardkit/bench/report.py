@@ -41,61 +41,174 @@ def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
     inp, run = summary["input"], summary["run"]
     cols = _columns(summary)
     out: list[tuple[str, str, Table | None]] = []
-    what = f"pairs {inp['pairs'][0]} / {inp['pairs'][1]}" if inp["pairs"] else f"completion column `{inp['completion']}`"
-    text = (f"Source `{inp['source']}` (sha256 {inp['sha256'][:12]}...): {inp['rows']:,} rows, {inp['items']:,} items; "
-            f"{what}; prompt `{inp['prompt'] or '-'}`; label `{inp['label'] or '-'}`. "
-            f"Backend {run['backend']}, {run['workers']} worker(s), shards of {run['shard_size']:,} "
-            f"({run['shards_computed']} computed, {run['shards_reused']} reused), scoring took {run['scoring_seconds']:.2f}s.")
+    what = (
+        f"pairs {inp['pairs'][0]} / {inp['pairs'][1]}" if inp["pairs"] else f"completion column `{inp['completion']}`"
+    )
+    text = (
+        f"Source `{inp['source']}` (sha256 {inp['sha256'][:12]}...): {inp['rows']:,} rows, {inp['items']:,} items; "
+        f"{what}; prompt `{inp['prompt'] or '-'}`; label `{inp['label'] or '-'}`. "
+        f"Backend {run['backend']}, {run['workers']} worker(s), shards of {run['shard_size']:,} "
+        f"({run['shards_computed']} computed, {run['shards_reused']} reused), "
+        f"scoring took {run['scoring_seconds']:.2f}s."
+    )
     if inp["bad_rows"]:
         text += f" {len(inp['bad_rows'])} malformed row(s) skipped: " + "; ".join(
-            f"{b['path']}:{b['line']} ({b['error']})" for b in inp["bad_rows"][:10])
+            f"{b['path']}:{b['line']} ({b['error']})" for b in inp["bad_rows"][:10]
+        )
     out.append(("Input", text, None))
 
     rows = []
     for label, c in cols.items():
         d, o, lat = c["distribution"], c["outcomes"], c["latency"]
-        rows.append([label, d["count"], d["mean"], d["std"], d["min"], d["max"], o["none"], o["error"], o["timeout"],
-                     lat["items_per_second"], lat["p50_ms"], lat["p95_ms"], lat["p99_ms"], lat["max_ms"]])
-    out.append(("Scores and speed",
-                "Latency is per item: a batch's time shared among its items for fast and model rewards, each item's "
-                "round trip through a worker process for cpu rewards. Items/s is items over the reward's own scoring "
-                "time (wall time of its batches).",
-                (["reward", "count", "mean", "std", "min", "max", "none", "error", "timeout", "items/s",
-                  "p50 ms", "p95 ms", "p99 ms", "max ms"], rows)))
+        rows.append(
+            [
+                label,
+                d["count"],
+                d["mean"],
+                d["std"],
+                d["min"],
+                d["max"],
+                o["none"],
+                o["error"],
+                o["timeout"],
+                lat["items_per_second"],
+                lat["p50_ms"],
+                lat["p95_ms"],
+                lat["p99_ms"],
+                lat["max_ms"],
+            ]
+        )
+    out.append(
+        (
+            "Scores and speed",
+            "Latency is per item: a batch's time shared among its items for fast and model rewards, each item's "
+            "round trip through a worker process for cpu rewards. Items/s is items over the reward's own scoring "
+            "time (wall time of its batches).",
+            (
+                [
+                    "reward",
+                    "count",
+                    "mean",
+                    "std",
+                    "min",
+                    "max",
+                    "none",
+                    "error",
+                    "timeout",
+                    "items/s",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "max ms",
+                ],
+                rows,
+            ),
+        )
+    )
 
     if any("classification" in c for c in cols.values()):
         rows = []
         for label, c in cols.items():
             k = c.get("classification")
             if k:
-                rows.append([label, c["threshold"], k["n"], k["accuracy"], k["precision"], k["recall"], k["f1"],
-                             c.get("roc_auc"), k["tp"], k["fp"], k["tn"], k["fn"]])
-        out.append(("Agreement with the label",
-                    "Predicted positive when the score is >= the threshold; items without a score are left out. "
-                    "ROC-AUC only for graded rewards (more than two distinct values).",
-                    (["reward", "threshold", "n", "accuracy", "precision", "recall", "F1", "ROC-AUC", "TP", "FP", "TN", "FN"], rows)))
+                rows.append(
+                    [
+                        label,
+                        c["threshold"],
+                        k["n"],
+                        k["accuracy"],
+                        k["precision"],
+                        k["recall"],
+                        k["f1"],
+                        c.get("roc_auc"),
+                        k["tp"],
+                        k["fp"],
+                        k["tn"],
+                        k["fn"],
+                    ]
+                )
+        out.append(
+            (
+                "Agreement with the label",
+                "Predicted positive when the score is >= the threshold; items without a score are left out. "
+                "ROC-AUC only for graded rewards (more than two distinct values).",
+                (
+                    [
+                        "reward",
+                        "threshold",
+                        "n",
+                        "accuracy",
+                        "precision",
+                        "recall",
+                        "F1",
+                        "ROC-AUC",
+                        "TP",
+                        "FP",
+                        "TN",
+                        "FN",
+                    ],
+                    rows,
+                ),
+            )
+        )
     if any("pairwise" in c for c in cols.values()):
-        rows = [[label, c["pairwise"]["n"], c["pairwise"]["accuracy"], c["pairwise"]["wins"], c["pairwise"]["ties"],
-                 c["pairwise"]["losses"], c["pairwise"]["skipped"]] for label, c in cols.items() if "pairwise" in c]
-        out.append(("Pairwise accuracy", "Share of pairs where the chosen completion scores higher; ties count half.",
-                    (["reward", "pairs", "accuracy", "wins", "ties", "losses", "skipped"], rows)))
+        rows = [
+            [
+                label,
+                c["pairwise"]["n"],
+                c["pairwise"]["accuracy"],
+                c["pairwise"]["wins"],
+                c["pairwise"]["ties"],
+                c["pairwise"]["losses"],
+                c["pairwise"]["skipped"],
+            ]
+            for label, c in cols.items()
+            if "pairwise" in c
+        ]
+        out.append(
+            (
+                "Pairwise accuracy",
+                "Share of pairs where the chosen completion scores higher; ties count half.",
+                (["reward", "pairs", "accuracy", "wins", "ties", "losses", "skipped"], rows),
+            )
+        )
     if summary.get("rank_correlation"):
         m = summary["rank_correlation"]
         names = list(m)
-        out.append(("Rank correlation (Spearman)", "Over items where both have a score.",
-                    (["", *names], [[a, *[m[a][b] for b in names]] for a in names])))
+        out.append(
+            (
+                "Rank correlation (Spearman)",
+                "Over items where both have a score.",
+                (["", *names], [[a, *[m[a][b] for b in names]] for a in names]),
+            )
+        )
     if "composite" in summary:
         comp = summary["composite"]
-        rows = [[t["term"], t["column"], t["weight"], t["shaping"], t["gate"] or "-", t["signature"]] for t in comp["terms"]]
-        out.append(("Composite terms", "The composite total sums each term's shaped value times its weight.",
-                    (["term", "column", "weight", "shaping", "gate", "signature"], rows)))
+        rows = [
+            [t["term"], t["column"], t["weight"], t["shaping"], t["gate"] or "-", t["signature"]] for t in comp["terms"]
+        ]
+        out.append(
+            (
+                "Composite terms",
+                "The composite total sums each term's shaped value times its weight.",
+                (["term", "column", "weight", "shaping", "gate", "signature"], rows),
+            )
+        )
     for label, c in cols.items():
         dis = c.get("disagreements")
         if dis and (dis["reward_yes_label_no"] or dis["reward_no_label_yes"]):
-            rows = [[kind.replace("_", " "), ex["row"] + 1, ex["value"], ex["completion"]]
-                    for kind, exs in dis.items() for ex in exs]
-            out.append((f"Disagreements: {label}", "A seeded sample of items where the reward and the label disagree.",
-                        (["kind", "row", "score", "completion"], rows)))
+            rows = [
+                [kind.replace("_", " "), ex["row"] + 1, ex["value"], ex["completion"]]
+                for kind, exs in dis.items()
+                for ex in exs
+            ]
+            out.append(
+                (
+                    f"Disagreements: {label}",
+                    "A seeded sample of items where the reward and the label disagree.",
+                    (["kind", "row", "score", "completion"], rows),
+                )
+            )
     msgs = [[label, m["row"] + 1, m["message"]] for label, c in cols.items() for m in c.get("messages", [])]
     if msgs:
         out.append(("Errors and timeouts (first few per reward)", "", (["reward", "row", "message"], msgs)))
@@ -103,8 +216,13 @@ def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
         from .baseline import sections as baseline_sections
 
         out += baseline_sections(summary["baseline"])
-    out.append(("Signatures", "Plugin, version, reward and parameters of every reward used.",
-                (["column", "signature"], [[k, v] for k, v in summary["signatures"].items()])))
+    out.append(
+        (
+            "Signatures",
+            "Plugin, version, reward and parameters of every reward used.",
+            (["column", "signature"], [[k, v] for k, v in summary["signatures"].items()]),
+        )
+    )
     return out
 
 
@@ -146,8 +264,10 @@ code{background:#f4f4f4;padding:0 3px}"""
 def html_report(summary: dict[str, Any], images: list[tuple[str, bytes]]) -> str:
     """A self-contained HTML page (plots embedded as data URIs)."""
     esc = html.escape
-    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>rewardkit bench report</title>",
-             f"<style>{_CSS}</style></head><body><h1>rewardkit bench report</h1>"]
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>rewardkit bench report</title>",
+        f"<style>{_CSS}</style></head><body><h1>rewardkit bench report</h1>",
+    ]
     pending = list(images)
     for title, text, table in sections(summary):
         if pending and _plots_go_before(title):
@@ -174,12 +294,20 @@ def _html_images(images: list[tuple[str, bytes]]) -> str:
     parts = ["<h2>Plots</h2>"]
     for title, png in images:
         data = base64.b64encode(png).decode()
-        parts.append(f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>")
+        parts.append(
+            f"<h3>{html.escape(title)}</h3><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>"
+        )
     return "\n".join(parts)
 
 
-def write_reports(out: Path, summary: dict[str, Any], items: Items, results: dict[str, ShardResult],
-                  composite: dict[str, Any] | None, plots: bool = True) -> None:
+def write_reports(
+    out: Path,
+    summary: dict[str, Any],
+    items: Items,
+    results: dict[str, ShardResult],
+    composite: dict[str, Any] | None,
+    plots: bool = True,
+) -> None:
     """Write plots/*.png, report.md and report.html into ``out``."""
     images: list[tuple[str, str, bytes]] = []
     if plots:

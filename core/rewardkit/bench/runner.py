@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .job import Entry, Items
 from .shards import ShardResult, ShardStore, shard_ranges
@@ -66,7 +67,9 @@ def plan(items: Items, entries: list[Entry], store: ShardStore, options: Options
     return Plan(units, todo, keys, removed)
 
 
-def score_unit(entry: Entry, items: Items, start: int, stop: int, batch_size: int, advance: Advance | None = None) -> ShardResult:
+def score_unit(
+    entry: Entry, items: Items, start: int, stop: int, batch_size: int, advance: Advance | None = None
+) -> ShardResult:
     """Score items ``start:stop`` with one reward through the host path, in batches.
 
     ``cpu`` rewards get the whole shard at once, so the worker pool spreads it over all workers.
@@ -91,7 +94,9 @@ def score_unit(entry: Entry, items: Items, start: int, stop: int, batch_size: in
     return ShardResult(values, statuses, messages, seconds, time.perf_counter() - t0)
 
 
-def run_local(plan_: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance) -> None:
+def run_local(
+    plan_: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance
+) -> None:
     """Score the missing units in this process, shard by shard (``cpu`` rewards use the worker pool)."""
     for u in plan_.todo:
         result = score_unit(entries[u.entry], items, u.start, u.stop, options.batch_size, advance)
@@ -125,17 +130,28 @@ class ProgressBar:
         self._task: Any = None
         self.description = description
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
                 TextColumn("[cyan]{task.fields[rate]}"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self._progress.__enter__()
             self._task = self._progress.add_task(self.description, total=self.total, rate="")

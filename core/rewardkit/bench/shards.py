@@ -109,10 +109,10 @@ class ShardStore:
     def write_bytes(self, key: str, index: int, data: bytes) -> None:
         atomic_write_bytes(self.path(key, index), data)
 
-    def write(self, key: str, index: int, result: "ShardResult") -> None:
+    def write(self, key: str, index: int, result: ShardResult) -> None:
         self.write_bytes(key, index, result.to_bytes())
 
-    def read(self, key: str, index: int) -> "ShardResult":
+    def read(self, key: str, index: int) -> ShardResult:
         import pyarrow.parquet as pq
 
         table = pq.read_table(self.path(key, index))
@@ -125,8 +125,10 @@ class ShardStore:
         if self.root.exists() and not self.manifest_path.exists():
             from .job import BenchError
 
-            raise BenchError(f"{self.root} exists but {self.manifest_path} does not: it is not a rewardkit bench "
-                             "output folder; choose another --out")
+            raise BenchError(
+                f"{self.root} exists but {self.manifest_path} does not: it is not a rewardkit bench "
+                "output folder; choose another --out"
+            )
 
     def reset(self) -> None:
         """Remove every shard (a fresh run)."""

@@ -36,7 +36,9 @@ def scores_bytes(items: Items, results: dict[str, ShardResult], composite: list[
     return parquet_bytes(scores_table(items, results, composite))
 
 
-def combine_composite(comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]) -> tuple[list, list[float], Any]:
+def combine_composite(
+    comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]
+) -> tuple[list, list[float], Any]:
     """The composite total per item from its terms' stored outcomes, per-item seconds (sum over terms),
     and the :class:`~rewardkit.CompositeScores`."""
     from ..outcomes import Scores, Status
@@ -44,8 +46,9 @@ def combine_composite(comp: Any, term_labels: dict[str, str], results: dict[str,
     raw = {}
     for term, label in term_labels.items():
         r = results[label]
-        raw[term] = Scores(term, "", list(r.values), [Status(s) for s in r.statuses],
-                           {i: m for i, m in enumerate(r.messages) if m})
+        raw[term] = Scores(
+            term, "", list(r.values), [Status(s) for s in r.statuses], {i: m for i, m in enumerate(r.messages) if m}
+        )
     scored = comp.combine(raw)
     n = len(scored.total)
     seconds = [sum(results[label].seconds[i] for label in term_labels.values()) for i in range(n)]
@@ -57,8 +60,18 @@ def _finite(x: float | None) -> float | None:
 
 
 def describe_entry(
-    label: str, values: list, statuses: list[str], messages: list, seconds: list[float], wall: float,
-    lo: float, hi: float, threshold: float, items: Items, samples: int, dropped: list[bool] | None = None,
+    label: str,
+    values: list,
+    statuses: list[str],
+    messages: list,
+    seconds: list[float],
+    wall: float,
+    lo: float,
+    hi: float,
+    threshold: float,
+    items: Items,
+    samples: int,
+    dropped: list[bool] | None = None,
 ) -> dict[str, Any]:
     """Distribution, outcome counts, speed, and (with labels or pairs) agreement metrics of one column."""
     out: dict[str, Any] = {
@@ -75,9 +88,7 @@ def describe_entry(
         out["graded"] = metrics.is_graded(values)
         out["roc_auc"] = metrics.roc_auc(values, items.labels) if out["graded"] else None
         picked = metrics.disagreements(values, items.labels, threshold, k=samples)
-        out["disagreements"] = {
-            kind: [_example(i, values[i], items) for i in idx] for kind, idx in picked.items()
-        }
+        out["disagreements"] = {kind: [_example(i, values[i], items) for i in idx] for kind, idx in picked.items()}
     if set(items.roles) == {"chosen", "rejected"}:
         out["pairwise"] = metrics.pairwise(values[0::2], values[1::2])
     return out
@@ -93,9 +104,14 @@ def _outcomes(values: list, statuses: list[str], dropped: list[bool] | None) -> 
 
 
 def _example(i: int, value: float | None, items: Items) -> dict[str, Any]:
-    ex: dict[str, Any] = {"item": i, "row": items.rows[i], "role": items.roles[i], "value": value,
-                          "label": items.labels[i] if items.labels else None,
-                          "completion": _clip(items.completions[i], 400)}
+    ex: dict[str, Any] = {
+        "item": i,
+        "row": items.rows[i],
+        "role": items.roles[i],
+        "value": value,
+        "label": items.labels[i] if items.labels else None,
+        "completion": _clip(items.completions[i], 400),
+    }
     if items.prompts is not None:
         ex["prompt"] = _clip(items.prompts[i], 200)
     return ex
@@ -106,23 +122,56 @@ def _clip(text: str, n: int) -> str:
 
 
 def build_summary(
-    items: Items, entries: list[Entry], results: dict[str, ShardResult], composite: dict[str, Any] | None,
+    items: Items,
+    entries: list[Entry],
+    results: dict[str, ShardResult],
+    composite: dict[str, Any] | None,
     samples: int,
 ) -> dict[str, Any]:
     """Every metric of the job, as plain data (written to summary.json and rendered in the reports)."""
     rewards: dict[str, Any] = {}
     for e in entries:
         r = results[e.label]
-        d = describe_entry(e.label, r.values, r.statuses, r.messages, r.seconds, r.wall, e.spec.lo, e.spec.hi,
-                           e.threshold, items, samples)
-        rewards[e.label] = {"name": e.spec.name, "signature": e.reward.signature, "plugin": e.spec.plugin,
-                            "version": e.spec.version, "cost": e.spec.cost, "timeout": e.reward.timeout, **d}
+        d = describe_entry(
+            e.label,
+            r.values,
+            r.statuses,
+            r.messages,
+            r.seconds,
+            r.wall,
+            e.spec.lo,
+            e.spec.hi,
+            e.threshold,
+            items,
+            samples,
+        )
+        rewards[e.label] = {
+            "name": e.spec.name,
+            "signature": e.reward.signature,
+            "plugin": e.spec.plugin,
+            "version": e.spec.version,
+            "cost": e.spec.cost,
+            "timeout": e.reward.timeout,
+            **d,
+        }
     columns = {label: results[label].values for label in rewards}
     out: dict[str, Any] = {"rewards": rewards}
     if composite is not None:
         c = composite
-        d = describe_entry(COMPOSITE, c["total"], c["statuses"], [None] * len(items), c["seconds"], c["wall"],
-                           c["lo"], c["hi"], c["threshold"], items, samples, c["dropped"])
+        d = describe_entry(
+            COMPOSITE,
+            c["total"],
+            c["statuses"],
+            [None] * len(items),
+            c["seconds"],
+            c["wall"],
+            c["lo"],
+            c["hi"],
+            c["threshold"],
+            items,
+            samples,
+            c["dropped"],
+        )
         out["composite"] = {"terms": c["terms"], "stats": c["stats"], **c["options"], **d}
         columns[COMPOSITE] = c["total"]
     out["rank_correlation"] = metrics.rank_matrix(columns) if len(columns) > 1 else {}

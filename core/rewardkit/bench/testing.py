@@ -54,15 +54,20 @@ class Plugin:
     @staticmethod
     @rewardkit.hookimpl
     def rewardkit_register_rewards(register):
-        register(exact, name="benchtest.exact", description="Last line ends with the answer",
-                 columns=("answer",))
-        register(length, name="benchtest.length", description="Length over scale, capped at 1",
-                 params={"scale": rewardkit.Param(200, min=1)})
+        register(exact, name="benchtest.exact", description="Last line ends with the answer", columns=("answer",))
+        register(
+            length,
+            name="benchtest.length",
+            description="Length over scale, capped at 1",
+            params={"scale": rewardkit.Param(200, min=1)},
+        )
         register(digits, name="benchtest.digits", description="Share of digits")
-        register(slow, name="benchtest.slow", description="Length after a delay (cpu)", cost="cpu",
-                 params={"delay": 0.0})
-        register(hang, name="benchtest.hang", description="Hangs on HANG, raises on BOOM (cpu)", cost="cpu",
-                 timeout=1.0)
+        register(
+            slow, name="benchtest.slow", description="Length after a delay (cpu)", cost="cpu", params={"delay": 0.0}
+        )
+        register(
+            hang, name="benchtest.hang", description="Hangs on HANG, raises on BOOM (cpu)", cost="cpu", timeout=1.0
+        )
 
 
 def register(version: str = "1.0") -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from ..errors import RewardkitError
 from .families import BUILTIN, TARGETS, Family, ProbeRow
@@ -27,6 +28,7 @@ class ProbeError(RewardkitError):
 
 # -- families -----------------------------------------------------------------------------------
 
+
 def families() -> dict[str, Family]:
     """The built-in families and those plugins register through ``rewardkit_register_probes``."""
     from ..plugins import load_plugins, pm
@@ -34,15 +36,27 @@ def families() -> dict[str, Family]:
     load_plugins()
     found = {f.name: f for f in BUILTIN}
     for impl in pm.hook.rewardkit_register_probes.get_hookimpls():
-        def register(name: str, generate: Any, *, description: str = "", targets: Sequence[str] = ("answer",),
-                     _plugin: str = impl.plugin_name) -> None:
+
+        def register(
+            name: str,
+            generate: Any,
+            *,
+            description: str = "",
+            targets: Sequence[str] = ("answer",),
+            _plugin: str = impl.plugin_name,
+        ) -> None:
             if not isinstance(name, str) or not name.replace("_", "").replace(".", "").isalnum():
-                raise ProbeError(f"plugin {_plugin!r}: probe family name must be letters, digits, '_' or '.', got {name!r}")
+                raise ProbeError(
+                    f"plugin {_plugin!r}: probe family name must be letters, digits, '_' or '.', got {name!r}"
+                )
             if not callable(generate):
                 raise ProbeError(f"plugin {_plugin!r}: the generator of probe family {name!r} is not callable")
             bad = [t for t in targets if t not in TARGETS]
             if bad or not targets:
-                raise ProbeError(f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)}, got {list(targets)}")
+                raise ProbeError(
+                    f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)}, "
+                    f"got {list(targets)}"
+                )
             if name in found:
                 raise ProbeError(f"probe family {name!r} is registered by both {found[name].plugin!r} and {_plugin!r}")
             found[name] = Family(name, generate, description, tuple(targets), _plugin)
@@ -53,6 +67,7 @@ def families() -> dict[str, Family]:
 
 # -- rows -----------------------------------------------------------------------------------------
 
+
 def _wrong(gold: str, rng: random.Random, others: Sequence[str]) -> str:
     try:
         g = int(gold.replace(",", ""))
@@ -62,8 +77,14 @@ def _wrong(gold: str, rng: random.Random, others: Sequence[str]) -> str:
     return str(g + rng.choice((1, 2, 3, 5, 7, 9, 10, 11)))
 
 
-def load_rows(data: str | Path | None = None, *, rows: int = 50, seed: int = 0, prompt_col: str | None = None,
-              answer_col: str = "answer") -> tuple[list[ProbeRow], str]:
+def load_rows(
+    data: str | Path | None = None,
+    *,
+    rows: int = 50,
+    seed: int = 0,
+    prompt_col: str | None = None,
+    answer_col: str = "answer",
+) -> tuple[list[ProbeRow], str]:
     """``rows`` real rows (seeded sample): the shipped GSM8K test split unless ``data`` is given."""
     from ..data import read_rows
     from ..tasks import gsm8k
@@ -74,11 +95,14 @@ def load_rows(data: str | Path | None = None, *, rows: int = 50, seed: int = 0, 
         raise ProbeError(f"{path}: no rows")
     pcol = prompt_col or next((c for c in ("prompt", "question") if c in table.columns), None)
     if pcol is None or pcol not in table.columns:
-        raise ProbeError(f"{path}: no prompt column (looked for {prompt_col or 'prompt, question'}; "
-                         f"available: {', '.join(table.columns)}); name it with --prompt-col")
+        raise ProbeError(
+            f"{path}: no prompt column (looked for {prompt_col or 'prompt, question'}; "
+            f"available: {', '.join(table.columns)}); name it with --prompt-col"
+        )
     if answer_col not in table.columns:
-        raise ProbeError(f"{path}: no gold column {answer_col!r} (available: {', '.join(table.columns)}); "
-                         "name it with --answer-col")
+        raise ProbeError(
+            f"{path}: no gold column {answer_col!r} (available: {', '.join(table.columns)}); name it with --answer-col"
+        )
     rng = random.Random(seed)
     picked = sorted(rng.sample(range(len(table.rows)), min(rows, len(table.rows))))
     golds: list[tuple[int, str, str, str]] = []
@@ -89,7 +113,9 @@ def load_rows(data: str | Path | None = None, *, rows: int = 50, seed: int = 0, 
         gold = gsm8k.gold_answer(raw) if solution else raw.strip()
         if not gold:
             continue
-        reasoning = gsm8k.reasoning(raw) if solution else str(row.get("reasoning") or "Let me work it out step by step.")
+        reasoning = (
+            gsm8k.reasoning(raw) if solution else str(row.get("reasoning") or "Let me work it out step by step.")
+        )
         golds.append((i, str(row[pcol]), gold, reasoning))
     others = [g for _, _, g, _ in golds]
     out = [ProbeRow(i, prompt, gold, _wrong(gold, rng, others), reasoning) for i, prompt, gold, reasoning in golds]
@@ -97,6 +123,7 @@ def load_rows(data: str | Path | None = None, *, rows: int = 50, seed: int = 0, 
 
 
 # -- targets ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class Target:
@@ -111,7 +138,9 @@ class Target:
     def columns(self) -> list[str]:
         return list(self.composite.columns if self.composite is not None else self.reward.columns)
 
-    def score(self, completions: list[str], prompts: list[str], cols: Mapping[str, list[Any]]) -> tuple[list, list[str]]:
+    def score(
+        self, completions: list[str], prompts: list[str], cols: Mapping[str, list[Any]]
+    ) -> tuple[list, list[str]]:
         """Values and outcome names per completion."""
         mine = {c: cols[c] for c in self.columns()}
         if self.composite is not None:
@@ -125,7 +154,9 @@ def _kind(columns: Sequence[str]) -> str:
     return "answer" if columns else "format"
 
 
-def targets_for(rewards: Sequence[str], config: Any = None, thresholds: Mapping[str, float] | None = None) -> list[Target]:
+def targets_for(
+    rewards: Sequence[str], config: Any = None, thresholds: Mapping[str, float] | None = None
+) -> list[Target]:
     """Targets for reward arguments (``NAME[:k=v,...]``) and a training config's composite and terms."""
     from ..bench.job import default_threshold
     from ..reward import reward
@@ -137,7 +168,9 @@ def targets_for(rewards: Sequence[str], config: Any = None, thresholds: Mapping[
     def add(label: str, r: Any) -> None:
         if any(t.label == label for t in out):
             return
-        thr = thresholds.get(label, thresholds.get(r.name, thresholds.get("*", default_threshold(r.spec.lo, r.spec.hi))))
+        thr = thresholds.get(
+            label, thresholds.get(r.name, thresholds.get("*", default_threshold(r.spec.lo, r.spec.hi)))
+        )
         out.append(Target(label, _kind(r.columns), float(thr), reward=r))
 
     for arg in rewards:
@@ -159,6 +192,7 @@ def targets_for(rewards: Sequence[str], config: Any = None, thresholds: Mapping[
 
 # -- running ------------------------------------------------------------------------------------------
 
+
 def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[ProbeRow, str, str]]:
     out = []
     for row in rows:
@@ -178,15 +212,19 @@ def _clip(text: str, n: int = 300) -> str:
     """The start and the end of a long completion (the end is where the final answer is)."""
     if len(text) <= n:
         return text
-    return f"{text[: n // 3]} ...[{len(text) - n:,} chars]... {text[-(2 * n) // 3:]}"
+    return f"{text[: n // 3]} ...[{len(text) - n:,} chars]... {text[-(2 * n) // 3 :]}"
 
 
 def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Family]) -> dict[str, Any]:
     """Every family that targets this reward's kind: attacks, accepted (score above the threshold), examples."""
     cols_needed = [c for c in target.columns() if c not in GOLD_COLUMNS]
     if cols_needed:
-        return {"kind": target.kind, "threshold": target.threshold,
-                "skipped": f"needs column(s) {', '.join(cols_needed)}, which probe rows lack", "families": {}}
+        return {
+            "kind": target.kind,
+            "threshold": target.threshold,
+            "skipped": f"needs column(s) {', '.join(cols_needed)}, which probe rows lack",
+            "families": {},
+        }
     result: dict[str, Any] = {"kind": target.kind, "threshold": target.threshold, "families": {}}
     for fam in fams.values():
         if target.kind not in fam.targets:
@@ -194,22 +232,43 @@ def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Fa
         attacks = _attacks(fam, rows, target.kind)
         completions = [a[2] for a in attacks]
         golds = [a[0].gold for a in attacks]
-        values, statuses = target.score(completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds})
+        values, statuses = target.score(
+            completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds}
+        )
         accepted = [i for i, v in enumerate(values) if v is not None and v > target.threshold]
         result["families"][fam.name] = {
-            "attacks": len(attacks), "accepted": len(accepted),
+            "attacks": len(attacks),
+            "accepted": len(accepted),
             "rate": len(accepted) / len(attacks) if attacks else 0.0,
-            "errors": statuses.count("error"), "timeouts": statuses.count("timeout"),
+            "errors": statuses.count("error"),
+            "timeouts": statuses.count("timeout"),
             "variants_accepted": sorted({attacks[i][1] for i in accepted}),
-            "examples": [{"row": attacks[i][0].index, "variant": attacks[i][1], "gold": attacks[i][0].gold,
-                          "score": values[i], "completion": _clip(attacks[i][2])} for i in accepted[:MAX_EXAMPLES]],
+            "examples": [
+                {
+                    "row": attacks[i][0].index,
+                    "variant": attacks[i][1],
+                    "gold": attacks[i][0].gold,
+                    "score": values[i],
+                    "completion": _clip(attacks[i][2]),
+                }
+                for i in accepted[:MAX_EXAMPLES]
+            ],
         }
     return result
 
 
-def probe(rewards: Sequence[str] = (), *, config: Any = None, data: str | Path | None = None, rows: int = 50,
-          seed: int = 0, family: Sequence[str] = (), thresholds: Mapping[str, float] | None = None,
-          prompt_col: str | None = None, answer_col: str = "answer") -> dict[str, Any]:
+def probe(
+    rewards: Sequence[str] = (),
+    *,
+    config: Any = None,
+    data: str | Path | None = None,
+    rows: int = 50,
+    seed: int = 0,
+    family: Sequence[str] = (),
+    thresholds: Mapping[str, float] | None = None,
+    prompt_col: str | None = None,
+    answer_col: str = "answer",
+) -> dict[str, Any]:
     """Probe ``rewards`` (and a config's composite) with every applicable family; returns the result."""
     if rows < 1:
         raise ProbeError("--rows must be at least 1")
@@ -222,9 +281,13 @@ def probe(rewards: Sequence[str] = (), *, config: Any = None, data: str | Path |
     targets = targets_for(rewards, config, thresholds)
     probe_rows, source = load_rows(data, rows=rows, seed=seed, prompt_col=prompt_col, answer_col=answer_col)
     return {
-        "source": source, "rows": len(probe_rows), "seed": seed,
-        "families": {f.name: {"description": f.description, "targets": list(f.targets), "plugin": f.plugin}
-                     for f in fams.values()},
+        "source": source,
+        "rows": len(probe_rows),
+        "seed": seed,
+        "families": {
+            f.name: {"description": f.description, "targets": list(f.targets), "plugin": f.plugin}
+            for f in fams.values()
+        },
         "rewards": {t.label: probe_target(t, probe_rows, fams) for t in targets},
     }
 

@@ -20,26 +20,59 @@ def _thresholds(values: tuple[str, ...]) -> dict[str, float]:
 
 @click.command(name="probe")
 @click.argument("rewards", nargs=-1)
-@click.option("--config", type=click.Path(dir_okay=False), default=None,
-              help="Training config (TOML): probe its composite total and each of its terms.")
-@click.option("--data", type=click.Path(exists=True), default=None,
-              help="Rows to build attacks from (JSONL/CSV/Parquet) [default: the shipped GSM8K test split].")
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Training config (TOML): probe its composite total and each of its terms.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True),
+    default=None,
+    help="Rows to build attacks from (JSONL/CSV/Parquet) [default: the shipped GSM8K test split].",
+)
 @click.option("--prompt-col", default=None, help="Prompt column of --data [default: prompt or question].")
-@click.option("--answer-col", default="answer", show_default=True,
-              help="Gold column of --data (a GSM8K solution's final answer is taken after ####).")
+@click.option(
+    "--answer-col",
+    default="answer",
+    show_default=True,
+    help="Gold column of --data (a GSM8K solution's final answer is taken after ####).",
+)
 @click.option("--rows", type=click.IntRange(min=1), default=50, show_default=True, help="Rows sampled (seeded).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--family", "family", multiple=True, help="Only this family (repeat for several).")
-@click.option("--threshold", "threshold_args", multiple=True, metavar="[NAME=]VALUE",
-              help="Pass threshold: a score above it passes [default: middle of the reward's range].")
-@click.option("--fail-above", type=click.FloatRange(0, 1), default=None,
-              help="Exit 1 when any reward accepts more than this share of some family's attacks.")
+@click.option(
+    "--threshold",
+    "threshold_args",
+    multiple=True,
+    metavar="[NAME=]VALUE",
+    help="Pass threshold: a score above it passes [default: middle of the reward's range].",
+)
+@click.option(
+    "--fail-above",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Exit 1 when any reward accepts more than this share of some family's attacks.",
+)
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write the full result here.")
 @click.option("--markdown", "md", is_flag=True, help="Print the accept-rate table as Markdown.")
 @click.option("--list-families", is_flag=True, help="List the families (built-in and from plugins) and exit.")
-def probe(rewards: tuple[str, ...], config: str | None, data: str | None, prompt_col: str | None, answer_col: str,
-          rows: int, seed: int, family: tuple[str, ...], threshold_args: tuple[str, ...], fail_above: float | None,
-          json_out: str | None, md: bool, list_families: bool) -> None:
+def probe(
+    rewards: tuple[str, ...],
+    config: str | None,
+    data: str | None,
+    prompt_col: str | None,
+    answer_col: str,
+    rows: int,
+    seed: int,
+    family: tuple[str, ...],
+    threshold_args: tuple[str, ...],
+    fail_above: float | None,
+    json_out: str | None,
+    md: bool,
+    list_families: bool,
+) -> None:
     """Attack REWARDS with exploit completions built from real rows; report accept rates per family.
 
     Families: several candidate answers, format-only shells, the gold answer in the reasoning with a
@@ -47,14 +80,24 @@ def probe(rewards: tuple[str, ...], config: str | None, data: str | None, prompt
     extremely long outputs, numbers hidden in words, and any a plugin registers. An attack is
     accepted when it scores above the reward's pass threshold.
     """
-    from .api import families, markdown, probe as run_probe, worst, write_json
+    from .api import families, markdown, worst, write_json
+    from .api import probe as run_probe
 
     if list_families:
         for f in families().values():
             click.echo(f"{f.name:20} {','.join(f.targets):14} {f.plugin:12} {f.description}")
         return
-    result = run_probe(list(rewards), config=config, data=data, rows=rows, seed=seed, family=family,
-                       thresholds=_thresholds(threshold_args), prompt_col=prompt_col, answer_col=answer_col)
+    result = run_probe(
+        list(rewards),
+        config=config,
+        data=data,
+        rows=rows,
+        seed=seed,
+        family=family,
+        thresholds=_thresholds(threshold_args),
+        prompt_col=prompt_col,
+        answer_col=answer_col,
+    )
     if json_out:
         write_json(result, json_out)
     if md:
@@ -63,8 +106,11 @@ def probe(rewards: tuple[str, ...], config: str | None, data: str | None, prompt
         _print(result)
     top = worst(result)
     if fail_above is not None and top is not None and top[2] > fail_above:
-        click.echo(f"FAIL: {top[0]} accepts {100 * top[2]:.1f}% of the '{top[1]}' attacks "
-                   f"(--fail-above {100 * fail_above:g}%)", err=True)
+        click.echo(
+            f"FAIL: {top[0]} accepts {100 * top[2]:.1f}% of the '{top[1]}' attacks "
+            f"(--fail-above {100 * fail_above:g}%)",
+            err=True,
+        )
         raise SystemExit(1)
 
 
@@ -87,8 +133,12 @@ def _print(result: dict[str, Any]) -> None:
             console.print(f"{label}: skipped ({d['skipped']})")
         for f, c in d["families"].items():
             for ex in c["examples"][:1]:
-                console.print(f"[bold]{label}[/] accepts {f}/{ex['variant']} (row {ex['row']}, gold {ex['gold']}, "
-                              f"score {ex['score']:.3g}): {ex['completion']!r}", markup=True, highlight=False)
+                console.print(
+                    f"[bold]{label}[/] accepts {f}/{ex['variant']} (row {ex['row']}, gold {ex['gold']}, "
+                    f"score {ex['score']:.3g}): {ex['completion']!r}",
+                    markup=True,
+                    highlight=False,
+                )
 
 
 def probe_rewards(rewards: list[str], fail_above: float = 0.01, rows: int = 20) -> bool:
@@ -98,10 +148,16 @@ def probe_rewards(rewards: list[str], fail_above: float = 0.01, rows: int = 20) 
 
     result = run_probe(rewards, rows=rows)
     _print(result)
-    bad = [(r, f, c["rate"]) for r, d in result["rewards"].items() for f, c in d["families"].items()
-           if c["rate"] > fail_above]
+    bad = [
+        (r, f, c["rate"])
+        for r, d in result["rewards"].items()
+        for f, c in d["families"].items()
+        if c["rate"] > fail_above
+    ]
     for r, f, rate in bad:
-        click.echo(f"FAIL {r}: probe family '{f}' accepted {100 * rate:.1f}% of its attacks "
-                   f"(more than {100 * fail_above:g}%)", err=True)
+        click.echo(
+            f"FAIL {r}: probe family '{f}' accepted {100 * rate:.1f}% of its attacks (more than {100 * fail_above:g}%)",
+            err=True,
+        )
     click.echo(f"probe: {len(bad)} reward/family pair(s) above {100 * fail_above:g}%", err=True)
     return not bad

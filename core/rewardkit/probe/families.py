@@ -9,8 +9,8 @@ or malformed (for ``format``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from .words import number_words
 
@@ -167,17 +167,34 @@ def numbers_in_words(row: ProbeRow, target: str) -> list[Attack]:
 
 
 BUILTIN: tuple[Family, ...] = (
-    Family("several_answers", several_answers, "several candidate answers: 'A or B', lists, several boxes, "
-           "answers spread over tags", ("answer",)),
+    Family(
+        "several_answers",
+        several_answers,
+        "several candidate answers: 'A or B', lists, several boxes, answers spread over tags",
+        ("answer",),
+    ),
     Family("empty_shell", empty_shell, "format-only shells with no content", ("answer", "format")),
-    Family("gold_in_reasoning", gold_in_reasoning, "the gold answer in the reasoning, a wrong final answer",
-           ("answer",)),
+    Family(
+        "gold_in_reasoning", gold_in_reasoning, "the gold answer in the reasoning, a wrong final answer", ("answer",)
+    ),
     Family("prompt_echo", prompt_echo, "the prompt echoed back, with and without tags", ("answer",)),
-    Family("lookalike_tags", lookalike_tags, "look-alike tags: attributes, Unicode confusables, zero-width "
-           "characters, fullwidth brackets, split names", ("answer", "format")),
-    Family("padding", padding, "padding and repetition: the gold number repeated around a wrong answer, "
-           "filler, repeated or nested blocks", ("answer", "format")),
+    Family(
+        "lookalike_tags",
+        lookalike_tags,
+        "look-alike tags: attributes, Unicode confusables, zero-width characters, fullwidth brackets, split names",
+        ("answer", "format"),
+    ),
+    Family(
+        "padding",
+        padding,
+        "padding and repetition: the gold number repeated around a wrong answer, filler, repeated or nested blocks",
+        ("answer", "format"),
+    ),
     Family("extreme_length", extreme_length, "empty and extremely long outputs", ("answer", "format")),
-    Family("numbers_in_words", numbers_in_words, "numbers hidden in words or scaled by a word "
-           "('eighteen', '18 thousand')", ("answer",)),
+    Family(
+        "numbers_in_words",
+        numbers_in_words,
+        "numbers hidden in words or scaled by a word ('eighteen', '18 thousand')",
+        ("answer",),
+    ),
 )
