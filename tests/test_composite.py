@@ -98,7 +98,8 @@ def test_max_dropped_fraction_and_gate_min_are_checked(core_plugin):
     with pytest.raises(CompositeError, match=r"max_dropped_fraction: expected a number in \[0, 1\], got 2"):
         Composite.from_config([{"name": "t.length"}], max_dropped_fraction=2)
     with pytest.raises(CompositeError, match=r"reward\[1\].gate_min: expected a finite number, got nan"):
-        Composite.from_config([{"name": "t.length"}, {"name": "t.signed", "gate": "t.length", "gate_min": float("nan")}])
+        Composite.from_config([{"name": "t.length"},
+                               {"name": "t.signed", "gate": "t.length", "gate_min": float("nan")}])
 
 
 def test_a_composite_pickles_as_its_config(core_plugin):
@@ -121,7 +122,8 @@ def test_all_none_total_is_none(core_plugin):
 
 
 def test_negative_weight_or_raw_negative_range_is_refused(core_plugin):
-    with pytest.raises(CompositeError, match=r"term 't.length' can make the total reward negative: its weight -1.0 is negative"):
+    msg = r"term 't.length' can make the total reward negative: its weight -1.0 is negative"
+    with pytest.raises(CompositeError, match=msg):
         Composite([Term(rewardkit.reward("t.length"), weight=-1.0)])
     with pytest.raises(CompositeError, match=r"shaping is 'none' and its range \(-1.0, 1.0\) goes below 0"):
         Composite([Term(rewardkit.reward("t.signed"), shaping="none")])
@@ -148,7 +150,9 @@ def test_from_config_errors_name_the_key(core_plugin):
 
 
 def test_from_config_names_the_host_option_keys(core_plugin):
-    with pytest.raises(CompositeError, match=r"reward\[0\].timeout: reward 't.length', parameter 'timeout': must be a positive"):
+    msg = r"reward\[0\].timeout: reward 't.length', parameter 'timeout': must be a"
+    with pytest.raises(CompositeError, match=msg):
         Composite.from_config([{"name": "t.length", "timeout": -1}])
-    with pytest.raises(CompositeError, match=r"reward\[0\].columns: .*columns maps 'gold', which the reward does not read"):
+    msg = r"reward\[0\].columns: .*columns maps 'gold', which the reward does not read"
+    with pytest.raises(CompositeError, match=msg):
         Composite.from_config([{"name": "t.contains", "columns": {"gold": "x"}}])

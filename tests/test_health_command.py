@@ -20,7 +20,8 @@ def old_step(i, fmt, acc, length):
     """A line as the learning benchmark's run (before audit/dropped existed) wrote it."""
     term = lambda m, s: {"mean": m, "std": s, "n": 8, "none": 0, "error": 0, "timeout": 0}  # noqa: E731
     return {"step": i, "terms": {"format.tags": term(fmt, 0.3), "math.equivalence": term(acc, 0.0)},
-            "total": term(0.5 * fmt + acc, 0.15), "trl": {"frac_reward_zero_std": 0.0, "completions/mean_length": length}}
+            "total": term(0.5 * fmt + acc, 0.15),
+            "trl": {"frac_reward_zero_std": 0.0, "completions/mean_length": length}}
 
 
 def test_table_and_alarms_of_an_old_format_run(tmp_path):

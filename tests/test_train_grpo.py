@@ -80,7 +80,8 @@ def read_jsonl(path: Path) -> list[dict]:
 def test_run_writes_metrics_for_every_term(tiny_model, tmp_path):
     from rewardkit.train.grpo import train
 
-    rewards = [{"name": "format.tags", "weight": 1.0}, {"name": "ttr.gold", "weight": 2.0, "gate": "format.tags", "gate_min": 0.0},
+    rewards = [{"name": "format.tags", "weight": 1.0},
+               {"name": "ttr.gold", "weight": 2.0, "gate": "format.tags", "gate_min": 0.0},
                {"name": "ttr.flaky", "weight": 0.5}]
     cfg = make_config(tiny_model, tmp_path / "run", rewards)
     result = train(cfg)
@@ -97,7 +98,8 @@ def test_run_writes_metrics_for_every_term(tiny_model, tmp_path):
             assert set(stats) == {"mean", "std", "n", "value", "none", "error", "timeout", "dropped"}
             assert stats["value"] + stats["none"] + stats["error"] + stats["timeout"] == 2  # 2 completions per step
         # a ttr.flaky error drops its row (default on_error = "drop"): counted, never scored
-        assert x["total"]["n"] + x["total"]["dropped"] == 2 and x["total"]["dropped"] == x["terms"]["ttr.flaky"]["error"]
+        assert x["total"]["n"] + x["total"]["dropped"] == 2
+        assert x["total"]["dropped"] == x["terms"]["ttr.flaky"]["error"]
         assert x["total"]["mean"] is None or x["total"]["mean"] >= 0
         assert x["dropped_fraction"] == x["total"]["dropped"] / 2 and "rewardkit/dropped" in x["trl"]
         assert "rewards/ttr.gold/mean" in x["trl"] and "loss" in x["trl"]
@@ -223,7 +225,8 @@ def test_recorder_counts_errors_apart_from_none():
         flaky = stats.terms["ttr.flaky"]
         assert flaky.error == 2 and flaky.none == 0 and flaky.timeout == 0 and flaky.value == 2
         assert flaky.n == {"drop": 2, "skip": 2, "zero": 4}[on_error]
-        assert stats.total.n == (2 if on_error == "drop" else 4) and stats.total.dropped == (2 if on_error == "drop" else 0)
+        assert stats.total.n == (2 if on_error == "drop" else 4)
+        assert stats.total.dropped == (2 if on_error == "drop" else 0)
         assert stats.terms["ttr.length"].n == (2 if on_error == "drop" else 4)
         assert stats.groups == 1 and stats.length_sum == 4
         assert rec.flush().total.count == 0  # flushed

@@ -89,7 +89,8 @@ def test_rows_that_time_out_get_advantage_zero_and_leave_the_group_mean_alone(ti
     logged = trainer.state.log_history[0]
     assert logged["rewardkit/dropped"] == sum(timed_out)
     assert logged["rewardkit/h.slow/timeouts"] == sum(timed_out)
-    line = [x for x in map(json.loads, (tmp_path / "drop" / "metrics.jsonl").read_text().splitlines()) if "terms" in x][0]
+    lines = map(json.loads, (tmp_path / "drop" / "metrics.jsonl").read_text().splitlines())
+    line = [x for x in lines if "terms" in x][0]
     assert line["total"]["dropped"] == sum(timed_out) and line["terms"]["h.slow"]["timeout"] == sum(timed_out)
 
 

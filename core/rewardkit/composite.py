@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .errors import CompositeError, ParameterError, RewardkitError
 from .outcomes import Scores, Status, Tally, tally
-from .reward import Reward, reward as build_reward
+from .reward import Reward
+from .reward import reward as build_reward
 from .suggest import close_matches
 
 SHAPINGS = ("unit", "clip", "none")
@@ -168,7 +170,8 @@ class Composite:
             if t.shaping not in SHAPINGS:
                 raise CompositeError(f"{where}: shaping must be one of {list(SHAPINGS)}, got {t.shaping!r}")
             if t.shaping == "unit" and not (math.isfinite(t.reward.spec.lo) and math.isfinite(t.reward.spec.hi)):
-                raise CompositeError(f"{where}: 'unit' shaping needs a finite declared range, got {t.reward.spec.range}")
+                raise CompositeError(
+                    f"{where}: 'unit' shaping needs a finite declared range, got {t.reward.spec.range}")
             if t.gate is not None:
                 if t.gate not in by_name:
                     raise CompositeError(f"{where}: gate {t.gate!r} is not a term{close_matches(t.gate, by_name)}")
@@ -229,7 +232,8 @@ class Composite:
             for t in self.terms
         ]
 
-    def score(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None, **columns: Any) -> CompositeScores:
+    def score(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None,
+              **columns: Any) -> CompositeScores:
         raw = {t.name: t.reward.score(completions, prompts=prompts, **columns) for t in self.terms}
         return self.combine(raw)
 
@@ -261,14 +265,15 @@ class Composite:
         return CompositeScores(total, dict(raw), shaped, {t.name: float(t.weight) for t in self.terms},
                                statuses, dropped, dropped_by)
 
-    def __call__(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None, **columns: Any) -> list[float | None]:
+    def __call__(self, completions: Sequence[Any], *, prompts: Sequence[Any] | None = None,
+                 **columns: Any) -> list[float | None]:
         return self.score(completions, prompts=prompts, **columns).total
 
     @classmethod
     def from_config(
         cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = "drop",
         max_dropped_fraction: float | None = None, where: str = "reward",
-    ) -> "Composite":
+    ) -> Composite:
         """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout, columns,
         on_error}``: the one entry point for training, bench and serving.
 

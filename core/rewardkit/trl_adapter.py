@@ -16,7 +16,8 @@ signatures checked) on the other side; a batch callback (``on_batch``) stays beh
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .composite import Composite, CompositeScores
 
@@ -49,9 +50,11 @@ class _BatchCache:
         self.on_batch = None
         self._reset()
 
-    def get(self, term: str, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> CompositeScores:
+    def get(self, term: str, prompts: Sequence[Any], completions: Sequence[Any],
+            columns: dict[str, Any]) -> CompositeScores:
         with self._lock:
-            fresh = self._key is None or self._key[0] is not prompts or self._key[1] is not completions or term in self._served
+            key = self._key
+            fresh = key is None or key[0] is not prompts or key[1] is not completions or term in self._served
             if fresh:
                 self._result = self.composite.score(completions, prompts=prompts, **columns)
                 self._key = (prompts, completions)
@@ -71,7 +74,8 @@ class TermFunction:
         self.term = term
         self.__name__ = term  # TRL names the logged metrics after this
 
-    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None, **kwargs: Any) -> list[float | None]:
+    def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None,
+                 **kwargs: Any) -> list[float | None]:
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")
         columns = {k: v for k, v in kwargs.items() if k not in TRL_KWARGS}
         result = self._cache.get(self.term, prompts, completions, columns)

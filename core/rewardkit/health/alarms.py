@@ -23,8 +23,9 @@ An alarm fires on the step its condition becomes true, and again only after it h
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 ALARMS = ("hacking", "failure_spike", "no_signal", "dominance", "length_drift")
 

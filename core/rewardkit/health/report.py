@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import RewardkitError
 from .alarms import Alarm, AlarmSettings, Monitor
@@ -56,7 +57,8 @@ def load_run(run: str | Path) -> RunLog:
     return log
 
 
-def run_settings(log: RunLog, overrides: Mapping[str, Any] | None = None) -> tuple[AlarmSettings, dict[str, float], float | None]:
+def run_settings(log: RunLog, overrides: Mapping[str, Any] | None = None,
+                 ) -> tuple[AlarmSettings, dict[str, float], float | None]:
     """The alarm settings, term weights and ``max_dropped_fraction`` the run used (older runs: defaults)."""
     health = log.start.get("health") or {}
     config = log.start.get("config") or {}
@@ -89,7 +91,7 @@ def term_table(log: RunLog) -> list[dict[str, Any]]:
             names.setdefault(f"audit:{n}", ("audit", n))
     names["total"] = ("total", "total")
     rows = []
-    for key, (kind, name) in names.items():
+    for kind, name in names.values():
         stats = [s for s in (_stats(rec, kind, name) for rec in log.steps) if s]
         means = [s["mean"] for s in stats if s.get("mean") is not None]
         n = sum(s.get("n") or 0 for s in stats)

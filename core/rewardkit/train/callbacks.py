@@ -7,9 +7,10 @@ import math
 import os
 import threading
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from transformers import TrainerCallback
 
@@ -42,7 +43,8 @@ def _fused_cells(model: Any) -> list[Any]:
         seen.add(id(m))
         fn = getattr(getattr(m, "forward", None), "__func__", None)
         code = getattr(fn, "__code__", None)
-        if code is not None and fn.__closure__ and "temperature" in code.co_freevars and "original_forward" in code.co_freevars:
+        free = code.co_freevars if code is not None else ()
+        if code is not None and fn.__closure__ and "temperature" in free and "original_forward" in free:
             cells.append(fn.__closure__[code.co_freevars.index("temperature")])
         todo.append(getattr(m, "module", None))  # DDP / DeepSpeed wrappers
         if hasattr(m, "get_base_model"):  # PEFT
@@ -90,7 +92,7 @@ class TemperatureCallback(TrainerCallback):
         self.history: list[tuple[int, float]] = []
         self._warned = False
 
-    def attach(self, trainer: Any) -> "TemperatureCallback":
+    def attach(self, trainer: Any) -> TemperatureCallback:
         self.trainer = trainer
         return self
 
@@ -150,7 +152,7 @@ class StepStats:
         extra = [self.groups, self.zero_std_groups, self.length_sum, self.completions]
         return [t.vector() for t in tallies] + [extra + [0.0] * (len(Tally().vector()) - len(extra))]
 
-    def from_vector(self, rows: Sequence[Sequence[float]]) -> "StepStats":
+    def from_vector(self, rows: Sequence[Sequence[float]]) -> StepStats:
         names = [*self.terms, "total", *self.audit]
         tallies = dict(zip(names, (Tally.from_vector(r) for r in rows)))
         g, z, ls, c = rows[len(names)][:4]
@@ -252,7 +254,8 @@ class Recorder:
                     self.rows[j] = row
                     break
 
-    def on_batch(self, scores: Any, prompts: Sequence[Any], completions: Sequence[Any], columns: dict[str, Any]) -> None:
+    def on_batch(self, scores: Any, prompts: Sequence[Any], completions: Sequence[Any],
+                 columns: dict[str, Any]) -> None:
         """The TRL adapter's batch hook (see :func:`rewardkit.trl_adapter.to_trl`)."""
         self.add(scores, prompts, completions, columns)
 
@@ -367,7 +370,8 @@ class MetricsLogCallback(TrainerCallback):
         else:
             for p in (self.metrics_path, self.samples_path):
                 p.unlink(missing_ok=True)
-            self._write(self.metrics_path, {"event": "start", "step": 0, "max_steps": state.max_steps, **self.start_event})
+            self._write(self.metrics_path,
+                        {"event": "start", "step": 0, "max_steps": state.max_steps, **self.start_event})
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         logs = dict(logs or {})

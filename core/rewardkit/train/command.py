@@ -17,16 +17,19 @@ def _echo_plan(cfg: Any) -> None:
                + (f", assistant prefix {cfg.task['assistant_prefix']!r}" if cfg.task["assistant_prefix"] else ""))
     for t in cfg.composite.terms:
         gate = f", gate {t.gate}>={t.gate_min:g}" if t.gate else ""
-        click.echo(f"reward:  {t.weight:g} x {t.shaping}({t.reward.signature}){gate}, on_error {cfg.composite.policy(t)}")
+        policy = cfg.composite.policy(t)
+        click.echo(f"reward:  {t.weight:g} x {t.shaping}({t.reward.signature}){gate}, on_error {policy}")
     for t in (cfg.audit_composite.terms if cfg.audit_composite is not None else []):
         click.echo(f"audit:   {t.shaping}({t.reward.signature}) (logged, never trained on)")
     mdf = cfg.composite.max_dropped_fraction
     off = cfg.alarms.get("off") or []
     click.echo(f"health:  on_alarm {cfg.on_alarm}" + (f", max_dropped_fraction {mdf:g}" if mdf is not None else "")
-               + (f", alarms off: {', '.join(off)}" if off else "") + f"; after the run: rewardkit health {cfg.output_dir}")
+               + (f", alarms off: {', '.join(off)}" if off else "")
+               + f"; after the run: rewardkit health {cfg.output_dir}")
     temp = (f"{gen['temperature']:g}" if gen["temperature_schedule"] == "constant"
             else f"{gen['temperature']:g} -> {gen['temperature_end']:g} ({gen['temperature_schedule']})")
-    click.echo(f"grpo:    {len(g)} settings; generation: {'vLLM ' + str(g.get('vllm_mode', 'colocate')) if g.get('use_vllm') else 'transformers'}, "
+    engine = "vLLM " + str(g.get("vllm_mode", "colocate")) if g.get("use_vllm") else "transformers"
+    click.echo(f"grpo:    {len(g)} settings; generation: {engine}, "
                f"temperature {temp}")
     click.echo(f"output:  {cfg.output_dir}")
     for note in cfg.notes:
@@ -38,7 +41,8 @@ def _echo_plan(cfg: Any) -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a config value, e.g. --set grpo.learning_rate=1e-5 --set reward.0.weight=2 (repeatable).")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in output.dir.")
-@click.option("--check", is_flag=True, help="Validate the config, print the plan and the resolved config; load no model.")
+@click.option("--check", is_flag=True,
+              help="Validate the config, print the plan and the resolved config; load no model.")
 def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) -> None:
     """Train a model with GRPO (TRL) on the rewards of CONFIG.toml.
 
@@ -53,7 +57,8 @@ def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) ->
         _echo_plan(cfg)
         click.echo(json.dumps(cfg.resolved(), indent=2, default=str))
         return
-    from .grpo import is_main_process, train as run
+    from .grpo import is_main_process
+    from .grpo import train as run
 
     if is_main_process():
         _echo_plan(cfg)
@@ -95,7 +100,8 @@ def _last_metrics(path: Path) -> dict[str, Any] | None:
 @click.option("--grad-accum", "gradient_accumulation_steps", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--max-length", default=384, show_default=True, type=click.IntRange(min=16), help="Tokens per example.")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="Use only this many task rows.")
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0), help="Skip this many task rows first.")
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Skip this many task rows first.")
 @click.option("--lora/--no-lora", default=None, help="Force LoRA on or off [default: the config's model.lora].")
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--logging-steps", default=10, show_default=True, type=click.IntRange(min=1))

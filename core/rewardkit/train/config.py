@@ -568,7 +568,8 @@ def alarms_from_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     alarms = check_table(raw.get("alarms", {}), keys, "alarms")
     for name in alarms["off"]:
         if name not in ALARMS:
-            raise ConfigError(f"alarms.off: {name!r} is not an alarm{close_matches(str(name), ALARMS) or _known(ALARMS)}")
+            hint = close_matches(str(name), ALARMS) or _known(ALARMS)
+            raise ConfigError(f"alarms.off: {name!r} is not an alarm{hint}")
     on_alarm = raw.get("on_alarm", "warn")
     if on_alarm not in ON_ALARM:
         raise ConfigError(f"on_alarm: expected 'warn' (log and go on) or 'stop' (save a checkpoint and stop), "
@@ -576,7 +577,8 @@ def alarms_from_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return alarms, on_alarm
 
 
-def build_composite(terms: Any, *, allow_negative: bool, on_error: str, max_dropped_fraction: float | None = None) -> Any:
+def build_composite(terms: Any, *, allow_negative: bool, on_error: str,
+                    max_dropped_fraction: float | None = None) -> Any:
     """Build the composite (reward names, params, gates and the sign guarantee are checked)."""
     from ..composite import Composite
 

@@ -6,9 +6,10 @@ import json
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .config import OPTIM_8BIT, ConfigError, TrainConfig, render
 
@@ -248,7 +249,7 @@ def last_checkpoint(out_dir: str | Path) -> Path | None:
         suffix = p.name.removeprefix("checkpoint-")
         if p.is_dir() and p.name.startswith("checkpoint-") and suffix.isdigit():
             found.append((int(suffix), p))
-    for step, p in sorted(found, reverse=True):
+    for _step, p in sorted(found, reverse=True):
         if (p / "trainer_state.json").is_file():
             return p
         print(f"rewardkit: skipping {p.name}: incomplete (no trainer_state.json)", file=sys.stderr)
