@@ -2,7 +2,7 @@
 
 Started once per sandbox client as ``python -I -B _zygote.py SOCKET_FD ROOT``. It never runs
 untrusted code itself: for each request it forks a child that drops into a fresh temporary
-directory, its own session, rlimits, an unprivileged uid of its own (when root) and then runs
+directory, its own session, rlimits, the zygote's own unprivileged uid (when root; one run at a time) and runs
 the program; the zygote enforces the wall deadline, kills every process the program left
 (all processes of that uid, or its process group), removes the directory and replies.
 """
@@ -111,7 +111,7 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         lim = req["limits"]
         _set_limits(lim)
         if privileged:
-            uid = UID_BASE + pid
+            uid = UID_BASE + os.getppid()  # the zygote's uid slot: one run at a time per zygote
             os.chown(home, uid, uid)
             os.setgroups([])
             os.setgid(uid)
@@ -168,21 +168,15 @@ def _set_limits(lim: dict) -> None:
         resource.setrlimit(res, value)
 
 
-def _sweep(pid: int, privileged: bool) -> None:
-    """Kill every process the program left: all of its uid's (root) or its process group."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if not privileged:
-        return
+def _sweep(uid: int) -> None:
+    """Kill every process of ``uid`` (a helper that becomes that uid and signals -1)."""
     helper = os.fork()
     if helper == 0:
         code = 0
         try:
             os.setgroups([])
-            os.setgid(UID_BASE + pid)
-            os.setuid(UID_BASE + pid)
+            os.setgid(uid)
+            os.setuid(uid)
             # every process of this uid but the caller; a fork racing with it is aborted by
             # the kernel (fatal signal pending), the second pass is belt and braces
             os.kill(-1, signal.SIGKILL)
@@ -195,9 +189,14 @@ def _sweep(pid: int, privileged: bool) -> None:
     os.waitpid(helper, 0)
 
 
-def _reap_all(pid: int) -> int:
-    """Reap the program and every orphan re-parented to us; kill those still alive."""
+def _reap_all(pid: int, privileged: bool) -> int:
+    """Reap the program and every descendant (re-parented to us, the subreaper), killing
+    those still alive. Returns the program's wait status.
+
+    The common case costs one ``waitpid``: a program that left no process gives ECHILD at once.
+    """
     status = 0
+    swept = False
     give_up = time.monotonic() + 5.0
     while True:
         try:
@@ -210,8 +209,16 @@ def _reap_all(pid: int) -> int:
             continue
         if time.monotonic() > give_up:
             return status
+        if not swept:
+            swept = True
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            if privileged:
+                _sweep(UID_BASE + os.getpid())
         _kill_children()
-        time.sleep(0.002)
+        time.sleep(0.001)
 
 
 def _kill_children() -> None:
@@ -238,8 +245,13 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
     pidfd = os.pidfd_open(pid)
     ready, _, _ = select.select([pidfd], [], [], float(req["limits"]["wall"]))
     timed_out = not ready
-    _sweep(pid, privileged)
-    status = _reap_all(pid)
+    if timed_out:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    status = _reap_all(pid, privileged)
     os.close(pidfd)
     wall = time.monotonic() - start
     shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
@@ -255,6 +267,8 @@ def main() -> None:
     privileged = os.geteuid() == 0
     net = isolate_network()
     reaper = become_subreaper()
+    if privileged:
+        _sweep(UID_BASE + os.getpid())  # leftovers of an earlier zygote that had our pid
     _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid(), "subreaper": reaper})
     while True:
         try:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 _ZYGOTE = Path(__file__).with_name("_zygote.py")
-#: Programs run as uid UID_BASE + their pid (when the host runs as root); keep in step with _zygote.
+#: Programs run as uid UID_BASE + their zygote's pid (when the host runs as root); keep in step with _zygote.
 UID_BASE = 1_500_000_000
 _warned: set[str] = set()
 
