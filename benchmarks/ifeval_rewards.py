@@ -52,7 +52,17 @@ def load_reference() -> dict[str, Any]:
     from if_verifiable.ifeval import instructions_registry, instructions_util  # type: ignore[import-not-found]
 
     instructions_util.nltk.word_tokenize = functools.partial(nltk.tokenize.word_tokenize, preserve_line=True)
-    return dict(instructions_registry.INSTRUCTION_DICT)
+    registry = dict(instructions_registry.INSTRUCTION_DICT)
+    download, nltk.download = nltk.download, lambda *a, **k: False  # IFBench downloads NLTK data on import
+    try:
+        from if_verifiable.ifbench import instructions_registry as ifbench  # type: ignore[import-not-found]
+    except ImportError as exc:  # emoji, syllapy
+        print(f"IFBench reference not loaded ({exc}): pip install --no-deps emoji syllapy")
+    else:
+        registry.update(ifbench.INSTRUCTION_DICT)
+    finally:
+        nltk.download = download
+    return registry
 
 
 def edits(text: str) -> list[str]:
@@ -127,7 +137,8 @@ def agreement(registry: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str,
 # -- random documents: markdown-heavy text that exercises the edge cases of each check ---------
 PIECES = ["word", "Word", "WORD", "I", "DON'T", "and", ",", ".", "!", "?", " ", " ", " ", "\n", "\n\n", "* ", "*",
           "**", "- ", "-", "***", "******", "<<", ">>", "[", "]", "P.S.", "P.P.S", "p. s.", "Section", "SECTION 2",
-          "\"", "'", "{", "}", ":", "1", "2.5", "Mr.", "e.g.", "...", "\t", "zebra", "tea", "My answer is no."]
+          "\"", "'", "{", "}", ":", "1", "2.5", "Mr.", "e.g.", "...", "\t", "zebra", "tea", "My answer is no.",
+          "racecar", "level ", "(", ")", "((((( ", ")))))", "?!", ";", "apple ", "banana ", "cherry ", "to ", "the "]
 KWARGS: dict[str, dict[str, Any]] = {
     "keywords:existence": {"keywords": ["word", "tea"]},
     "keywords:frequency": {"keyword": "word", "frequency": 3, "relation": "at least"},
@@ -150,6 +161,19 @@ KWARGS: dict[str, dict[str, Any]] = {
     "change_case:capital_word_frequency": {"capital_frequency": 2, "capital_relation": "at least"},
     "punctuation:no_comma": {},
     "startend:quotation": {},
+    # IFBench
+    "count:word_count_range": {"min_words": 5, "max_words": 15},
+    "count:unique_word_count": {"N": 8},
+    "count:numbers": {"N": 2},
+    "words:alphabet": {},
+    "words:palindrome": {},
+    "count:punctuation": {},
+    "format:parentheses": {},
+    "words:prime_lengths": {},
+    "format:newline": {},
+    "format:no_whitespace": {},
+    "count:keywords_multiple": {"keyword1": "word", "keyword2": "tea", "keyword3": "the", "keyword4": "to",
+                                "keyword5": "e"},
 }
 
 
@@ -166,6 +190,8 @@ def fuzz(registry: dict[str, Any], docs: list[str]) -> dict[str, dict[str, Any]]
 
     out: dict[str, dict[str, Any]] = {}
     for iid, kwargs in KWARGS.items():
+        if iid not in registry:
+            continue
         ours = build(iid, kwargs)
         ref = registry[iid](iid)
         ref.build_description(**kwargs)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import text as T
+from .ifbench import IFBENCH
 
 Check = Callable[[str], bool]
 RELATIONS = ("less than", "at least")
@@ -285,8 +286,8 @@ def _spec(iid: str, make: Callable[..., Check], *required: str) -> tuple[str, In
     return iid, Instruction(iid, make, required)
 
 
-#: Every supported instruction id (IFEval's 25) with its arguments.
-INSTRUCTIONS: dict[str, Instruction] = dict([
+#: IFEval's 25 instruction ids with their arguments.
+IFEVAL: dict[str, Instruction] = dict([
     _spec("keywords:existence", _existence, "keywords"),
     _spec("keywords:frequency", _frequency, "keyword", "frequency", "relation"),
     _spec("keywords:forbidden_words", _forbidden, "forbidden_words"),
@@ -314,6 +315,10 @@ INSTRUCTIONS: dict[str, Instruction] = dict([
     _spec("punctuation:no_comma", _no_comma),
     _spec("startend:quotation", _quotation),
 ])
+#: Every supported instruction id: IFEval's 25 and the IFBench ones that need no NLTK data.
+INSTRUCTIONS: dict[str, Instruction] = {
+    **IFEVAL, **{iid: Instruction(iid, make, required) for iid, make, required in IFBENCH},
+}
 
 
 def build(instruction_id: Any, kwargs: Mapping[str, Any] | None) -> Check:

@@ -10,6 +10,7 @@ import pytest
 import rewardkit
 from rewardkit.testing import assert_contract
 from rewardkit_ifeval import INSTRUCTIONS, InstructionError, build
+from rewardkit_ifeval.checkers import IFEVAL
 from rewardkit_ifeval.text import count_bullets, count_capital_words, count_sentences, has_title
 
 PROMPTS = [json.loads(line) for line in
@@ -21,9 +22,9 @@ def score(name: str, completions: list[str], ids: list, kwargs: list, **params):
 
 
 # -- the shipped prompts ----------------------------------------------------------------------
-def test_shipped_prompts_cover_every_instruction_id():
-    assert {i for row in PROMPTS for i in row["instruction_id_list"]} == set(INSTRUCTIONS)
-    assert len(INSTRUCTIONS) == 25
+def test_shipped_prompts_cover_every_ifeval_instruction_id():
+    assert {i for row in PROMPTS for i in row["instruction_id_list"]} == set(IFEVAL)
+    assert len(IFEVAL) == 25 and len(INSTRUCTIONS) == 36
 
 
 @pytest.mark.parametrize("name", ["ifeval.strict", "ifeval.loose"])
@@ -156,6 +157,33 @@ def test_checks_stay_linear_on_inputs_that_make_regexes_backtrack(iid, kwargs):
     check = build(iid, kwargs)
     for text in ("[" * 200_000, "<<" * 100_000, " \n" * 100_000, "*" * 200_000, "p." * 100_000, "Section " * 30_000):
         assert check(text) in (True, False)
+
+
+# -- IFBench (the checks that need no NLTK data) -------------------------------------------------
+@pytest.mark.parametrize("iid, kwargs, yes, no", [
+    ("count:word_count_range", {"min_words": 2, "max_words": 3}, "two words", "just one, two, three, four"),
+    ("count:unique_word_count", {"N": 3}, "a b c a", "a a b b"),
+    ("count:numbers", {"N": 2}, "1 cat, 2.5 dogs", "1, 2 and 3"),
+    ("words:alphabet", {}, "Xylophones, yaks, zebras: all bark!", "apples and carrots"),
+    ("words:palindrome", {}, "level racecar civic radar refer rotor kayak madam stats tenet", "level racecar"),
+    ("count:punctuation", {}, "Really?! Yes. No, maybe; fine: ok!?", "Really?! Yes. No, maybe."),
+    ("format:parentheses", {}, "((([{x}])))", "((((x)))"),
+    ("words:prime_lengths", {}, "to the apple", "a cat"),
+    ("format:newline", {}, "one\ntwo\n\nthree", "one two\nthree"),
+    ("format:no_whitespace", {}, "no-space-here", "a space"),
+    ("count:keywords_multiple", {"keyword1": "a", "keyword2": "b", "keyword3": "c", "keyword4": "d", "keyword5": "e"},
+     "a bb ccc ddddd eeeeeee", "a b c d e"),
+])
+def test_ifbench_checks(iid, kwargs, yes, no):
+    check = build(iid, kwargs)
+    assert check(yes) and not check(no)
+
+
+def test_ifbench_arguments_are_required_too():
+    with pytest.raises(InstructionError, match="missing argument 'max_words'"):
+        build("count:word_count_range", {"min_words": 3})
+    s = score("ifeval.strict", ["x"], [["format:emoji"]], [[{}]])  # an IFBench id outside the subset
+    assert s.statuses == [rewardkit.Status.ERROR] and "'format:emoji'" in s.messages[0]
 
 
 # -- the contract kit -----------------------------------------------------------------------------
