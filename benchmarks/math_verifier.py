@@ -1,11 +1,19 @@
 """Math answer checking, side by side: rewardkit ``math.equivalence``, math-verify, TRL's accuracy_reward.
 
-Two sets, one run:
+Three sets, one run:
 
 - GSM8K: the 5,276 stored model completions shipped with rewardkit (labels ``is_correct``,
   gold ``answer``), MIT licence (``core/rewardkit/data/gsm8k/LICENSE``).
 - LaTeX: ``benchmarks/data/math_latex_pairs.jsonl``, 170 gold/completion pairs with expected
   verdicts covering every answer form rewardkit-math documents (written for this project).
+- answer types: ``benchmarks/data/math_answer_types.jsonl``, 700+ labelled pairs in 15
+  answer-type categories (matrices, several answers, intervals, relations, text and choice
+  letters, number formats, escaping, false positives, ...), written by
+  ``benchmarks/data/make_math_answer_types.py``; reported per category as well.
+
+math-verify and TRL get a gold answer without any math delimiter wrapped as ``$...$`` (their
+LaTeX extraction needs one; that is how their users pass bare answer columns); rewardkit gets
+the gold text as stored.
 
 For each checker: agreement with the labels (accuracy, false positives, false negatives,
 None = no verdict) and completions per second on one core and on all cores (a process pool
@@ -32,6 +40,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 LATEX = HERE / "data" / "math_latex_pairs.jsonl"
+TYPES = HERE / "data" / "math_answer_types.jsonl"
 CHECKERS = ("rewardkit", "math-verify", "trl")
 
 
@@ -42,9 +51,18 @@ def load_sets(limit: int | None) -> dict[str, list[dict[str, Any]]]:
            for r in gsm8k.load("completions")]
     latex = [{"completion": r["completion"], "gold": r["gold"], "label": bool(r["expected"]), "form": r["form"]}
              for r in map(json.loads, LATEX.read_text(encoding="utf-8").splitlines())]
+    types = [{"completion": r["pred"], "gold": r["gold"], "label": bool(r["label"]), "category": r["category"]}
+             for r in map(json.loads, TYPES.read_text(encoding="utf-8").splitlines())]
     if limit:
         gsm = gsm[:limit]
-    return {"gsm8k": gsm, "latex": latex}
+    return {"gsm8k": gsm, "latex": latex, "answer types": types}
+
+
+def delimited(gold: str) -> str:
+    """A bare gold answer as math-verify's and TRL's users pass it: inside ``$...$``."""
+    if "\n" in gold or "####" in gold or "$" in gold or "\\boxed" in gold or "\\(" in gold or "\\[" in gold:
+        return gold  # a solution text or an already delimited answer (GSM8K, the LaTeX set)
+    return f"${gold}$"
 
 
 # -- the checkers: each scores (completions, golds) -> list[float | None] -------------------
@@ -63,7 +81,7 @@ def run_math_verify(completions: list[str], golds: list[str]) -> list[float | No
     out: list[float | None] = []
     for completion, gold in zip(completions, golds):
         try:
-            out.append(float(verify(parse(gold), parse(completion))))
+            out.append(float(verify(parse(delimited(gold)), parse(completion))))
         except Exception:  # noqa: BLE001 - a crash counts as no verdict
             out.append(None)
     return out
@@ -73,7 +91,7 @@ def run_trl(completions: list[str], golds: list[str]) -> list[float | None]:
     from trl.rewards import accuracy_reward
 
     logging.disable(logging.WARNING)
-    return accuracy_reward([[{"role": "assistant", "content": c}] for c in completions], list(golds))
+    return accuracy_reward([[{"role": "assistant", "content": c}] for c in completions], [delimited(g) for g in golds])
 
 
 RUNNERS = {"rewardkit": run_rewardkit, "math-verify": run_math_verify, "trl": run_trl}
@@ -87,6 +105,11 @@ def _chunk(args: tuple[str, list[str], list[str]]) -> list[float | None]:
 def _warm(name: str) -> bool:
     RUNNERS[name](["The answer is $\\boxed{1}$."], ["1"])
     return True
+
+
+def _warm_all(names: list[str]) -> None:
+    for name in names:
+        _warm(name)
 
 
 def agreement(values: list[float | None], labels: list[bool]) -> dict[str, Any]:
@@ -115,6 +138,30 @@ def measure(name: str, rows: list[dict[str, Any]], workers: int) -> dict[str, An
             list(pool.map(_chunk, chunks))
             result["per_s_all"] = len(rows) / (time.perf_counter() - start)
     return result
+
+
+def by_category(name: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Agreement and one-core throughput of one checker on each category of the answer-type set."""
+    out: dict[str, dict[str, Any]] = {}
+    for cat in dict.fromkeys(r["category"] for r in rows):
+        part = [r for r in rows if r["category"] == cat]
+        start = time.perf_counter()
+        values = RUNNERS[name]([r["completion"] for r in part], [r["gold"] for r in part])
+        rate = len(part) / (time.perf_counter() - start)
+        out[cat] = {**agreement(values, [r["label"] for r in part]), "per_s_1core": rate}
+    return out
+
+
+def category_table(per: dict[str, dict[str, dict[str, Any]]]) -> str:
+    names = list(per)
+    cats = list(per[names[0]])
+    head = f"{'category':<18} {'n':>4} " + " ".join(f"{n + ' agree':>17} {'/s':>7}" for n in names)
+    lines = ["\nanswer types by category (agreement with the labels, completions per second on one core)", head]
+    for cat in cats:
+        row = f"{cat:<18} {per[names[0]][cat]['n']:>4} "
+        row += " ".join(f"{per[n][cat]['accuracy']:>17.1%} {per[n][cat]['per_s_1core']:>7,.0f}" for n in names)
+        lines.append(row)
+    return "\n".join(lines)
 
 
 def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
@@ -162,6 +209,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  rewardkit mismatch: label={row['label']} got={v} gold={row['gold']!r} "
                       f"completion=...{row['completion'][-80:]!r}")
         report[set_name] = [{k: v for k, v in r.items() if k != "values"} for r in results]
+        if set_name == "answer types":
+            _warm_all(names)
+            per = {name: by_category(name, rows) for name in names}
+            print(category_table(per), flush=True)
+            report["answer types by category"] = per
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -19,9 +19,9 @@ def eq():
 def judge():
     """``judge(completion, gold, fast=False, **params)``: the reward functions called directly."""
 
-    def run(completion, gold, fast=False, tolerance=1e-6, extract=STRATEGIES, multiple="reject"):
+    def run(completion, gold, fast=False, tolerance=1e-6, extract=STRATEGIES, multiple="reject", **params):
         fn = equivalence_fast if fast else equivalence
         return fn(completions=[completion], prompts=[""], answer=[gold], tolerance=tolerance,
-                  extract=tuple(extract), multiple=multiple)[0]
+                  extract=tuple(extract), multiple=multiple, **params)[0]
 
     return run
