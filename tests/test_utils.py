@@ -76,3 +76,14 @@ def test_map_in_workers_errors():
     assert info.value.reason == "raised" and info.value.index == 0
     with pytest.raises(ValueError, match="timeout"):
         map_in_workers(_square, [1], timeout=float("inf"))
+
+
+def test_builtin_plugins_read_the_answer_span_one_way():
+    """Issue 19: `<ANSWER> 42 </ANSWER>` was read four different ways by the built-in plugins."""
+    import rewardkit
+    from rewardkit_rm.similarity import answer_text as rm_answer
+    from rewardkit_text.inputs import answer_text as text_answer
+
+    text = "<think><answer>1</answer></think> ... <ANSWER> 42 </ANSWER>"
+    assert rm_answer(text, "auto") == text_answer(text, "auto", "answer") == answer_span(text) == "42"
+    assert rewardkit.reward("text.exact")([text], reference=["42"]) == [1.0]

@@ -20,14 +20,14 @@ class Pair:
 def read_pairs(path: str | Path, *, prompt: str = "prompt", chosen: str = "chosen", rejected: str = "rejected") -> list[Pair]:
     """Pairs from a JSONL/CSV/Parquet file or a saved dataset; columns may be text or chat messages."""
     from rewardkit.data import column, read_rows
-    from rewardkit.reward import as_text
+    from rewardkit.utils import completion_text
 
     rows = read_rows(path)
     cols = [column(rows, name) for name in (prompt, chosen, rejected)]
     out = []
     for i, (p, c, r) in enumerate(zip(*cols)):
         try:
-            out.append(Pair(as_text(p, "prompt"), as_text(c, "chosen"), as_text(r, "rejected")))
+            out.append(Pair(completion_text(p, where="prompt"), completion_text(c, where="chosen"), completion_text(r, where="rejected")))
         except TypeError as exc:
             from rewardkit import DataError
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from rewardkit.utils import answer_span
 
 from .models import bundled_minilm, cache, cache_key, check_device, pick_device, resolve_model
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.S | re.I)
 
 
 def load_encoder(name: str = DEFAULT_MODEL, device: str = "auto") -> Any:
@@ -25,11 +25,12 @@ def _load(name: str, device: str) -> Any:
 
 
 def answer_text(completion: str, answer: str) -> str:
-    """The part compared: ``auto`` takes the last ``<answer>...</answer>`` when present, ``full`` all of it."""
+    """The part compared: ``auto`` takes the final ``<answer>`` span (:func:`rewardkit.utils.answer_span`)
+    when present, ``full`` the whole completion."""
     if answer == "auto":
-        found = ANSWER_RE.findall(completion)
-        if found:
-            return found[-1].strip()
+        span = answer_span(completion)
+        if span is not None:
+            return span
     return completion.strip()
 
 

@@ -49,7 +49,7 @@ def bleu(*, completions: list[str], prompts: list[str], reference: list[Any], an
 def chrf(*, completions: list[str], prompts: list[str], reference: list[Any], answer_only: str, answer_tag: str,
          ignore_case: bool, ignore_punct: bool, ignore_space: bool, char_order: int, word_order: int, beta: int,
          whitespace: bool, eps_smoothing: bool, numbers: str) -> list[float | None]:
-    """sacrebleu sentence chrF (chrF++ with word_order=2), / 100."""
+    """sacrebleu sentence chrF, / 100 (plain chrF by default; word_order=2 gives chrF++)."""
     return run("chrf", (char_order, word_order, beta, whitespace, eps_smoothing), completions, reference,
                column=COLUMN, answer_only=answer_only, answer_tag=answer_tag,
                norm=(ignore_case, ignore_punct, ignore_space, False), numbers=numbers)
@@ -98,7 +98,7 @@ def rewardkit_register_rewards(register):
     )
     register(
         chrf, name="text.chrf", columns=cols, range=(0.0, 1.0),
-        description="sacrebleu sentence chrF (chrF++ with word_order=2) of the answer against the reference(s), / 100",
+        description="sacrebleu sentence chrF of the answer against the reference(s), / 100 (word_order=2: chrF++)",
         params={
             **_common(False, False, False),
             "char_order": Param(6, min=1, max=32, help="character n-gram order"),

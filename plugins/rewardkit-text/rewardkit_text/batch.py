@@ -57,9 +57,9 @@ def score_prepared(metric: str, config: tuple, hyps: Sequence[str], refs: Sequen
     return out
 
 
-def _chunk_worker(*, completions: list[str], prompts: list[str], chunk: tuple, **_: Any) -> list[Any]:
-    """Runs in a rewardkit worker process: one chunk of a large batch (columns arrive as 1-lists)."""
-    return [score_prepared(*chunk[0])]
+def _score_chunk(chunk: tuple) -> list[Any]:
+    """Runs in a rewardkit worker process: one chunk of a large batch."""
+    return score_prepared(*chunk)
 
 
 def _workers() -> int:
@@ -70,19 +70,17 @@ def _workers() -> int:
 
 def score_parallel(metric: str, config: tuple, hyps: list[str], refs: list[tuple[str, ...]]) -> list[float | None]:
     """Split a large batch into one chunk per core (items sharing a reference stay together)."""
-    from rewardkit.isolation import get_pool
+    from rewardkit.utils import map_in_workers
 
     workers = _workers()
     order = sorted(range(len(hyps)), key=lambda i: refs[i])
     size = -(-len(order) // workers)
     chunks = [order[k : k + size] for k in range(0, len(order), size)]
-    items = [("", "", {"chunk": (metric, config, [hyps[i] for i in c], [refs[i] for i in c])}) for c in chunks]
-    results = get_pool().map(_chunk_worker, {}, items, timeout=3600.0, key=f"rewardkit_text:{metric}:{config!r}")
+    args = [(metric, config, [hyps[i] for i in c], [refs[i] for i in c]) for c in chunks]
+    results = map_in_workers(_score_chunk, args, timeout=3600.0, key=f"rewardkit_text:{metric}:{config!r}")
     out: list[float | None] = [None] * len(hyps)
-    for idx, (kind, payload) in zip(chunks, results):
-        if kind != "ok":
-            raise RuntimeError(f"text.{metric}: a worker process failed: {payload}")
-        for i, v in zip(idx, payload[0]):
+    for idx, values in zip(chunks, results):
+        for i, v in zip(idx, values):
             out[i] = v
     return out
 

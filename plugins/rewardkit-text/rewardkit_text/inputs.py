@@ -5,25 +5,24 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from rewardkit.utils import answer_span
+
 _PUNCT = re.compile(r"[^\w\s]|_")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
 def answer_text(completion: str, mode: str, tag: str) -> str:
-    """The content of the last ``<tag>...</tag>`` block (``mode`` "auto" or "yes"), else per mode.
+    """The answer part of a completion, read by :func:`rewardkit.utils.answer_span` (the host's rule).
 
-    ``auto``: the block's content when there is one, else the whole completion; ``yes``: the
-    block's content, or "" when there is none; ``no``: the whole completion.
+    ``auto``: the final ``<tag>...</tag>`` span's content when there is one, else the whole
+    completion; ``yes``: the span's content, or "" when there is none; ``no``: the whole completion.
     """
     if mode == "no":
         return completion
-    close = completion.rfind(f"</{tag}>")
-    if close >= 0:
-        opening = f"<{tag}>"
-        start = completion.rfind(opening, 0, close)
-        if start >= 0:
-            return completion[start + len(opening) : close]
+    span = answer_span(completion, tag)
+    if span is not None:
+        return span
     return completion if mode == "auto" else ""
 
 
