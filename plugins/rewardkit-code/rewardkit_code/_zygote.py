@@ -235,7 +235,7 @@ def _kill_children() -> None:
             continue
 
 
-def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
+def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.socket) -> dict:
     start = time.monotonic()
     pid = os.fork()
     if pid == 0:
@@ -243,9 +243,19 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
     for fd in fds:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
-    ready, _, _ = select.select([pidfd], [], [], float(req["limits"]["wall"]))
-    timed_out = not ready
-    if timed_out:
+    end = start + float(req["limits"]["wall"])
+    timed_out = orphaned = False
+    while True:  # until the program exits, its deadline passes, or our client goes away
+        ready, _, _ = select.select([pidfd, sock], [], [], max(0.0, end - time.monotonic()))
+        if pidfd in ready:
+            break
+        if sock in ready and sock.recv(1, socket.MSG_PEEK) == b"":
+            orphaned = True  # the client (a host worker) died: stop now, then exit
+            break
+        if not ready or time.monotonic() >= end:
+            timed_out = True
+            break
+    if timed_out or orphaned:
         for kill in (os.killpg, os.kill):
             try:
                 kill(pid, signal.SIGKILL)
@@ -257,7 +267,7 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool) -> dict:
     shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall}
+    return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned}
 
 
 def main() -> None:
@@ -284,7 +294,10 @@ def main() -> None:
                 os.close(fd)
             _send(sock, {"error": f"expected {N_FDS} descriptors, got {len(fds)}"})
             continue
-        _send(sock, _run(req, fds, root, privileged))
+        reply = _run(req, fds, root, privileged, sock)
+        if reply["orphaned"]:
+            return
+        _send(sock, reply)
         del req
 
 

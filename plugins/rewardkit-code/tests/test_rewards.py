@@ -102,3 +102,40 @@ def test_contract_with_real_tests(name):
     programs = [WATERMELON, WATERMELON_WRONG, "raise SystemExit(3)\n", "while True:\n    pass\n"]
     assert_contract(name, completions=[fence(p) for p in programs], columns={"tests": two_cases},
                     params={"run_timeout": 0.5})
+
+
+HOSTILE = {
+    "fork bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    "infinite loop": "while True:\n    pass\n",
+    "20 GB allocation": "x = bytearray(20 * 1024 ** 3)\n",
+    "10 GB file": "with open('big', 'wb') as f:\n    for _ in range(10 * 1024):\n        f.write(b'x' * (1 << 20))\n",
+    "busy orphans": "import os\nfor _ in range(4):\n    if os.fork() == 0:\n        os.setsid()\n        while True: pass\n",
+    "network": "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)\nprint('YES')\n",
+    "kill the parent": "import os\nos.kill(os.getppid(), 9)\nprint('YES')\n",
+}
+
+
+def test_hostile_batch_through_the_host_pool():
+    from rewardkit_code.sandbox import leftover_processes
+
+    tests = {"input": ["8\n"], "output": ["YES\n"]}
+    r = rewardkit.reward("code.passes", run_timeout=1.0)
+    programs = [fence(p) for p in HOSTILE.values()] + [fence(WATERMELON)]
+    scores = r.score(programs, tests=[tests] * len(programs))
+    assert scores.values == [0.0] * len(HOSTILE) + [1.0], scores.messages
+    assert leftover_processes() == []
+    assert r([fence(WATERMELON)], tests=[tests]) == [1.0]  # the pool keeps working
+
+
+def test_host_deadline_overrun_is_a_counted_timeout_and_leaves_nothing():
+    import time
+
+    from rewardkit_code.sandbox import leftover_processes
+
+    r = rewardkit.reward("code.passes", run_timeout=30.0, timeout=1.0)
+    scores = r.score([fence("import time\ntime.sleep(60)\n")], tests=[{"input": ["1\n"], "output": ["1\n"]}])
+    assert scores.counts["timeout"] == 1
+    end = time.monotonic() + 5
+    while leftover_processes() and time.monotonic() < end:  # the zygote sees its worker die
+        time.sleep(0.05)
+    assert leftover_processes() == []
