@@ -23,6 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rewardkit.utils import answer_span
+
 from .normalize import undouble
 
 STRATEGIES = ("answer_tag", "boxed", "hashes", "answer_is", "a_colon", "latex", "expression", "last_number")
@@ -42,6 +44,18 @@ class Extraction:
 
 
 def _answer_tag(text: str) -> list[str]:
+    """Every ``<answer>`` block; the final one is read by the host's rule (``rewardkit.utils.answer_span``:
+    any letter case, blanks inside the brackets), the earlier ones count for the several-answers policy."""
+    final = answer_span(text) if "<" in text else None
+    if final is None:
+        return []
+    blocks = _answer_blocks(text)
+    if blocks and blocks[-1].strip() == final:
+        blocks.pop()
+    return [*blocks, final]
+
+
+def _answer_blocks(text: str) -> list[str]:
     out: list[str] = []
     pos = 0
     while True:
