@@ -153,9 +153,10 @@ class Monitor:
         out = []
         for name in (recs[-1].get("audit") or {}):
             means = [((r.get("audit") or {}).get(name) or {}).get("mean") for r in recs]
-            if any(m is None for m in means):
+            present = [float(m) for m in means if m is not None]
+            if len(present) < len(means):
                 continue
-            a_first, a_last = _halves(means)
+            a_first, a_last = _halves(present)
             fall = a_first - a_last
             if fall >= s.hacking_fall:
                 out.append(Alarm(step, "hacking", f"total rose {first:.3f} -> {last:.3f} while audit {name!r} fell "

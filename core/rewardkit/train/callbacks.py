@@ -44,7 +44,7 @@ def _fused_cells(model: Any) -> list[Any]:
         fn = getattr(getattr(m, "forward", None), "__func__", None)
         code = getattr(fn, "__code__", None)
         free = code.co_freevars if code is not None else ()
-        if code is not None and fn.__closure__ and "temperature" in free and "original_forward" in free:
+        if fn is not None and code is not None and fn.__closure__ and "temperature" in free and "original_forward" in free:
             cells.append(fn.__closure__[code.co_freevars.index("temperature")])
         todo.append(getattr(m, "module", None))  # DDP / DeepSpeed wrappers
         if hasattr(m, "get_base_model"):  # PEFT

@@ -186,7 +186,8 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
     resolved = write_run_files(cfg, model_path, notes)
 
     recorder = Recorder(cfg.composite.names, keep_samples=cfg.output["samples"], audit=cfg.audit_composite)
-    reward_funcs, _weights = to_trl(cfg.composite, on_batch=recorder.on_batch)
+    funcs, _weights = to_trl(cfg.composite, on_batch=recorder.on_batch)
+    reward_funcs: list[Any] = list(funcs)
     gen = cfg.generation
     temperature = TemperatureCallback(gen["temperature"], gen["temperature_end"], gen["temperature_schedule"])
     health = build_health(cfg)
