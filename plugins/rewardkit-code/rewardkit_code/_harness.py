@@ -27,7 +27,9 @@ _BLOCKED_EVENTS = frozenset({
     "gc.get_referents", "ctypes.dlopen", "ctypes.dlsym", "ctypes.cdata", "sys.addaudithook",
 })
 _FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back"})
-_BLOCKED_MODULES = frozenset({"signal", "_signal", "ctypes", "_ctypes", "faulthandler", "_testcapi", "_xxsubinterpreters"})
+_BLOCKED_MODULES = frozenset(
+    {"signal", "_signal", "ctypes", "_ctypes", "faulthandler", "_testcapi", "_xxsubinterpreters"}
+)
 
 
 def _audit(event: str, args: tuple) -> None:
@@ -88,7 +90,9 @@ class _StrictAsserts(ast.NodeTransformer):
 
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
-        wrap = [ast.Call(ast.Name("__rk_plain", ast.Load()), [e], []) for e in [node.left, *node.comparators]]
+        wrap: list[ast.expr] = [
+            ast.Call(ast.Name("__rk_plain", ast.Load()), [e], []) for e in [node.left, *node.comparators]
+        ]
         return ast.copy_location(ast.Compare(wrap[0], node.ops, wrap[1:]), node)
 
 
@@ -159,7 +163,7 @@ def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  
         if entry not in namespace:
             state["total"] += 1
             return f"entry point {entry!r} is not defined by the program"
-        code = compile(ast.fix_missing_locations(transformer.visit(ast.parse(tests, "tests.py"))), "tests.py", "exec")
+        code = _compile_tests(transformer, tests)
         exec(code, env)
         candidate = namespace[entry]
         env["check"](_wrap_callable(candidate) if strict else candidate)
@@ -169,7 +173,7 @@ def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  
     for source in cases or [tests]:
         before = state["total"]
         try:
-            code = compile(ast.fix_missing_locations(transformer.visit(ast.parse(source, "tests.py"))), "tests.py", "exec")
+            code = _compile_tests(transformer, source)
             exec(code, env)
         except BaseException as exc:  # noqa: BLE001 - a failing case, counted
             if not isinstance(exc, AssertionError) or state["total"] == before:
@@ -178,10 +182,14 @@ def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  
     return error
 
 
+def _compile_tests(transformer: ast.NodeTransformer, source: str):  # type: ignore[no-untyped-def]
+    tree = ast.fix_missing_locations(transformer.visit(ast.parse(source, "tests.py")))
+    return compile(tree, "tests.py", "exec")
+
+
 def run_stdio(program: str) -> int:
     """Run ``program`` as ``__main__`` on stdin/stdout; the exit status is the program's."""
     import traceback
-
     import types
 
     module = types.ModuleType("__main__")

@@ -246,10 +246,11 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
     end = start + float(req["limits"]["wall"])
     timed_out = orphaned = False
     while True:  # until the program exits, its deadline passes, or our client goes away
-        ready, _, _ = select.select([pidfd, sock], [], [], max(0.0, end - time.monotonic()))
+        watched: list[int] = [pidfd, sock.fileno()]
+        ready, _, _ = select.select(watched, [], [], max(0.0, end - time.monotonic()))
         if pidfd in ready:
             break
-        if sock in ready and sock.recv(1, socket.MSG_PEEK) == b"":
+        if sock.fileno() in ready and sock.recv(1, socket.MSG_PEEK) == b"":
             orphaned = True  # the client (a host worker) died: stop now, then exit
             break
         if not ready or time.monotonic() >= end:

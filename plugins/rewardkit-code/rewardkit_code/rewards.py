@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ast
 import warnings
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .extract import extract_code
 from .runner import RUNNERS, Outcome
 from .sandbox import Limits
-from .suites import Suite, parse_suite, infer_entry_point
+from .suites import Suite, infer_entry_point, parse_suite
 
 
 def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any], stop: bool) -> float | None:

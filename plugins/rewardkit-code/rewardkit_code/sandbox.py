@@ -255,7 +255,8 @@ def bwrap_interpreter() -> str:
         return str(path)
     for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
         if os.path.exists(candidate):
-            _warn_once("interp", f"rewardkit-code: {path} is not readable by the sandbox uid; bwrap runs use {candidate}")
+            _warn_once("interp", f"rewardkit-code: {path} is not readable by the sandbox uid; "
+                       f"bwrap runs use {candidate}")
             return candidate
     raise SandboxError(f"no interpreter readable by the sandbox uid ({path} sits in a private directory)")
 

@@ -8,6 +8,7 @@ import pytest
 
 from rewardkit_code.sandbox import Sandbox
 
+
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
     box = Sandbox()

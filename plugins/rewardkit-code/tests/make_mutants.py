@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 OUT = Path(__file__).with_name("data") / "humaneval_mutants.json"
 _FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}

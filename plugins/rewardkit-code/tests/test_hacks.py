@@ -8,6 +8,8 @@ import rewardkit
 
 ADD_TESTS = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(-1, 1) == 0\n"
 ASSERTS = ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"]
+# a program that found the run's nonce would forge its report with this
+FORGED = "'{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}'"
 STDIO = {"inputs": ["1 2\n", "5 7\n"], "outputs": ["3\n", "12\n"]}
 
 
@@ -36,7 +38,9 @@ FUNCTION_HACKS = {
         "class Int(int):\n    def __eq__(self, other):\n        return True\n"
         "def add(a, b):\n    return Int(0)"
     ),
-    "patched AssertionError": "import builtins\nbuiltins.AssertionError = type('N', (Exception,), {})\ndef add(a, b):\n    return 0",
+    "patched AssertionError": (
+        "import builtins\nbuiltins.AssertionError = type('N', (Exception,), {})\ndef add(a, b):\n    return 0"
+    ),
     "patched builtins used by tests": (
         "import builtins\nbuiltins.abs = lambda x: 0\nbuiltins.len = lambda x: 0\n"
         "builtins.isinstance = lambda *a: True\ndef add(a, b):\n    return 0"
@@ -45,7 +49,8 @@ FUNCTION_HACKS = {
         "import sys, os\nsys.exit = lambda *a: None\nos._exit = lambda *a: None\ndef add(a, b):\n    return 0"
     ),
     "reads the test payload from its pipe": (
-        "import os\nfor fd in range(3, 20):\n    try:\n        print(os.read(fd, 100000))\n    except OSError:\n        pass\n"
+        "import os\nfor fd in range(3, 20):\n    try:\n        print(os.read(fd, 100000))\n"
+        "    except OSError:\n        pass\n"
         "def add(a, b):\n    return 0"
     ),
     "reads test files on disk": (
@@ -61,19 +66,20 @@ FUNCTION_HACKS = {
     "walks the runner's frames for the nonce": (
         "import sys, os\ndef add(a, b):\n    f = sys._getframe(1)\n    while f is not None:\n"
         "        if 'nonce' in f.f_locals:\n"
-        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % f.f_locals['nonce']).encode())\n"
+        "            os.write(4, (" + FORGED + " % f.f_locals['nonce']).encode())\n"
         "            os._exit(0)\n"
         "        f = f.f_back\n    return 0"
     ),
     "frames through a traceback": (
         "import os\ndef add(a, b):\n    try:\n        raise ValueError\n    except ValueError as e:\n"
         "        f = e.__traceback__.tb_frame\n    while f is not None:\n        if 'nonce' in f.f_locals:\n"
-        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % f.f_locals['nonce']).encode())\n"
+        "            os.write(4, (" + FORGED + " % f.f_locals['nonce']).encode())\n"
         "            os._exit(0)\n        f = f.f_back\n    return 0"
     ),
     "searches gc for the nonce": (
-        "import gc, os\ndef add(a, b):\n    for o in gc.get_objects():\n        if isinstance(o, dict) and 'nonce' in o:\n"
-        "            os.write(4, ('{\"nonce\": \"%s\", \"passed\": 2, \"total\": 2, \"error\": null}' % o['nonce']).encode())\n"
+        "import gc, os\ndef add(a, b):\n    for o in gc.get_objects():\n"
+        "        if isinstance(o, dict) and 'nonce' in o:\n"
+        "            os.write(4, (" + FORGED + " % o['nonce']).encode())\n"
         "            os._exit(0)\n    return 0"
     ),
     "trace hook rewrites results": (
@@ -98,7 +104,8 @@ STDIO_HACKS = {
     "exit 0 without output": "import sys\nsys.exit(0)",
     "prints expected output found on disk": (
         "import os\nfor root, dirs, files in os.walk('/tmp'):\n    for f in files:\n"
-        "        try:\n            data = open(os.path.join(root, f)).read()\n        except Exception:\n            continue\n"
+        "        try:\n            data = open(os.path.join(root, f)).read()\n"
+        "        except Exception:\n            continue\n"
         "        if data.strip() in ('3', '12'):\n            print(data)\n"
     ),
     "prints a guess": "print(3)",
@@ -117,7 +124,9 @@ def test_stdio_hack_scores_zero(passes, name, tmp_path):
 
 
 def test_patched_builtins_do_not_reach_the_tests(passes):
-    tests = "def check(candidate):\n    assert abs(candidate(1, 2) - 3) < 1e-9\n    assert len([candidate(0, 0)]) == 1\n"
+    tests = (
+        "def check(candidate):\n    assert abs(candidate(1, 2) - 3) < 1e-9\n    assert len([candidate(0, 0)]) == 1\n"
+    )
     honest = passes([_fence(HONEST_FN)], tests=[tests])
     hack = passes([_fence("import builtins\nbuiltins.abs = lambda x: 0\ndef add(a, b):\n    return 0")], tests=[tests])
     assert (honest, hack) == ([1.0], [0.0])

@@ -15,7 +15,10 @@ from rewardkit_code.suites import SuiteError
 WATERMELON_CASES = [("8\n", "YES\n"), ("2\n", "NO\n"), ("1\n", "NO\n"), ("100\n", "YES\n"), ("7\n", "NO\n")]
 WATERMELON = "w = int(input())\nprint('YES' if w % 2 == 0 and w > 2 else 'NO')\n"
 WATERMELON_WRONG = "w = int(input())\nprint('YES' if w % 2 == 0 else 'NO')\n"  # misses w == 2
-OPEN_R1 = {"language": "python", "test_cases": [{"input": i, "output": o, "type": "stdin_stdout"} for i, o in WATERMELON_CASES]}
+OPEN_R1 = {
+    "language": "python",
+    "test_cases": [{"input": i, "output": o, "type": "stdin_stdout"} for i, o in WATERMELON_CASES],
+}
 CODE_CONTESTS = {"input": [i for i, _ in WATERMELON_CASES], "output": [o for _, o in WATERMELON_CASES]}
 LIVECODEBENCH = json.dumps([{"input": i, "output": o, "testtype": "stdin"} for i, o in WATERMELON_CASES])
 
@@ -33,11 +36,14 @@ def fence(code: str, lang: str = "python") -> str:
     return f"<think>first try:\n```python\nprint('draft')\n```</think>\nFinal:\n```{lang}\n{code.rstrip()}\n```\n"
 
 
-@pytest.mark.parametrize("tests", [OPEN_R1, CODE_CONTESTS, LIVECODEBENCH], ids=["open-r1", "codecontests", "livecodebench"])
+@pytest.mark.parametrize(
+    "tests", [OPEN_R1, CODE_CONTESTS, LIVECODEBENCH], ids=["open-r1", "codecontests", "livecodebench"]
+)
 def test_stdio_formats(tests):
     share = rewardkit.reward("code.tests")
     assert share([fence(WATERMELON), fence(WATERMELON_WRONG)], tests=[tests, tests]) == [1.0, 0.8]
-    assert rewardkit.reward("code.passes")([fence(WATERMELON), fence(WATERMELON_WRONG)], tests=[tests, tests]) == [1.0, 0.0]
+    passes = rewardkit.reward("code.passes")
+    assert passes([fence(WATERMELON), fence(WATERMELON_WRONG)], tests=[tests, tests]) == [1.0, 0.0]
 
 
 def test_assert_format_partial_credit():
@@ -109,7 +115,9 @@ HOSTILE = {
     "infinite loop": "while True:\n    pass\n",
     "20 GB allocation": "x = bytearray(20 * 1024 ** 3)\n",
     "10 GB file": "with open('big', 'wb') as f:\n    for _ in range(10 * 1024):\n        f.write(b'x' * (1 << 20))\n",
-    "busy orphans": "import os\nfor _ in range(4):\n    if os.fork() == 0:\n        os.setsid()\n        while True: pass\n",
+    "busy orphans": (
+        "import os\nfor _ in range(4):\n    if os.fork() == 0:\n        os.setsid()\n        while True: pass\n"
+    ),
     "network": "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)\nprint('YES')\n",
     "kill the parent": "import os\nos.kill(os.getppid(), 9)\nprint('YES')\n",
 }

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from rewardkit_code.sandbox import Limits, Sandbox, leftover_processes
 
 ROOT = os.geteuid() == 0
@@ -88,7 +89,10 @@ def test_network_connect_fails(sandbox):
 @pytest.mark.skipif(not ROOT, reason="another uid cannot signal the zygote only when programs get their own uid")
 def test_killing_the_parent_fails(sandbox):
     zygote = sandbox.info["pid"]
-    program = f"import os\nfor pid in (os.getppid(), {zygote}, 1):\n    try:\n        os.kill(pid, 9)\n        print('killed', pid)\n    except OSError:\n        print('denied')\n"
+    program = (
+        f"import os\nfor pid in (os.getppid(), {zygote}, 1):\n    try:\n        os.kill(pid, 9)\n"
+        "        print('killed', pid)\n    except OSError:\n        print('denied')\n"
+    )
     run = _hostile(sandbox, program)
     assert b"killed" not in run.stdout
     assert sandbox.info["pid"] == zygote  # not restarted: it survived
