@@ -77,8 +77,11 @@ def count_capital_words(text: str) -> int:
     text = " " + _SPLIT.sub(" ", text) + " "
     for pattern in _CUT:
         text = pattern.sub(r"\1 \2", text)
+    tokens = text.split()
+    if tokens and tokens[-1].endswith(".") and not tokens[-1].endswith(".."):
+        tokens[-1] = tokens[-1][:-1]  # the text's final period comes off
     count = 0
-    for token in text.split():
+    for token in tokens:
         if len(token) > 1 and token[-1] == "'" and token[-2] != "'":
             token = token[:-1]  # a closing quote comes off before the contraction does
         split = _CONTRACTION.search(token)
