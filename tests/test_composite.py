@@ -93,6 +93,13 @@ def test_gate_on_a_failed_term_is_not_applicable_under_skip(core_plugin):
     assert [st.value for st in s.statuses["t.length"]] == ["none", "value"]
 
 
+def test_a_gate_that_failed_under_zero_is_closed(core_plugin):
+    c = Composite.from_config([{"name": "t.misbehave", "on_error": "zero"},
+                               {"name": "t.length", "gate": "t.misbehave", "gate_min": 0.1}])
+    s = c.score(["nan", "okay"])
+    assert s.shaped["t.misbehave"] == [0.0, 0.5] and s.shaped["t.length"] == [0.0, 0.4] and s.total == [0.0, 0.9]
+
+
 def test_max_dropped_fraction_and_gate_min_are_checked(core_plugin):
     assert Composite.from_config([{"name": "t.length"}], max_dropped_fraction=0.2).max_dropped_fraction == 0.2
     with pytest.raises(CompositeError, match=r"max_dropped_fraction: expected a number in \[0, 1\], got 2"):

@@ -244,14 +244,16 @@ class Composite:
                       for t in self.terms}
         dropped = [any(by[i] for by in dropped_by.values()) for i in range(n)]
         shaped: dict[str, list[float | None]] = {}
+        # a gate term that failed under "zero" scores 0, so its gate is closed (not "not applicable")
+        gate_values = {t.name: [-math.inf if self.policy(t) == "zero" and st in FAILED else v
+                                for v, st in zip(raw[t.name].values, raw[t.name].statuses)] for t in self.terms}
         for t in self.terms:
             s, spec, zero = raw[t.name], t.reward.spec, self.policy(t) == "zero"
             shaped[t.name] = [0.0 if zero and st in FAILED else shape(v, t.shaping, spec.lo, spec.hi)
                               for v, st in zip(s.values, s.statuses)]
         for t in self.terms:
             if t.gate is not None:
-                shaped[t.name] = [None if g is None or v is None else (v if g >= t.gate_min else 0.0)
-                                  for v, g in zip(shaped[t.name], raw[t.gate].values)]
+                shaped[t.name] = [_gated(v, g, t.gate_min) for v, g in zip(shaped[t.name], gate_values[t.gate])]
         statuses: dict[str, list[Status]] = {}
         for t in self.terms:
             vals, sts = shaped[t.name], raw[t.name].statuses
@@ -318,6 +320,13 @@ class Composite:
                        max_dropped_fraction=max_dropped_fraction)
         except CompositeError as exc:
             raise CompositeError(f"{where}: {exc}") from None
+
+
+def _gated(value: float | None, gate: float | None, gate_min: float) -> float | None:
+    """A gated term's value: None when either is not applicable, 0 when the gate is below ``gate_min``."""
+    if value is None or gate is None:
+        return None
+    return value if gate >= gate_min else 0.0
 
 
 def _rebuild(tables: list[dict[str, Any]], options: dict[str, Any], signatures: dict[str, str]) -> Composite:
