@@ -123,7 +123,7 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         sys.argv = ["solution.py"]
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (lim["memory"], lim["memory"]))
+        _limit(resource.RLIMIT_AS, lim["memory"], lim["memory"])
         if req.get("bwrap"):
             _exec_bwrap(req, home)
         elif req["mode"] == "stdio":
@@ -158,14 +158,21 @@ def _set_limits(lim: dict) -> None:
     import resource
 
     cpu = int(lim["cpu"])
-    for res, value in (
-        (resource.RLIMIT_CPU, (cpu, cpu + 1)),
-        (resource.RLIMIT_FSIZE, (lim["fsize"], lim["fsize"])),
-        (resource.RLIMIT_NOFILE, (lim["nofile"], lim["nofile"])),
-        (resource.RLIMIT_NPROC, (lim["nproc"], lim["nproc"])),
-        (resource.RLIMIT_CORE, (0, 0)),
-    ):
-        resource.setrlimit(res, value)
+    _limit(resource.RLIMIT_CPU, cpu, cpu + 1)
+    _limit(resource.RLIMIT_FSIZE, lim["fsize"], lim["fsize"])
+    _limit(resource.RLIMIT_NOFILE, lim["nofile"], lim["nofile"])
+    _limit(resource.RLIMIT_NPROC, lim["nproc"], lim["nproc"])
+    _limit(resource.RLIMIT_CORE, 0, 0)
+
+
+def _limit(res: int, soft: int, hard: int) -> None:
+    """setrlimit, never above the limit we already have (an inherited hard limit stays)."""
+    import resource
+
+    _, have = resource.getrlimit(res)
+    if have != resource.RLIM_INFINITY:
+        soft, hard = min(soft, have), min(hard, have)
+    resource.setrlimit(res, (soft, hard))
 
 
 def _sweep(uid: int) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
 
 import rewardkit
@@ -136,3 +140,20 @@ def test_non_strict_mode_is_fooled_by_always_equal_objects():
     """Documents what ``strict=True`` (the default) buys."""
     loose = rewardkit.reward("code.passes", entry_point="add", strict=False)
     assert loose([_fence(FUNCTION_HACKS["object equal to everything"])], tests=[ADD_TESTS]) == [1.0]
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_bwrap_hides_expected_output_even_when_world_readable():
+    """Without bwrap a world-readable file is readable by the program (docs/code.md says so)."""
+    folder = Path(tempfile.mkdtemp(prefix="rk-expected-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)
+        (folder / "expected_output.txt").write_text("12\n")
+        (folder / "expected_output.txt").chmod(0o644)
+        program = _fence(f"print(open({str(folder / 'expected_output.txt')!r}).read().strip())")
+        wrapped = rewardkit.reward("code.passes", backend="bwrap")
+        tests = {"inputs": ["5 7\n"], "outputs": ["12\n"]}
+        assert wrapped([program], tests=[tests]) == [0.0]
+        assert wrapped([_fence(HONEST_STDIO)], tests=[tests]) == [1.0]
+    finally:
+        shutil.rmtree(folder)
