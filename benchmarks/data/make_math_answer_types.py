@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a data table: one pair per tuple reads better than wrapped lines
 """Write ``math_answer_types.jsonl``: labelled gold/completion pairs by answer type.
 
 Every pair is written for this project (``source: rewardkit``) in the formats competition

@@ -14,9 +14,18 @@ from __future__ import annotations
 import rewardkit
 
 from .extraction import STRATEGIES, Extraction, extract
-from .parse import ParseError, parse
-from .parse import DECIMAL_COMMA
-from .rewards import LETTERS, MULTIPLE, ROUNDING, SETS, check_params, equivalence, equivalence_fast, gold_answer, parseable
+from .parse import DECIMAL_COMMA, ParseError, parse
+from .rewards import (
+    LETTERS,
+    MULTIPLE,
+    ROUNDING,
+    SETS,
+    check_params,
+    equivalence,
+    equivalence_fast,
+    gold_answer,
+    parseable,
+)
 
 __all__ = ["STRATEGIES", "Extraction", "ParseError", "extract", "gold_answer", "parse"]
 

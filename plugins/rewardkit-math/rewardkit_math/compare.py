@@ -10,8 +10,7 @@ path then asks sympy (:mod:`rewardkit_math.symbolic`).
 from __future__ import annotations
 
 import random
-from typing import Callable
-
+from collections.abc import Callable
 from fractions import Fraction
 
 from .evaluate import NotScalar, TooBig, Undefined, close, symbols, value

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import cmath
 import math
+from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Callable, Mapping, Union
 
 from .parse import Node
 
-Value = Union[Fraction, complex]
+Value = Fraction | complex
 
 MAX_BITS = 16_384  # size of an exact numerator / denominator
 MAX_FACTORIAL = 1_000
@@ -249,10 +249,10 @@ def close(a: Value, b: Value, tol: float) -> bool:
         if tol <= 0 or (tol <= INTEGER_EXACT and a.denominator == 1 == b.denominator):
             return False  # integers have no rounding error: exact unless the tolerance was raised
         try:
-            x, y = float(a), float(b)
+            fa, fb = float(a), float(b)
         except OverflowError:
             return abs(a - b) <= Fraction(tol) * max(abs(a), abs(b))
-        return abs(x - y) <= tol * max(abs(x), abs(y))
+        return abs(fa - fb) <= tol * max(abs(fa), abs(fb))
     try:
         x, y = _c(a), _c(b)
     except TooBig:  # an exact number beyond floats against a float: far apart

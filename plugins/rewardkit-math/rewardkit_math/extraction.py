@@ -46,7 +46,7 @@ class Extraction:
 def _answer_tag(text: str) -> list[str]:
     """Every ``<answer>`` block; the final one is read by the host's rule (``rewardkit.utils.answer_span``:
     any letter case, blanks inside the brackets), the earlier ones count for the several-answers policy."""
-    final = answer_span(text) if "<" in text else None
+    final = answer_span(text) if "nswer" in text or "NSWER" in text else None
     if final is None:
         return []
     blocks = _answer_blocks(text)
@@ -273,8 +273,8 @@ _NUMBER_RE = re.compile(
 
 def _last_number(text: str) -> list[str]:
     last = None
-    for last in _NUMBER_RE.finditer(text):
-        pass
+    for found in _NUMBER_RE.finditer(text):
+        last = found
     return [last.group()] if last else []
 
 

@@ -325,7 +325,7 @@ class _Parser:
             self.enter()
             exp = self.exponent()
             self.depth -= 1
-            node = ("^", base, exp)
+            node: Node = ("^", base, exp)
             while self.at("op", "!"):
                 self.next()
                 node = ("!", node)
@@ -584,7 +584,10 @@ DECIMAL_COMMA = ("auto", "never", "always")
 _SPACED_THOUSANDS_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _COMMA_DECIMAL_RE = re.compile(r"(-?)(\d+),(\d+)")
 _EURO_RE = re.compile(r"(?<![\d.,])(\d{1,3}(?:\.\d{3})+|\d+),(\d+)(?![\d,])")
-_WRAP_RE = re.compile(r"\\(?:text|textrm|textnormal|textbf|textit|textsf|textup|mbox|mathrm|mathbf|mathit|mathsf|emph|operatorname)\s*\{([^{}]*)\}")
+_WRAP_RE = re.compile(
+    r"\\(?:text|textrm|textnormal|textbf|textit|textsf|textup|mbox|mathrm|mathbf|mathit|mathsf|emph|operatorname)"
+    r"\s*\{([^{}]*)\}"
+)
 _WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\-, ]*")
 
 

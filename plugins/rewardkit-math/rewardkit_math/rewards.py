@@ -14,7 +14,7 @@ from .compare import Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
 from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, final_part
 from .normalize import clean, undouble
-from .parse import DECIMAL_COMMA, Node, ParseError, parse, plain_number
+from .parse import Node, ParseError, parse, plain_number
 
 MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"
 MULTIPLE = ("reject", "last", "first")
@@ -76,6 +76,7 @@ class Gold:
 
     item: tuple[str, Any] | None
     text: str
+    canon: str
     several: bool
     letter: str | None
     decimals: int | None
@@ -125,18 +126,23 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
         else:
             items = [_parse_answer(t, decimal_comma) for t in texts[-MAX_DISTINCT:]]
     except _Unparseable:
-        return Gold(None, " ".join(texts), False, None, None)
+        return Gold(None, " ".join(texts), _canon(" ".join(texts)), False, None, None)
     item = items[0] if len(items) == 1 else _merge(items)
     node = _as_node(item)
     letter = node[1] if node[0] == "sym" and len(node[1]) == 1 and node[1] in "ABCDEFGHIJ" else None
     digits = _DECIMALS_RE.fullmatch(clean(texts[-1])) if len(texts) == 1 else None
-    return Gold(item, " ".join(texts), len(items) > 1 or _several(item), letter, len(digits.group(1)) if digits else None)
+    several = len(items) > 1 or _several(item)
+    decimals = len(digits.group(1)) if digits else None
+    return Gold(item, " ".join(texts), _canon(" ".join(texts)), several, letter, decimals)
 
 
 def prediction(completion: str, order: tuple[str, ...], multiple: str, decimal_comma: str = "auto",
-               letter: bool = False) -> list[tuple[str, Any]] | None:
-    """The parsed final answers of the deciding strategy (unparseable ones dropped), or None."""
-    texts = _final_texts(completion, order, multiple)
+               letter: bool = False, texts: list[str] | None = None) -> list[tuple[str, Any]] | None:
+    """The parsed final answers of the deciding strategy (unparseable ones dropped), or None.
+
+    ``texts`` are the extracted answers when the caller has them already.
+    """
+    texts = _final_texts(completion, order, multiple) if texts is None else texts
     if texts is None:
         return None
     parsed: list[tuple[str, Any]] = []
@@ -189,17 +195,26 @@ def _same(a: tuple[str, Any], b: tuple[str, Any], opts: Options, scalar: Any) ->
 
 def _rounds_to(gold: Gold, item: tuple[str, Any]) -> bool:
     """``2.71828`` against gold ``2.7183``: equal once rounded to the gold's decimals."""
-    if gold.decimals is None:
+    if gold.decimals is None or gold.item is None:
         return False
     try:
-        g, p = value(_as_node(gold.item)), value(_as_node(item))
+        g, p = _real(value(_as_node(gold.item))), _real(value(_as_node(item)))
     except (TooBig, Undefined, NotScalar):
         return False
-    if isinstance(p, complex):
-        if p.imag != 0:
-            return False
-        p = Fraction(p.real)
-    return abs(Fraction(p) - Fraction(g)) <= Fraction(1, 2 * 10**gold.decimals) * (1 + Fraction(1, 10**9))
+    if g is None or p is None:
+        return False
+    return abs(p - g) <= Fraction(1, 2 * 10**gold.decimals) * (1 + Fraction(1, 10**9))
+
+
+def _real(v: Fraction | complex) -> Fraction | None:
+    if isinstance(v, Fraction):
+        return v
+    return Fraction(v.real) if v.imag == 0 else None
+
+
+def _identical(texts: list[str], gold_canon: str) -> bool:
+    canon = _canon(texts[-1])
+    return canon == gold_canon and all(_canon(t) == canon for t in texts[:-1])
 
 
 def _completion_choice(completion: str) -> str | None:
@@ -217,9 +232,10 @@ def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> floa
     if g is None:
         return None
     texts = _final_texts(completion, tuple(opts.extract), opts.multiple)
+    verbatim = texts
     if texts is None and len(completion) <= MAX_ANSWER and "\n" not in completion.strip():
-        texts = [completion]  # nothing extracted: a short completion may still be the gold, verbatim
-    if texts and len({_canon(t) for t in texts}) == 1 and _canon(texts[-1]) == _canon(g.text):
+        verbatim = [completion]  # nothing extracted: a short completion may still be the gold, verbatim
+    if verbatim and _identical(verbatim, g.canon):
         return 1.0  # identical to the gold answer, whatever it is
     if g.item is None:
         return None  # a gold answer that does not parse: not applicable (unless matched verbatim)
@@ -227,7 +243,9 @@ def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> floa
     choice = _completion_choice(completion) if letter else None
     if choice is not None:  # "C. x = 42", "(B) because ...": the whole short completion names a choice
         return 1.0 if choice == g.letter else 0.0
-    preds = prediction(completion, tuple(opts.extract), opts.multiple, opts.decimal_comma, letter)
+    if texts is None:
+        return 0.0
+    preds = prediction(completion, tuple(opts.extract), opts.multiple, opts.decimal_comma, letter, texts)
     if not preds or len(preds) > MAX_DISTINCT:
         return 0.0
     final = preds[-1]
