@@ -19,7 +19,7 @@ from .errors import (
     UnknownRewardError,
 )
 from .hookspecs import hookimpl
-from .outcomes import Scores, Status
+from .outcomes import Reason, Scores, Status
 from .plugins import load_plugins
 from .remote import remote  # httpx is imported on first use, not here
 from .reward import Reward, reward, rewards
@@ -36,6 +36,7 @@ __all__ = [
     "MissingColumnError",
     "Param",
     "ParameterError",
+    "Reason",
     "RegistrationError",
     "Reward",
     "RewardkitError",

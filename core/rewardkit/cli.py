@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -108,7 +109,7 @@ def plugins_command(as_json: bool) -> None:
 
     registry.errors()  # run registration so that hook failures are recorded too
     infos = plugin_infos()
-    data = [
+    data: list[dict[str, Any]] = [
         {"name": i.name, "distribution": i.distribution, "version": i.version, "hooks": i.hooks,
          "rewards": sorted(n for n, s in registry.specs().items() if s.plugin == i.name), "error": i.error}
         for i in infos
@@ -193,13 +194,21 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
     results = [r.score(completions, prompts=prompts, **columns) for r in bound]
     if as_json:
         for i in range(len(completions)):
-            row = {r.reward: {"value": r.values[i], "status": r.statuses[i].value, **({"message": r.messages[i]} if i in r.messages else {})} for r in results}
-            click.echo(json.dumps(row))
+            click.echo(json.dumps({r.reward: _json_item(r, i) for r in results}))
     else:
         _print_scores(completions, results)
     failed = sum(r.errors + r.timeouts for r in results)
     if failed:
         click.echo(f"{failed} error/timeout outcome(s); see the messages above", err=True)
+
+
+def _json_item(scores: Any, i: int) -> dict[str, Any]:
+    """One item's outcome for ``score --json``: value, status, and for an error its reason and message."""
+    item: dict[str, Any] = {"value": scores.values[i], "status": scores.statuses[i].value}
+    if i in scores.messages:
+        item["reason"] = scores.reasons[i].value if i in scores.reasons else None
+        item["message"] = scores.messages[i]
+    return item
 
 
 def _print_scores(completions: list[str], results: list[Any]) -> None:
@@ -256,7 +265,7 @@ def add_plugin_commands(group: click.Group) -> dict[str, str]:
     for impl in reversed(pm.hook.rewardkit_register_commands.get_hookimpls()):
         plugin = impl.plugin_name
         sandbox = click.Group(name=plugin)
-        _, error = call_bounded(lambda impl=impl, sandbox=sandbox: impl.function(cli=sandbox),
+        _, error = call_bounded(functools.partial(impl.function, cli=sandbox),
                                 f"plugin {plugin!r}: rewardkit_register_commands")
         if error is not None:
             problems[plugin] = f"failed to add commands: {error}"

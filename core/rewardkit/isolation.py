@@ -333,11 +333,11 @@ class WorkerPool:
         if not busy:
             return
         wait_for = max(0.0, min(w.busy[1] for w in busy if w.busy) - time.monotonic())
-        ready = wait([w.reader for w in busy], timeout=wait_for)
+        ready = set(wait([w.reader.fd for w in busy], timeout=wait_for))
         for i, w in enumerate(pool):
             if w.busy is None:
                 continue
-            if w.reader in ready:
+            if w.reader.fd in ready:
                 try:
                     self._read(batch, w)
                 except EOFError:

@@ -195,7 +195,7 @@ class Tally:
         m = self.total / self.n
         return math.sqrt(max(0.0, self.sq / self.n - m * m))
 
-    def __add__(self, other: "Tally") -> "Tally":
+    def __add__(self, other: Tally) -> Tally:
         return Tally.from_vector([a + b for a, b in zip(self.vector(), other.vector())])
 
     def vector(self) -> list[float]:
@@ -203,7 +203,7 @@ class Tally:
         return [self.count, self.n, self.total, self.sq, self.value, self.none, self.error, self.timeout, self.dropped]
 
     @classmethod
-    def from_vector(cls, v: Sequence[float]) -> "Tally":
+    def from_vector(cls, v: Sequence[float]) -> Tally:
         ints = [int(round(x)) for x in v]
         return cls(ints[0], ints[1], float(v[2]), float(v[3]), *ints[4:9])
 

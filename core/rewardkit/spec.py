@@ -6,8 +6,9 @@ import json
 import math
 import pickle
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal, Mapping
+from typing import Any, Literal
 
 from .errors import ParameterError, RegistrationError
 from .isolation import MAX_TIMEOUT
@@ -25,6 +26,9 @@ PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 DEFER = type("Defer", (), {"__repr__": lambda self: "DEFER", "__reduce__": lambda self: "DEFER"})()
 
 
+_Type = type  # the builtin, before Param's field named ``type`` shadows it
+
+
 @dataclass(frozen=True)
 class Param:
     """One reward parameter: its default and the values it accepts."""
@@ -34,10 +38,10 @@ class Param:
     choices: tuple[Any, ...] | None = None
     min: float | None = None
     max: float | None = None
-    type: type | tuple[type, ...] | None = None
+    type: _Type | tuple[_Type, ...] | None = None
     nullable: bool = False
 
-    def accepted_types(self) -> tuple[type, ...]:
+    def accepted_types(self) -> tuple[_Type, ...]:
         if self.type is not None:
             return self.type if isinstance(self.type, tuple) else (self.type,)
         if isinstance(self.default, bool):

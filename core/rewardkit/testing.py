@@ -32,10 +32,10 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import re
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from .errors import MissingColumnError, RewardkitError
 from .outcomes import Reason, Scores, Status, check_batch_length, check_value
@@ -472,13 +472,17 @@ def _first(messages: Iterable[str]) -> str:
     return items[0][:400] + more
 
 
+def _shown(value: float | None, status: Status) -> Any:
+    return value if status in (Status.VALUE, Status.NONE) else status.value
+
+
 def _differences(a: Scores, b: Scores, cost: str) -> list[tuple[int, Any, Any]]:
     rel, abs_ = (1e-4, 1e-5) if cost == "model" else (1e-9, 1e-12)
     out = []
     for i, (va, vb, sa, sb) in enumerate(zip(a.values, b.values, a.statuses, b.statuses)):
         if sa is not sb or (va is None) != (vb is None):
-            out.append((i, va if sa in (Status.VALUE, Status.NONE) else sa.value, vb if sb in (Status.VALUE, Status.NONE) else sb.value))
-        elif va is not None and not math.isclose(va, vb, rel_tol=rel, abs_tol=abs_):
+            out.append((i, _shown(va, sa), _shown(vb, sb)))
+        elif va is not None and vb is not None and not math.isclose(va, vb, rel_tol=rel, abs_tol=abs_):
             out.append((i, va, vb))
     return out
 

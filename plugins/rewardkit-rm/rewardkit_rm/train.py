@@ -7,9 +7,10 @@ import json
 import shutil
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .classifier import LoadedClassifier, raw_scores
 from .encoding import encode
@@ -56,7 +57,7 @@ class TrainResult:
     total_seconds: float
     max_length: int
     truncation: str
-    calibration: dict[str, float] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -85,7 +86,7 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
             raise ValueError(f"{folder}: the tokenizer has neither a pad token nor an EOS token")
         tokenizer.pad_token = tokenizer.eos_token
     torch.manual_seed(opts.seed)
-    model = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1, local_files_only=True)
+    model: Any = AutoModelForSequenceClassification.from_pretrained(folder, num_labels=1, local_files_only=True)
     model.config.pad_token_id = tokenizer.pad_token_id
     config = read_config(folder)
     limits = [opts.max_length, config.get("max_position_embeddings"), getattr(tokenizer, "model_max_length", None)]
@@ -108,11 +109,12 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
     # activation checkpointing (gradient_checkpointing before transformers 5) trades speed for memory: off
     fields = {f.name for f in dataclasses.fields(RewardConfig)}
     checkpointing = "activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing"
+    no_checkpointing: dict[str, Any] = {checkpointing: False}
     args = RewardConfig(
         output_dir=str(work), num_train_epochs=opts.epochs, max_steps=opts.max_steps,
         per_device_train_batch_size=opts.batch_size, learning_rate=lr, lr_scheduler_type="linear",
         warmup_steps=0.05, seed=opts.seed, max_length=None, center_rewards_coefficient=opts.center_rewards,
-        **{checkpointing: False}, bf16=pick_dtype(device) == torch.bfloat16, use_cpu=device == "cpu",
+        **no_checkpointing, bf16=pick_dtype(device) == torch.bfloat16, use_cpu=device == "cpu",
         save_strategy="no", eval_strategy="no", report_to="none", logging_steps=10,
         logging_strategy="steps", dataloader_num_workers=0,
     )
@@ -140,7 +142,7 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
 
     chosen, rejected = scores("chosen"), scores("rejected")
     logits = chosen + rejected
-    calibration = {"mean": statistics.fmean(logits),
+    calibration: dict[str, Any] = {"mean": statistics.fmean(logits),
                    "std": statistics.pstdev(logits) if len(logits) > 1 and statistics.pstdev(logits) > 0 else 1.0,
                    "pairs": len(measured), "split": "held-out" if held else "train"}
     accuracy = pairwise_accuracy(chosen, rejected)[0] if held else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from .inputs import answer_text, normalise, numeric_items, references
 
@@ -103,8 +104,8 @@ def run(
             out: list[float | None] = [None] * len(hyps)
             for i, v in numeric.items():
                 out[i] = v
-            for i, v in zip(rest, _score(metric, config, [hyps[i] for i in rest], [refs[i] for i in rest])):
-                out[i] = v
+            for i, graded in zip(rest, _score(metric, config, [hyps[i] for i in rest], [refs[i] for i in rest])):
+                out[i] = graded
             return out
     return _score(metric, config, hyps, refs)
 

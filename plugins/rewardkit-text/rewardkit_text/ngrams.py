@@ -9,8 +9,8 @@ Python loop over string slices. Counts are integers, so results are exact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -48,7 +48,7 @@ class Index:
     totals: list[int]
 
     @classmethod
-    def build(cls, all_keys: np.ndarray, counts: np.ndarray | None, max_order: int) -> "Index":
+    def build(cls, all_keys: np.ndarray, counts: np.ndarray | None, max_order: int) -> Index:
         if counts is None:
             uk, c = np.unique(all_keys, return_counts=True)
         else:
@@ -58,7 +58,7 @@ class Index:
         return cls(uk, c.astype(np.int64), orders, [int(t) for t in totals])
 
     @classmethod
-    def merge_max(cls, indexes: Sequence["Index"], max_order: int) -> "Index":
+    def merge_max(cls, indexes: Sequence[Index], max_order: int) -> Index:
         """Per n-gram, the largest count over several references (BLEU's multi-reference rule)."""
         all_keys = np.concatenate([ix.keys for ix in indexes])
         all_counts = np.concatenate([ix.counts for ix in indexes])

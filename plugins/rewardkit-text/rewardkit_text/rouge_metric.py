@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 _ASCII_SEP = re.compile(r"[^a-z0-9]+")
 _ASCII_SEP_CASED = re.compile(r"[^A-Za-z0-9]+")
@@ -137,6 +138,8 @@ class Rouge:
         return [self._prep(r) for r in refs]
 
     def score(self, hyp: str, ref: Any) -> float:
+        can: Any
+        fn: Callable[[Any, Any], tuple[float, float, float]]
         if self.variant == "rougeLsum":
             can = [self.tokens(s) for s in hyp.split("\n") if len(s)]
             fn = self._summary

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 # sacrebleu's 13a tokenizer, rule for rule, faster. Rule 1 (blank out one punctuation
 # character) is a chain of str.replace; the blank itself is in rule 1's class but tripling
@@ -72,7 +73,7 @@ def tokenize_13a(line: str) -> str:
 
 
 def _word_ngrams(tokens: list[str], max_order: int) -> list[Counter]:
-    out = [Counter(tokens)]
+    out: list[Counter[Any]] = [Counter(tokens)]
     for n in range(2, max_order + 1):
         out.append(Counter(zip(*(tokens[i:] for i in range(n)))))
     return out
@@ -146,14 +147,17 @@ class Bleu:
         return min(1.0, max(0.0, value / 100.0))
 
 
-def bleu_from_stats(correct: list[int], total: list[int], sys_len: int, ref_len: int, smooth_method: str,
-                    smooth_value: float | None) -> float:
+def bleu_from_stats(correct_counts: Sequence[float], total_counts: Sequence[float], sys_len: int, ref_len: int,
+                    smooth_method: str, smooth_value: float | None) -> float:
     """sacrebleu's ``BLEU.compute_bleu(..., effective_order=True).score``, operation for operation,
     without building its ``BLEUScore`` (which formats strings)."""
     from sacrebleu.metrics.bleu import BLEU
 
+    correct, total = list(correct_counts), list(total_counts)  # add-k smoothing changes them
+
     if smooth_value is None:
         smooth_value = BLEU.SMOOTH_DEFAULTS[smooth_method]
+    k = smooth_value or 0.0
     bp = 1.0
     if sys_len < ref_len:
         bp = math.exp(1 - ref_len / sys_len) if sys_len > 0 else 0.0
@@ -165,8 +169,8 @@ def bleu_from_stats(correct: list[int], total: list[int], sys_len: int, ref_len:
     eff_order = order
     for n in range(1, order + 1):
         if smooth_method == "add-k" and n > 1:
-            correct[n - 1] += smooth_value
-            total[n - 1] += smooth_value
+            correct[n - 1] += k
+            total[n - 1] += k
         if total[n - 1] == 0:
             break
         eff_order = n
@@ -175,7 +179,7 @@ def bleu_from_stats(correct: list[int], total: list[int], sys_len: int, ref_len:
                 smooth_mteval *= 2
                 precisions[n - 1] = 100.0 / (smooth_mteval * total[n - 1])
             elif smooth_method == "floor":
-                precisions[n - 1] = 100.0 * smooth_value / total[n - 1]
+                precisions[n - 1] = 100.0 * k / total[n - 1]
         else:
             precisions[n - 1] = 100.0 * correct[n - 1] / total[n - 1]
     return bp * math.exp(sum([_log(p) for p in precisions[:eff_order]]) / eff_order)
@@ -227,7 +231,7 @@ class Chrf:
         from . import ngrams as ng
 
         order = self.metric.char_order
-        out = []
+        out: list[tuple[Any, ...]] = []
         for ref in refs:
             line = self._line(ref)
             words = self._word_counters(ref)
