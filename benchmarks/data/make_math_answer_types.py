@@ -69,6 +69,8 @@ CASES["number_formats"] = [
     ("12", "１２", True), ("12", "١٢", True), ("0.5", "½", True), ("-5", "−5", True),
     ("600", "6 \\times 10^2", True), ("600", "6\\cdot 10^{3}", False),
     ("1000000", "10^6", True), ("1000000", "10^{5}", False), ("5", "5.", True),
+    ("\\frac{1}{3}", "0.\\overline{3}", True), ("\\frac{1}{6}", "0.1\\overline{6}", True),
+    ("\\frac{14}{11}", "1.\\overline{27}", True), ("\\frac{1}{3}", "0.\\overline{6}", False),
 ]
 
 CASES["fractions"] = [
@@ -129,6 +131,8 @@ CASES["functions"] = [
     ("\\cot \\frac{\\pi}{4}", "1", True), ("\\cot \\frac{\\pi}{4}", "-1", False),
     ("3", "\\lim_{x\\to 0} \\frac{\\sin 3x}{x} = 3", True), ("1", "\\lim_{t\\to0}\\frac{\\sin t}{t} = 1", True),
     ("2", "\\lim_{t\\to0}\\frac{\\sin t}{t} = 1", False), ("0", "\\foo{3}", False),
+    ("\\frac{\\pi}{6}", "\\sin^{-1}\\frac{1}{2}", True), ("\\frac{\\pi}{4}", "\\tan^{-1}(1)", True),
+    ("\\csc x", "\\sin^{-1} x", False),
 ]
 
 CASES["units_percent"] = [

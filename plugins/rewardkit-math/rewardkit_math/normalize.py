@@ -107,9 +107,22 @@ def _degrees(text: str) -> str:
     return text
 
 
+_REPEAT_RE = re.compile(r"(\d*)\.(\d*)\\overline\s*\{(\d{1,20})\}")
+
+
+def _repeating(m: re.Match[str]) -> str:
+    """``0.1\\overline{6}`` is 1/6: a repeating decimal as an exact fraction."""
+    whole, head, rep = m.group(1) or "0", m.group(2), m.group(3)
+    den = 10 ** len(head) * (10 ** len(rep) - 1)
+    num = int(whole) * den + int(head + rep) - int(head or "0")
+    return f"({num}/{den})"
+
+
 def clean(text: str) -> str:
     """The answer text with Unicode folded and LaTeX decoration removed (see the module doc)."""
     text = undouble(text)
+    if "overline" in text:
+        text = _REPEAT_RE.sub(_repeating, text)
     if "\\" in text or "~" in text or not text.isascii():
         text = _COMMA_THIN_RE.sub(",", text)
         text = _THIN_THOUSANDS_RE.sub("", text)

@@ -192,6 +192,9 @@ def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool
     return toks
 
 
+_MINUS_ONE = (("neg", ("num", Fraction(1))), ("num", Fraction(-1)))
+
+
 class _Parser:
     def __init__(self, toks: list[tuple[str, str, bool]]):
         self.toks = toks
@@ -544,6 +547,8 @@ class _Parser:
             arg = self.power()
             while self.at("sym") or self.at("const"):  # \sin 2x is sin(2x); \sin x \cos x stops at \cos
                 arg = ("*", arg, self.power())
+        if power in _MINUS_ONE and "arc" + name in FUNCS:  # \\sin^{-1} x is arcsin x
+            return ("fn", "arc" + name, arg)
         node: Node = ("log", base, arg) if base is not None else ("fn", name, arg)
         return ("^", node, power) if power is not None else node
 
