@@ -225,6 +225,21 @@ def _single_dollar(text: str) -> list[tuple[int, str]]:
 
 
 def _latex(text: str) -> list[str]:
+    """Every math span, in text order."""
+    return [s for _, s in _latex_spans(text)]
+
+
+def _latex_final(text: str) -> list[str]:
+    """The last math span, unless a number in the prose after it comes later (then that number)."""
+    spans = _latex_spans(text)
+    if not spans:
+        return []
+    end, last = spans[-1]
+    tail = _last_number(text[end + 1 :].lstrip("$])"))
+    return tail or [last]
+
+
+def _latex_spans(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     if "\\[" in text:
         span = _last_span(text, "\\[", "\\]")
@@ -241,7 +256,7 @@ def _latex(text: str) -> list[str]:
                 found.append(span)
         found.extend(_single_dollar(text.replace("$$", "  ")))
     found.sort(key=lambda s: s[0])
-    return [s for _, s in found if s.strip()]
+    return [(end, s) for end, s in found if s.strip()]
 
 
 def _expression(text: str) -> list[str]:
@@ -284,7 +299,7 @@ _FUNCS = {
     "hashes": _hashes,
     "answer_is": _answer_is,
     "a_colon": _a_colon,
-    "latex": _latex,
+    "latex": _latex_final,
     "expression": _expression,
     "last_number": _last_number,
 }
