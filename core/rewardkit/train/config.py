@@ -299,6 +299,10 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     rewards, allow_negative, on_error = raw["reward"], composite.allow_negative, composite.on_error
 
     audit = audit_from_config(raw)
+    legacy = [k for k, t in [("on_error", raw), *((f"reward[{i}].on_error", t) for i, t in enumerate(raw["reward"]))]
+              if isinstance(t, dict) and t.get("on_error") == "none"]
+    notes.extend(f"{k} = 'none' is the old name of 'skip' (leave only the failed term out); the default is now "
+                 "'drop' (an error or timeout makes the completion unscorable)" for k in legacy)
     alarms, on_alarm = alarms_from_config(raw)
     rows = load_rows(task, _Terms([*composite.terms, *(audit.terms if audit else [])]), source)
     return TrainConfig(model, task, [dict(t) for t in rewards], grpo, generation, output, allow_negative,
