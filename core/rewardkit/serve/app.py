@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable
@@ -216,7 +217,7 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
-        return {"status": "stopping" if state["stopping"] else "ok", "inflight": admission.inflight,
+        return {"status": "stopping" if state["stopping"] else "ok", "inflight": admission.inflight, "pid": os.getpid(),
                 "default": _describe_default(scorer.default)}
 
     @app.get("/metrics")
