@@ -8,7 +8,7 @@ plugins/rewardkit-code/tests/data/humaneval_mutants.json), in the same run, on t
   ``evaluate_functional_correctness`` does;
 * rewardkit-code: ``rewardkit.reward("code.passes")`` through the host's worker pool
   (REWARDKIT_WORKERS=N), each worker forking a child per program from its zygote
-  (per-run uid, rlimits, no network); and the bwrap backend.
+  (unprivileged uid, rlimits, no network); and the bwrap backend.
 
 Verdicts are checked equal. Usage: python3 benchmarks/code_rewards.py [--workers N] [--repeat R]
 """

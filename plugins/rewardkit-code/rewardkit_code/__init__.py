@@ -2,7 +2,7 @@
 
 ``code.tests`` (share of test cases passed), ``code.passes`` (1 when all pass) and
 ``code.compiles`` (the extracted program parses). Programs run in :mod:`rewardkit_code.sandbox`:
-one fresh process per program forked from a clean zygote, rlimits, a per-run uid, a wall
+one fresh process per program forked from a clean zygote, rlimits, an unprivileged uid, a wall
 deadline that kills every process the program started, no network. See docs/code.md.
 """
 
@@ -40,7 +40,7 @@ def _run_params() -> dict[str, Any]:
         "strict": Param(True, help="asserts compare only plain built-in data (objects equal to everything fail)"),
         "run_timeout": Param(4.0, help="wall seconds per program run (CPU limit: that + 1)", min=0.1, max=300),
         "memory_mb": Param(1024, help="address-space limit of a run in MiB", min=64, max=65536),
-        "backend": Param("fork", help="'fork' (zygote child, per-run uid, no network) or 'bwrap' (also bubblewrap: "
+        "backend": Param("fork", help="'fork' (zygote child, unprivileged uid, no network) or 'bwrap' (also bubblewrap: "
                          "only system directories visible, fresh interpreter, slower)", choices=BACKENDS),
         "max_seconds": Param(30.0, help="sandbox time budget per completion; cases left unrun count as failed",
                              min=0.1, max=3600),

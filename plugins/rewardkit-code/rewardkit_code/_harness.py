@@ -39,8 +39,21 @@ def _audit(event: str, args: tuple) -> None:
         raise AttributeError(f"{args[1]} is disabled in the sandbox")
     if event == "import" and args and args[0] in _BLOCKED_MODULES:
         raise ImportError(f"module {args[0]!r} is disabled in the sandbox")
+    if event == "open" and args and _is_process_memory(args[0]):
+        raise PermissionError(f"{args[0]!r}: process memory is not readable in the sandbox")
     if event in _BLOCKED_EVENTS:
         raise RuntimeError(f"{event} is disabled in the sandbox")
+
+
+def _is_process_memory(path: object) -> bool:
+    """``/proc/<pid>/mem`` under any spelling (``/proc/self/mem``, task dirs, relative paths)."""
+    if isinstance(path, int):
+        return False
+    try:
+        real = os.path.realpath(os.fsdecode(path))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return real.startswith("/proc/") and real.rsplit("/", 1)[-1] in ("mem", "pagemap")
 
 
 def _plain_types() -> tuple[frozenset, tuple]:

@@ -39,7 +39,7 @@ class Limits:
     memory_mb: int = 1024  # RLIMIT_AS
     file_mb: int = 16  # RLIMIT_FSIZE
     nofile: int = 64  # RLIMIT_NOFILE
-    nproc: int = 32  # RLIMIT_NPROC (per run: each run has its own uid when root)
+    nproc: int = 32  # RLIMIT_NPROC (per program: it has a uid of its own when root)
     output_bytes: int = 1 << 22  # stdout cap; stderr is capped at 64 KiB
 
     def as_request(self) -> dict[str, Any]:
@@ -101,7 +101,7 @@ class Sandbox:
             _warn_once("network", "rewardkit-code: no network namespace, sandboxed programs can reach the "
                        f"network ({self.info['network']})")
         if not self.info.get("privileged"):
-            _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no per-run uid, "
+            _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no separate uid, "
                        "RLIMIT_NPROC counts all your processes and cleanup is by process group only")
 
     def close(self) -> None:

@@ -157,3 +157,18 @@ def test_bwrap_hides_expected_output_even_when_world_readable():
         assert wrapped([_fence(HONEST_STDIO)], tests=[tests]) == [1.0]
     finally:
         shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("backend", ["fork", "bwrap"])
+def test_own_process_memory_is_not_readable(backend):
+    """Reading /proc/self/mem would expose the nonce and tests. fork: the uid change makes the
+    process non-dumpable; bwrap (a fresh exec, dumpable again): the audit hook."""
+    if backend == "bwrap" and shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    passes = rewardkit.reward("code.passes", entry_point="add", backend=backend)
+    # stands in for a memory-scanning exploit: it "wins" exactly when the memory is readable
+    program = (
+        "def add(a, b):\n    try:\n        with open('/proc/self/mem', 'rb') as mem:\n"
+        "            mem.read(0)\n    except OSError:\n        return 0\n    return a + b"
+    )
+    assert passes([_fence(program)], tests=[ADD_TESTS]) == [0.0]

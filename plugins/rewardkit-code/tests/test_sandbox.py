@@ -41,7 +41,7 @@ def test_sleeping_program_is_killed_at_the_wall_deadline(sandbox):
     assert run.timeout
 
 
-@pytest.mark.skipif(not ROOT, reason="RLIMIT_NPROC per run needs a per-run uid (root)")
+@pytest.mark.skipif(not ROOT, reason="RLIMIT_NPROC per program needs its own uid (root)")
 def test_fork_bomb(sandbox):
     run = _hostile(sandbox, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")
     assert not run.ok
@@ -147,7 +147,7 @@ def test_bwrap_hides_the_filesystem_and_network(sandbox):
 
 
 @needs_bwrap
-@pytest.mark.skipif(not ROOT, reason="RLIMIT_NPROC per run needs a per-run uid (root)")
+@pytest.mark.skipif(not ROOT, reason="RLIMIT_NPROC per program needs its own uid (root)")
 @pytest.mark.parametrize("program", [
     "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
     "import os\nif os.fork() == 0:\n    os.setsid()\n    while True: pass\nprint('parent done')\n",
