@@ -14,7 +14,7 @@ import rewardkit
 from rewardkit import Param
 
 from .extract import SOURCES, extract_code
-from .rewards import check_params, compiles, passes, tests
+from .rewards import check_params, compiles, compiles_inline, passes, tests
 from .runner import RUNNERS, Outcome, Runner
 from .sandbox import BACKENDS, Limits, Run, Sandbox, SandboxError
 from .suites import Suite, SuiteError, parse_suite
@@ -62,5 +62,6 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
     register(
         compiles, name="code.compiles",
         description="1 when the extracted program parses (nothing runs), else 0",
-        range=(0.0, 1.0), params={"language": _LANGUAGE, "source": _SOURCE}, cost="fast",
+        range=(0.0, 1.0), params={"language": _LANGUAGE, "source": _SOURCE}, cost="cpu",
+        fast_path=compiles_inline, timeout=10.0,
     )
