@@ -109,6 +109,7 @@ CASES["symbolic"] = [
     ("|x|", "|x|", True), ("n(n+1)/2", "\\frac{n^2+n}{2}", True), ("n(n+1)/2", "\\frac{n^2-n}{2}", False),
     ("6\\sqrt{6}", "\\sqrt{216}", True), ("\\sqrt{2}", "1.41421356237", True), ("\\sqrt{2}", "1.414", False),
     ("x^2 y", "y x^2", True), ("2^{100}", "2^{100}", True), ("2^{100}", "2^{99}", False),
+    ("2", "\\lim_{x\\to2} x", True), ("2", "\\int_0^1 2 \\, dx", True), ("0", "x + y = 0", True), ("4", "a + b = 4", True),
 ]
 
 CASES["functions"] = [
@@ -256,7 +257,7 @@ CASES["relations"] = [
     ("x + 2y = 4", "2x + 4y = 8", True), ("x + 2y = 4", "x + 2y = 8", False), ("x = 3", "x = 3", True), ("x = 3", "x = -3", False),
     ("x \\ne 2", "x \\neq 2", True), ("(x-1)^2 + (y+2)^2 = 9", "x^2 - 2x + y^2 + 4y - 4 = 0", True),
     ("(x-1)^2 + (y+2)^2 = 9", "x^2 - 2x + y^2 + 4y + 4 = 0", False), ("12", "6/3 \\cdot 6 = 12", True),
-    ("3", "a = 3", True), ("3", "a+b = 3", False), ("-1", "f(1) = -1", True), ("-1", "f(1) = 1", False),
+    ("3", "a = 3", True), ("3", "a+b = 3", True), ("3", "a+b = 4", False), ("-1", "f(1) = -1", True), ("-1", "f(1) = 1", False),
 ]
 
 CASES["text_choice"] = [
@@ -301,8 +302,8 @@ CASES["escaping"] = [
 
 CASES["false_positives"] = [
     ("7", FULL + "The code we need is QX7RT.", False), ("2", FULL + "AZYUK2A", False), ("3", FULL + "Use the H3X routine.", False),
-    ("0", "b - 2y = 0", False), ("3p+q", "5 = 3p+q", False), ("5", "5 = 3p+q", False), ("1", "x^2 + y^2 = 1", False),
-    ("0", "x + y = 0", False), ("2", "2x = y", False), ("4", "a + b = 4", False), ("2", "(2, 3)", False), ("2", "[2, 3)", False),
+    ("b - 2y = 0", "0", False), ("3p+q", "5 = 3p+q", False), ("5", "5 = 3p+q", False), ("a^2 + b = 0", "0", False),
+    ("2x + z = 1", "1", False), ("2", "2x = y", False), ("a + 3z = 0", "0", False), ("2", "(2, 3)", False), ("2", "[2, 3)", False),
     ("2", "\\{2, 3\\}", False), ("2", "2, 3", False), ("3", "3, 4, 5", False), ("5", "x > 5", False), ("5", "x \\ge 5", False),
     ("x > 5", "5", False), ("(1,2)", "(1,2]", False), ("(1,2)", "[1,2]", False), ("\\{1,2\\}", "(1, 2)", False),
     ("\\{1,3\\}", "[1,3]", False), ("4", "\\pm 4", False), ("1", "\\infty", False), ("\\infty", "-\\infty", False),
@@ -312,8 +313,8 @@ CASES["false_positives"] = [
     ("3", FULL + "<think>The answer is \\boxed{3}.</think>\nThe answer is \\boxed{4}.", False),
     ("2", "2 \\cdot x", False), ("2", "2x", False), ("x", "2x", False), ("\\pi", "3.1416", False), ("e", "2.718", False),
     ("\\sqrt{2}", "1.4142", False), ("1", "0.999", False), ("100", "99.99", False), ("0.5", "5", False), ("50\\%", "5", False),
-    ("1000", "1", False), ("1000", "1 000 000", False), ("2", "\\lim_{x\\to2} x", False), ("2", "\\unknowncommand{2}", False),
-    ("2", "\\int_0^1 2 dx", False), ("\\text{yes}", "\\text{yes and no}", False), ("12", "12_3", False),
+    ("1000", "1", False), ("1000", "1 000 000", False), ("2", "\\lim_{x\\to3} x", False), ("2", "\\unknowncommand{2}", False),
+    ("3", "\\int_0^1 2 dx", False), ("\\text{yes}", "\\text{yes and no}", False), ("12", "12_3", False),
 ]
 
 CASES["basics"] = [

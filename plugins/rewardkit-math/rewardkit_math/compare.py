@@ -135,12 +135,13 @@ def _name_like(node: Node) -> bool:
     return False
 
 
-def readings(node: Node) -> list[Node] | None:
+def readings(node: Node, predicted: bool = False) -> list[Node] | None:
     """The values a relation stands for when compared with a non-relation, or None (an equation).
 
     ``x = 5``, ``y = 2+3 = 5`` and ``6/3 = 2`` stand for their last side; ``x \\in S`` for ``S``;
     ``\\frac{\\sqrt2}{2} \\approx 0.707`` for both sides when they agree to 1%. ``b - 2y = 0`` and
-    ``5 = 3p + q`` are equations: they stand for no value.
+    ``5 = 3p + q`` are equations: they stand for no value. A *predicted* ``a + b = 3`` stands
+    for 3 (the completion states the value of what was asked), a gold one does not.
     """
     ops, parts = node[1], node[2]
     if ops == ("in",):
@@ -154,6 +155,8 @@ def readings(node: Node) -> list[Node] | None:
     if len(parts) >= 3 and not symbols(last):  # f(-2)+f(0) = 6 + 8 = 14: a computation chain
         return [last]
     if not _name_like(first):
+        if predicted and not symbols(last):
+            return [last]
         if symbols(first) or symbols(last):
             return None
     return [last]
@@ -311,7 +314,7 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
         iv = as_interval(rel)
         if iv is not None:  # an inequality against an interval
             return eq(iv, other)
-        values = readings(rel)
+        values = readings(rel, predicted=rel is b)  # a is the gold answer, b the prediction
         return bool(values) and any(eq(v, other) for v in values)  # type: ignore[union-attr]
     if ka in _ARITH or kb in _ARITH:  # A + B, 2A, AB with matrices: the resulting matrix
         ma, mb = matrix_form(a), matrix_form(b)

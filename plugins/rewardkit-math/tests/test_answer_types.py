@@ -46,7 +46,7 @@ CASES = [
     ("escaping", r"\frac{1}{2}", r"\\frac{1}{2}", True), ("escaping", r"x \le 3", r"x \\le 3", True),
     ("escaping", r"x \le 3", r"x \\ge 3", False),
     # false positives
-    ("false", "0", "b - 2y = 0", False), ("false", "5 = 3p+q", "3p+q", False),
+    ("false", "b - 2y = 0", "0", False), ("false", "5 = 3p+q", "3p+q", False), ("relation", "3", "a + b = 3", True),
     # functions and basics
     ("function", r"\frac{1}{\cos x}", r"\sec x", True), ("function", r"1+\cot^2 x", r"\csc^2 x", True),
     ("function", r"\frac{e^x-e^{-x}}{2}", r"\sinh x", True), ("function", r"\frac{\pi}{4}", r"\operatorname{arccot} 1", True),
