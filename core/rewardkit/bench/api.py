@@ -18,11 +18,12 @@ from typing import Any
 
 from ..data import Rows
 from .baseline import check_same_data, completions_hash
-from .job import BenchError, Entry, Items, applicable, build_items, default_threshold, read_data
+from .job import BenchError, Entry, Items, ItemSource, applicable, default_threshold, read_data
 from .options import BenchOptions, ConfigArg, OutLock, RewardArg
 from .runner import Plan, ProgressBar, gather, plan, run_local
-from .shards import ShardResult, ShardStore, atomic_write_bytes, atomic_write_text
-from .summary import COMPOSITE, build_summary, combine_composite, scores_bytes
+from .shards import JobColumn, ShardStore, atomic_write_text, write_scores
+from .stream import Spec, StreamedItems, peek, streamable
+from .summary import COMPOSITE, build_summary, combine_composite
 
 __all__ = ["BenchOptions", "Job", "JobPlan", "read", "plan_job", "score", "report", "run"]
 
@@ -32,8 +33,8 @@ class Job:
     """The read stage's result: the rows, the items to score, the rewards (entries) and the composite."""
 
     opts: BenchOptions
-    rows: Rows
-    items: Items
+    rows: Rows  # the rows in memory, or the first rows of a streamed file
+    items: ItemSource
     entries: list[Entry]
     comp: Any
     term_labels: dict[str, str] | None
@@ -42,6 +43,11 @@ class Job:
     started: float
     read_seconds: float
     prepare_seconds: float = 0.0
+
+    @property
+    def n_rows(self) -> int:
+        """Rows of the input (not items: a chosen/rejected row gives two)."""
+        return self.items.n_rows if isinstance(self.items, StreamedItems) else len(self.rows.rows)
 
 
 @dataclass
@@ -171,10 +177,12 @@ def read(opts: BenchOptions) -> Job:
         prompt_col = prompt_col or "question"
         label = label or "is_correct"
     t_read = time.perf_counter()
-    rows = read_data(data, skip_bad=opts.skip_bad_rows, limit=opts.limit)
+    stream = opts.backend == "local" and streamable(data)
+    if stream:
+        rows = peek(Path(data), opts.skip_bad_rows, min(100, opts.limit or 100))
+    else:
+        rows = read_data(data, skip_bad=opts.skip_bad_rows, limit=opts.limit)
     read_seconds = time.perf_counter() - t_read
-    for bad in rows.bad:
-        opts.say(f"skipped {bad.path}:{bad.line}: {bad.error}")
     if prompt_col is None and "prompt" in rows.columns:
         prompt_col = "prompt"
     mapping = dict(opts.mapping)
@@ -188,15 +196,15 @@ def read(opts: BenchOptions) -> Job:
     if not entries:
         entries = _default_entries(opts, available)
     columns = _check_columns(rows, entries, mapping, available)
-    items = build_items(
-        rows,
-        columns=columns,
-        completion_col=opts.completion_col,
-        prompt_col=prompt_col,
-        mapping=mapping,
-        label_col=label,
-        pairs=opts.pairs,
-    )
+    spec = Spec(columns, opts.completion_col, prompt_col, mapping, label, opts.pairs)
+    items: ItemSource
+    if stream:
+        items = StreamedItems(Path(data), spec, skip_bad=opts.skip_bad_rows, limit=opts.limit)
+        rows = Rows(rows.rows, items.bad, rows.source)
+    else:
+        items = spec.items(rows, 0)
+    for bad in rows.bad:
+        opts.say(f"skipped {bad.path}:{bad.line}: {bad.error}")
     job = Job(opts, rows, items, entries, comp, term_labels, prompt_col, label, started, read_seconds)
     job.prepare_seconds = time.perf_counter() - t_read - read_seconds
     return job
@@ -220,7 +228,7 @@ def plan_job(job: Job) -> JobPlan:
             "source": str(job.rows.source),
             "sha256": items.digest,
             "items": len(items),
-            "rows": len(job.rows.rows),
+            "rows": job.n_rows,
         },
         "shard_size": opts.shard_size,
         "entries": {
@@ -258,6 +266,7 @@ def score(job: Job, jp: JobPlan) -> float:
         if opts.backend == "ray":
             from .ray_backend import run_ray
 
+            assert isinstance(job.items, Items), "the ray backend reads the input whole"
             run_ray(jp.plan, job.items, job.entries, jp.store, options, bar.advance)
         else:
             run_local(jp.plan, job.items, job.entries, jp.store, options, bar.advance)
@@ -267,7 +276,7 @@ def score(job: Job, jp: JobPlan) -> float:
 # -- report ------------------------------------------------------------------------------------
 
 
-def _composite_info(job: Job, results: dict[str, ShardResult]) -> dict[str, Any] | None:
+def _composite_info(job: Job, results: dict[str, JobColumn]) -> dict[str, Any] | None:
     comp, term_labels = job.comp, job.term_labels
     if comp is None or term_labels is None:
         return None
@@ -298,7 +307,7 @@ def _header(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
         "input": {
             "source": str(rows.source),
             "sha256": items.digest,
-            "rows": len(rows.rows),
+            "rows": job.n_rows,
             "items": len(items),
             "completions_sha256": completions_hash(items),
             "completion": None if opts.pairs else opts.completion_col,
@@ -334,7 +343,10 @@ def report(job: Job, jp: JobPlan, scoring_seconds: float) -> dict[str, Any]:
     results = gather(jp.plan, job.entries, jp.store)
     composite_info = _composite_info(job, results)
     total_values = composite_info["total"] if composite_info else None
-    atomic_write_bytes(out / "scores.parquet", scores_bytes(job.items, results, total_values))
+    n_shards = -(-len(job.items) // job.opts.shard_size)
+    labels = [e.label for e in job.entries]
+    write_scores(out / "scores.parquet", jp.plan.units, labels, n_shards, jp.store, job.items, total_values,
+                 job.opts.shard_size)  # fmt: skip
     summary = {
         **_header(job, jp, scoring_seconds),
         **build_summary(job.items, job.entries, results, composite_info, job.opts.samples),

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .job import BenchError, Items
+from .job import BenchError, ItemSource
 
 METRICS = ("accuracy", "precision", "recall", "f1")
 BOOTSTRAP = 1000
@@ -30,7 +30,7 @@ def _old_summary(old: Path) -> dict[str, Any]:
         raise BenchError(f"--baseline {old}: summary.json is not valid JSON ({exc})") from None
 
 
-def check_same_data(old: Path, items: Items) -> None:
+def check_same_data(old: Path, items: ItemSource) -> None:
     """Refuse a baseline that scored other data (different completions, prompts or item count)."""
     s = _old_summary(old)
     inp = s.get("input", {})
@@ -45,7 +45,7 @@ def check_same_data(old: Path, items: Items) -> None:
         )
 
 
-def completions_hash(items: Items) -> str:
+def completions_hash(items: ItemSource) -> str:
     """What :func:`check_same_data` compares: the hashes of the completions and prompts."""
     return items.column_hash("completion") + items.column_hash("prompt")
 
@@ -126,7 +126,7 @@ def _num(x: Any) -> float | None:
 
 
 def _flips(
-    label: str, old: dict[str, list[Any]], new: dict[str, list[Any]], t_old: float, t_new: float, items: Items
+    label: str, old: dict[str, list[Any]], new: dict[str, list[Any]], t_old: float, t_new: float, items: ItemSource
 ) -> dict[str, Any]:
     """Items whose verdict (score >= threshold) or outcome changed, with their text."""
     ov, nv = old[label], new[label]
@@ -173,7 +173,7 @@ def _speed(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return {"old_items_per_second": a, "new_items_per_second": b, "ratio": b / a if a and b else None}
 
 
-def compare(old_dir: Path, out: Path, summary: dict[str, Any], items: Items) -> dict[str, Any]:
+def compare(old_dir: Path, out: Path, summary: dict[str, Any], items: ItemSource) -> dict[str, Any]:
     """The comparison written under ``summary["baseline"]``."""
     old = _old_summary(old_dir)
     old_scores = _read_scores(old_dir / "scores.parquet")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ..data import BadRow, Rows, column, read_rows
 from ..errors import DataError, RewardkitError
@@ -20,6 +21,41 @@ COSTS = ("fast", "cpu", "model")
 
 class BenchError(RewardkitError):
     """A bench job cannot run as configured; the message says what to change."""
+
+
+class ItemSource(Protocol):
+    """What the stages read from the items of a job: :class:`Items` in memory, or a streamed file
+    (:class:`rewardkit.bench.stream.StreamedItems`)."""
+
+    @property
+    def completions(self) -> Sequence[str]: ...
+
+    @property
+    def prompts(self) -> Sequence[str] | None: ...
+
+    @property
+    def rows(self) -> Sequence[int]: ...
+
+    @property
+    def roles(self) -> Sequence[str]: ...
+
+    @property
+    def labels(self) -> list[bool | None] | None: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def bad(self) -> list[BadRow]: ...
+
+    def __len__(self) -> int: ...
+
+    def column_hash(self, name: str) -> str: ...
+
+    @property
+    def digest(self) -> str: ...
+
+    def chunks(self, size: int, wanted: set[int] | None = None) -> Iterator[tuple[int, Items]]: ...
 
 
 @dataclass
@@ -55,25 +91,68 @@ class Items:
     @property
     def digest(self) -> str:
         """Hash of everything a reward may see: completions, prompts and every mapped column."""
-        parts = [self.column_hash("completion"), self.column_hash("prompt")]
-        parts += [f"{c}:{self.column_hash(c)}" for c in sorted(self.columns)]
-        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+        hashes = {c: self.column_hash(c) for c in ["completion", "prompt", *self.columns]}
+        return digest_of(hashes, list(self.columns))
+
+    def chunks(self, size: int, wanted: set[int] | None = None) -> Iterator[tuple[int, Items]]:
+        """``(k, items k*size..)`` for each shard ``k`` (only those in ``wanted`` when given)."""
+        for k, a in enumerate(range(0, len(self), size)):
+            if wanted is None or k in wanted:
+                yield k, self.slice(a, min(len(self), a + size))
+
+    def slice(self, a: int, b: int) -> Items:
+        """Items ``a:b`` as their own :class:`Items`."""
+        return Items(
+            self.completions[a:b],
+            self.prompts[a:b] if self.prompts is not None else None,
+            {c: v[a:b] for c, v in self.columns.items()},
+            list(self.rows[a:b]),
+            list(self.roles[a:b]),
+            self.labels[a:b] if self.labels is not None else None,
+            self.source,
+        )
 
 
-def _hash_values(values: list[Any] | None) -> str:
-    """sha256 over a column: each value length-prefixed, text as UTF-8, anything else as canonical JSON."""
-    h = hashlib.sha256()
-    if values is None:
-        h.update(b"null")
-        return h.hexdigest()
-    for v in values:
-        if isinstance(v, str):
-            b = b"s" + v.encode("utf-8", "surrogatepass")
-        else:
-            b = b"j" + json.dumps(v, default=repr, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-        h.update(len(b).to_bytes(8, "little"))
-        h.update(b)
+class ColumnHasher:
+    """sha256 over a column fed in pieces: each value length-prefixed, text as UTF-8, anything else as
+    canonical JSON; a column that is absent (``None``) hashes as ``null``."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.sha256()
+        self._absent = False
+
+    def update(self, values: Sequence[Any] | None) -> None:
+        if values is None:
+            self._absent = True
+            return
+        h = self._h
+        for v in values:
+            if isinstance(v, str):
+                b = b"s" + v.encode("utf-8", "surrogatepass")
+            else:
+                b = (
+                    b"j"
+                    + json.dumps(v, default=repr, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+                )
+            h.update(len(b).to_bytes(8, "little"))
+            h.update(b)
+
+    def hexdigest(self) -> str:
+        return hashlib.sha256(b"null").hexdigest() if self._absent else self._h.hexdigest()
+
+
+def _hash_values(values: Sequence[Any] | None) -> str:
+    """sha256 over a whole column (see :class:`ColumnHasher`)."""
+    h = ColumnHasher()
+    h.update(values)
     return h.hexdigest()
+
+
+def digest_of(column_hashes: dict[str, str], columns: Sequence[str]) -> str:
+    """The input hash from its column hashes: completions, prompts and every reward column."""
+    parts = [column_hashes["completion"], column_hashes["prompt"]]
+    parts += [f"{c}:{column_hashes[c]}" for c in sorted(columns)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 @dataclass
@@ -88,7 +167,7 @@ class Entry:
     def spec(self):
         return self.reward.spec
 
-    def key(self, items: Items, shard_size: int) -> str:
+    def key(self, items: ItemSource, shard_size: int) -> str:
         """Names this entry's shards: changes with the input it sees, its signature, timeout and shard size."""
         parts = [
             items.column_hash("completion"),
@@ -130,16 +209,39 @@ def build_items(
     mapping: dict[str, str] | None = None,
     label_col: str | None = None,
     pairs: tuple[str, str] | None = None,
+    first_row: int = 0,
 ) -> Items:
     """Pull the completion, prompt, reward columns and label out of ``rows``.
 
-    With ``pairs=(chosen, rejected)`` every row gives two items, chosen first.
+    With ``pairs=(chosen, rejected)`` every row gives two items, chosen first. ``first_row`` is the
+    index of ``rows.rows[0]`` in the whole input (a streamed chunk): item rows and error messages count from it.
     """
-    mapping = dict(mapping or {})
+    try:
+        return _build_items(rows, columns, completion_col, prompt_col, dict(mapping or {}), label_col, pairs, first_row)
+    except DataError as exc:
+        if not first_row:
+            raise
+        shifted = re.sub(r"\brow (\d+)\b", lambda m: f"row {int(m.group(1)) + first_row}", str(exc), count=1)
+        raise DataError(shifted) from None
+
+
+def _build_items(
+    rows: Rows,
+    columns: Sequence[str],
+    completion_col: str,
+    prompt_col: str | None,
+    mapping: dict[str, str],
+    label_col: str | None,
+    pairs: tuple[str, str] | None,
+    first_row: int,
+) -> Items:
     src = rows.source
 
     def texts(path: str, what: str) -> list[str]:
-        return [as_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(column(rows, path, what))]
+        try:
+            return [as_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(column(rows, path, what))]
+        except TypeError as exc:  # not text nor chat messages: bad input, named by row
+            raise DataError(str(exc)) from None
 
     n_rows = len(rows.rows)
     if pairs:
@@ -168,6 +270,8 @@ def build_items(
                 labels.append(parse_label(raw[r], f"{src} row {r + 1}: column {label_col!r}"))
             except ValueError as exc:
                 raise DataError(str(exc)) from None
+    if first_row:
+        row_of = [r + first_row for r in row_of]
     return Items(
         completions, prompts, cols, row_of, roles, labels, src, list(rows.bad), available_columns(rows, mapping)
     )

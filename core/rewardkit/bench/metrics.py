@@ -29,43 +29,63 @@ def parse_label(value: Any, where: str = "label") -> bool | None:
     raise ValueError(f"{where}: expected a boolean label (true/false, 1/0), got {value!r}")
 
 
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile ``q`` (0-100) of already sorted values."""
-    if not sorted_values:
+def as_array(values: Values) -> Any:
+    """Scores as a float64 numpy array, NaN for None (no Python list in between for a job's columns)."""
+    import numpy as np
+
+    raw = getattr(values, "float_array", None)
+    if raw is not None:
+        return np.frombuffer(raw, dtype=np.float64).copy() if len(raw) else np.zeros(0)
+    return np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def label_array(labels: Sequence[bool | None]) -> Any:
+    """Labels as an int8 numpy array: 1 true, 0 false, -1 none."""
+    import numpy as np
+
+    return np.fromiter((-1 if y is None else int(bool(y)) for y in labels), dtype=np.int8, count=len(labels))
+
+
+def percentile(sorted_values: Any, q: float) -> float:
+    """Linear-interpolated percentile ``q`` (0-100) of already sorted values (a sequence or numpy array)."""
+    if not len(sorted_values):
         raise ValueError("percentile of no values")
     pos = (len(sorted_values) - 1) * q / 100.0
     lo = math.floor(pos)
     hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+    return float(sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo))
 
 
 def distribution(values: Values, lo: float, hi: float, bins: int = 20) -> dict[str, Any]:
     """Count, mean, population std, min, max and a histogram over ``[lo, hi]`` (observed range if infinite)."""
+    import numpy as np
+
     from ..outcomes import tally
 
-    vals = [v for v in values if v is not None]
+    arr = as_array(values)
+    vals = arr[~np.isnan(arr)]
     t = tally(values)
     out: dict[str, Any] = {"count": t.count, "n": t.n, "mean": t.mean, "std": t.std, "min": None, "max": None}
-    if vals:
-        out.update(min=min(vals), max=max(vals))
-    a = lo if math.isfinite(lo) else (min(vals) if vals else 0.0)
-    b = hi if math.isfinite(hi) else (max(vals) if vals else 1.0)
+    if len(vals):
+        out.update(min=float(vals.min()), max=float(vals.max()))
+    a = lo if math.isfinite(lo) else (float(vals.min()) if len(vals) else 0.0)
+    b = hi if math.isfinite(hi) else (float(vals.max()) if len(vals) else 1.0)
     if b <= a:
         b = a + 1.0
-    counts = [0] * bins
-    for v in vals:
-        k = int((v - a) / (b - a) * bins)
-        counts[min(bins - 1, max(0, k))] += 1
+    k = ((vals - a) / (b - a) * bins).astype(np.int64)
+    counts = np.bincount(np.clip(k, 0, bins - 1), minlength=bins).tolist()
     out["histogram"] = {"edges": [a + (b - a) * i / bins for i in range(bins + 1)], "counts": counts}
     return out
 
 
 def latency(seconds: Sequence[float], total_seconds: float | None = None) -> dict[str, Any]:
     """Per-item latency percentiles in milliseconds, and throughput in items per second."""
-    s = sorted(seconds)
-    if not s:
+    import numpy as np
+
+    s = np.sort(np.asarray(seconds, dtype=np.float64))
+    if not len(s):
         return {"items": 0, "items_per_second": None, "p50_ms": None, "p95_ms": None, "p99_ms": None, "max_ms": None}
-    total = sum(s) if total_seconds is None else total_seconds
+    total = float(s.sum()) if total_seconds is None else total_seconds
     return {
         "items": len(s),
         "seconds": total,
@@ -73,7 +93,7 @@ def latency(seconds: Sequence[float], total_seconds: float | None = None) -> dic
         "p50_ms": percentile(s, 50) * 1e3,
         "p95_ms": percentile(s, 95) * 1e3,
         "p99_ms": percentile(s, 99) * 1e3,
-        "max_ms": s[-1] * 1e3,
+        "max_ms": float(s[-1]) * 1e3,
     }
 
 
@@ -127,31 +147,42 @@ def _average_ranks(values: Sequence[float]) -> Any:
     return ((ends - counts + 1 + ends) / 2.0)[inverse]
 
 
+def _scored(values: Values, labels: Sequence[bool | None]) -> tuple[Any, Any]:
+    """Scores and boolean labels of the items that have both, as numpy arrays."""
+    import numpy as np
+
+    v, y = as_array(values), label_array(labels)
+    if len(v) != len(y):
+        raise ValueError(f"{len(v)} values against {len(y)} labels")
+    keep = ~np.isnan(v) & (y >= 0)
+    return v[keep], y[keep].astype(bool)
+
+
 def roc_auc(values: Values, labels: Sequence[bool | None]) -> float | None:
     """Area under the ROC curve (Mann-Whitney U, ties count half); None without both classes."""
-    pairs = [(v, y) for v, y in zip(values, labels, strict=True) if v is not None and y is not None]
-    pos = sum(1 for _, y in pairs if y)
-    neg = len(pairs) - pos
+    v, y = _scored(values, labels)
+    pos = int(y.sum())
+    neg = len(y) - pos
     if not pos or not neg:
         return None
-    ranks = _average_ranks([v for v, _ in pairs])
-    rank_sum = float(sum(r for r, (_, y) in zip(ranks.tolist(), pairs) if y))
+    rank_sum = float(_average_ranks(v)[y].sum())
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
 def roc_curve(values: Values, labels: Sequence[bool | None]) -> tuple[list[float], list[float]]:
     """False- and true-positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
-    pairs = sorted(((v, y) for v, y in zip(values, labels) if v is not None and y is not None), key=lambda p: -p[0])
-    pos = sum(1 for _, y in pairs if y)
-    neg = len(pairs) - pos
-    fpr, tpr = [0.0], [0.0]
-    tp = fp = 0
-    for i, (v, y) in enumerate(pairs):
-        tp, fp = tp + bool(y), fp + (not y)
-        if i + 1 == len(pairs) or pairs[i + 1][0] != v:
-            fpr.append(fp / neg if neg else 0.0)
-            tpr.append(tp / pos if pos else 0.0)
-    return fpr, tpr
+    import numpy as np
+
+    v, y = _scored(values, labels)
+    order = np.argsort(-v, kind="stable")
+    v, y = v[order], y[order]
+    pos = int(y.sum())
+    neg = len(y) - pos
+    tp, fp = np.cumsum(y), np.cumsum(~y)
+    last = np.r_[v[1:] != v[:-1], True] if len(v) else np.zeros(0, dtype=bool)
+    fpr = (fp[last] / neg if neg else np.zeros(int(last.sum()))).tolist()
+    tpr = (tp[last] / pos if pos else np.zeros(int(last.sum()))).tolist()
+    return [0.0, *fpr], [0.0, *tpr]
 
 
 def calibration(
@@ -173,7 +204,13 @@ def calibration(
 
 def is_graded(values: Values) -> bool:
     """True when a reward gives more than two distinct values (so ROC-AUC means something)."""
-    return len({v for v in values if v is not None}) > 2
+    seen: set[float] = set()
+    for v in values:
+        if v is not None:
+            seen.add(v)
+            if len(seen) > 2:
+                return True
+    return False
 
 
 def pairwise(chosen: Values, rejected: Values) -> dict[str, Any]:
@@ -205,8 +242,7 @@ def spearman(a: Values, b: Values) -> float | None:
 
     if len(a) != len(b):
         raise ValueError(f"spearman: {len(a)} values against {len(b)}")
-    x = np.array([np.nan if v is None else v for v in a], dtype=float)
-    y = np.array([np.nan if v is None else v for v in b], dtype=float)
+    x, y = as_array(a), as_array(b)
     both = ~(np.isnan(x) | np.isnan(y))
     if both.sum() < 2:
         return None

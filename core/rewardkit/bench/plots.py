@@ -6,8 +6,8 @@ import io
 import math
 from typing import Any
 
-from .job import Items
-from .shards import ShardResult
+from .job import ItemSource
+from .shards import JobColumn
 from .summary import COMPOSITE
 
 
@@ -33,7 +33,7 @@ def _grid(n: int):
 
 
 def make_plots(
-    summary: dict[str, Any], items: Items, results: dict[str, ShardResult], composite: dict[str, Any] | None
+    summary: dict[str, Any], items: ItemSource, results: dict[str, JobColumn], composite: dict[str, Any] | None
 ) -> list[tuple[str, str, bytes]]:
     """``[(title, file name, png bytes), ...]``."""
     import matplotlib
@@ -62,7 +62,7 @@ def make_plots(
     if items.labels is not None:
         import matplotlib.pyplot as plt
 
-        from .metrics import calibration, roc_curve
+        from .metrics import as_array, calibration, roc_curve
 
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
         for label, c in cols.items():
@@ -73,8 +73,9 @@ def make_plots(
             )
             lo, hi = c["range"]
             if lo is None or hi is None:
-                vals = [v for v in values[label] if v is not None]
-                lo, hi = (min(vals), max(vals)) if vals else (0.0, 1.0)
+                arr = as_array(values[label])
+                vals = arr[arr == arr]
+                lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
                 hi = hi if hi > lo else lo + 1
             bins = calibration(values[label], items.labels, lo, hi)
             xs = [(b["lo"] + b["hi"]) / 2 for b in bins if b["n"]]
@@ -91,10 +92,13 @@ def make_plots(
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(9, 0.6 * len(cols) + 1.8))
-    data = [[max(s, 1e-9) * 1e3 for s in seconds[label]] or [1e-6] for label in cols]
+    import numpy as np
+
+    data = [np.maximum(np.asarray(seconds[label], dtype=float), 1e-9) * 1e3 for label in cols]
+    data = [d if len(d) else np.array([1e-6]) for d in data]
     ax.boxplot(data, orientation="horizontal", tick_labels=list(cols), whis=(1, 99), showfliers=False)
     for i, d in enumerate(data, start=1):
-        ax.plot([max(d)], [i], marker="x", color="crimson", markersize=5)
+        ax.plot([float(d.max())], [i], marker="x", color="crimson", markersize=5)
     ax.set_xscale("log")
     ax.set(xlabel="per-item latency (ms, log scale); box: p25-p75, whiskers: p1-p99, x: max", title="Latency")
     out.append(("Latency per item", "latency.png", _png(fig)))

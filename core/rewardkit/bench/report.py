@@ -8,8 +8,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .job import Items
-from .shards import ShardResult, atomic_write_bytes, atomic_write_text
+from .job import ItemSource
+from .shards import JobColumn, atomic_write_bytes, atomic_write_text
 from .summary import COMPOSITE
 
 Table = tuple[list[str], list[list[Any]]]
@@ -303,8 +303,8 @@ def _html_images(images: list[tuple[str, bytes]]) -> str:
 def write_reports(
     out: Path,
     summary: dict[str, Any],
-    items: Items,
-    results: dict[str, ShardResult],
+    items: ItemSource,
+    results: dict[str, JobColumn],
     composite: dict[str, Any] | None,
     plots: bool = True,
 ) -> None:

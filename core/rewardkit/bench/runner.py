@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .job import Entry, Items
-from .shards import ShardResult, ShardStore, shard_ranges
+from .job import Entry, Items, ItemSource
+from .shards import JobColumn, ShardResult, ShardStore, shard_ranges
 
 Advance = Callable[[int], None]
 
@@ -53,7 +53,7 @@ class Plan:
     removed: list[str] = field(default_factory=list)
 
 
-def plan(items: Items, entries: list[Entry], store: ShardStore, options: Options) -> Plan:
+def plan(items: ItemSource, entries: list[Entry], store: ShardStore, options: Options) -> Plan:
     """Every unit of the job, and those without a complete shard on disk yet."""
     keys = {e.label: e.key(items, options.shard_size) for e in entries}
     ranges = shard_ranges(len(items), options.shard_size)
@@ -95,28 +95,27 @@ def score_unit(
 
 
 def run_local(
-    plan_: Plan, items: Items, entries: list[Entry], store: ShardStore, options: Options, advance: Advance
+    plan_: Plan, items: Any, entries: list[Entry], store: ShardStore, options: Options, advance: Advance
 ) -> None:
-    """Score the missing units in this process, shard by shard (``cpu`` rewards use the worker pool)."""
+    """Score the missing units in this process, shard by shard (``cpu`` rewards use the worker pool).
+
+    ``items`` gives each shard's items with ``chunks``: slices in memory, or rows read again from a
+    streamed file, so only one shard's text is held at a time."""
+    by_shard: dict[int, list[Unit]] = {}
     for u in plan_.todo:
-        result = score_unit(entries[u.entry], items, u.start, u.stop, options.batch_size, advance)
-        store.write(u.key, u.shard, result)
+        by_shard.setdefault(u.shard, []).append(u)
+    for k, chunk in items.chunks(options.shard_size, set(by_shard)):
+        for u in by_shard[k]:
+            result = score_unit(entries[u.entry], chunk, 0, u.size, options.batch_size, advance)
+            store.write(u.key, u.shard, result)
 
 
-def gather(plan_: Plan, entries: list[Entry], store: ShardStore) -> dict[str, ShardResult]:
-    """Concatenate every shard of each entry, in item order."""
-    out: dict[str, ShardResult] = {}
+def gather(plan_: Plan, entries: list[Entry], store: ShardStore) -> dict[str, JobColumn]:
+    """Every shard of each entry, in item order, as one compact column per entry."""
+    out: dict[str, JobColumn] = {}
     for u in plan_.units:
-        r = store.read(u.key, u.shard)
         label = entries[u.entry].label
-        if label not in out:
-            out[label] = ShardResult([], [], [], [], 0.0)
-        acc = out[label]
-        acc.values += r.values
-        acc.statuses += r.statuses
-        acc.messages += r.messages
-        acc.seconds += r.seconds
-        acc.wall += r.wall
+        out.setdefault(label, JobColumn()).extend(store.read(u.key, u.shard))
     return out
 
 

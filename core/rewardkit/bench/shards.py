@@ -14,8 +14,11 @@ every shard on disk is whole and ``--resume`` recomputes only the missing ones.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -173,3 +176,126 @@ class ShardStore:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+# -- one reward over the whole job, compact ----------------------------------------------------
+
+_STATUS_CODES = ("value", "none", "error", "timeout")
+_STATUS_INDEX = {s: i for i, s in enumerate(_STATUS_CODES)}
+#: Messages kept in memory per column (reports show the first few; scores.parquet has all of them).
+KEEP_MESSAGES = 1000
+
+
+class _View(Sequence[Any]):
+    """A read-only sequence over compact storage (slices come back as lists)."""
+
+    def __init__(self, n: Callable[[], int], get: Callable[[int], Any]) -> None:
+        self._n, self._get = n, get
+        self.float_array: Any = None
+        self.kept: dict[int, str] | None = None
+
+    def __len__(self) -> int:
+        return self._n()
+
+    def __getitem__(self, i: Any) -> Any:
+        n = self._n()
+        if isinstance(i, slice):
+            return [self._get(j) for j in range(*i.indices(n))]
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self._get(i % n)
+
+    def __iter__(self) -> Iterator[Any]:
+        for j in range(self._n()):
+            yield self._get(j)
+
+
+class JobColumn:
+    """One reward's outcomes over every shard of a job: values (NaN for no value), status codes and
+    seconds in flat arrays, 17 bytes an item, read through list-like views."""
+
+    def __init__(self) -> None:
+        self.array = array("d")
+        self.codes = bytearray()
+        self.kept: dict[int, str] = {}
+        self.seconds = array("d")
+        self.wall = 0.0
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def extend(self, r: ShardResult) -> None:
+        base = len(self.codes)
+        nan = math.nan
+        self.array.extend(nan if v is None else v for v in r.values)
+        self.codes.extend(_STATUS_INDEX[s] for s in r.statuses)
+        for i, m in enumerate(r.messages):
+            if m is not None and len(self.kept) < KEEP_MESSAGES:
+                self.kept[base + i] = m
+        self.seconds.extend(r.seconds)
+        self.wall += r.wall
+
+    @property
+    def values(self) -> Sequence[float | None]:
+        arr = self.array
+        view = _View(lambda: len(arr), lambda i: None if arr[i] != arr[i] else arr[i])
+        view.float_array = arr  # metrics read it as a numpy array without a list in between
+        return view
+
+    @property
+    def statuses(self) -> Sequence[str]:
+        codes = self.codes
+        return _View(lambda: len(codes), lambda i: _STATUS_CODES[codes[i]])
+
+    @property
+    def messages(self) -> Sequence[str | None]:
+        """The first :data:`KEEP_MESSAGES` messages; None elsewhere."""
+        view = _View(lambda: len(self.codes), self.kept.get)
+        view.kept = self.kept
+        return view
+
+
+def write_scores(
+    path: Path,
+    units: Sequence[Any],
+    labels: Sequence[str],
+    n_shards: int,
+    store: ShardStore,
+    items: Any,
+    composite: Sequence[float | None] | None,
+    shard_size: int,
+) -> None:
+    """scores.parquet, one row group per shard, read from the shard files (never the whole table in
+    memory): item, row, role, then ``<label>``, ``<label>:status``, ``<label>:message`` per reward,
+    then ``composite``. No timings, so reruns match byte for byte."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    fields = [("item", pa.int64()), ("row", pa.int64()), ("role", pa.string())]
+    for label in labels:
+        fields += [(label, pa.float64()), (f"{label}:status", pa.string()), (f"{label}:message", pa.string())]
+    if composite is not None:
+        fields.append(("composite", pa.float64()))
+    schema = pa.schema(fields)
+    keys: dict[int, dict[str, str]] = {}
+    for u in units:
+        keys.setdefault(u.shard, {})[labels[u.entry]] = u.key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with pq.ParquetWriter(tmp, schema, compression="zstd", use_dictionary=True, write_statistics=True) as writer:
+        for k in range(n_shards):
+            a, b = k * shard_size, min(len(items), (k + 1) * shard_size)
+            cols: dict[str, Any] = {
+                "item": list(range(a, b)),
+                "row": list(items.rows[a:b]),
+                "role": list(items.roles[a:b]),
+            }
+            for label in labels:
+                r = store.read(keys[k][label], k)
+                cols[label], cols[f"{label}:status"], cols[f"{label}:message"] = r.values, r.statuses, r.messages
+            if composite is not None:
+                cols["composite"] = list(composite[a:b])
+            writer.write_table(pa.Table.from_pydict(cols, schema=schema))
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

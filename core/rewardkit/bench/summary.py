@@ -2,42 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from ..outcomes import tally
 from . import metrics
-from .job import Entry, Items
-from .shards import ShardResult, parquet_bytes
+from .job import Entry, ItemSource
+from .shards import JobColumn
 
 COMPOSITE = "composite"
 
 
-def scores_table(items: Items, results: dict[str, ShardResult], composite: list[float | None] | None) -> Any:
-    """Per-item scores as a pyarrow table: item, row, role, then ``<label>``, ``<label>:status``,
-    ``<label>:message`` for each reward, then ``composite``. Holds no timings, so reruns match byte for byte."""
-    import pyarrow as pa
-
-    cols: dict[str, Any] = {
-        "item": pa.array(range(len(items)), pa.int64()),
-        "row": pa.array(items.rows, pa.int64()),
-        "role": pa.array(items.roles, pa.string()),
-    }
-    for label, r in results.items():
-        cols[label] = pa.array(r.values, pa.float64())
-        cols[f"{label}:status"] = pa.array(r.statuses, pa.string())
-        cols[f"{label}:message"] = pa.array(r.messages, pa.string())
-    if composite is not None:
-        cols[COMPOSITE] = pa.array(composite, pa.float64())
-    return pa.table(cols)
-
-
-def scores_bytes(items: Items, results: dict[str, ShardResult], composite: list[float | None] | None) -> bytes:
-    return parquet_bytes(scores_table(items, results, composite))
-
-
 def combine_composite(
-    comp: Any, term_labels: dict[str, str], results: dict[str, ShardResult]
+    comp: Any, term_labels: dict[str, str], results: dict[str, JobColumn]
 ) -> tuple[list, list[float], Any]:
     """The composite total per item from its terms' stored outcomes, per-item seconds (sum over terms),
     and the :class:`~rewardkit.CompositeScores`."""
@@ -61,15 +40,15 @@ def _finite(x: float | None) -> float | None:
 
 def describe_entry(
     label: str,
-    values: list,
-    statuses: list[str],
-    messages: list,
-    seconds: list[float],
+    values: Sequence[float | None],
+    statuses: Sequence[str],
+    messages: Sequence[str | None],
+    seconds: Sequence[float],
     wall: float,
     lo: float,
     hi: float,
     threshold: float,
-    items: Items,
+    items: ItemSource,
     samples: int,
     dropped: list[bool] | None = None,
 ) -> dict[str, Any]:
@@ -81,7 +60,9 @@ def describe_entry(
         "threshold": threshold,
         "range": [_finite(lo), _finite(hi)],
     }
-    errors = [(i, m) for i, m in enumerate(messages) if m][:5]
+    kept = getattr(messages, "kept", None)
+    found = sorted(kept.items()) if kept is not None else ((i, m) for i, m in enumerate(messages) if m)
+    errors = list(itertools.islice(found, 5))
     out["messages"] = [{"item": i, "row": items.rows[i], "message": m} for i, m in errors]
     if items.labels is not None:
         out["classification"] = metrics.classification(values, items.labels, threshold)
@@ -94,7 +75,7 @@ def describe_entry(
     return out
 
 
-def _outcomes(values: list, statuses: list[str], dropped: list[bool] | None) -> dict[str, int]:
+def _outcomes(values: Sequence[float | None], statuses: Sequence[str], dropped: list[bool] | None) -> dict[str, int]:
     """Counts by outcome, from :func:`rewardkit.outcomes.tally` (``dropped`` only for a composite)."""
     t = tally(values, statuses, dropped or None)
     out = {"value": t.value, "none": t.none, "error": t.error, "timeout": t.timeout}
@@ -103,7 +84,7 @@ def _outcomes(values: list, statuses: list[str], dropped: list[bool] | None) -> 
     return out
 
 
-def _example(i: int, value: float | None, items: Items) -> dict[str, Any]:
+def _example(i: int, value: float | None, items: ItemSource) -> dict[str, Any]:
     ex: dict[str, Any] = {
         "item": i,
         "row": items.rows[i],
@@ -122,9 +103,9 @@ def _clip(text: str, n: int) -> str:
 
 
 def build_summary(
-    items: Items,
+    items: ItemSource,
     entries: list[Entry],
-    results: dict[str, ShardResult],
+    results: dict[str, JobColumn],
     composite: dict[str, Any] | None,
     samples: int,
 ) -> dict[str, Any]:

@@ -1,0 +1,243 @@
+"""Streaming a JSONL input in shards: the job never holds the rows or the completions.
+
+A first pass reads the file once, keeps one byte offset per row, the labels, and incremental
+hashes of every column a reward sees (the same hashes :class:`~rewardkit.bench.job.Items`
+computes in memory, so shard keys and resume are unchanged). Scoring then reads each shard's
+rows again from its offset; examples in reports are read back one row at a time.
+"""
+
+from __future__ import annotations
+
+import json
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..data import BadRow, Rows
+from ..errors import DataError
+from .job import ColumnHasher, Items, available_columns, build_items, digest_of
+
+#: Rows parsed at a time in the first pass.
+SCAN_ROWS = 2000
+
+
+def _decode(path: Path, lineno: int, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start + 1} of the line: {exc.reason})") from None
+
+
+def iter_jsonl(
+    path: Path, skip_bad: bool, bad: list[BadRow] | None, start: int = 0, first_line: int = 1
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(byte offset, row)`` for every JSON object line from ``start`` (blank lines skipped; a bad
+    line raises ``DataError`` naming file and line, or is recorded in ``bad`` with ``skip_bad``)."""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        offset, lineno = start, first_line
+        for raw in fh:
+            here, offset = offset, offset + len(raw)
+            line = _decode(path, lineno, raw)
+            lineno += 1
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                if not isinstance(row, dict):
+                    raise ValueError(f"expected a JSON object, got {type(row).__name__}")
+            except ValueError as exc:
+                msg = str(exc).split(": line")[0]
+                if skip_bad:
+                    if bad is not None:
+                        bad.append(BadRow(str(path), lineno - 1, msg))
+                    continue
+                raise DataError(
+                    f"{path}:{lineno - 1}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)"
+                ) from None
+            yield here, row
+
+
+@dataclass
+class Spec:
+    """How items are pulled out of rows (the arguments of :func:`build_items`)."""
+
+    columns: list[str]
+    completion_col: str = "completion"
+    prompt_col: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    label_col: str | None = None
+    pairs: tuple[str, str] | None = None
+
+    def items(self, rows: Rows, first_row: int) -> Items:
+        return build_items(
+            rows, columns=self.columns, completion_col=self.completion_col, prompt_col=self.prompt_col,
+            mapping=self.mapping, label_col=self.label_col, pairs=self.pairs, first_row=first_row,
+        )  # fmt: skip
+
+
+class _Roles(Sequence[str]):
+    def __init__(self, n: int, pairs: bool) -> None:
+        self.n, self.pairs = n, pairs
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        return ("chosen", "rejected")[i % 2] if self.pairs else "completion"
+
+
+class _Rows(Sequence[int]):
+    def __init__(self, n: int, per_row: int) -> None:
+        self.n, self.per_row = n, per_row
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self.n))]
+        if not -self.n <= i < self.n:
+            raise IndexError(i)
+        return (i % self.n) // self.per_row
+
+
+class _Lazy(Sequence[str]):
+    """One text field of every item, read back from the file on demand (for a few examples)."""
+
+    def __init__(self, owner: StreamedItems, field_: str) -> None:
+        self.owner, self.field = owner, field_
+
+    def __len__(self) -> int:
+        return len(self.owner)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        items = self.owner.row_items(i // self.owner.per_row)
+        values = items.completions if self.field == "completion" else items.prompts
+        assert values is not None
+        return values[i % self.owner.per_row]
+
+
+class StreamedItems:
+    """The items of a JSONL file, read in shards: what :class:`Items` offers, without holding the text."""
+
+    def __init__(self, path: str | Path, spec: Spec, *, skip_bad: bool = False, limit: int | None = None) -> None:
+        self.path = Path(path)
+        self.spec = spec
+        self.source = str(path)
+        self.per_row = 2 if spec.pairs else 1
+        self.bad: list[BadRow] = []
+        self.offsets = array("q")
+        self.labels: list[bool | None] | None = [] if spec.label_col else None
+        self.hashes: dict[str, str] = {}
+        self.available: list[str] = []
+        self._scan(skip_bad, limit)
+        self.skip_bad = skip_bad
+        self.n_rows = len(self.offsets)
+        self.roles = _Roles(len(self), bool(spec.pairs))
+        self.rows = _Rows(len(self), self.per_row)
+        self.completions = _Lazy(self, "completion")
+        self.prompts = _Lazy(self, "prompt") if spec.prompt_col else None
+
+    def __len__(self) -> int:
+        return len(self.offsets) * self.per_row
+
+    def _scan(self, skip_bad: bool, limit: int | None) -> None:
+        hashers = {c: ColumnHasher() for c in ["completion", "prompt", *self.spec.columns]}
+        chunk: list[dict[str, Any]] = []
+        first = 0
+
+        def flush() -> None:
+            items = self.spec.items(Rows(chunk, [], self.source), first)
+            hashers["completion"].update(items.completions)
+            hashers["prompt"].update(items.prompts)
+            for c in self.spec.columns:
+                hashers[c].update(items.columns[c])
+            if self.labels is not None and items.labels is not None:
+                self.labels.extend(items.labels)
+
+        for offset, row in iter_jsonl(self.path, skip_bad, self.bad):
+            if limit is not None and len(self.offsets) >= limit:
+                break
+            if not self.available:
+                self.available = available_columns(Rows([row], [], self.source), self.spec.mapping)
+            self.offsets.append(offset)
+            chunk.append(row)
+            if len(chunk) >= SCAN_ROWS:
+                flush()
+                first += len(chunk)
+                chunk = []
+        if chunk:
+            flush()
+        if not self.offsets:
+            raise DataError(
+                f"{self.path}: no rows (the file is empty)" if not self.bad else f"{self.path}: every row is malformed"
+            )
+        self.hashes = {c: h.hexdigest() for c, h in hashers.items()}
+
+    def column_hash(self, name: str) -> str:
+        return self.hashes[name]
+
+    @property
+    def columns(self) -> dict[str, None]:
+        return dict.fromkeys(self.spec.columns)
+
+    @property
+    def digest(self) -> str:
+        return digest_of(self.hashes, self.spec.columns)
+
+    def _read(self, first_row: int, n_rows: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        if n_rows <= 0:
+            return out
+        start = self.offsets[first_row]
+        for _, row in iter_jsonl(self.path, self.skip_bad, None, start=start, first_line=1 if start == 0 else 2):
+            out.append(row)
+            if len(out) >= n_rows:
+                break
+        return out
+
+    def row_items(self, r: int) -> Items:
+        """The items of row ``r`` alone."""
+        return self.spec.items(Rows(self._read(r, 1), [], self.source), r)
+
+    def slice(self, a: int, b: int) -> Items:
+        """Items ``a:b``, read from the file."""
+        first, last = a // self.per_row, (b - 1) // self.per_row
+        items = self.spec.items(Rows(self._read(first, last - first + 1), [], self.source), first)
+        skip = a - first * self.per_row
+        return items.slice(skip, skip + b - a)
+
+    def chunks(self, size: int, wanted: set[int] | None = None) -> Iterator[tuple[int, Items]]:
+        for k, a in enumerate(range(0, len(self), size)):
+            if wanted is None or k in wanted:
+                yield k, self.slice(a, min(len(self), a + size))
+
+
+def streamable(data: Any) -> bool:
+    """True for a JSONL file (what ``read_rows`` reads line by line); CSV, Parquet and saved datasets are read whole."""
+    p = Path(data)
+    return p.is_file() and p.suffix.lower() not in (".csv", ".parquet", ".pq")
+
+
+def peek(path: Path, skip_bad: bool, n: int = 100) -> Rows:
+    """The first ``n`` good rows (to learn the columns); errors as the full read would give them."""
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder")
+    bad: list[BadRow] = []
+    rows: list[dict[str, Any]] = []
+    for _, row in iter_jsonl(path, skip_bad, bad):
+        rows.append(row)
+        if len(rows) >= n:
+            break
+    if not rows:
+        raise DataError(f"{path}: no rows (the file is empty)" if not bad else f"{path}: every row is malformed")
+    return Rows(rows, [], str(path))
