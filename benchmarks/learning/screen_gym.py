@@ -16,6 +16,10 @@ import time
 
 import click
 
+#: The prompt of the screening run (the first screening; the main job's config now uses a shorter system prompt).
+TASK = {"system_prompt": "Reply with the final answer only, as <answer>number</answer>.",
+        "user_template": "{question}", "assistant_prefix": "<answer>"}
+
 CANDIDATES: list[tuple[str, dict]] = [
     ("basic_arithmetic", {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 1, "operators": ["+", "-"]}),
     ("basic_arithmetic", {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 2, "operators": ["+", "-"]}),
@@ -37,7 +41,8 @@ CANDIDATES: list[tuple[str, dict]] = [
 @click.option("--max-new-tokens", default=12, show_default=True)
 @click.option("--only", default=None, help="screen only these task names (comma-separated)")
 def main(n: int, max_new_tokens: int, only: str | None) -> None:
-    from rewardkit.demo import GYM_TASK, gym_rows, score_rows
+    from rewardkit.data import load_source
+    from rewardkit.demo import score_rows
     from rewardkit.models import resolve_model
     from rewardkit.train.evaluate import generate, last_number_correct
     from rewardkit.train.sft import prompt_text
@@ -51,13 +56,13 @@ def main(n: int, max_new_tokens: int, only: str | None) -> None:
             continue
         t0 = time.perf_counter()
         try:
-            rows = gym_rows(name, cfg, size=n, seed=10_001)
+            rows = load_source(f"reasoning-gym:{name}", {"size": n, "seed": 10_001, "config": cfg}).rows
         except Exception as exc:  # noqa: BLE001 - a bad candidate config is reported and skipped
             print(f"{name} {cfg}: cannot generate ({exc})")
             continue
-        prompts = [prompt_text(tok, GYM_TASK, r) for r in rows]
+        prompts = [prompt_text(tok, TASK, r) for r in rows]
         texts, _ = generate(model, tok, prompts, max_new_tokens=max_new_tokens, batch_size=n)
-        acc, fmt = score_rows(texts, rows)
+        acc, fmt = score_rows(texts, rows, prompts)
         latent = [last_number_correct(t.split("</answer>")[0], r["answer"]) for t, r in zip(texts, rows)]
         print(json.dumps({"task": name, "config": cfg, "n": n, "accuracy": round(sum(acc) / n, 3),
                           "closed": round(sum(fmt) / n, 3),

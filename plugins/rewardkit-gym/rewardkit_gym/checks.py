@@ -21,10 +21,10 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def perturb(answer: str) -> str:
-    """A wrong answer near ``answer``: its last number ``n`` becomes ``2n + 7``, else the text is altered.
+    """A wrong answer near ``answer``: its last number ``n`` becomes ``2n + 7``, else its last letter changes.
 
-    >>> perturb("42"), perturb("x = -3"), perturb("abc")
-    ('91', 'x = 1', 'abc!')
+    >>> perturb("42"), perturb("x = -3"), perturb("abc"), perturb("...")
+    ('91', 'x = 1', 'abx', '...?')
     """
     found = list(_NUMBER.finditer(answer))
     if found:
@@ -32,7 +32,11 @@ def perturb(answer: str) -> str:
         text = m.group(0)
         bumped = str(2 * int(text) + 7) if "." not in text else f"{2 * float(text) + 7:.{len(text.split('.')[1])}f}"
         return answer[: m.start()] + bumped + answer[m.end():]
-    return answer + "!" if answer else "?"
+    letters = [i for i, ch in enumerate(answer) if ch.isalpha()]
+    if letters:
+        i = letters[-1]
+        return answer[:i] + ("y" if answer[i].lower() == "x" else "x") + answer[i + 1:]
+    return answer + "?"
 
 
 @dataclass
