@@ -99,6 +99,7 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
     """In the forked child: isolate, drop privileges, run the program. Never returns."""
     status = 125
     try:
+        zygote = os.getppid()
         os.setsid()
         high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
         for target, fd in enumerate(high):
@@ -111,12 +112,12 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         lim = req["limits"]
         _set_limits(lim)
         if privileged:
-            uid = UID_BASE + os.getppid()  # the zygote's uid slot: one run at a time per zygote
+            uid = UID_BASE + zygote  # the zygote's uid slot: one run at a time per zygote
             os.chown(home, uid, uid)
             os.setgroups([])
             os.setgid(uid)
             os.setuid(uid)
-        _die_with_zygote()
+        _die_with_zygote(zygote)
         os.chdir(home)
         os.environ.clear()
         os.environ.update({"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": home, "LANG": "C.UTF-8", "TMPDIR": home})
@@ -138,12 +139,14 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
     os._exit(status)
 
 
-def _die_with_zygote() -> None:
+def _die_with_zygote(zygote: int) -> None:
     """PR_SET_PDEATHSIG after the uid change (which clears it); then drop the libc handle."""
     global _LIBC
     if _LIBC is not None:
         _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)
     _LIBC = None
+    if os.getppid() != zygote:  # the zygote died before the signal was armed
+        os._exit(125)
 
 
 def _exec_bwrap(req: dict, home: str) -> None:
@@ -293,8 +296,10 @@ def main() -> None:
             head, fds, _, _ = socket.recv_fds(sock, 4, N_FDS)
         except OSError:
             return
-        if len(head) < 4:
+        if not head:
             return
+        if len(head) < 4:
+            head += _recv_exact(sock, 4 - len(head))
         size = struct.unpack("!I", head)[0]
         req = json.loads(_recv_exact(sock, size))
         if len(fds) != N_FDS:

@@ -132,10 +132,10 @@ class Sandbox:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
         wrap = bwrap_argv() if backend == "bwrap" else None
         with self._lock:
-            if self._proc is None or self._proc.poll() is not None:
-                self.close()
-                self.start()
             try:
+                if self._proc is None or self._proc.poll() is not None:
+                    self.close()
+                    self.start()
                 return self._run(program, mode, stdin, tests, limits, wrap)
             except (OSError, EOFError, ValueError, SandboxError) as exc:
                 self.close()  # never reuse a zygote in an unknown state
