@@ -13,6 +13,12 @@ For each fast reward, side by side in one run:
 Rows are the bundled GSM8K stored completions repeated to N rows. Usage::
 
     python benchmarks/bench_harness.py [--rows 100000] [--reward NAME ...] [--batch-size 64]
+
+Peak memory (``--memory``): a fresh process runs one bench job (local backend, ``format.tags`` and
+``text.exact`` against the ``is_correct`` label, reports and plots) per row count and reports its peak
+RSS and wall time side by side; ``--pythonpath DIR`` runs an older ``core/`` too, for comparison::
+
+    python benchmarks/bench_harness.py --memory 500000 5000000 [--pythonpath /tmp/old/core]
 """
 
 from __future__ import annotations
@@ -52,6 +58,44 @@ def added(t: float, base: float, n: int) -> str:
     return f"{(t - base) / n * 1e6:+.2f} us ({(t / base - 1) * 100:+.0f}%)"
 
 
+_CHILD = """
+import json, resource, sys, time
+t = time.perf_counter()
+from rewardkit.bench import run
+s = run(sys.argv[1], rewards=["format.tags", "text.exact"], label="is_correct", out=sys.argv[2], shard_size=10000)
+print(json.dumps({"seconds": time.perf_counter() - t, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "items": s["input"]["items"], "scoring_seconds": s["run"]["scoring_seconds"]}))
+"""
+
+
+def memory(row_counts: list[int], pythonpath: str | None) -> None:
+    """Peak RSS of one bench job per row count, in a fresh process each (and with an older core if given)."""
+    import os
+    import subprocess
+    import sys
+
+    tmp = Path(tempfile.mkdtemp(prefix="rk-bench-mem-"))
+    versions = [("this checkout", None)] + ([(pythonpath, pythonpath)] if pythonpath else [])
+    print(f"{'rows':>10} {'JSONL MB':>9} " + " ".join(f"{'peak MB':>9} {'wall s':>8} [{v}]" for v, _ in versions))
+    for n in row_counts:
+        path = make_data(n, tmp)
+        cells = []
+        for _, pp in versions:
+            env = dict(os.environ)
+            if pp:
+                env["PYTHONPATH"] = pp
+            out = tmp / "out"
+            res = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(out)], env=env,
+                                 capture_output=True, text=True)
+            if res.returncode != 0:
+                cells.append(f"failed: {res.stderr.strip().splitlines()[-1][:60]}")
+                continue
+            d = json.loads(res.stdout.strip().splitlines()[-1])
+            cells.append(f"{d['peak_mb']:>9,.0f} {d['seconds']:>8.1f}")
+        print(f"{n:>10,} {path.stat().st_size / 1e6:>9,.0f} " + " ".join(cells), flush=True)
+        path.unlink()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -60,7 +104,12 @@ def main() -> None:
     ap.add_argument("--shard-size", type=int, default=10_000)
     ap.add_argument("--no-datasets", action="store_true", help="skip the datasets.map comparison")
     ap.add_argument("--repeat", type=int, default=1, help="best of N timings for each figure")
+    ap.add_argument("--memory", type=int, nargs="+", metavar="ROWS", help="peak memory of a bench job at these row counts")
+    ap.add_argument("--pythonpath", default=None, help="with --memory: also run this core/ (an older version)")
     args = ap.parse_args()
+    if args.memory:
+        memory(args.memory, args.pythonpath)
+        return
 
     import rewardkit
     from rewardkit.bench import run, testing
