@@ -44,3 +44,45 @@ def test_a_mapped_missing_column_names_the_mapping(core_plugin):
     r = rewardkit.reward("t.contains", columns={"answer": "gold"})
     with pytest.raises(MissingColumnError, match=r"needs column 'gold' \(its column 'answer', mapped by columns=\{'answer': 'gold'\}\)"):
         r(["x"], answer=["1"])
+
+
+def test_a_duplicate_data_source_is_rejected_against_its_plugin_only():
+    """Like defect 4 for rewards: a duplicate data-source prefix raised for every dataset lookup."""
+    from rewardkit.data import data_source_errors, data_sources, load_source
+    from rewardkit.plugins import register_plugin, unregister_plugin
+
+    def rows(name, options):
+        return [{"prompt": name, "answer": "1"}]
+
+    class First:
+        @staticmethod
+        @rewardkit.hookimpl
+        def rewardkit_register_datasets(register):
+            register("dsfirst", rows)
+
+    class Second:
+        @staticmethod
+        @rewardkit.hookimpl
+        def rewardkit_register_datasets(register):
+            register("dsfirst", rows)
+            register("dssecond", rows)
+
+    class Exits:
+        @staticmethod
+        @rewardkit.hookimpl
+        def rewardkit_register_datasets(register):
+            raise SystemExit(2)
+
+    register_plugin(First, "dsa")
+    register_plugin(Second, "dsb")
+    register_plugin(Exits, "dsc")
+    try:
+        sources = data_sources()
+        assert sources["dsfirst"].plugin == "dsa" and sources["dssecond"].plugin == "dsb"
+        errors = data_source_errors()
+        assert "'dsfirst' is already registered by plugin 'dsa'; rejected from plugin 'dsb'" in errors["dsb"]
+        assert "sys.exit(2)" in errors["dsc"]
+        assert load_source("dssecond:x").rows == [{"prompt": "x", "answer": "1"}]
+    finally:
+        for name in ("dsa", "dsb", "dsc"):
+            unregister_plugin(name)

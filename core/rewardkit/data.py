@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Iterator
@@ -167,23 +168,52 @@ class DataSource:
 
 
 def data_sources() -> dict[str, DataSource]:
-    """Every data source the loaded plugins register, by prefix (a duplicate prefix is an error naming both)."""
-    from .plugins import load_plugins, pm
+    """Every data source the loaded plugins register, by prefix.
+
+    As for rewards, a broken registration is rejected against its plugin alone (see
+    :func:`data_source_errors`): a bad prefix, a loader that is not callable, a prefix another
+    plugin registered first (the error names both), or a hook that raises, hangs or exits.
+    """
+    found, _ = _collect_sources()
+    return found
+
+
+def data_source_errors() -> dict[str, str]:
+    """Plugins whose data-source registrations were rejected, with the errors."""
+    return _collect_sources()[1]
+
+
+def _collect_sources() -> tuple[dict[str, DataSource], dict[str, str]]:
+    from .plugins import call_bounded, load_plugins, pm
 
     load_plugins()
     found: dict[str, DataSource] = {}
-    for impl in pm.hook.rewardkit_register_datasets.get_hookimpls():
-        def register(prefix: str, loader: Any, description: str = "", _plugin: str = impl.plugin_name) -> None:
-            if not isinstance(prefix, str) or not prefix or ":" in prefix:
-                raise DataError(f"plugin {_plugin!r}: data source prefix must be a non-empty string without ':', got {prefix!r}")
-            if not callable(loader):
-                raise DataError(f"plugin {_plugin!r}: the loader of data source {prefix!r} is not callable")
-            if prefix in found:
-                raise DataError(f"data source {prefix!r} is registered by both {found[prefix].plugin!r} and {_plugin!r}")
-            found[prefix] = DataSource(prefix, loader, description, _plugin)
+    errors: dict[str, list[str]] = {}
+    for impl in pm.hook.rewardkit_register_datasets.get_hookimpls():  # registration order: first wins
+        plugin = impl.plugin_name
 
-        impl.function(register=register)
-    return found
+        def register(prefix: str, loader: Any, description: str = "", _plugin: str = plugin) -> None:
+            problem = _source_problem(prefix, loader, found)
+            if problem:
+                errors.setdefault(_plugin, []).append(f"{problem}; rejected from plugin {_plugin!r}")
+            else:
+                found[prefix] = DataSource(prefix, loader, description, _plugin)
+
+        _, error = call_bounded(functools.partial(impl.function, register=register),
+                                f"plugin {plugin!r}: rewardkit_register_datasets")
+        if error:
+            errors.setdefault(plugin, []).append(error)
+    return found, {p: "; ".join(e) for p, e in errors.items()}
+
+
+def _source_problem(prefix: Any, loader: Any, found: dict[str, DataSource]) -> str | None:
+    if not isinstance(prefix, str) or not prefix or ":" in prefix:
+        return f"data source prefix must be a non-empty string without ':', got {prefix!r}"
+    if not callable(loader):
+        return f"the loader of data source {prefix!r} is not callable"
+    if prefix in found:
+        return f"data source {prefix!r} is already registered by plugin {found[prefix].plugin!r}"
+    return None
 
 
 def source_of(name: str) -> tuple[DataSource, str] | None:
@@ -205,8 +235,10 @@ def load_source(name: str, options: dict[str, Any] | None = None) -> Rows:
     found = source_of(name)
     if found is None:
         prefix = name.partition(":")[0]
-        known = ", ".join(sorted(data_sources())) or "none installed"
-        raise DataError(f"{name}: no data source {prefix!r} (registered: {known}; e.g. pip install rewardkit-gym)")
+        sources, errors = _collect_sources()
+        known = ", ".join(sorted(sources)) or "none installed"
+        broken = "".join(f"; plugin {p!r}: {e}" for p, e in sorted(errors.items()))
+        raise DataError(f"{name}: no data source {prefix!r} (registered: {known}; e.g. pip install rewardkit-gym){broken}")
     source, rest = found
     try:
         rows = list(source.loader(rest, dict(options or {})))

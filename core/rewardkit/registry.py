@@ -11,6 +11,7 @@ A rejected reward is left out and its plugin is listed with the error (``rewardk
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -60,7 +61,7 @@ class Registry:
 def _collect() -> tuple[dict[str, RewardSpec], dict[str, str]]:
     specs: dict[str, RewardSpec] = {}
     errors: dict[str, str] = {}
-    for impl in reversed(plugins.pm.hook.rewardkit_register_rewards.get_hookimpls()):
+    for impl in plugins.pm.hook.rewardkit_register_rewards.get_hookimpls():  # registration order: first wins
         found, rejected, error = _register_plugin(impl)
         for spec in found:
             other = specs.get(spec.name)
@@ -99,7 +100,7 @@ def _register_plugin(impl: Any) -> tuple[list[RewardSpec], list[str], str | None
         else:
             found.append(spec)
 
-    _, error = plugins.call_bounded(lambda: impl.function(register=register),
+    _, error = plugins.call_bounded(functools.partial(impl.function, register=register),
                                     f"plugin {plugin!r}: rewardkit_register_rewards")
     done.set()
     if error is not None:
