@@ -76,6 +76,17 @@ class Guard:
                        send: Callable[[Message], Awaitable[None]]) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        endpoint = scope["path"] if scope["path"] in _KNOWN else "other"
+
+        async def counted(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.metrics.requests.labels(endpoint, str(message["status"])).inc()
+            await send(message)
+
+        await self._guarded(scope, receive, counted)
+
+    async def _guarded(self, scope: Message, receive: Callable[[], Awaitable[Message]],
+                       send: Callable[[Message], Awaitable[None]]) -> None:
         headers = dict(scope.get("headers") or [])
         if scope["path"] not in OPEN_PATHS:
             why = check_bearer(self.settings.token, headers.get(b"authorization"))
@@ -162,7 +173,7 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         headers = {"Retry-After": "1"} if exc.status == 429 else None
         return JSONResponse({"detail": str(exc), "limit": exc.limit}, status_code=exc.status, headers=headers)
 
-    async def scored(endpoint: str, n: int, work: Callable[[], tuple[Target, Any, dict[str, Any]]]) -> dict[str, Any]:
+    async def scored(endpoint: str, n: int, work: Callable[[], tuple[Target, Any, dict[str, Any]]]) -> JSONResponse:
         if n > settings.max_items:
             raise LimitError(413, "items per request",
                              f"{n} items per request exceeds the limit of {settings.max_items} (--max-items)")
@@ -176,10 +187,10 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         metrics.items.labels(endpoint).inc(n)
         for reward, counts in outcome_counts(target, result).items():
             metrics.count_outcomes(reward, counts)
-        return body
+        return JSONResponse(body)  # plain JSON types already: no second encoding pass
 
     @app.post("/v1/score")
-    async def score(req: ScoreRequest) -> dict[str, Any]:
+    async def score(req: ScoreRequest) -> JSONResponse:
         """Score completions with one reward or a composite; per item value, status, message."""
         def work() -> tuple[Target, Any, dict[str, Any]]:
             target = scorer.target(req)
@@ -189,7 +200,7 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         return await scored("/v1/score", len(req.completions), work)
 
     @app.post("/get_reward")
-    async def get_reward(req: OpenRLHFRequest) -> dict[str, Any]:
+    async def get_reward(req: OpenRLHFRequest) -> JSONResponse:
         """OpenRLHF's remote reward protocol, scored with the server's default reward."""
         if scorer.default is None:
             raise RequestError("reward", "/get_reward needs a server started with -r REWARD or --config")
@@ -224,13 +235,6 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
     async def prometheus() -> Response:
         data, content_type = metrics.render()
         return Response(data, media_type=content_type)
-
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        metrics.requests.labels(request.url.path if request.url.path in _KNOWN else "other",
-                                str(response.status_code)).inc()
-        return response
 
     return app
 

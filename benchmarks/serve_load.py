@@ -1,0 +1,224 @@
+"""Load test of ``rewardkit serve`` on loopback: server vs in-process on the same batches.
+
+64 concurrent clients (asyncio tasks over httpx) send 20,000 GSM8K stored completions in
+batches of 64 to a ``rewardkit serve`` subprocess bound to 127.0.0.1, with the batches spread
+over several rewards. The same batches are scored in-process (same thread concurrency as the
+server) first. Every response is checked: one result per item, equal to the in-process value
+(0 lost, 0 duplicated, 0 different). Prints items/s and p50/p99 batch latency per reward and
+overall, and the server's overhead on ``math.equivalence``.
+
+    python benchmarks/serve_load.py [--items 20000] [--batch 64] [--clients 64] [--ray --replicas 2]
+
+Bounded: at most ``--items`` items and ``--deadline`` seconds per phase; loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import rewardkit
+from rewardkit.tasks import gsm8k
+
+REWARDS = {  # reward -> the data columns it reads
+    "math.equivalence": ["answer"],
+    "format.tags": [],
+    "text.token_f1": ["reference"],
+    "math.parseable": [],
+}
+
+
+def batches(items: int, size: int, names: list[str] | None = None) -> list[dict[str, Any]]:
+    """GSM8K stored completions in batches of ``size``, one reward per batch, in turn over ``names``."""
+    rows = gsm8k.load("completions")
+    out = []
+    names = names or list(REWARDS)
+    for b, start in enumerate(range(0, items, size)):
+        n = min(size, items - start)
+        chunk = [rows[(start + i) % len(rows)] for i in range(n)]
+        name = names[b % len(names)]
+        columns = {c: [str(r[c]) for r in chunk] for c in REWARDS[name]}
+        out.append({"id": b, "reward": name, "completions": [r["completion"] for r in chunk],
+                    "prompts": [r["question"] for r in chunk], "columns": columns})
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
+
+
+def in_process(work: list[dict[str, Any]], threads: int) -> tuple[dict[int, list], dict[int, float], float]:
+    built = {name: rewardkit.reward(name) for name in {b["reward"] for b in work}}
+    for name, r in built.items():  # warm up (worker start, imports) outside the timing
+        b = next(b for b in work if b["reward"] == name)
+        r.score(b["completions"][:2], prompts=b["prompts"][:2], **{k: v[:2] for k, v in b["columns"].items()})
+
+    def one(b: dict[str, Any]) -> tuple[int, list, float]:
+        t = time.perf_counter()
+        s = built[b["reward"]].score(b["completions"], prompts=b["prompts"], **b["columns"])
+        return b["id"], [[v, st.value] for v, st in zip(s.values, s.statuses)], time.perf_counter() - t
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(threads) as pool:
+        results = list(pool.map(one, work))
+    wall = time.perf_counter() - start
+    return {i: r for i, r, _ in results}, {i: t for i, _, t in results}, wall
+
+
+async def through_server(url: str, work: list[dict[str, Any]], clients: int, deadline: float
+                         ) -> tuple[dict[int, list], dict[int, float], float, int]:
+    import httpx
+
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for b in work:
+        queue.put_nowait(b)
+    got: dict[int, list] = {}
+    took: dict[int, float] = {}
+    duplicates = 0
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal duplicates
+        while not queue.empty():
+            b = queue.get_nowait()
+            body = {k: b[k] for k in ("reward", "completions", "prompts", "columns")}
+            t = time.perf_counter()
+            r = await http.post(url + "/v1/score", json=body)
+            r.raise_for_status()
+            if b["id"] in got:
+                duplicates += 1
+            got[b["id"]] = [[i["value"], i["status"]] for i in r.json()["items"]]
+            took[b["id"]] = time.perf_counter() - t
+
+    start = time.perf_counter()
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+        await asyncio.wait_for(asyncio.gather(*(client(http) for _ in range(clients))), deadline)
+    return got, took, time.perf_counter() - start, duplicates
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = free_port()
+    cmd = [sys.executable, "-m", "rewardkit", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--max-concurrency", str(args.threads), "--log-level", "warning"]
+    if args.ray:
+        cmd += ["--ray", "--replicas", str(args.replicas)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    end = time.monotonic() + 240
+    while time.monotonic() < end:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("server did not start within 240 s")
+
+
+def latency(work: list[dict[str, Any]], took: dict[int, float]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in sorted({b["reward"] for b in work}) + ["all"]:
+        lat = [took[b["id"]] for b in work if name == "all" or b["reward"] == name]
+        out[name] = {"batches": len(lat), "p50_ms": 1000 * pct(lat, 0.5), "p99_ms": 1000 * pct(lat, 0.99)}
+    return out
+
+
+def compare(url: str, work: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+    """Score ``work`` in-process, then through the server; check every result against in-process."""
+    local, local_took, local_wall = in_process(work, args.threads)
+    warm = list({b["reward"]: b for b in work}.values())
+    asyncio.run(through_server(url, warm, len(warm), args.deadline))  # the server's workers load the rewards
+    got, took, wall, dupes = asyncio.run(through_server(url, work, args.clients, args.deadline))
+    items = sum(len(b["completions"]) for b in work)
+    return {
+        "items": items, "batches": len(work),
+        "lost_batches": sum(1 for b in work if b["id"] not in got or len(got[b["id"]]) != len(b["completions"])),
+        "duplicated_batches": dupes,
+        "differing_from_in_process": sum(1 for b in work if got.get(b["id"]) != local[b["id"]]),
+        "server_items_per_s": items / wall, "in_process_items_per_s": items / local_wall,
+        "server_latency": latency(work, took), "in_process_latency": latency(work, local_took),
+    }
+
+
+def symbolic(items: int, size: int) -> list[dict[str, Any]]:
+    """math.equivalence items that its inline fast path defers to sympy in the worker pool."""
+    pairs = [(r"\boxed{2(x+1)}", "2x+2"), (r"\boxed{\frac{x^2-1}{x-1}}", "x+1"), (r"so \boxed{\sqrt{8}}", r"2\sqrt{2}"),
+             (r"\boxed{(x+1)^2}", "x^2+2x+1"), (r"\boxed{x^2}", "x^3")]
+    out = []
+    for b, start in enumerate(range(0, items, size)):
+        chunk = [pairs[(start + i) % len(pairs)] for i in range(min(size, items - start))]
+        out.append({"id": b, "reward": "math.equivalence", "completions": [c for c, _ in chunk],
+                    "prompts": ["Simplify."] * len(chunk), "columns": {"answer": [a for _, a in chunk]}})
+    return out
+
+
+def report(name: str, r: dict[str, Any]) -> None:
+    overhead = 100 * (1 - r["server_items_per_s"] / r["in_process_items_per_s"])
+    print(f"\n== {name}: {r['items']} items in {r['batches']} batches; lost {r['lost_batches']}, duplicated "
+          f"{r['duplicated_batches']}, differing from in-process {r['differing_from_in_process']}")
+    print(f"items/s: server {r['server_items_per_s']:.0f}, in-process {r['in_process_items_per_s']:.0f} "
+          f"(server overhead {overhead:.1f}% of in-process items/s)")
+    for reward, s in r["server_latency"].items():
+        p = r["in_process_latency"][reward]
+        print(f"  {reward:18} batch latency p50/p99 ms: server {s['p50_ms']:8.1f} / {s['p99_ms']:8.1f}   "
+              f"in-process {p['p50_ms']:8.1f} / {p['p99_ms']:8.1f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--items", type=int, default=20000, help="items of the mixed-reward phase")
+    ap.add_argument("--math-items", type=int, default=2560, help="items of each math.equivalence phase")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--clients", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=4, help="server --max-concurrency, and in-process threads")
+    ap.add_argument("--deadline", type=float, default=900, help="seconds allowed per phase")
+    ap.add_argument("--ray", action="store_true", help="serve with Ray Serve")
+    ap.add_argument("--replicas", type=int, default=2)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "serve_load.json"))
+    args = ap.parse_args()
+    load_start = os.getloadavg()
+    phases = {
+        "mixed rewards (GSM8K stored completions)": batches(args.items, args.batch),
+        "math.equivalence, GSM8K (inline fast path)": batches(args.math_items, args.batch, ["math.equivalence"]),
+        "math.equivalence, symbolic (sympy in workers)": symbolic(args.math_items, args.batch),
+    }
+    proc, url = start_server(args)
+    results: dict[str, Any] = {}
+    try:
+        for name, work in phases.items():
+            results[name] = compare(url, work, args)
+            report(name, results[name])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    out = {"clients": args.clients, "threads": args.threads, "batch": args.batch,
+           "ray_replicas": args.replicas if args.ray else 0, "cpus": os.cpu_count(),
+           "loadavg_start": load_start, "loadavg_end": os.getloadavg(), "phases": results}
+    print(f"\nload average {load_start} -> {os.getloadavg()}; {args.clients} clients, {args.threads} threads"
+          + (f", Ray Serve {args.replicas} replicas" if args.ray else ""))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2))
+    if any(r["lost_batches"] or r["duplicated_batches"] or r["differing_from_in_process"] for r in results.values()):
+        raise SystemExit("FAIL: results lost, duplicated or different from in-process")
+
+
+if __name__ == "__main__":
+    main()
