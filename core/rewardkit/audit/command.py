@@ -37,7 +37,11 @@ def review(out_dir: str, n: int, host: str, port: int, open_browser: bool) -> No
     """Serve the review queue of OUT_DIR (a bench --out folder) on loopback."""
     import socket
 
-    import uvicorn
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError:
+        raise click.ClickException("the review page needs FastAPI and uvicorn: pip install 'rewardkit[serve]'") from None
 
     from .app import create_app
     from .queue import load_run

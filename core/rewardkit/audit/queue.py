@@ -38,7 +38,10 @@ class Run:
 
 def load_run(out: str | Path) -> Run:
     """Read ``OUT_DIR``: summary.json, scores.parquet, and the completions from the bench input."""
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise AuditError("rewardkit audit reads scores.parquet: pip install 'rewardkit[bench]'") from None
 
     from ..bench.baseline import completions_hash
     from ..bench.job import build_items, read_data
