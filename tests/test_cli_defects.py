@@ -18,3 +18,16 @@ def test_bench_without_pyarrow_names_the_extra(tmp_path):
     assert out.returncode == 1
     assert "Traceback" not in out.stderr
     assert "needs pyarrow, which is not installed: pip install 'rewardkit[bench]'" in out.stderr
+
+
+def test_a_null_completion_in_a_file_is_a_clear_error_not_an_empty_string(tmp_path):
+    """Defect 10: a None completion was scored as ""."""
+    from click.testing import CliRunner
+
+    from rewardkit.cli import cli
+
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"completion": "<answer>1</answer>"}\n{"completion": null}\n')
+    out = CliRunner().invoke(cli, ["score", "-r", "format.tags", "-f", str(data), "--json"])
+    assert out.exit_code == 1
+    assert "completion 1 must be text or chat messages, got NoneType" in out.output

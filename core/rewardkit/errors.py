@@ -47,5 +47,9 @@ class CompositeError(RewardkitError, ValueError):
     """A composite reward's terms are inconsistent (bad weight, shaping, gate, or sign)."""
 
 
+class TextTypeError(RewardkitError, TypeError):
+    """A completion or prompt is neither text nor chat messages (``None``, a number, a stray dict)."""
+
+
 class DataError(RewardkitError, ValueError):
     """An input file is malformed; the message names the file and line."""

@@ -31,11 +31,6 @@ class Registry:
         self._generation = -1
         self._lock = threading.RLock()
 
-    def invalidate(self) -> None:
-        """Forget the specs; the next lookup registers again."""
-        with self._lock:
-            self._specs = None
-
     def specs(self) -> dict[str, RewardSpec]:
         with self._lock:
             plugins.load_plugins()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .errors import RewardkitError
+from .errors import RewardkitError, TextTypeError
 
 __all__ = ["WorkerError", "answer_span", "completion_text", "map_in_workers"]
 
@@ -36,7 +36,8 @@ def completion_text(completion: Any, *, where: str = "completion") -> str:
       an assistant prefix pre-filled in a prompt stays at the end of the prompt's text.
 
     Anything else (``None``, a number, a mapping that is neither a message nor a part) raises
-    :class:`TypeError` naming ``where``: it is bad input, never silently scored as ``""``.
+    :class:`rewardkit.errors.TextTypeError` (a ``TypeError``) naming ``where``: it is bad input,
+    never silently scored as ``""``.
     """
     if isinstance(completion, str):
         return completion
@@ -45,7 +46,7 @@ def completion_text(completion: Any, *, where: str = "completion") -> str:
     if isinstance(completion, (list, tuple)):
         parts = (completion_text(part, where=f"{where}[{i}]") for i, part in enumerate(completion))
         return "\n".join(t for t in parts if t)
-    raise TypeError(f"{where} must be text or chat messages, got {type(completion).__name__}")
+    raise TextTypeError(f"{where} must be text or chat messages, got {type(completion).__name__}")
 
 
 def _mapping_text(item: Mapping[str, Any], where: str) -> str:
@@ -57,10 +58,10 @@ def _mapping_text(item: Mapping[str, Any], where: str) -> str:
             return ""
         text = item.get("text")
         if not isinstance(text, str):
-            raise TypeError(f"{where}: a text part needs a string 'text', got {type(text).__name__}")
+            raise TextTypeError(f"{where}: a text part needs a string 'text', got {type(text).__name__}")
         return text
     keys = ", ".join(repr(k) for k in list(item)[:5]) or "no keys"
-    raise TypeError(f"{where} is a mapping without 'content' or 'type' ({keys}): not a chat message")
+    raise TextTypeError(f"{where} is a mapping without 'content' or 'type' ({keys}): not a chat message")
 
 
 @lru_cache(maxsize=32)
