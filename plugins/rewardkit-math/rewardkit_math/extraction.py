@@ -286,11 +286,22 @@ _NUMBER_RE = re.compile(
 )
 
 
+_ALTERNATIVE_RE = re.compile(r"(?i)\bor\b")
+
+
 def _last_number(text: str) -> list[str]:
+    """The last number; with the other numbers of its line when that line offers alternatives
+    (``either 626 or 623``), so that the several-answers rule sees them all."""
     last = None
     for found in _NUMBER_RE.finditer(text):
         last = found
-    return [last.group()] if last else []
+    if last is None:
+        return []
+    line_start = text.rfind("\n", 0, last.start()) + 1
+    line = text[line_start : last.end()]
+    if _ALTERNATIVE_RE.search(line):
+        return [m.group() for m in _NUMBER_RE.finditer(line)][-MAX_CANDIDATES:]
+    return [last.group()]
 
 
 _FUNCS = {
@@ -341,7 +352,10 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
             for block in found[-MAX_CANDIDATES:]:
                 # LaTeX that does not parse is no answer, not a licence to read its last number
                 sub = extract(block, tuple(s for s in rest if s != "last_number") if "\\" in block else rest)
-                inner.append(sub.candidates[-1] if sub else block.strip())
+                if sub and sub.strategy in ("boxed", "last_number"):
+                    inner.extend(sub.candidates)  # several boxes or "626 or 623" in one block: all count
+                else:
+                    inner.append(sub.candidates[-1] if sub else block.strip())
             found = inner
         return Extraction(name, tuple(found[-MAX_CANDIDATES:]), total)
     return None

@@ -54,6 +54,10 @@ STOPWORDS = {
     "is", "of", "to", "it", "at", "an", "as", "be", "by", "if", "so", "we", "on", "no", "my", "me",
     "he", "up", "do", "am", "us", "In", "It", "If", "So", "We", "On", "No", "My", "He", "Is", "At", "As", "An",
 }
+#: scale words: a number followed by one is multiplied, not stripped like a unit
+SCALES = {"dozen": "12", "dozens": "12", "hundred": "100", "hundreds": "100", "thousand": "1000",
+          "thousands": "1000", "million": "1000000", "millions": "1000000", "billion": "1000000000",
+          "billions": "1000000000", "trillion": "1000000000000"}
 UNITS = {
     "cm", "mm", "km", "kg", "mg", "ml", "hr", "hrs", "ft", "mph", "sec", "min", "mi", "lb", "lbs",
     "oz", "yd", "yds", "pm", "am", "inch", "inches", "feet", "units", "unit", "sq",
@@ -136,6 +140,9 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
                 out.append(("const", "inf", space))
             elif low in ("and", "or"):
                 out.append(("op", ",", space))
+            elif low in SCALES:  # "623 thousand" is 623000, never 623
+                out.append(("op", "*", space))
+                out.append(("num", SCALES[low], True))
             elif low in UNITS or len(val) >= 3 or val in STOPWORDS:
                 out.append(("word", val, space))
             else:

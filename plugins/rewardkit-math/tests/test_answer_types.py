@@ -134,3 +134,15 @@ def test_answer_type_corpus_agrees():
                          tolerance=1e-6, extract=STRATEGIES, multiple="reject")
     agree = sum((v == 1.0) == r["label"] for v, r in zip(values, rows))
     assert len(rows) >= 600 and agree / len(rows) >= 0.99
+
+
+@pytest.mark.parametrize("completion, gold, expected", [
+    ("<answer>\neither 626 or 623, depending on the reading\n</answer>", "623", 0.0),  # alternatives are a listing
+    ("<answer>The total is 623</answer>", "623", 1.0),
+    ("<answer>623 thousand</answer>", "623", 0.0),  # a scale word multiplies, it is no unit
+    ("<answer>623 dozen</answer>", "623", 0.0),
+    ("<answer>1.5 million</answer>", "1500000", 1.0),
+    (r"<answer>\boxed{623} \boxed{626}</answer>", "623", 0.0),
+])
+def test_probe_families_do_not_pass(judge, completion, gold, expected):
+    assert judge(completion, gold) == expected
