@@ -52,16 +52,46 @@ def batches(items: int, size: int, names: list[str] | None = None) -> list[dict[
     return out
 
 
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system, all threads) of one live process; 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def tree_cpu(pid: int, skip: int | None = None) -> float:
+    """CPU seconds of ``pid`` and its descendants (but not the subtree of ``skip``)."""
+    return _cpu(pid) + sum(tree_cpu(c, skip) for c in _children(pid) if c != skip)
+
+
 def pct(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
 
 
-def in_process(work: list[dict[str, Any]], threads: int) -> tuple[dict[int, list], dict[int, float], float]:
+def warmed(work: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rewards ``work`` uses, each called once (imports, worker start-up) before any measurement."""
     built = {name: rewardkit.reward(name) for name in {b["reward"] for b in work}}
-    for name, r in built.items():  # warm up (worker start, imports) outside the timing
+    for name, r in built.items():
         b = next(b for b in work if b["reward"] == name)
-        r.score(b["completions"][:2], prompts=b["prompts"][:2], **{k: v[:2] for k, v in b["columns"].items()})
+        r.score(b["completions"][:4], prompts=b["prompts"][:4], **{k: v[:4] for k, v in b["columns"].items()})
+    return built
+
+
+def in_process(work: list[dict[str, Any]], threads: int, built: dict[str, Any]
+               ) -> tuple[dict[int, list], dict[int, float], float]:
 
     def one(b: dict[str, Any]) -> tuple[int, list, float]:
         t = time.perf_counter()
@@ -141,14 +171,26 @@ def latency(work: list[dict[str, Any]], took: dict[int, float]) -> dict[str, Any
     return out
 
 
-def compare(url: str, work: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
-    """Score ``work`` in-process, then through the server; check every result against in-process."""
-    local, local_took, local_wall = in_process(work, args.threads)
+def compare(url: str, server_pid: int, work: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+    """Score ``work`` in-process, then through the server; check every result against in-process.
+
+    CPU seconds are counted per process tree (this process and its workers; the server and its
+    workers), so the comparison holds on a loaded machine where wall-clock rates do not.
+    """
+    me = os.getpid()
+    built = warmed(work)
+    c0 = tree_cpu(me, skip=server_pid)
+    local, local_took, local_wall = in_process(work, args.threads, built)
+    local_cpu = tree_cpu(me, skip=server_pid) - c0
     warm = list({b["reward"]: b for b in work}.values())
     asyncio.run(through_server(url, warm, len(warm), args.deadline))  # the server's workers load the rewards
+    s0, c0 = tree_cpu(server_pid), _cpu(me)
     got, took, wall, dupes = asyncio.run(through_server(url, work, args.clients, args.deadline))
+    server_cpu, client_cpu = tree_cpu(server_pid) - s0, _cpu(me) - c0
     items = sum(len(b["completions"]) for b in work)
     return {
+        "in_process_cpu_ms_per_item": 1000 * local_cpu / items, "server_cpu_ms_per_item": 1000 * server_cpu / items,
+        "client_cpu_ms_per_item": 1000 * client_cpu / items,
         "items": items, "batches": len(work),
         "lost_batches": sum(1 for b in work if b["id"] not in got or len(got[b["id"]]) != len(b["completions"])),
         "duplicated_batches": dupes,
@@ -176,6 +218,9 @@ def report(name: str, r: dict[str, Any]) -> None:
           f"{r['duplicated_batches']}, differing from in-process {r['differing_from_in_process']}")
     print(f"items/s: server {r['server_items_per_s']:.0f}, in-process {r['in_process_items_per_s']:.0f} "
           f"(server overhead {overhead:.1f}% of in-process items/s)")
+    print(f"CPU ms per item: in-process {r['in_process_cpu_ms_per_item']:.3f}; server {r['server_cpu_ms_per_item']:.3f} "
+          f"+ client {r['client_cpu_ms_per_item']:.3f} (server CPU = "
+          f"{r['server_cpu_ms_per_item'] / r['in_process_cpu_ms_per_item']:.2f}x in-process)")
     for reward, s in r["server_latency"].items():
         p = r["in_process_latency"][reward]
         print(f"  {reward:18} batch latency p50/p99 ms: server {s['p50_ms']:8.1f} / {s['p99_ms']:8.1f}   "
@@ -204,7 +249,7 @@ def main() -> None:
     results: dict[str, Any] = {}
     try:
         for name, work in phases.items():
-            results[name] = compare(url, work, args)
+            results[name] = compare(url, proc.pid, work, args)
             report(name, results[name])
     finally:
         proc.terminate()
