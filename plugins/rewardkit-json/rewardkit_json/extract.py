@@ -88,12 +88,16 @@ def _inside_structure(text: str, pos: int) -> bool:
     return False
 
 
+#: Opening brackets, less those right after ``,``, ``[`` or ``{`` (rejected inside the regex engine).
+_BRACKETS = {openers: re.compile(r"(?<![,\[{])[" + re.escape(openers) + "]") for openers in ("{[", "{", "[")}
+
+
 def _starts(text: str, openers: str = "{[") -> list[int]:
     """The first ``MAX_STARTS`` positions of an opening bracket that does not sit inside a larger
     JSON-like structure, so a broken object never yields one of its own fields. Linear: each
     blank run before a bracket is walked at most twice."""
     out: list[int] = []
-    for m in re.finditer("[" + re.escape(openers) + "]", text):
+    for m in _BRACKETS[openers].finditer(text):
         if _inside_structure(text, m.start()):
             continue
         out.append(m.start())
@@ -112,10 +116,11 @@ def find_json(text: str, want: str = "any") -> Found:
     openers = {"object": "{", "array": "["}.get(want, "{[")
     fenced = last_fence(text)
     candidate = (fenced if fenced is not None else text).strip()
-    value = _loads(candidate)
-    if value is not _MISSING and isinstance(value, kinds):
-        return Found(candidate, value, True)
-    starts = _starts(candidate, openers)
+    if candidate[:1] not in ("{", "["):  # a scalar, or text with JSON inside (fails at once)
+        value = _loads(candidate)
+        if value is not _MISSING and isinstance(value, kinds):
+            return Found(candidate, value, True)
+    starts = _starts(candidate, openers)  # a bracketed document is parsed once, from position 0
     for start in starts:
         try:
             value, end = _DECODER.raw_decode(candidate, start)
