@@ -151,6 +151,8 @@ CASES["units_percent"] = [
     ("12, 7", "12 m, 7", True), ("12, 7", "12 \\text{ m}, 7 \\text{ m}", True), ("12, 7", "12 m, 8 m", False),
     ("5, 10", "5 \\text{ cm and } 10 \\text{ cm}", True), ("60", "60 \\text{ degrees}", True), ("50", "50\\text{%}", True),
     ("2", "2 \\text{ units}", True), ("2", "3 \\text{ units}", False),
+    ("5", "5^{\\text{th}}", True), ("21", "21\\text{st}", True), ("22", "21^{\\text{st}}", False),
+    ("-40", "-40^\\circ F", True), ("100", "100^{\\circ}\\text{C}", True), ("100", "212^\\circ F", False),
 ]
 
 CASES["matrices"] = [

@@ -28,7 +28,7 @@ _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOLS)))
 _DROP_RE = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![a-zA-Z])"
     r"|\\(?:displaystyle|textstyle|limits|boxed|fbox|quad|qquad|mathrm\{\s*\}|!)(?![a-zA-Z])"
-    r"|\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])"
+    r"|(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z]))(?:\s*(?:\\text\s*\{\s*)?[CF](?![a-zA-Z])\}?)?"
     r"|\\\$|\$|\{\s*,\s*\}"
 )
 _SPACE_RE = re.compile(r"(?<!\\)\\[,;: ]|~")
@@ -118,9 +118,17 @@ def _repeating(m: re.Match[str]) -> str:
     return f"({num}/{den})"
 
 
+# ordinals: 5th, 5^{\text{th}}, 5\mathrm{th}, 21^\text{st}
+_ORDINAL_RE = re.compile(
+    r"(?<=\d)\s*(?:\^\s*\{?\s*)?(?:\\(?:text|mathrm|textrm)\s*\{\s*)?(?:st|nd|rd|th)\b\s*\}?\s*\}?"
+)
+
+
 def clean(text: str) -> str:
     """The answer text with Unicode folded and LaTeX decoration removed (see the module doc)."""
     text = undouble(text)
+    if "st" in text or "nd" in text or "rd" in text or "th" in text:
+        text = _ORDINAL_RE.sub("", text)
     if "overline" in text:
         text = _REPEAT_RE.sub(_repeating, text)
     if "\\" in text or "~" in text or not text.isascii():
