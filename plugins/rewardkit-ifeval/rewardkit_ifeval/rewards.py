@@ -23,18 +23,21 @@ def _decoded(value: Any, row: int, column: str) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """numpy arrays and scalars (pandas/Parquet cells) as Python lists and numbers."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
 def row_instructions(ids: Any, kwargs: Any, row: int) -> list[tuple[str, dict[str, Any]]]:
     """The (instruction id, kwargs) pairs of one row, checked for shape."""
-    ids = _decoded(ids, row, "instruction_id_list")
+    ids = _plain(_decoded(ids, row, "instruction_id_list"))
     if isinstance(ids, tuple):
         ids = list(ids)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise InstructionError(
             f"column 'instruction_id_list', row {row}: expected a list of instruction ids, got {ids!r}"[:300]
         )
-    kwargs = _decoded(kwargs, row, "kwargs") if kwargs is not None else [None] * len(ids)
-    if hasattr(kwargs, "tolist"):  # numpy arrays from Parquet
-        kwargs = kwargs.tolist()
+    kwargs = _plain(_decoded(kwargs, row, "kwargs")) if kwargs is not None else [None] * len(ids)
     if not isinstance(kwargs, (list, tuple)) or len(kwargs) != len(ids):
         raise InstructionError(
             f"column 'kwargs', row {row}: expected a list of {len(ids)} dicts (one per instruction), "
@@ -46,7 +49,7 @@ def row_instructions(ids: Any, kwargs: Any, row: int) -> list[tuple[str, dict[st
             raise InstructionError(
                 f"column 'kwargs', row {row}: instruction {iid!r} has {kw!r}, expected a dict"[:300]
             )
-        out.append((iid, dict(kw or {})))
+        out.append((iid, {k: _plain(v) for k, v in (kw or {}).items()}))
     return out
 
 

@@ -70,6 +70,14 @@ def test_none_valued_kwargs_are_dropped_as_in_the_reference():
     assert s.values == [1.0]
 
 
+def test_numpy_cells_from_pandas_and_parquet():
+    np = pytest.importorskip("numpy")
+    ids = np.array(["keywords:existence", "length_constraints:number_words"], dtype=object)
+    kwargs = np.array([{"keywords": np.array(["tea"]), "num_words": None},
+                       {"num_words": np.int64(5), "relation": "less than", "keywords": None}], dtype=object)
+    assert score("ifeval.strict", ["tea for two"], [ids], [kwargs]).values == [1.0]
+
+
 def test_json_text_columns_and_missing_kwargs_per_instruction():
     s = score("ifeval.strict", ["no commas here"], ['["punctuation:no_comma"]'], ["[null]"])
     assert s.values == [1.0]
