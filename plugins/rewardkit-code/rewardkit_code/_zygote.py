@@ -39,6 +39,7 @@ for _name in PRELOAD:
 
 UID_BASE = 1_500_000_000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
 N_FDS = 5  # stdin, stdout, stderr, tests, report
 
 
@@ -66,18 +67,33 @@ def become_subreaper() -> bool:
 
 
 def isolate_network() -> str:
-    """Move the zygote (and so every child) into a new, empty network namespace."""
-    try:
-        libc = _libc()
-        if libc.unshare(CLONE_NEWNET) != 0:
-            import ctypes
+    """Move the zygote (and so every child) into a new, empty network namespace.
 
-            return f"unshare(CLONE_NEWNET) failed: {os.strerror(ctypes.get_errno())}"
-    except (OSError, AttributeError) as exc:
-        return f"unshare(CLONE_NEWNET) unavailable: {exc}"
+    As root: ``unshare(CLONE_NEWNET)``. Otherwise, where the kernel allows unprivileged user
+    namespaces: a new user namespace mapping only our own uid and gid, with a new network
+    namespace. Returns "" on success, else why not.
+    """
+    if _LIBC is None:
+        return "ctypes is unavailable"
+    import ctypes
+
+    try:
+        if _LIBC.unshare(CLONE_NEWNET) == 0:
+            return ""
+        why = os.strerror(ctypes.get_errno())
+        if os.geteuid() == 0:
+            return f"unshare(CLONE_NEWNET) failed: {why}"
+        uid, gid = os.geteuid(), os.getegid()
+        if _LIBC.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+            return f"unshare(CLONE_NEWNET) failed: {why}; with a user namespace: {os.strerror(ctypes.get_errno())}"
+        for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+            with open(f"/proc/self/{name}", "w") as fh:
+                fh.write(text)
+        return ""
+    except OSError as exc:
+        return f"network namespace unavailable: {exc}"
     finally:
         sys.modules.pop("ctypes", None)
-    return ""
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes:

@@ -102,7 +102,8 @@ class Sandbox:
                        f"network ({self.info['network']})")
         if not self.info.get("privileged"):
             _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no separate uid, "
-                       "RLIMIT_NPROC counts all your processes and cleanup is by process group only")
+                       "RLIMIT_NPROC counts all your processes, programs can read your files, and cleanup "
+                       "relies on the zygote being the subreaper of every process a program starts")
 
     def close(self) -> None:
         if self._sock is not None:
