@@ -36,7 +36,8 @@ for entry in os.listdir("/proc"):
         pass
 out["processes"] = sorted(mine)
 out["me"] = [os.getpid(), box.info["pid"]]
-net = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n    print('connected')\nexcept OSError:\n    print('blocked')\n"
+net = "import socket\ntry:\n    socket.create_connection(('127.0.0.1', 22), timeout=1)\n    print('connected')\n"
+net += "except OSError:\n    print('blocked')\n"
 out["network"] = box.run(net).stdout.decode()
 out["loop_timeout"] = box.run("while True: pass", limits=mod.Limits(wall=0.5)).timeout
 box.close()
