@@ -291,3 +291,10 @@ def test_cpu_reward_that_hangs_is_killed_and_fails_long(tmp_path, monkeypatch):
         pool.close()
     assert result.failed_rules() == ["long"], str(result)
     assert "timed out" in result.failures[0].message
+
+
+def test_failures_carry_the_reason_code(kit_plugin):
+    """The kit reads reason codes (issue 19), and its messages show them."""
+    assert "[length]" in failed("kit.wrong_length")["length"]
+    assert "[range]" in failed("kit.out_of_range")["range"]
+    assert "[raised]" in failed("kit.raises_on_empty")["empty"]

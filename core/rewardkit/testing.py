@@ -355,20 +355,20 @@ class _Checker:
             if not isinstance(raw, Exception):
                 items, msg = check_batch_length(self.spec.name, raw, n)
                 if items is None:
-                    raw_length = msg or "wrong length"
+                    raw_length = f"[{Reason.LENGTH.value}] {msg or 'wrong length'}"
                 else:
-                    bad = [(i, m) for i, v in enumerate(items)
-                           if (m := check_value(self.spec.name, self.spec.lo, self.spec.hi, v)[2])]
+                    checked = [(i, check_value(self.spec.name, self.spec.lo, self.spec.hi, v)) for i, v in enumerate(items)]
+                    bad = [(i, out) for i, out in checked if out.reason is not None]
                     if bad:
-                        raw_range = _first(f"item {i}: {m}" for i, m in bad)
+                        raw_range = _first(f"item {i} [{out.reason.value}]: {out.message}" for i, out in bad if out.reason)
         try:
             scores = self.bound.score(self.comps, prompts=self.prms, **self.cols)
         except RewardkitError as exc:
             self.add("errors", False, f"scoring the sample batch raised {type(exc).__name__}: {exc}")
             return None
         kind = {i: _RULE_OF_REASON.get(r, "errors") for i, r in scores.reasons.items()}
-        length = [m for i, m in scores.messages.items() if kind.get(i) == "length"]
-        rng = [m for i, m in scores.messages.items() if kind.get(i) == "range"]
+        length = [f"[{_reason(scores, i)}] {m}" for i, m in scores.messages.items() if kind.get(i) == "length"]
+        rng = [f"[{_reason(scores, i)}] {m}" for i, m in scores.messages.items() if kind.get(i) == "range"]
         other = {i: m for i, m in scores.messages.items() if kind.get(i, "errors") == "errors"}
         if len(other) == n and not (raw_length or raw_range):
             # nothing came back to look at: say so rather than pass
@@ -377,7 +377,7 @@ class _Checker:
         else:
             self.add("length", not (raw_length or length), raw_length or _first(length))
             self.add("range", not (raw_range or rng), raw_range or _first(rng))
-        self.add("errors", not other, _first(f"item {i}: {m}" for i, m in other.items()))
+        self.add("errors", not other, _first(f"item {i} [{_reason(scores, i)}]: {m}" for i, m in other.items()))
         return scores
 
     def deterministic(self, first: Scores | None) -> None:
@@ -419,7 +419,7 @@ class _Checker:
             if status is Status.TIMEOUT:
                 self.add(rule, False, f"timed out: {scores.messages.get(0, '')}")
             elif status is Status.ERROR:
-                self.add(rule, False, scores.messages.get(0, "error"))
+                self.add(rule, False, f"[{_reason(scores, 0)}] {scores.messages.get(0, 'error')}")
             elif self.spec.cost != "cpu" and elapsed > self.timeout:
                 self.add(rule, False, f"took {elapsed:.1f}s, more than its {self.timeout:g}s deadline")
             elif inline > self.timeout:
@@ -470,6 +470,11 @@ def _first(messages: Iterable[str]) -> str:
         return ""
     more = f" (and {len(items) - 1} more)" if len(items) > 1 else ""
     return items[0][:400] + more
+
+
+def _reason(scores: Scores, i: int) -> str:
+    reason = scores.reasons.get(i)
+    return reason.value if reason is not None else "error"
 
 
 def _shown(value: float | None, status: Status) -> Any:
