@@ -76,7 +76,7 @@ def _from_dict(value: dict[str, Any], entry_point: str) -> Suite | None:
             raise SuiteError(f"tests: language {language!r} has no runner (only python)")
         return _stdio([(_text(c, "input"), _text(c, "output")) for c in value["test_cases"]])
     if "fn_name" in value:
-        raise SuiteError("tests: call-based APPS tests ('fn_name') are not supported; use assert tests")
+        return _call_based(value)
     for ins, outs in (("inputs", "outputs"), ("input", "output")):
         if ins in value and outs in value:
             if len(value[ins]) != len(value[outs]):
@@ -90,6 +90,22 @@ def _from_dict(value: dict[str, Any], entry_point: str) -> Suite | None:
             setup = value.get("test_setup_code") or value.get("setup") or ""
             return Suite("assert", suite.cases, setup=setup) if suite is not None else None
     raise SuiteError(f"tests: an object without known keys ({', '.join(map(repr, list(value)[:6]))})")
+
+
+def _call_based(value: dict[str, Any]) -> Suite | None:
+    """APPS/TACO call-based tests: call ``fn_name(*inputs[i])`` (or ``Solution().fn_name``),
+    compare with ``outputs[i]`` (a one-element list also matches its element)."""
+    name, ins, outs = value["fn_name"], value.get("inputs"), value.get("outputs")
+    if not isinstance(name, str) or not name.isidentifier():
+        raise SuiteError(f"tests: fn_name must be a Python name, got {name!r}")
+    if not isinstance(ins, list) or not isinstance(outs, list) or len(ins) != len(outs):
+        raise SuiteError("tests: call-based tests need 'inputs' and 'outputs' lists of the same length")
+    cases = []
+    for args, want in zip(ins, outs):
+        args = args if isinstance(args, list) else [args]
+        cases.append(f"assert __rk_apps(__rk_call({name!r}, __rk_json({json.dumps(args)!r})), "
+                     f"__rk_json({json.dumps(want)!r}))")
+    return Suite("assert", tuple(cases)) if cases else None
 
 
 def _code(code: Any, entry_point: str) -> Suite | None:

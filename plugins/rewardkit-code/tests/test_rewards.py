@@ -79,7 +79,22 @@ def test_bad_tests_column_is_a_counted_error_naming_it():
     scores = rewardkit.reward("code.tests").score([fence(WATERMELON)], tests=[{"weird": 1}])
     assert scores.counts["error"] == 1 and "tests" in scores.messages[0]
     with pytest.raises(SuiteError, match="fn_name"):
-        parse_suite({"inputs": [[1]], "outputs": [[1]], "fn_name": "f"})
+        parse_suite({"inputs": [[1]], "outputs": [[1]], "fn_name": "not a name"})
+
+
+# APPS call-based row (LeetCode-style two-sum), outputs wrapped in a one-element list as in APPS
+APPS_CALL = json.dumps({"fn_name": "twoSum", "inputs": [[[2, 7, 11, 15], 9], [[3, 2, 4], 6]], "outputs": [[[0, 1]], [[1, 2]]]})
+
+
+def test_apps_call_based():
+    r = rewardkit.reward("code.tests")
+    method = (
+        "class Solution:\n    def twoSum(self, nums, target):\n        seen = {}\n"
+        "        for i, x in enumerate(nums):\n            if target - x in seen:\n"
+        "                return [seen[target - x], i]\n            seen[x] = i\n"
+    )
+    function = "def twoSum(nums, target):\n    return (0, 1)\n"  # a tuple counts as a list; right once
+    assert r([fence(method), fence(function)], tests=[APPS_CALL, APPS_CALL]) == [1.0, 0.5]
 
 
 def test_compiles():
