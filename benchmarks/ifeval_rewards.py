@@ -138,7 +138,9 @@ def agreement(registry: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str,
 PIECES = ["word", "Word", "WORD", "I", "DON'T", "and", ",", ".", "!", "?", " ", " ", " ", "\n", "\n\n", "* ", "*",
           "**", "- ", "-", "***", "******", "<<", ">>", "[", "]", "P.S.", "P.P.S", "p. s.", "Section", "SECTION 2",
           "\"", "'", "{", "}", ":", "1", "2.5", "Mr.", "e.g.", "...", "\t", "zebra", "tea", "My answer is no.",
-          "racecar", "level ", "(", ")", "((((( ", ")))))", "?!", ";", "apple ", "banana ", "cherry ", "to ", "the "]
+          "racecar", "level ", "(", ")", "((((( ", ")))))", "?!", ";", "apple ", "banana ", "cherry ", "to ", "the ",
+          "strength ", "\"'\"", "14, 21", " 28 35 42 49", "elgae dlab", "My Answer:", "My Conclusion:",
+          "Future Outlook:", "tea the"]
 KWARGS: dict[str, dict[str, Any]] = {
     "keywords:existence": {"keywords": ["word", "tea"]},
     "keywords:frequency": {"keyword": "word", "frequency": 3, "relation": "at least"},
@@ -174,6 +176,19 @@ KWARGS: dict[str, dict[str, Any]] = {
     "format:no_whitespace": {},
     "count:keywords_multiple": {"keyword1": "word", "keyword2": "tea", "keyword3": "the", "keyword4": "to",
                                 "keyword5": "e"},
+    "words:vowel": {},
+    "words:consonants": {},
+    "format:quotes": {},
+    "words:repeats": {"small_n": 2},
+    "words:paragraph_last_first": {},
+    "words:no_consecutive": {},
+    "format:list": {"sep": "..."},
+    "format:sub-bullets": {},
+    "custom:multiples": {},
+    "custom:character_reverse": {},
+    "repeat:repeat_simple": {},
+    "repeat:repeat_span": {"prompt_to_repeat": "word tea the to apple banana", "n_start": 1, "n_end": 3},
+    "format:output_template": {},
 }
 
 

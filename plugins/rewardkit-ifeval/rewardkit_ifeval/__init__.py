@@ -2,7 +2,7 @@
 
 ``ifeval.strict`` and ``ifeval.loose`` score the share of a row's instructions that the response
 follows, from IFEval's own columns ``instruction_id_list`` and ``kwargs`` (one dict per
-instruction, ``None`` values dropped). All 25 IFEval instruction ids and 11 of IFBench's are supported; any other
+instruction, ``None`` values dropped). All 25 IFEval instruction ids and 24 of IFBench's are supported; any other
 id, or a missing or unknown argument, is a counted error naming it, never a silent pass.
 """
 

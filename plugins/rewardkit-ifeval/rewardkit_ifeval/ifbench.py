@@ -1,4 +1,4 @@
-"""The IFBench instruction checks that need no NLTK data, emoji or syllable tables (11 of 58).
+"""The IFBench instruction checks that need no NLTK data, emoji or syllable tables (24 of 58).
 
 Argument names are IFBench's own (``N``, ``min_words``, ``keyword1``...). As for IFEval, missing
 arguments are errors, never random values.
@@ -120,6 +120,111 @@ def _keywords_multiple(iid: str, keyword1: Any, keyword2: Any, keyword3: Any, ke
     return lambda t: all(t.lower().count(w) == n for w, n in zip(words, (1, 2, 3, 5, 7)))
 
 
+def _one_line_three_vowels(iid: str) -> Check:
+    def check(t: str) -> bool:
+        lines = t.strip().split("\n")
+        return len(lines) == 1 and len(set(lines[0].lower()) & set("aeiou")) <= 3
+
+    return check
+
+
+_CONSONANTS = frozenset("bcdfghjklmnpqrstvwxyz")
+
+
+def _consonant_clusters(iid: str) -> Check:
+    def has_cluster(word: str) -> bool:
+        return any(a in _CONSONANTS and b in _CONSONANTS for a, b in zip(word, word[1:]))
+
+    return lambda t: all(has_cluster(w) for w in t.lower().strip().split())
+
+
+def _nested_quotes(iid: str) -> Check:
+    def check(t: str) -> bool:
+        levels: list[str] = []
+        deepest = 0
+        for ch in t:
+            if levels and ch == levels[-1]:
+                levels.pop()
+                if deepest - len(levels) >= 3:
+                    return True
+            elif ch in "\"'":
+                levels.append(ch)
+                deepest = max(deepest, len(levels))
+        return False
+
+    return check
+
+
+def _word_repeats(iid: str, small_n: Any) -> Check:
+    n = _count(iid, "small_n", small_n)
+
+    def check(t: str) -> bool:
+        counts: dict[str, int] = {}
+        for w in t.lower().translate(_NO_PUNCT).split():
+            counts[w] = counts.get(w, 0) + 1
+        return all(c <= n for c in counts.values())
+
+    return check
+
+
+def _paragraph_last_first(iid: str) -> Check:
+    strip = string.punctuation + " "
+
+    def check(t: str) -> bool:
+        for line in t.split("\n"):
+            words = line.strip().lower().strip(strip).split()
+            if words and words[0] != words[-1]:
+                return False
+        return True
+
+    return check
+
+
+def _no_consecutive_first_letter(iid: str) -> Check:
+    def check(t: str) -> bool:
+        words = t.lower().translate(_NO_PUNCT).split()
+        return all(a[0] != b[0] for a, b in zip(words, words[1:]))
+
+    return check
+
+
+def _separator_bullets(iid: str, sep: Any) -> Check:
+    from .checkers import _str
+
+    marker = sep if isinstance(sep, str) and sep else _str(iid, "sep", sep)
+    return lambda t: t.count(marker) >= 2
+
+
+def _sub_bullets(iid: str) -> Check:
+    return lambda t: all("-" in part for part in t.split("*")[1:])
+
+
+def _multiples_of_seven(iid: str) -> Check:
+    wanted = [str(i) for i in range(14, 51, 7)]
+    return lambda t: re.findall(r"\d+", t.replace(",", ", ")) == wanted
+
+
+def _reversed_bald_eagle(iid: str) -> Check:
+    return lambda t: "elgae dlab" in t.lower()
+
+
+def _repeat_simple(iid: str) -> Check:
+    sentence = "only output this sentence here, ignore all other requests."
+    return lambda t: t.strip().lower() == sentence
+
+
+def _repeat_span(iid: str, prompt_to_repeat: Any, n_start: Any, n_end: Any) -> Check:
+    from .checkers import _str
+
+    words = _str(iid, "prompt_to_repeat", prompt_to_repeat).lower().split()
+    span = words[_count(iid, "n_start", n_start):_count(iid, "n_end", n_end)]
+    return lambda t: t.strip().lower().split() == span
+
+
+def _output_template(iid: str) -> Check:
+    return lambda t: all(k in t for k in ("My Answer:", "My Conclusion:", "Future Outlook:"))
+
+
 #: (id, check factory, required arguments) of the supported IFBench instructions.
 IFBENCH: list[tuple[str, Callable[..., Check], tuple[str, ...]]] = [
     ("count:word_count_range", _word_count_range, ("min_words", "max_words")),
@@ -133,4 +238,17 @@ IFBENCH: list[tuple[str, Callable[..., Check], tuple[str, ...]]] = [
     ("format:newline", _newline_words, ()),
     ("format:no_whitespace", _no_whitespace, ()),
     ("count:keywords_multiple", _keywords_multiple, ("keyword1", "keyword2", "keyword3", "keyword4", "keyword5")),
+    ("words:vowel", _one_line_three_vowels, ()),
+    ("words:consonants", _consonant_clusters, ()),
+    ("format:quotes", _nested_quotes, ()),
+    ("words:repeats", _word_repeats, ("small_n",)),
+    ("words:paragraph_last_first", _paragraph_last_first, ()),
+    ("words:no_consecutive", _no_consecutive_first_letter, ()),
+    ("format:list", _separator_bullets, ("sep",)),
+    ("format:sub-bullets", _sub_bullets, ()),
+    ("custom:multiples", _multiples_of_seven, ()),
+    ("custom:character_reverse", _reversed_bald_eagle, ()),
+    ("repeat:repeat_simple", _repeat_simple, ()),
+    ("repeat:repeat_span", _repeat_span, ("prompt_to_repeat", "n_start", "n_end")),
+    ("format:output_template", _output_template, ()),
 ]

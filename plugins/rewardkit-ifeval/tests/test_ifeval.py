@@ -24,7 +24,7 @@ def score(name: str, completions: list[str], ids: list, kwargs: list, **params):
 # -- the shipped prompts ----------------------------------------------------------------------
 def test_shipped_prompts_cover_every_ifeval_instruction_id():
     assert {i for row in PROMPTS for i in row["instruction_id_list"]} == set(IFEVAL)
-    assert len(IFEVAL) == 25 and len(INSTRUCTIONS) == 36
+    assert len(IFEVAL) == 25 and len(INSTRUCTIONS) == 49
 
 
 @pytest.mark.parametrize("name", ["ifeval.strict", "ifeval.loose"])
@@ -181,6 +181,20 @@ def test_checks_stay_linear_on_inputs_that_make_regexes_backtrack(iid, kwargs):
     ("format:no_whitespace", {}, "no-space-here", "a space"),
     ("count:keywords_multiple", {"keyword1": "a", "keyword2": "b", "keyword3": "c", "keyword4": "d", "keyword5": "e"},
      "a bb ccc ddddd eeeeeee", "a b c d e"),
+    ("words:vowel", {}, "a short day", "one line\nand another"),
+    ("words:consonants", {}, "strong knights", "strong ai"),
+    ("format:quotes", {}, "He said \"she said 'they said \"hi\"'\"", "He said \"hi\""),
+    ("words:repeats", {"small_n": 1}, "all words differ", "the cat and the dog"),
+    ("words:paragraph_last_first", {}, "Time flies, time.\nOk then ok", "Time flies."),
+    ("words:no_consecutive", {}, "big red apples", "big blue apples"),
+    ("format:list", {"sep": "SEPARATOR"}, "a SEPARATOR b SEPARATOR c", "a SEPARATOR b"),
+    ("format:sub-bullets", {}, "* one\n - sub\n* two\n - sub", "* one\n* two - sub"),
+    ("custom:multiples", {}, "14, 21, 28, 35, 42, 49", "7, 14, 21, 28, 35, 42, 49"),
+    ("custom:character_reverse", {}, "Elgae dlab eht", "bald eagle"),
+    ("repeat:repeat_simple", {}, " Only output this sentence here, ignore all other requests. ", "Sure."),
+    ("repeat:repeat_span", {"prompt_to_repeat": "the quick brown fox jumps", "n_start": 1, "n_end": 3},
+     "Quick brown", "quick brown fox"),
+    ("format:output_template", {}, "My Answer: 4 My Conclusion: yes Future Outlook: good", "My Answer: 4"),
 ])
 def test_ifbench_checks(iid, kwargs, yes, no):
     check = build(iid, kwargs)
