@@ -201,12 +201,16 @@ def compare(url: str, server_pid: int, work: list[dict[str, Any]], args: argpars
 
 
 def symbolic(items: int, size: int) -> list[dict[str, Any]]:
-    """math.equivalence items that its inline fast path defers to sympy in the worker pool."""
-    pairs = [(r"\boxed{2(x+1)}", "2x+2"), (r"\boxed{\frac{x^2-1}{x-1}}", "x+1"), (r"so \boxed{\sqrt{8}}", r"2\sqrt{2}"),
-             (r"\boxed{(x+1)^2}", "x^2+2x+1"), (r"\boxed{x^2}", "x^3")]
+    """Unique math.equivalence items that its inline fast path defers to sympy in the worker pool."""
+    forms = [(r"\boxed{{{k}(x+1)}}", "{k}x+{k}"), (r"\boxed{{\frac{{x^2-{k2}}}{{x-{k}}}}}", "x+{k}"),
+             (r"so \boxed{{\sqrt{{{k2}}}\cdot x}}", "{k}x"), (r"\boxed{{(x+{k})^2}}", "x^2+{k2}x+{k2}")]
     out = []
     for b, start in enumerate(range(0, items, size)):
-        chunk = [pairs[(start + i) % len(pairs)] for i in range(min(size, items - start))]
+        chunk = []
+        for i in range(start, min(items, start + size)):
+            completion, answer = forms[i % len(forms)]
+            k = 2 + i // len(forms)
+            chunk.append((completion.format(k=k, k2=k * k), answer.format(k=k, k2=k * k)))
         out.append({"id": b, "reward": "math.equivalence", "completions": [c for c, _ in chunk],
                     "prompts": ["Simplify."] * len(chunk), "columns": {"answer": [a for _, a in chunk]}})
     return out

@@ -134,10 +134,23 @@ def test_bad_requests_name_the_field(server):
     r = post(server, {"reward": "text.rouge", "params": {"variant": "nope"}, "completions": ["a"],
                       "columns": {"reference": ["a"]}})
     assert r.status_code == 400 and r.json()["field"] == "params.variant"
+    r = post(server, {"reward": "format.tags", "column_map": {"nope": "x"}, "completions": ["a"]})
+    assert r.status_code == 400 and r.json()["field"] == "column_map"
     r = post(server, {"reward": "math.equivalence", "completions": ["a"]})
     assert r.status_code == 400 and r.json()["field"] == "columns.answer"
     r = post(server, {"composite": [{"name": "format.tags", "wieght": 1}], "completions": ["a"]})
     assert r.status_code == 400 and r.json()["field"] == "composite" and "wieght" in r.json()["detail"]
+
+
+def test_config_default_serves_its_composite(tmp_path):
+    config = tmp_path / "train.toml"
+    config.write_text('[[reward]]\nname = "format.tags"\nweight = 0.5\n\n[[reward]]\nname = "math.equivalence"\n'
+                      'gate = "format.tags"\ngate_min = 0.5\n')
+    with serve(tmp_path, "--config", str(config)) as s:
+        assert [t["term"] for t in httpx.get(s.url + "/healthz").json()["default"]] == ["format.tags", "math.equivalence"]
+        data = httpx.post(s.url + "/get_reward", json={"query": COMPLETIONS, "labels": COLUMNS["answer"]}).json()
+    local = rewardkit.Composite.from_config(COMPOSITE)(COMPLETIONS, answer=COLUMNS["answer"])
+    assert data["rewards"] == [0.0 if v is None else v for v in local]
 
 
 def test_limits_413(server):

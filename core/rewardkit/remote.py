@@ -17,7 +17,8 @@ import json
 import threading
 import time
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .errors import RewardkitError
 
@@ -146,7 +147,7 @@ class RemoteReward:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> "RemoteReward":
+    def __enter__(self) -> RemoteReward:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["ServeSettings", "create_app"]
 
 
-def create_app(settings: ServeSettings | None = None, default: Any = None) -> "FastAPI":
+def create_app(settings: ServeSettings | None = None, default: Any = None) -> FastAPI:
     """The FastAPI app serving ``settings`` (``default``: the reward or composite /get_reward uses)."""
     from .app import create_app as _create
 

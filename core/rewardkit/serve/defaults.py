@@ -6,8 +6,9 @@ It is kept as a plain, picklable spec so every Ray Serve replica builds its own 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import RewardkitError
 from .scoring import Target

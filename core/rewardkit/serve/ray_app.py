@@ -36,7 +36,7 @@ def deployment(settings: ServeSettings, replicas: int) -> Any:
             return create_app(self.settings)
 
     limit = settings.max_concurrency + settings.max_queue
-    dep = serve.deployment(RewardkitReplica, name=APP_NAME, num_replicas=replicas, max_ongoing_requests=limit,
+    dep: Any = serve.deployment(RewardkitReplica, name=APP_NAME, num_replicas=replicas, max_ongoing_requests=limit,
                            graceful_shutdown_timeout_s=120)
     return dep.bind(dataclasses.asdict(settings))
 

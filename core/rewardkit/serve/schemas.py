@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 #: A completion or prompt: text, one chat message, or a list of messages.
-Text = Union[str, list[Any], dict[str, Any]]
+Text = str | list[Any] | dict[str, Any]
 
 
 def _same_length(value: list[Any] | None, info: ValidationInfo, what: str) -> list[Any] | None:

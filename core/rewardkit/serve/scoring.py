@@ -10,15 +10,16 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Union
+from typing import Any
 
 from ..composite import Composite, CompositeScores
-from ..errors import MissingColumnError, RewardkitError
+from ..errors import MissingColumnError, ParameterError, RewardkitError
 from ..outcomes import Scores
-from ..reward import Reward, reward as build_reward
+from ..reward import Reward
+from ..reward import reward as build_reward
 from .schemas import OpenRLHFRequest, ScoreRequest
 
-Target = Union[Reward, Composite]
+Target = Reward | Composite
 #: Built rewards and composites kept for reuse (their workers load the reward once).
 CACHE_SIZE = 256
 #: When an item's total is None, the term status that explains it, worst first.
@@ -68,8 +69,11 @@ class Scorer:
         if req.reward is not None:
             try:
                 return build_reward(req.reward, timeout=req.timeout, columns=req.column_map, **req.params)
+            except ParameterError as exc:
+                where = f"params.{exc.param}" if exc.param in req.params else {"columns": "column_map"}.get(exc.param, exc.param)
+                raise RequestError(where, str(exc)) from None
             except RewardkitError as exc:
-                raise RequestError(getattr(exc, "param", None) and f"params.{exc.param}" or "reward", str(exc)) from None
+                raise RequestError("reward", str(exc)) from None
         kwargs: dict[str, Any] = {k: v for k, v in (("on_error", req.on_error), ("allow_negative", req.allow_negative))
                                   if v is not None}
         try:
@@ -104,7 +108,7 @@ def score_response(target: Target, result: Scores | CompositeScores) -> dict[str
     items = [_composite_item(result, i) for i in range(len(result.total))]
     counts = {s: 0 for s in ("value", "none", "error", "timeout")}
     for item in items:
-        counts[item["status"]] += 1
+        counts[str(item["status"])] += 1
     return {"composite": target.describe(), "items": items, "counts": counts,
             "terms": {name: s.counts for name, s in result.raw.items()},
             "seconds": sum(s.seconds for s in result.raw.values())}
