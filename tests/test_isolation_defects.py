@@ -152,3 +152,31 @@ def test_a_printing_worker_does_not_corrupt_the_hosts_stdout():
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[0.5]\n"
     assert "NOISE FROM A WORKER" in done.stderr
+
+
+@pytest.mark.timeout(120)
+def test_workers_and_their_children_die_with_a_killed_host(tmp_path):
+    """Defect 10: grandchildren of a worker outlived the host (here: a host killed by SIGKILL mid-item)."""
+    import signal
+
+    pidfile = tmp_path / "pid"
+    code = (
+        f"import sys; sys.path.insert(0, {str(SUPPORT)!r})\n"
+        "import rk_hostile\n"
+        "from rewardkit.isolation import WorkerPool\n"
+        "pool = WorkerPool(size=1)\n"
+        f"pool.map(rk_hostile.spawner, {{}}, [('', '', {{'pidfile': {str(pidfile)!r}}})], timeout=600)\n"
+    )
+    host = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (pidfile.exists() and pidfile.read_text()):
+            time.sleep(0.1)
+        grandchild = int(pidfile.read_text())
+    finally:
+        host.send_signal(signal.SIGKILL)
+        host.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _alive(grandchild):
+        time.sleep(0.2)
+    assert not _alive(grandchild)

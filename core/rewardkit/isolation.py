@@ -10,6 +10,7 @@ workers' pipes until the earliest deadline (collect); no signals, so it works fr
 * A worker that dies (segfault, ``os._exit``, out of memory) turns its item into ``crashed``.
 * Results are read without blocking and reassembled from frames, so a partial frame on a pipe
   never holds the collector past a deadline.
+* A worker whose host dies (even by SIGKILL) kills its own process group within a second.
 * A worker's stdout goes to the host's stderr: a reward that prints cannot corrupt the host's
   output (``--json``).
 * A ``map`` interrupted by any exception (``KeyboardInterrupt`` included) kills the workers that
@@ -98,8 +99,23 @@ def _limit_memory(memory_mb: int) -> None:
         pass
 
 
+def _watch_parent(interval: float = 1.0) -> None:
+    """Kill this worker's process group (it and its children) once the host is gone, even mid-item."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="rewardkit-parent-watch", daemon=True).start()
+
+
 def _worker_main(read_fd: int, write_fd: int, memory_mb: int) -> None:
     """Loop of one worker: receive (call, key, payload, index, item), send back (call, index, result)."""
+    if os.getpgrp() == os.getpid():  # started by WorkerPool: the leader of its own group
+        _watch_parent()
     _limit_memory(memory_mb)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     conn = Connection(read_fd, writable=False)
