@@ -31,12 +31,22 @@ def scorer(task: str) -> Callable[[str | None, dict[str, Any]], float]:
                          f"(there are {len(DATASETS)}: rewardkit_gym.tasks() lists them)") from None
 
 
-def as_metadata(value: Any) -> dict[str, Any]:
+#: Tasks whose scorers compare boards with the tuple-of-tuples grids of their metadata (JSON gives lists).
+GRID_TASKS = frozenset({"arc_agi", "rearc"})
+
+
+def _tuples(value: Any) -> Any:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def as_metadata(value: Any, task: str = "") -> dict[str, Any]:
     """A row's ``metadata`` as a dict (a JSON string, as some files store it, is decoded)."""
     if isinstance(value, str):
         value = json.loads(value)
     if not isinstance(value, dict):
         raise ValueError(f"gym.score: column 'metadata' must be a dict (or its JSON), got {type(value).__name__}")
+    if task in GRID_TASKS:
+        value = {k: _tuples(v) if k in ("input", "output") else v for k, v in value.items()}
     return value
 
 
@@ -45,7 +55,7 @@ def score_one(completion: str, prompt: str, task: str, answer: Any, metadata: An
     got = extract_answer(completion, prompt, fallback=fallback)
     if got is None:
         return 0.0
-    entry = {"answer": None if answer is None else str(answer), "metadata": as_metadata(metadata)}
+    entry = {"answer": None if answer is None else str(answer), "metadata": as_metadata(metadata, str(task))}
     value = float(scorer(str(task))(got, entry))
     if not math.isfinite(value):
         raise ValueError(f"gym.score: {task}.score_answer returned {value!r}")
