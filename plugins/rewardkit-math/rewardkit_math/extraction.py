@@ -247,7 +247,7 @@ def _latex_spans(text: str) -> list[tuple[int, str]]:
             found.append(span)
     if "\\(" in text:
         span = _last_span(text, "\\(", "\\)")
-        if span:
+        if span and "\n" not in span[1]:  # inline math does not run over lines (display math may)
             found.append(span)
     if "$" in text:
         if "$$" in text:
@@ -287,11 +287,15 @@ _NUMBER_RE = re.compile(
 
 
 _ALTERNATIVE_RE = re.compile(r"(?i)\bor\b")
+# inline math broken over lines ("\\( \n 9 \n \\)", "$ \n 9 \n $"): no answer, and its numbers are not prose
+_BROKEN_MATH_RE = re.compile(r"\\\([^\n]{0,200}\n[^\n]{0,200}(?:\n[^\n]{0,200})?\\\)|\$[ \t]*\n[^$\n]{0,200}\n[ \t]*\$")
 
 
 def _last_number(text: str) -> list[str]:
     """The last number; with the other numbers of its line when that line offers alternatives
     (``either 626 or 623``), so that the several-answers rule sees them all."""
+    if "\\(" in text or "$ " in text:
+        text = _BROKEN_MATH_RE.sub(lambda m: " " * len(m.group()), text)
     last = None
     for found in _NUMBER_RE.finditer(text):
         last = found

@@ -146,3 +146,14 @@ def test_answer_type_corpus_agrees():
 ])
 def test_probe_families_do_not_pass(judge, completion, gold, expected):
     assert judge(completion, gold) == expected
+
+
+@pytest.mark.parametrize("completion, gold, expected", [
+    ("Answer $ \n 9 \n $", "9", 0.0),  # inline math broken over lines is no answer, its number no prose
+    ("Answer \\( \n 9 \n \\)", "9", 0.0),
+    ("Answer \\[ \n 9 \n \\]", "9", 1.0),  # display math may run over lines
+    ("11 5/6", r"\frac{71}{6}", 1.0),
+    ("11 7/6", r"\frac{73}{6}", 0.0),  # an improper fraction after an integer is no mixed number
+])
+def test_inline_math_and_mixed_numbers(judge, completion, gold, expected):
+    assert judge(completion, gold) == expected
