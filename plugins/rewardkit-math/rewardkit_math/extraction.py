@@ -352,7 +352,7 @@ def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None
                 return Extraction("answer_is", (final,), 1)
         if name == "answer_tag":  # the block's content goes through the remaining strategies
             rest = tuple(s for s in order[i + 1 :] if s != "answer_tag") or ("expression",)
-            inner = []
+            inner: list[str] = []
             for block in found[-MAX_CANDIDATES:]:
                 # LaTeX that does not parse is no answer, not a licence to read its last number
                 sub = extract(block, tuple(s for s in rest if s != "last_number") if "\\" in block else rest)

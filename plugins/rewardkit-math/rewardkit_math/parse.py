@@ -534,8 +534,9 @@ class _Parser:
             return node
         if tok is not None and tok[0] == "num" and tok[2] and tok[1].isdigit():
             nxt, last = self.peek(1), self.peek(2)
-            proper = last is not None and last[0] == "num" and last[1].isdigit() and int(tok[1]) < int(last[1])
-            if nxt is not None and nxt[:2] == ("op", "/") and proper:  # 11 5/6; "11 7/6" is no mixed number
+            if last is None or last[0] != "num" or not last[1].isdigit() or int(tok[1]) >= int(last[1]):
+                return node
+            if nxt is not None and nxt[:2] == ("op", "/"):  # 11 5/6; "11 7/6" is no mixed number
                 self.i += 3
                 return ("mixed", node, ("/", self._num(tok[1]), self._num(last[1])))
         return node

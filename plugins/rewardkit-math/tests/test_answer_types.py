@@ -52,7 +52,8 @@ CASES = [
     ("function", r"\frac{e^x-e^{-x}}{2}", r"\sinh x", True), ("function", r"\frac{\pi}{4}", r"\operatorname{arccot} 1", True),
     ("function", r"\sin t", r"\cos(90^\circ - t)", True), ("function", r"2\sin x\cos x", r"\sin 2x", True),
     ("function", r"|x|", r"\sqrt{x^2}", True), ("function", r"\frac{\pi}{6}", r"\sin^{-1}\frac12", True),
-    ("number", r"\frac16", r"0.1\overline{6}", True), ("number", r"\frac13", r"0.\overline{6}", False), ("basic", "200", "2^3 5^2", True), ("basic", "a + b", "b + a", True),
+    ("number", r"\frac16", r"0.1\overline{6}", True), ("number", r"\frac13", r"0.\overline{6}", False),
+    ("basic", "200", "2^3 5^2", True), ("basic", "a + b", "b + a", True),
     ("basic", "1", r"\lim_{t\to0}\frac{\sin t}{t} = 1", True), ("basic", "p = q", "p = q", True),
 ]
 
