@@ -100,6 +100,16 @@ def test_remote_client_equals_in_process(server):
         [{"name": "format.tags"}, {"name": "math.equivalence"}])(COMPLETIONS, answer=COLUMNS["answer"])
 
 
+def test_remote_trl_terms_equal_in_process_adapter(server):
+    from rewardkit.trl_adapter import to_trl
+
+    funcs, weights = rewardkit.remote(server.url, COMPOSITE, batch_size=5).trl_terms()
+    local_funcs, local_weights = to_trl(rewardkit.Composite.from_config(COMPOSITE))
+    assert [f.__name__ for f in funcs] == ["format.tags", "math.equivalence"] and weights == local_weights
+    got = [f(prompts=PROMPTS, completions=COMPLETIONS, **COLUMNS) for f in funcs]
+    assert got == [f(prompts=PROMPTS, completions=COMPLETIONS, **COLUMNS) for f in local_funcs]
+
+
 def test_openrlhf_get_reward_shape(server):
     completions = COMPLETIONS[:4]
     prompts = PROMPTS[:4]
@@ -262,6 +272,9 @@ def test_429_when_concurrency_and_queue_are_full(tmp_path):
         busy = httpx.post(s.url + "/v1/score", json={"reward": "format.tags", "completions": ["a"]})
         assert busy.status_code == 429 and busy.json()["limit"] == "concurrent requests"
         assert "max-concurrency" in busy.json()["detail"] and busy.headers["retry-after"] == "1"
+        patient = rewardkit.remote(s.url, "format.tags", retries=8, backoff=0.2)
+        assert patient(["<think>a</think><answer>1</answer>"]) == [1.0]  # 429 is retried with backoff
+        assert patient.totals["retries"] >= 1
         t.join(60)
         assert first["r"].status_code == 200
         assert httpx.post(s.url + "/v1/score", json={"reward": "format.tags", "completions": ["a"]}).status_code == 200

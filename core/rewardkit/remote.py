@@ -144,6 +144,19 @@ class RemoteReward:
             return list(items)
         raise RemoteError(f"rewardkit.remote: {self.url} failed after {self.retries + 1} attempts: {last}")
 
+    def trl_terms(self) -> tuple[list[RemoteTerm], list[float]]:
+        """For a composite: TRL ``reward_funcs`` (one per term, named after it) and ``reward_weights``.
+
+        TRL then logs every term separately, as :func:`rewardkit.trl_adapter.to_trl` does in-process;
+        the batch is scored once (one request per ``batch_size``) and each term reads its values.
+        """
+        if "composite" not in self.body:
+            raise ValueError("rewardkit.remote: trl_terms() needs a composite (a list of term tables)")
+        terms = self.body["composite"]
+        cache = _BatchCache(self)
+        funcs = [RemoteTerm(cache, str(t.get("alias") or t.get("name"))) for t in terms]
+        return funcs, [float(t.get("weight", 1.0)) for t in terms]
+
     def close(self) -> None:
         self._client.close()
 
@@ -152,6 +165,47 @@ class RemoteReward:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class _BatchCache:
+    """Scores a batch once and hands each term function its values (TRL calls them in turn)."""
+
+    def __init__(self, remote: RemoteReward) -> None:
+        self.remote = remote
+        self._lock = threading.Lock()
+        self._key: tuple[Any, Any] | None = None
+        self._items: list[dict[str, Any]] = []
+        self._served: set[str] = set()
+
+    def get(self, term: str, prompts: Any, completions: Any, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            key = self._key
+            if key is None or key[0] is not prompts or key[1] is not completions or term in self._served:
+                self._items = self.remote.score(completions, prompts=prompts, **kwargs)
+                self._key, self._served = (prompts, completions), set()
+            self._served.add(term)
+            return self._items
+
+
+class RemoteTerm:
+    """One term of a remote composite, callable the way TRL calls reward functions."""
+
+    def __init__(self, cache: _BatchCache, term: str) -> None:
+        self._cache = cache
+        self.term = self.__name__ = term
+
+    def __call__(self, prompts: Any = None, completions: Any = None, **kwargs: Any) -> list[float | None]:
+        items = self._cache.get(self.term, prompts, completions, kwargs)
+        # an item the client timed out on has no terms: None for every term, status timeout
+        terms = [item.get("terms", {}).get(self.term, {"value": None, "status": item["status"]}) for item in items]
+        log_metric = kwargs.get("log_metric")
+        if callable(log_metric):
+            for status in ("none", "error", "timeout"):
+                log_metric(f"rewardkit/{self.term}/{status}", float(sum(t["status"] == status for t in terms)))
+        return [t["value"] for t in terms]
+
+    def __repr__(self) -> str:
+        return f"<rewardkit.remote term {self.term}>"
 
 
 def _target_body(target: str | Sequence[Mapping[str, Any]] | None, params: Mapping[str, Any] | None,

@@ -22,8 +22,6 @@ from .schemas import OpenRLHFRequest, ScoreRequest
 Target = Reward | Composite
 #: Built rewards and composites kept for reuse (their workers load the reward once).
 CACHE_SIZE = 256
-#: When an item's total is None, the term status that explains it, worst first.
-_WORST = ("error", "timeout", "none")
 
 
 class RequestError(RewardkitError):
@@ -105,7 +103,8 @@ def score_response(target: Target, result: Scores | CompositeScores) -> dict[str
         return {"reward": result.reward, "signature": result.signature, "items": items,
                 "counts": result.counts, "seconds": result.seconds}
     assert isinstance(target, Composite)
-    items = [_composite_item(result, i) for i in range(len(result.total))]
+    statuses = result.total_statuses
+    items = [_composite_item(result, i, statuses[i].value) for i in range(len(result.total))]
     counts = {s: 0 for s in ("value", "none", "error", "timeout")}
     for item in items:
         counts[str(item["status"])] += 1
@@ -114,19 +113,16 @@ def score_response(target: Target, result: Scores | CompositeScores) -> dict[str
             "seconds": sum(s.seconds for s in result.raw.values())}
 
 
-def _composite_item(result: CompositeScores, i: int) -> dict[str, Any]:
+def _composite_item(result: CompositeScores, i: int, status: str) -> dict[str, Any]:
+    """One item: the total, its status (the composite's own rule), and every term."""
     terms = {}
     for name, raw in result.raw.items():
-        terms[name] = {"value": result.shaped[name][i], "raw": raw.values[i], "status": raw.statuses[i].value,
+        term_status = (result.statuses.get(name) or raw.statuses)[i]
+        terms[name] = {"value": result.shaped[name][i], "raw": raw.values[i], "status": term_status.value,
                        "message": raw.messages.get(i)}
-    total = result.total[i]
-    if total is not None:
-        status = "value"
-    else:
-        seen = {t["status"] for t in terms.values()}
-        status = next((s for s in _WORST if s in seen), "none")
     message = "; ".join(f"{n}: {t['message']}" for n, t in terms.items() if t["message"]) or None
-    return {"value": total, "status": status, "message": message, "terms": terms}
+    dropped = bool(result.dropped and result.dropped[i])
+    return {"value": result.total[i], "status": status, "message": message, "dropped": dropped, "terms": terms}
 
 
 def outcome_counts(target: Target, result: Scores | CompositeScores) -> dict[str, dict[str, int]]:
@@ -155,7 +151,7 @@ def openrlhf_response(target: Target, result: Scores | CompositeScores, fill: fl
     else:
         totals = list(result.total)
         per_term = dict(result.shaped)
-        statuses = [_composite_item(result, i)["status"] for i in range(len(totals))]
+        statuses = [st.value for st in result.total_statuses]
     rewards = [fill if v is None else float(v) for v in totals]
     extra: dict[str, list[float]] = {name: [fill if v is None else float(v) for v in vals]
                                      for name, vals in per_term.items()}
