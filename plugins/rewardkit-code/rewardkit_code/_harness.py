@@ -18,6 +18,11 @@ import builtins
 import json
 import os
 import sys
+import types
+
+# A private copy of the builtins for the harness's own functions: a program that patches
+# builtins.type, isinstance, exec... cannot change what the harness calls.
+__builtins__ = dict(builtins.__dict__)  # type: ignore[assignment]
 
 TESTS_FD = 3
 REPORT_FD = 4
@@ -30,6 +35,10 @@ _FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_bac
 _BLOCKED_MODULES = frozenset(
     {"signal", "_signal", "ctypes", "_ctypes", "faulthandler", "_testcapi", "_xxsubinterpreters"}
 )
+
+
+# bound now: a program may patch os.path later
+_REALPATH, _FSDECODE = os.path.realpath, os.fsdecode
 
 
 def _audit(event: str, args: tuple) -> None:
@@ -50,7 +59,7 @@ def _is_process_memory(path: object) -> bool:
     if isinstance(path, int):
         return False
     try:
-        real = os.path.realpath(os.fsdecode(path))  # type: ignore[arg-type]
+        real = _REALPATH(_FSDECODE(path))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
     return real.startswith("/proc/") and real.rsplit("/", 1)[-1] in ("mem", "pagemap")
@@ -146,7 +155,11 @@ def _apps_equal(out: object, want: object, strict: bool) -> bool:
 
 
 def run_function(program: str) -> int:
-    """Run ``program`` then the tests read from fd 3; report on fd 4. Returns the exit status."""
+    """Run ``program`` then the tests read from fd 3; report on fd 4. Returns the exit status.
+
+    Everything the tests need is read, compiled and bound before the program runs; then the
+    harness module is hidden (``sys.modules``, ``__main__``) and the audit hook installed.
+    """
     write, read, close, dumps = os.write, os.read, os.close, json.dumps
     pristine = dict(builtins.__dict__)
     chunks = []
@@ -158,17 +171,21 @@ def run_function(program: str) -> int:
     close(TESTS_FD)
     spec = json.loads(b"".join(chunks).decode("utf-8"))
     del chunks
-    nonce, tests, kind = spec["nonce"], spec["tests"], spec["kind"]
-    entry, strict, cases = spec.get("entry_point") or "", bool(spec.get("strict", True)), spec.get("cases")
-    for name in ("signal", "_signal", "faulthandler"):
-        sys.modules.pop(name, None)
-    sys.addaudithook(_audit)
+    nonce, kind, entry = spec["nonce"], spec["kind"], spec.get("entry_point") or ""
+    strict = bool(spec.get("strict", True))
     state = {"passed": 0, "total": 0}
-    error = None
+    helpers = _helpers(strict, state)
+    sources = [spec["tests"]] if kind == "check" else (spec.get("cases") or [spec["tests"]])
+    compiled = [_try_compile(_StrictAsserts() if strict else _CountedAsserts(), src) for src in sources]
+    del spec, sources
+    _hide_harness()
+    sys.addaudithook(_audit)
     namespace: dict = {"__name__": "solution", "__builtins__": builtins}
+    error = None
     try:
         exec(compile(program, "solution.py", "exec"), namespace)
-        error = _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state)
+        helpers["__rk_call"] = lambda name, args: _call_named(namespace, name, args)
+        error = _run_tests(kind, entry, strict, compiled, namespace, pristine, helpers, state)
     except BaseException as exc:  # noqa: BLE001 - whatever the program raised is a failure
         error = f"{type(exc).__name__}: {_short(exc)}"
         state["total"] += 1
@@ -177,12 +194,8 @@ def run_function(program: str) -> int:
     return 0
 
 
-def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  # type: ignore[no-untyped-def]
-    """Execute the tests; each executed assert counts. Returns an error message or None."""
-    transformer = _StrictAsserts() if strict else _CountedAsserts()
-    env = dict(namespace)
-    env["__builtins__"] = dict(pristine)
-    env["__name__"] = "tests"
+def _helpers(strict: bool, state: dict) -> dict:
+    """The names the rewritten asserts call, bound before the program runs."""
 
     def record(value: object) -> None:
         if strict and type(value) is not bool:
@@ -191,26 +204,53 @@ def _run_tests(tests, kind, entry, strict, cases, namespace, pristine, state):  
         if value:
             state["passed"] += 1
 
-    env["__rk_assert"] = record
-    env["__rk_plain"] = _check_plain if strict else (lambda v: v)
-    env["__rk_json"] = json.loads
-    env["__rk_call"] = lambda name, args: _call_named(namespace, name, args)
-    env["__rk_apps"] = lambda out, want: _apps_equal(out, want, strict)
+    return {
+        "__rk_assert": record,
+        "__rk_plain": _check_plain if strict else (lambda v: v),
+        "__rk_json": json.loads,
+        "__rk_apps": lambda out, want: _apps_equal(out, want, strict),
+    }
+
+
+def _hide_harness() -> None:
+    """Make the harness module unreachable by name: the program gets a fresh ``__main__``."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.modules.pop("_harness", None)
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    sys.path[:] = [p for p in sys.path if p != here]
+
+
+def _try_compile(transformer: ast.NodeTransformer, source: str):  # type: ignore[no-untyped-def]
+    try:
+        return _compile_tests(transformer, source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return exc
+
+
+def _run_tests(kind, entry, strict, compiled, namespace, pristine, helpers, state):  # type: ignore[no-untyped-def]
+    """Execute the tests; each executed assert counts. Returns an error message or None."""
+    env = dict(namespace)
+    env.update(helpers)
+    env["__builtins__"] = dict(pristine)
+    env["__name__"] = "tests"
     if kind == "check":
+        if isinstance(compiled[0], BaseException):
+            state["total"] += 1
+            return f"the test code does not compile: {compiled[0]}"
         if entry not in namespace:
             state["total"] += 1
             return f"entry point {entry!r} is not defined by the program"
-        code = _compile_tests(transformer, tests)
-        exec(code, env)
+        exec(compiled[0], env)
         candidate = namespace[entry]
         env["check"](_wrap_callable(candidate) if strict else candidate)
         return None
     # assert-style: each case (one source string) runs on its own; a crash fails only that case
     error = None
-    for source in cases or [tests]:
+    for code in compiled:
         before = state["total"]
         try:
-            code = _compile_tests(transformer, source)
+            if isinstance(code, BaseException):
+                raise code
             exec(code, env)
         except BaseException as exc:  # noqa: BLE001 - a failing case, counted
             if not isinstance(exc, AssertionError) or state["total"] == before:

@@ -172,3 +172,36 @@ def test_own_process_memory_is_not_readable(backend):
         "            mem.read(0)\n    except OSError:\n        return 0\n    return a + b"
     )
     assert passes([_fence(program)], tests=[ADD_TESTS]) == [0.0]
+
+
+HARNESS_HACKS = {
+    "patches the harness module": (
+        "import sys\nh = sys.modules.get('_harness') or getattr(__import__('__main__'), '_harness', None)\n"
+        "if h is not None:\n    h._check_plain = lambda v: v\n    h._apps_equal = lambda *a: True\n"
+        "    h._is_plain = lambda *a: True\n"
+        "class Any:\n    __eq__ = lambda s, o: True\n"
+        "def add(a, b):\n    return Any()\n"
+        "def twoSum(nums, target):\n    return Any()\n"
+    ),
+    "patches builtins the harness uses": (
+        "import builtins\n_type = builtins.type\n"
+        "builtins.type = lambda x, *a: int if a == () and _type(x).__name__ == 'Any' else _type(x, *a)\n"
+        "class Any:\n    __eq__ = lambda s, o: True\n"
+        "def add(a, b):\n    return Any()\n"
+        "def twoSum(nums, target):\n    return Any()\n"
+    ),
+    "patches ast and json": (
+        "import ast, json\n_parse = ast.parse\nast.parse = lambda *a, **k: _parse('assert True')\n"
+        "json.loads = lambda s: [0, 1]\n"
+        "def add(a, b):\n    return 0\n"
+        "def twoSum(nums, target):\n    return [0, 1]\n"
+    ),
+}
+APPS_TWO_SUM = {"fn_name": "twoSum", "inputs": [[[2, 7, 11, 15], 9], [[3, 2, 4], 6]], "outputs": [[[0, 1]], [[1, 2]]]}
+
+
+@pytest.mark.parametrize("name", sorted(HARNESS_HACKS))
+def test_harness_tampering_scores_zero(passes, name):
+    program = _fence(HARNESS_HACKS[name])
+    scores = passes.score([program] * 3, tests=[ADD_TESTS, ASSERTS, APPS_TWO_SUM])
+    assert scores.values == [0.0, 0.0, 0.0], (name, scores.values, scores.messages)
