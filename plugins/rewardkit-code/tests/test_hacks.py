@@ -205,3 +205,12 @@ def test_harness_tampering_scores_zero(passes, name):
     program = _fence(HARNESS_HACKS[name])
     scores = passes.score([program] * 3, tests=[ADD_TESTS, ASSERTS, APPS_TWO_SUM])
     assert scores.values == [0.0, 0.0, 0.0], (name, scores.values, scores.messages)
+
+
+def test_forked_copies_running_the_tests_are_no_valid_report(passes):
+    """Guessing in several forked copies gains nothing: more than one report is no report."""
+    program = (
+        "import os\nGUESS = 1 if os.fork() == 0 else 0\n"
+        "def add(a, b):\n    return a + b + GUESS\n"
+    )
+    assert passes([_fence(program)], tests=[ADD_TESTS]) == [0.0]
