@@ -210,7 +210,7 @@ def fuzz(registry: dict[str, Any], docs: list[str]) -> dict[str, dict[str, Any]]
         ours = build(iid, kwargs)
         ref = registry[iid](iid)
         ref.build_description(**kwargs)
-        same, differ = 0, []
+        same, differ = 0, list[str]()
         for doc in docs:
             if ours(doc) == ref.check_following(doc):
                 same += 1
@@ -239,7 +239,7 @@ def throughput(registry: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str
     comps = [r["response"] for r in rows]
     ids = [r["instruction_id_list"] for r in rows]
     kwargs = [r["kwargs"] for r in rows]
-    cols = {"prompts": [""] * len(comps), "instruction_id_list": ids, "kwargs": kwargs,
+    cols: dict[str, Any] = {"prompts": [""] * len(comps), "instruction_id_list": ids, "kwargs": kwargs,
             "answer_only": "no", "answer_tag": "answer", "aggregate": "share"}
     host_strict = rewardkit.reward("ifeval.strict", answer_only="no")
     host_loose = rewardkit.reward("ifeval.loose", answer_only="no")
