@@ -23,14 +23,16 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 def perturb(answer: str) -> str:
     """A wrong answer near ``answer``: its last number ``n`` becomes ``2n + 7``, else its last letter changes.
 
-    >>> perturb("42"), perturb("x = -3"), perturb("abc"), perturb("...")
-    ('91', 'x = 1', 'abx', '...?')
+    >>> perturb("42"), perturb("x = -3"), perturb("-7"), perturb("abc"), perturb("...")
+    ('91', 'x = 1', '-6', 'abx', '...?')
     """
     found = list(_NUMBER.finditer(answer))
     if found:
         m = found[-1]
         text = m.group(0)
-        bumped = str(2 * int(text) + 7) if "." not in text else f"{2 * float(text) + 7:.{len(text.split('.')[1])}f}"
+        value = float(text)
+        value = 2 * value + 7 if value != -7 else value + 1  # -7 is the fixed point of 2n + 7
+        bumped = str(int(value)) if "." not in text else f"{value:.{len(text.split('.')[1])}f}"
         return answer[: m.start()] + bumped + answer[m.end():]
     letters = [i for i, ch in enumerate(answer) if ch.isalpha()]
     if letters:
