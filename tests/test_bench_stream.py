@@ -41,6 +41,7 @@ def write_csv(path, data):
 
 def test_streamed_jsonl_matches_the_whole_file_read(plugin, tmp_path, monkeypatch):
     monkeypatch.setattr(stream, "SCAN_ROWS", 7)  # many first-pass chunks
+    monkeypatch.setattr(stream, "STRIDE", 3)  # rows found by skipping lines after a kept offset
     data = rows(53)
     kw = dict(rewards=["benchtest.exact", "benchtest.digits"], label="ok", shard_size=10, plots=False, samples=3)
     a = run(write_jsonl(tmp_path / "d.jsonl", data), out=tmp_path / "a", **kw)
@@ -59,11 +60,12 @@ def test_the_job_holds_no_completions(plugin, tmp_path):
         BenchOptions(write_jsonl(tmp_path / "d.jsonl", rows(20)), rewards=["benchtest.exact"], out=tmp_path / "o")
     )
     assert isinstance(job.items, stream.StreamedItems)
-    assert len(job.items) == 20 and len(job.items.offsets) == 20 and len(job.rows.rows) == 20  # peeked head only
+    assert len(job.items) == 20 and len(job.items.offsets) == 1 and len(job.rows.rows) == 20  # peeked head only
     assert job.items.completions[13] == "work 13\nA: 6" and job.items.slice(12, 14).completions[1] == "work 13\nA: 6"
 
 
-def test_pairs_split_across_odd_shards(plugin, tmp_path):
+def test_pairs_split_across_odd_shards(plugin, tmp_path, monkeypatch):
+    monkeypatch.setattr(stream, "STRIDE", 2)
     data = [{"good": "x" * (i + 3), "bad": "y" * i} for i in range(9)]
     kw = dict(rewards=["benchtest.length:scale=10"], pairs=("good", "bad"), shard_size=3, plots=False)
     a = run(write_jsonl(tmp_path / "p.jsonl", data), out=tmp_path / "a", **kw)

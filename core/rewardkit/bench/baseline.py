@@ -8,6 +8,7 @@ labelled metric *regresses* when its whole interval lies below zero.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def _read_scores(path: Path) -> dict[str, list[Any]]:
 def _bootstrap(
     old: list[float | None],
     new: list[float | None],
-    labels: list[bool | None],
+    labels: Sequence[bool | None],
     t_old: float,
     t_new: float,
     seed: int = 0,

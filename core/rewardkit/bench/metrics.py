@@ -43,6 +43,11 @@ def label_array(labels: Sequence[bool | None]) -> Any:
     """Labels as an int8 numpy array: 1 true, 0 false, -1 none."""
     import numpy as np
 
+    codes = getattr(labels, "label_codes", None)  # a streamed job's labels: 0 false, 1 true, 2 none
+    if codes is not None:
+        arr = np.frombuffer(bytes(codes), dtype=np.int8).copy()
+        arr[arr == 2] = -1
+        return arr
     return np.fromiter((-1 if y is None else int(bool(y)) for y in labels), dtype=np.int8, count=len(labels))
 
 

@@ -212,13 +212,13 @@ class _View(Sequence[Any]):
 
 class JobColumn:
     """One reward's outcomes over every shard of a job: values (NaN for no value), status codes and
-    seconds in flat arrays, 17 bytes an item, read through list-like views."""
+    seconds in flat arrays, 13 bytes an item, read through list-like views."""
 
     def __init__(self) -> None:
         self.array = array("d")
         self.codes = bytearray()
         self.kept: dict[int, str] = {}
-        self.seconds = array("d")
+        self.seconds = array("f")  # latency only: single precision is plenty
         self.wall = 0.0
 
     def __len__(self) -> int:

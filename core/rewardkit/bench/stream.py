@@ -1,6 +1,6 @@
 """Streaming a JSONL input in shards: the job never holds the rows or the completions.
 
-A first pass reads the file once, keeps one byte offset per row, the labels, and incremental
+A first pass reads the file once, keeps a byte offset every STRIDE rows, the labels (a byte each) and incremental
 hashes of every column a reward sees (the same hashes :class:`~rewardkit.bench.job.Items`
 computes in memory, so shard keys and resume are unchanged). Scoring then reads each shard's
 rows again from its offset; examples in reports are read back one row at a time.
@@ -21,6 +21,10 @@ from .job import ColumnHasher, Items, available_columns, build_items, digest_of
 
 #: Rows parsed at a time in the first pass.
 SCAN_ROWS = 2000
+#: One byte offset is kept every STRIDE rows; a row is found by skipping at most STRIDE - 1 lines.
+STRIDE = 256
+_LABEL_CODES = {None: 2, False: 0, True: 1}
+_LABELS = (False, True, None)
 
 
 def _decode(path: Path, lineno: int, raw: bytes) -> str:
@@ -108,6 +112,23 @@ class _Rows(Sequence[int]):
         return (i % self.n) // self.per_row
 
 
+class _View(Sequence[Any]):
+    def __init__(self, n: Any, get: Any) -> None:
+        self._n, self._get = n, get
+        self.label_codes: bytearray | None = None
+
+    def __len__(self) -> int:
+        return int(self._n())
+
+    def __getitem__(self, i: Any) -> Any:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._get(j) for j in range(*i.indices(n))]
+        if not -n <= i < n:
+            raise IndexError(i)
+        return self._get(i % n)
+
+
 class _Lazy(Sequence[str]):
     """One text field of every item, read back from the file on demand (for a few examples)."""
 
@@ -135,20 +156,30 @@ class StreamedItems:
         self.source = str(path)
         self.per_row = 2 if spec.pairs else 1
         self.bad: list[BadRow] = []
-        self.offsets = array("q")
-        self.labels: list[bool | None] | None = [] if spec.label_col else None
+        self.offsets = array("q")  # of rows 0, STRIDE, 2 * STRIDE, ...
+        self.n_rows = 0
+        self.label_codes = bytearray()
         self.hashes: dict[str, str] = {}
         self.available: list[str] = []
         self._scan(skip_bad, limit)
         self.skip_bad = skip_bad
-        self.n_rows = len(self.offsets)
         self.roles = _Roles(len(self), bool(spec.pairs))
         self.rows = _Rows(len(self), self.per_row)
         self.completions = _Lazy(self, "completion")
         self.prompts = _Lazy(self, "prompt") if spec.prompt_col else None
 
     def __len__(self) -> int:
-        return len(self.offsets) * self.per_row
+        return self.n_rows * self.per_row
+
+    @property
+    def labels(self) -> Sequence[bool | None] | None:
+        """One label per item (a byte each), or None without a label column."""
+        if self.spec.label_col is None:
+            return None
+        codes = self.label_codes
+        view = _View(lambda: len(codes), lambda i: _LABELS[codes[i]])
+        view.label_codes = codes
+        return view
 
     def _scan(self, skip_bad: bool, limit: int | None) -> None:
         hashers = {c: ColumnHasher() for c in ["completion", "prompt", *self.spec.columns]}
@@ -161,15 +192,17 @@ class StreamedItems:
             hashers["prompt"].update(items.prompts)
             for c in self.spec.columns:
                 hashers[c].update(items.columns[c])
-            if self.labels is not None and items.labels is not None:
-                self.labels.extend(items.labels)
+            if items.labels is not None:
+                self.label_codes.extend(_LABEL_CODES[y] for y in items.labels)
 
         for offset, row in iter_jsonl(self.path, skip_bad, self.bad):
-            if limit is not None and len(self.offsets) >= limit:
+            if limit is not None and self.n_rows >= limit:
                 break
             if not self.available:
                 self.available = available_columns(Rows([row], [], self.source), self.spec.mapping)
-            self.offsets.append(offset)
+            if self.n_rows % STRIDE == 0:
+                self.offsets.append(offset)
+            self.n_rows += 1
             chunk.append(row)
             if len(chunk) >= SCAN_ROWS:
                 flush()
@@ -177,7 +210,7 @@ class StreamedItems:
                 chunk = []
         if chunk:
             flush()
-        if not self.offsets:
+        if not self.n_rows:
             raise DataError(
                 f"{self.path}: no rows (the file is empty)" if not self.bad else f"{self.path}: every row is malformed"
             )
@@ -198,8 +231,12 @@ class StreamedItems:
         out: list[dict[str, Any]] = []
         if n_rows <= 0:
             return out
-        start = self.offsets[first_row]
+        start = self.offsets[first_row // STRIDE]
+        skip = first_row % STRIDE
         for _, row in iter_jsonl(self.path, self.skip_bad, None, start=start, first_line=1 if start == 0 else 2):
+            if skip:
+                skip -= 1
+                continue
             out.append(row)
             if len(out) >= n_rows:
                 break
