@@ -4,6 +4,9 @@
 follows, from IFEval's own columns ``instruction_id_list`` and ``kwargs`` (one dict per
 instruction, ``None`` values dropped). All 25 IFEval instruction ids and 24 of IFBench's are supported; any other
 id, or a missing or unknown argument, is a counted error naming it, never a silent pass.
+
+The checks are linear in the response; completions up to 100,000 characters are scored inline
+(the fast path of a ``cpu`` reward), longer ones in a worker process under the deadline.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from rewardkit import Param
 
 from .checkers import INSTRUCTIONS, InstructionError, build
 from .response import MODES
-from .rewards import loose, strict
+from .rewards import loose, loose_fast, strict, strict_fast
 
 __all__ = ["INSTRUCTIONS", "InstructionError", "build", "loose", "strict"]
 
@@ -35,10 +38,10 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         strict, name="ifeval.strict",
         description="IFEval strict: share of the row's instructions (instruction_id_list, kwargs) the response follows",
-        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="fast",
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=strict_fast,
     )
     register(
         loose, name="ifeval.loose",
         description="IFEval loose: as strict, also trying the response without first/last line and without '*'",
-        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="fast",
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=loose_fast,
     )

@@ -7,8 +7,15 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from rewardkit import DEFER
+
 from .checkers import Check, InstructionError, build
 from .response import response_text
+
+#: Completions up to this size are scored inline (the fast path); longer ones go to a worker
+#: process under the deadline (a 1 MB multi-line response checked against all 25 IFEval
+#: instructions with the 8 loose variants takes seconds).
+INLINE_MAX_CHARS = 100_000
 
 
 def _decoded(value: Any, row: int, column: str) -> Any:
@@ -94,10 +101,13 @@ def score_row(
 
 
 def _score(loose: bool, completions: Sequence[str], ids: Sequence[Any], kwargs: Sequence[Any],
-           answer_only: str, answer_tag: str, aggregate: str) -> list[float | None]:
-    out: list[float | None] = []
+           answer_only: str, answer_tag: str, aggregate: str, inline: bool = False) -> list[Any]:
+    out: list[Any] = []
     for row, (completion, row_ids, row_kwargs) in enumerate(zip(completions, ids, kwargs)):
-        instructions = row_instructions(row_ids, row_kwargs, row)
+        instructions = row_instructions(row_ids, row_kwargs, row)  # bad rows fail here, inline
+        if inline and len(completion) > INLINE_MAX_CHARS:
+            out.append(DEFER)
+            continue
         response = response_text(completion, answer_only, answer_tag)
         out.append(score_row(response, instructions, loose, aggregate))
     return out
@@ -113,3 +123,15 @@ def loose(*, completions: list[str], prompts: list[str], instruction_id_list: li
           answer_only: str, answer_tag: str, aggregate: str) -> list[float | None]:
     """IFEval loose: an instruction counts when the response or one of its 7 variants follows it."""
     return _score(True, completions, instruction_id_list, kwargs, answer_only, answer_tag, aggregate)
+
+
+def strict_fast(*, completions: list[str], prompts: list[str], instruction_id_list: list[Any], kwargs: list[Any],
+                answer_only: str, answer_tag: str, aggregate: str) -> list[Any]:
+    """The inline path of ``ifeval.strict``: very long completions are deferred to a worker."""
+    return _score(False, completions, instruction_id_list, kwargs, answer_only, answer_tag, aggregate, True)
+
+
+def loose_fast(*, completions: list[str], prompts: list[str], instruction_id_list: list[Any], kwargs: list[Any],
+               answer_only: str, answer_tag: str, aggregate: str) -> list[Any]:
+    """The inline path of ``ifeval.loose``: very long completions are deferred to a worker."""
+    return _score(True, completions, instruction_id_list, kwargs, answer_only, answer_tag, aggregate, True)

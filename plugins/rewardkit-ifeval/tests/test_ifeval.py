@@ -208,6 +208,19 @@ def test_ifbench_arguments_are_required_too():
     assert s.statuses == [rewardkit.Status.ERROR] and "'format:emoji'" in s.messages[0]
 
 
+def test_very_long_completions_go_to_a_worker_and_score_the_same():
+    from rewardkit_ifeval.rewards import INLINE_MAX_CHARS, strict
+
+    text = "no commas here and SOME CAPITALS\n" * (INLINE_MAX_CHARS // 20)
+    ids, kwargs = [["punctuation:no_comma", "change_case:capital_word_frequency"]], [
+        [{}, {"capital_frequency": 3, "capital_relation": "at least"}]]
+    s = score("ifeval.strict", [text], ids, kwargs)
+    assert s.statuses == [rewardkit.Status.VALUE]
+    direct = strict(completions=[text], prompts=[""], instruction_id_list=ids, kwargs=kwargs,
+                    answer_only="auto", answer_tag="answer", aggregate="share")
+    assert s.values == direct == [1.0]
+
+
 # -- the contract kit -----------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["ifeval.strict", "ifeval.loose"])
 def test_contract(name):

@@ -17,7 +17,7 @@ from typing import Any
 import rewardkit
 from rewardkit import Param
 
-from .match import match
+from .match import match, match_fast
 from .schema import schema_reward
 from .valid import valid, valid_fast
 
@@ -55,7 +55,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
         },
     )
     register(
-        match, name="json.match", cost="fast", columns=("gold",),
+        match, name="json.match", cost="cpu", fast_path=match_fast, timeout=30.0, columns=("gold",),
         description="Field-level agreement of the completion's JSON with the gold JSON (numbers within tolerance)",
         range=(0.0, 1.0),
         params={

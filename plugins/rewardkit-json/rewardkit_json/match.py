@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from rewardkit import DEFER
+
 from .extract import find_json, parse_gold, source_text
 
 Path = tuple[Any, ...]
@@ -67,13 +69,31 @@ def agreement(gold: Any, pred: Any, mode: str, rel_tol: float, abs_tol: float, s
     return 0.0 if hits == 0 else 2 * precision * recall / (precision + recall)
 
 
-def match(*, completions: list[str], prompts: list[str], gold: list[Any], mode: str, rel_tol: float,
-          abs_tol: float, strings: str, answer_only: str, answer_tag: str) -> list[float]:
-    """Field-level agreement with the gold JSON; 0 when the completion holds no JSON."""
-    out = []
+#: Completions up to this size are scored inline; longer ones go to a worker under the deadline.
+INLINE_MAX_CHARS = 1_000_000
+
+
+def _score(completions: list[str], gold: list[Any], mode: str, rel_tol: float, abs_tol: float, strings: str,
+           answer_only: str, answer_tag: str, inline: bool) -> list[Any]:
+    out: list[Any] = []
     for row, (completion, cell) in enumerate(zip(completions, gold)):
         want = parse_gold(cell, row, "gold")
+        if inline and len(completion) > INLINE_MAX_CHARS:
+            out.append(DEFER)
+            continue
         kind = "object" if isinstance(want, dict) else "array" if isinstance(want, list) else "any"
         found = find_json(source_text(completion, answer_only, answer_tag), kind)
         out.append(agreement(want, found.value, mode, rel_tol, abs_tol, strings) if found.ok else 0.0)
     return out
+
+
+def match(*, completions: list[str], prompts: list[str], gold: list[Any], mode: str, rel_tol: float,
+          abs_tol: float, strings: str, answer_only: str, answer_tag: str) -> list[float]:
+    """Field-level agreement with the gold JSON; 0 when the completion holds no JSON."""
+    return _score(completions, gold, mode, rel_tol, abs_tol, strings, answer_only, answer_tag, False)
+
+
+def match_fast(*, completions: list[str], prompts: list[str], gold: list[Any], mode: str, rel_tol: float,
+               abs_tol: float, strings: str, answer_only: str, answer_tag: str) -> list[Any]:
+    """The inline path of ``json.match``: completions over ``INLINE_MAX_CHARS`` go to a worker."""
+    return _score(completions, gold, mode, rel_tol, abs_tol, strings, answer_only, answer_tag, True)

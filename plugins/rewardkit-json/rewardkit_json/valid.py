@@ -10,6 +10,8 @@ from .extract import find_json, source_text
 from .repair import loads_repaired
 
 KINDS = {"object": dict, "array": list}
+#: Completions up to this size are decided inline; longer ones go to a worker under the deadline.
+INLINE_MAX_CHARS = 1_000_000
 
 
 def _kind_ok(value: Any, require: str) -> bool:
@@ -17,6 +19,8 @@ def _kind_ok(value: Any, require: str) -> bool:
 
 
 def _one(completion: str, require: str, partial: float, answer_only: str, answer_tag: str, inline: bool) -> Any:
+    if inline and len(completion) > INLINE_MAX_CHARS:
+        return DEFER
     found = find_json(source_text(completion, answer_only, answer_tag), require)
     if found.ok:
         return 1.0
@@ -36,5 +40,6 @@ def valid(*, completions: list[str], prompts: list[str], require: str, partial: 
 
 def valid_fast(*, completions: list[str], prompts: list[str], require: str, partial: float,
                answer_only: str, answer_tag: str) -> list[Any]:
-    """Inline: strict parses (C parser, linear) are decided here; repairs are deferred."""
+    """Inline: strict parses (C parser, linear) are decided here; repairs and completions over
+    ``INLINE_MAX_CHARS`` are deferred to a worker."""
     return [_one(c, require, partial, answer_only, answer_tag, True) for c in completions]
