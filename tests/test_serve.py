@@ -156,9 +156,11 @@ def test_config_default_serves_its_composite(tmp_path):
     config = tmp_path / "train.toml"
     config.write_text('[[reward]]\nname = "format.tags"\nweight = 0.5\n\n[[reward]]\nname = "math.equivalence"\n'
                       'gate = "format.tags"\ngate_min = 0.5\n')
-    with serve(tmp_path, "--config", str(config)) as s:
+    with serve(tmp_path, "--config", str(config), "--openrlhf-strip", "<|im_end|>",
+               "--openrlhf-strip", "<|endoftext|>") as s:
         assert [t["term"] for t in httpx.get(s.url + "/healthz").json()["default"]] == ["format.tags", "math.equivalence"]
-        data = httpx.post(s.url + "/get_reward", json={"query": COMPLETIONS, "labels": COLUMNS["answer"]}).json()
+        query = [c + "<|im_end|><|endoftext|><|endoftext|>" for c in COMPLETIONS]  # as OpenRLHF decodes them
+        data = httpx.post(s.url + "/get_reward", json={"query": query, "labels": COLUMNS["answer"]}).json()
     local = rewardkit.Composite.from_config(COMPOSITE)(COMPLETIONS, answer=COLUMNS["answer"])
     assert data["rewards"] == [0.0 if v is None else v for v in local]
 

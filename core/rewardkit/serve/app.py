@@ -207,7 +207,7 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
             raise RequestError("reward", "/get_reward needs a server started with -r REWARD or --config")
 
         def work() -> tuple[Target, Any, dict[str, Any]]:
-            completions, prompts, columns = openrlhf_inputs(req, settings.label_column)
+            completions, prompts, columns = openrlhf_inputs(req, settings.label_column, tuple(settings.openrlhf_strip))
             assert scorer.default is not None
             try:
                 result = scorer.score(scorer.default, completions, prompts, columns)

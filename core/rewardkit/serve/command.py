@@ -25,6 +25,8 @@ from .limits import ServeSettings
 @click.option("--label-column", default="answer", show_default=True, help="Column that OpenRLHF's 'labels' fill.")
 @click.option("--openrlhf-fill", default=0.0, show_default=True, type=float,
               help="/get_reward value for an unscorable item (counted in extra_logs and /metrics).")
+@click.option("--openrlhf-strip", multiple=True, metavar="TOKEN",
+              help="Trailing text to cut from /get_reward completions, e.g. '<|im_end|>' (repeatable).")
 @click.option("--ray", "use_ray", is_flag=True, help="Run as a Ray Serve deployment.")
 @click.option("--replicas", default=1, show_default=True, type=int, help="Ray Serve replicas (with --ray).")
 @click.option("--address", default=None, help="Ray cluster address (with --ray; default: start a local Ray).")
@@ -32,13 +34,13 @@ from .limits import ServeSettings
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, token: str | None,
           max_body_bytes: int, max_items: int, max_concurrency: int, max_queue: int, label_column: str,
-          openrlhf_fill: float, use_ray: bool, replicas: int, address: str | None, log_level: str) -> None:
+          openrlhf_fill: float, openrlhf_strip: tuple[str, ...], use_ray: bool, replicas: int, address: str | None, log_level: str) -> None:
     """Serve rewards over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/rewards, /healthz, /metrics."""
     from .defaults import build_default, spec_from_args
 
     settings = ServeSettings(host=host, port=port, token=token, max_body_bytes=max_body_bytes, max_items=max_items,
                              max_concurrency=max_concurrency, max_queue=max_queue, label_column=label_column,
-                             openrlhf_fill=openrlhf_fill, default_spec=spec_from_args(config, rewards))
+                             openrlhf_fill=openrlhf_fill, openrlhf_strip=tuple(openrlhf_strip), default_spec=spec_from_args(config, rewards))
     settings.check_bind()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if use_ray:

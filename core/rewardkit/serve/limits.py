@@ -38,6 +38,7 @@ class ServeSettings:
     max_queue: int = 256
     label_column: str = "answer"
     openrlhf_fill: float = 0.0
+    openrlhf_strip: tuple[str, ...] = ()
     default_spec: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -134,12 +134,24 @@ def outcome_counts(target: Target, result: Scores | CompositeScores) -> dict[str
 
 
 # -- OpenRLHF --------------------------------------------------------------------------------
-def openrlhf_inputs(req: OpenRLHFRequest, label_column: str) -> tuple[list[str], list[str], dict[str, list[Any]]]:
-    """Completions (``query`` without its prompt prefix), prompts and the label column."""
+def openrlhf_inputs(req: OpenRLHFRequest, label_column: str, strip: tuple[str, ...] = ()
+                    ) -> tuple[list[str], list[str], dict[str, list[Any]]]:
+    """Completions (``query`` without its prompt prefix and trailing ``strip`` tokens), prompts, labels."""
     prompts = req.prompts if req.prompts is not None else [""] * len(req.query)
-    completions = [q[len(p):] if p and q.startswith(p) else q for q, p in zip(req.query, prompts)]
+    completions = [_strip_end(q[len(p):] if p and q.startswith(p) else q, strip) for q, p in zip(req.query, prompts)]
     columns = {label_column: list(req.labels)} if req.labels is not None else {}
     return completions, prompts, columns
+
+
+def _strip_end(text: str, tokens: tuple[str, ...]) -> str:
+    """Remove trailing special tokens (e.g. ``<|im_end|>``, padding) that OpenRLHF's decode keeps."""
+    changed = bool(tokens)
+    while changed:
+        changed = False
+        for token in tokens:
+            if token and text.endswith(token):
+                text, changed = text[: -len(token)], True
+    return text
 
 
 def openrlhf_response(target: Target, result: Scores | CompositeScores, fill: float) -> dict[str, Any]:
