@@ -40,7 +40,8 @@ def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, to
 
     settings = ServeSettings(host=host, port=port, token=token, max_body_bytes=max_body_bytes, max_items=max_items,
                              max_concurrency=max_concurrency, max_queue=max_queue, label_column=label_column,
-                             openrlhf_fill=openrlhf_fill, openrlhf_strip=tuple(openrlhf_strip), default_spec=spec_from_args(config, rewards))
+                             openrlhf_fill=openrlhf_fill, openrlhf_strip=tuple(openrlhf_strip),
+                             default_spec=spec_from_args(config, rewards))
     settings.check_bind()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if use_ray:
