@@ -198,8 +198,9 @@ class Sandbox:
                         room = caps[name] - len(out[name])
                         if chunk and room > 0:
                             out[name] += chunk[:room]
-                        if not chunk or len(chunk) > room:
-                            truncated = truncated or (name == "stdout" and len(chunk) > room)
+                        over = name == "stdout" and len(chunk) > room
+                        if not chunk or over:  # stdout over its cap fails the run; stderr drains
+                            truncated = truncated or over
                             sel.unregister(fds[name])
                             os.close(fds.pop(name))
                             open_reads.discard(name)

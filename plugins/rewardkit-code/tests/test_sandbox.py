@@ -159,3 +159,9 @@ def test_bwrap_hostile(sandbox, program):
     assert time.monotonic() - start < FAST.wall + 2.0
     assert leftover_processes() == []
     assert run.stdout in (b"", b"parent done\n")
+
+
+def test_stderr_over_its_cap_is_drained_not_fatal(sandbox):
+    program = "import sys\nfor _ in range(2000):\n    sys.stderr.write('debug ' * 100 + '\\n')\nprint('answer')\n"
+    run = sandbox.run(program)
+    assert run.ok and run.stdout == b"answer\n" and len(run.stderr) == 1 << 16
