@@ -158,3 +158,30 @@ def test_lock_is_released_after_a_failed_run(plugin, tmp_path):
         run(tmp_path / "d.jsonl", rewards=["benchtest.digits"], out=out, plots=False)
     with OutLock(out):
         pass
+
+
+def test_a_plugin_data_source_is_read_by_name(plugin, tmp_path):
+    import rewardkit
+    from rewardkit.plugins import register_plugin, unregister_plugin
+
+    class Source:
+        @staticmethod
+        @rewardkit.hookimpl
+        def rewardkit_register_datasets(register):
+            register(
+                "benchsrc",
+                lambda name, options: [{"completion": f"{name} {i}"} for i in range(options.get("size") or 4)],
+            )
+
+    register_plugin(Source, "benchsrc", version="1.0")
+    try:
+        s = run("benchsrc:items", rewards=["benchtest.digits"], out=tmp_path / "o", plots=False)
+        assert s["input"]["items"] == 4 and s["input"]["source"] == "benchsrc:items"
+        assert (
+            run("benchsrc:items", rewards=["benchtest.digits"], out=tmp_path / "p", limit=2, plots=False)["input"][
+                "items"
+            ]
+            == 2
+        )
+    finally:
+        unregister_plugin("benchsrc")

@@ -188,7 +188,12 @@ def default_threshold(lo: float, hi: float) -> float:
 
 
 def read_data(path: str | Path, *, skip_bad: bool = False, limit: int | None = None) -> Rows:
-    """Rows of a JSONL/CSV/Parquet file or saved dataset (``DataError`` naming file and line)."""
+    """Rows of a JSONL/CSV/Parquet file or saved dataset (``DataError`` naming file and line), or of a
+    plugin's data source named ``"<prefix>:<name>"`` (e.g. ``reasoning-gym:leg_counting``)."""
+    from ..data import load_source, source_of
+
+    if isinstance(path, str) and not Path(path).exists() and source_of(path) is not None:
+        return load_source(path, {"size": limit} if limit is not None else {})
     rows = read_rows(path, skip_bad=skip_bad)
     if limit is not None:
         rows.rows = rows.rows[:limit]
