@@ -293,20 +293,38 @@ def bwrap_argv() -> list[str]:
     return list(argv)
 
 
-def leftover_processes() -> list[int]:
-    """Pids of live processes running under a sandbox uid (empty after every run, when root)."""
-    pids = []
+def leftover_processes(ancestor: int | None = None) -> list[int]:
+    """Pids of live processes running under a sandbox uid (none after a run, when root).
+
+    ``ancestor``: only those descending from that pid (e.g. ``os.getpid()``: this process's
+    own sandboxes, not another program's on the same machine).
+    """
+    parents: dict[int, int] = {}
+    found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/status") as fh:
-                uid_line = next(line for line in fh if line.startswith("Uid:"))
-        except (OSError, StopIteration):
+                fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        except OSError:
             continue
-        if int(uid_line.split()[1]) >= UID_BASE:
-            pids.append(int(entry))
-    return pids
+        pid = int(entry)
+        parents[pid] = int(fields.get("PPid", "0").split()[0] or 0)
+        if int(fields.get("Uid", "0").split()[0]) >= UID_BASE:
+            found.append(pid)
+    if ancestor is None:
+        return found
+    return [pid for pid in found if _descends(pid, ancestor, parents)]
+
+
+def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:
+    seen = 0
+    while pid > 1 and seen < 4096:
+        if pid == ancestor:
+            return True
+        pid, seen = parents.get(pid, 0), seen + 1
+    return False
 
 
 _sandbox: Sandbox | None = None
