@@ -41,12 +41,13 @@ CANDIDATES: list[tuple[str, dict]] = [
 @click.option("--max-new-tokens", default=12, show_default=True)
 @click.option("--only", default=None, help="screen only these task names (comma-separated)")
 def main(n: int, max_new_tokens: int, only: str | None) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     from rewardkit.data import load_source
     from rewardkit.demo import score_rows
     from rewardkit.models import resolve_model
     from rewardkit.train.evaluate import generate, last_number_correct
     from rewardkit.train.sft import prompt_text
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     path = resolve_model("smollm2-135m-instruct")
     tok = AutoTokenizer.from_pretrained(path)

@@ -17,10 +17,11 @@ import math
 import resource
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import click
 
@@ -274,7 +275,8 @@ def report(out: Path, cfg: Any, before: Evaluation, after: Evaluation, result: A
         "rewards": cfg.rewards, "grpo": {k: cfg.grpo[k] for k in sorted(cfg.grpo) if k != "model_init_kwargs"},
         "before": before.summary(), "after": after.summary(), "gain_points": round(100 * (after.accuracy - before.accuracy), 1),
         "p_two_proportion": p, "p_mcnemar": mcnemar_p(gained, lost), "gained": gained, "lost": lost,
-        "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds(), 1), "train_seconds": round(train_seconds, 1), "peak_rss_gb": round(peak_rss_gb(), 2),
+        "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds(), 1), "train_seconds": round(train_seconds, 1),
+        "peak_rss_gb": round(peak_rss_gb(), 2),
         "steps": result.global_step, "curve": curve, "table": lines,
         "run": str(result.output_dir), "metrics": str(result.metrics_path), "reward_curve": str(png),
     }
@@ -287,7 +289,8 @@ def report(out: Path, cfg: Any, before: Evaluation, after: Evaluation, result: A
         echo(line)
     echo(f"gain {figures['gain_points']:+.1f} points; two-proportion p = {p:.2g} (paired McNemar p = "
          f"{figures['p_mcnemar']:.2g}: {gained} items gained, {lost} lost)")
-    echo(f"time {seconds:.0f}s wall, {figures['cpu_seconds']:.0f}s CPU (GRPO {train_seconds:.0f}s wall); peak memory {figures['peak_rss_gb']:.2f} GB RSS")
+    echo(f"time {seconds:.0f}s wall, {figures['cpu_seconds']:.0f}s CPU (GRPO {train_seconds:.0f}s wall); "
+         f"peak memory {figures['peak_rss_gb']:.2f} GB RSS")
     echo(f"run: {result.output_dir} (metrics.jsonl, samples.jsonl, final/); curve: {png}; figures: {out / 'main.json'}")
     return figures
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .answer import extract_answer
 
@@ -17,7 +18,7 @@ FAST_TASKS = frozenset({
 })
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def scorer(task: str) -> Callable[[str | None, dict[str, Any]], float]:
     """The ``score_answer`` of reasoning-gym's task ``task`` (a ``ValueError`` names an unknown task)."""
     import reasoning_gym

@@ -10,7 +10,8 @@ same size and seed also holds, so train and test never share a question.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 PREFIX = "reasoning-gym"
 TEST_SEED_OFFSET = 1_000_003
