@@ -157,10 +157,14 @@ class Sandbox:
         finally:
             for fd in child_ends:
                 os.close(fd)
-        return self._pump(ours, stdin, tests, limits)
+        return self._pump(ours, stdin, tests, limits, fatal_cap=(mode == "stdio"))
 
-    def _pump(self, fds: dict[str, int], stdin: bytes, tests: bytes, limits: Limits) -> Run:
-        """Feed stdin and tests, collect output under caps, until the zygote replies."""
+    def _pump(self, fds: dict[str, int], stdin: bytes, tests: bytes, limits: Limits, fatal_cap: bool) -> Run:
+        """Feed stdin and tests, collect output under caps, until the zygote replies.
+
+        With ``fatal_cap`` (stdin/stdout runs) stdout past its cap ends the run; otherwise it
+        is drained and dropped like stderr (function tests judge by the report).
+        """
         assert self._sock is not None
         caps = {"stdout": limits.output_bytes, "stderr": 1 << 16, "report": 1 << 16}
         out: dict[str, bytearray] = {k: bytearray() for k in caps}
@@ -198,7 +202,7 @@ class Sandbox:
                         room = caps[name] - len(out[name])
                         if chunk and room > 0:
                             out[name] += chunk[:room]
-                        over = name == "stdout" and len(chunk) > room
+                        over = fatal_cap and name == "stdout" and len(chunk) > room
                         if not chunk or over:  # stdout over its cap fails the run; stderr drains
                             truncated = truncated or over
                             sel.unregister(fds[name])

@@ -163,3 +163,9 @@ def test_host_deadline_overrun_is_a_counted_timeout_and_leaves_nothing():
     while leftover_processes(os.getpid()) and time.monotonic() < end:  # the zygote sees its worker die
         time.sleep(0.05)
     assert leftover_processes(os.getpid()) == []
+
+
+def test_function_tests_survive_a_chatty_program():
+    chatty = "def add(a, b):\n    for _ in range(20000):\n        print('thinking ' * 40)\n    return a + b\n"
+    r = rewardkit.reward("code.passes", entry_point="add")
+    assert r([fence(chatty)], tests=[["assert add(1, 2) == 3"]]) == [1.0]
