@@ -243,6 +243,8 @@ CASES["intervals"] = [
     ("[2, 5)", "[2, 5]", False), ("[0,9)", "[0,1)", False, "math-verify tests (intervals)"),
     ("(0,9)", "[0,9)", False, "math-verify tests (intervals)"), ("(-4, 4)", "-4 < x < 4", True), ("(-4, 4)", "-4 < x < 5", False),
     ("[-2, 7]", "x \\in [-2, 7]", True), ("[-2, 7]", "x \\in (-2, 7)", False),
+    ("\\mathbb{R} \\setminus \\{1\\}", "(-\\infty, 1) \\cup (1, \\infty)", True), ("\\mathbb{R} \\setminus \\{1\\}", "(-\\infty, 2) \\cup (2, \\infty)", False),
+    ("(-\\infty,1)\\cup(1,\\infty)", "x \\neq 1", True), ("(-\\infty,1)\\cup(1,\\infty)", "x \\neq -1", False),
 ]
 
 CASES["relations"] = [
@@ -280,6 +282,8 @@ CASES["text_choice"] = [
     ("\\text{infinitely many}", "\\text{infinitely many}", True), ("\\text{Tuesday}", FULL + "The answer is Tuesday.", True),
     ("D", FULL + "The correct option is D.", True), ("D", FULL + "The answer is D) 17.", True), ("D", FULL + "The answer is \\text{(D)}.", True),
     ("5", "\\text{five}", False), ("\\text{circle}", "\\text{parabola}", False),
+    ("\\emptyset", "\\text{no solution}", True), ("\\{2\\}", "\\text{no solution}", False),
+    ("3:05 \\text{ p.m.}", "3:05 pm", True), ("3:05 \\text{ p.m.}", "3:50 pm", False),
 ]
 
 CASES["escaping"] = [

@@ -246,6 +246,8 @@ def as_interval(node: Node) -> Node | None:
     ops, parts = node[1], node[2]
     if ops == ("in",) and parts[1][0] in ("interval", "union"):
         return parts[1]
+    if ops == ("!=",) and parts[0][0] == "sym" and not symbols(parts[1]):  # x \\ne 1: all numbers but 1
+        return ("union", (("interval", False, False, _NEG_INF, parts[1]), ("interval", False, False, parts[1], _INF)))
     if not set(ops) <= {"<", "<=", ">", ">="}:
         return None
     if len(ops) == 1:
@@ -322,13 +324,16 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
             return eq(ma or a, mb or b)
     if ka in _SPECIAL or kb in _SPECIAL:
         return _special(a, b, eq)
-    seq = ("list", "set", "tuple", "interval", "union")
+    seq = ("list", "set", "tuple", "interval", "union", "minus")
     if ka in seq or kb in seq or _has_pm(a) or _has_pm(b):
         return _collections(a, b, eq, loose_sets)
     return scalar(a, b, tol)
 
 
 _SPECIAL = ("text", "matrix", "based", "ratio", "sum", "prod")
+#: text answers that mean the empty set
+EMPTY_WORDS = {"no solution", "no solutions", "no real solution", "no real solutions", "none", "empty set",
+               "the empty set", "no such value", "no such values", "there is no solution"}
 _ARITH = ("+", "-", "*", "/", "neg")
 MAX_MATRIX = 12  # rows or columns multiplied
 
@@ -405,6 +410,8 @@ def _special(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
     """Text answers, matrices, numbers in a base, ratios."""
     ka, kb = a[0], b[0]
     if ka == "text" or kb == "text":
+        if ("set", ()) in (a, b):  # \\emptyset and "no solution"
+            return (a if ka == "text" else b)[1] in EMPTY_WORDS
         names = [n[1].lower() if n[0] in ("text", "sym") else None for n in (a, b)]
         return names[0] is not None and names[0] == names[1]
     if ka == "based" or kb == "based":  # a is the gold answer, b the prediction
@@ -437,6 +444,33 @@ def _special(a: Node, b: Node, eq: Callable[[Node, Node], bool]) -> bool:
     )
 
 
+def _subtracted(node: Node) -> Node:
+    """``(-\\infty, \\infty) \\setminus \\{1, 3\\}`` as the union of intervals it leaves (numeric points only)."""
+    if node[0] != "minus" or node[2][0] not in ("set", "num"):
+        return node
+    iv, cut = node[1], node[2]
+    if iv[0] == "tuple" and len(iv[1]) == 2:  # (a, b) is also the open interval
+        iv = ("interval", False, False, iv[1][0], iv[1][1])
+    if iv[0] != "interval":
+        return node
+    points: list[tuple[complex, Node]] = []
+    for p in cut[1] if cut[0] == "set" else (cut,):
+        try:
+            v = complex(value(p))
+        except (TooBig, Undefined, NotScalar):
+            return node
+        if v.imag:
+            return node
+        points.append((v, p))
+    pieces: list[Node] = []
+    lo, lo_closed = iv[3], iv[1]
+    for _, p in sorted(points, key=lambda t: t[0].real):
+        pieces.append(("interval", lo_closed, False, lo, p))
+        lo, lo_closed = p, False
+    pieces.append(("interval", lo_closed, iv[2], lo, iv[4]))
+    return pieces[0] if len(pieces) == 1 else ("union", tuple(pieces))
+
+
 def _as_set(node: Node) -> tuple[Node, ...] | None:
     """The elements of a set, list or ``\\pm`` expression (None when a ``\\pm`` is nested where it means nothing)."""
     items = node[1] if node[0] in ("set", "list") else (node,) if node[0] not in ("tuple", "interval", "union") else None
@@ -465,6 +499,10 @@ def _as_union(node: Node) -> Node:
 
 
 def _collections(a: Node, b: Node, eq: Callable[[Node, Node], bool], loose_sets: bool = False) -> bool:
+    if a[0] == "minus" or b[0] == "minus":
+        a, b = _subtracted(a), _subtracted(b)
+        if a[0] == "minus" or b[0] == "minus":
+            return False
     if a[0] == "union" or b[0] == "union":
         a, b = _as_union(a), _as_union(b)
     ka, kb = a[0], b[0]

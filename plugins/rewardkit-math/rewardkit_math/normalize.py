@@ -107,6 +107,7 @@ def _degrees(text: str) -> str:
     return text
 
 
+_CLOCK_RE = re.compile(r"(?<=\d)\s*(?:[aApP]\.\s?[mM]\.?|[aApP][mM])$")
 _REPEAT_RE = re.compile(r"(\d*)\.(\d*)\\overline\s*\{(\d{1,20})\}")
 
 
@@ -147,7 +148,7 @@ def clean(text: str) -> str:
         text = _FONT_RE.sub(lambda m: m.group(1), text)
         text = _DROP_RE.sub("", text)
         text = _SPACE_RE.sub(" ", text)
-    text = text.strip()
+    text = _CLOCK_RE.sub("", text.strip())
     if text.endswith("\\") and not text.endswith("\\\\"):  # "185\\": a stray backslash
         text = text[:-1].rstrip()
     if text.endswith(".") and not text.endswith(".."):  # sentence punctuation, not an ellipsis

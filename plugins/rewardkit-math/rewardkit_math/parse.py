@@ -68,7 +68,8 @@ COMMANDS = {
     "pm": ("op", "pm"), "mp": ("op", "mp"), "le": ("op", "<="), "leq": ("op", "<="),
     "ge": ("op", ">="), "geq": ("op", ">="), "ne": ("op", "!="), "neq": ("op", "!="),
     "in": ("op", "in"), "leqslant": ("op", "<="), "geqslant": ("op", ">="),
-    "cup": ("op", "cup"), "infty": ("const", "inf"), "infinity": ("const", "inf"), "pi": ("const", "pi"),
+    "cup": ("op", "cup"), "setminus": ("op", "setminus"), "backslash": ("op", "setminus"),
+    "infty": ("const", "inf"), "infinity": ("const", "inf"), "pi": ("const", "pi"),
     "emptyset": ("empty", ""), "varnothing": ("empty", ""), "{": ("open", "{*"), "}": ("close", "}*"),
     "lvert": ("bar", "|"), "rvert": ("bar", "|"), "vert": ("bar", "|"), "mid": ("bar", "|"),
     "lbrace": ("open", "{*"), "rbrace": ("close", "}*"), "lbrack": ("open", "["), "rbrack": ("close", "]"),
@@ -275,7 +276,11 @@ class _Parser:
         while self.at("op", "cup"):
             self.next()
             parts.append(self.sum())
-        return parts[0] if len(parts) == 1 else ("union", tuple(parts))
+        node = parts[0] if len(parts) == 1 else ("union", tuple(parts))
+        if self.at("op", "setminus"):  # \\mathbb{R} \\setminus \\{1\\}
+            self.next()
+            node = ("minus", node, self.sum())
+        return node
 
     def sum(self) -> Node:
         self.enter()

@@ -30,6 +30,9 @@ CASES = [
     ("interval", r"[-\frac52,-2]\cup[2,\frac52]", r"2 \le |w| \le 5/2", True), ("interval", r"y \le 4", r"-y \ge -4", True),
     ("interval", r"y \le 4", r"-y \le -4", False), ("interval", "(1.5, 2.75]", r"(\frac32, \frac{11}{4}]", True),
     ("interval", r"(\frac12, \frac32)", "1 < 2x < 3", True),
+    ("interval", r"\mathbb{R} \setminus \{1\}", r"(-\infty, 1) \cup (1, \infty)", True),
+    ("interval", r"(-\infty,1)\cup(1,\infty)", r"x \neq 1", True), ("text", r"\emptyset", r"\text{no solution}", True),
+    ("text", "2:30 p.m.", "2:30 pm", True),
     # relations and ratios
     ("relation", "5", "y = 2+3 = 5", True), ("relation", "5:9", "V_1 : V_2 = 5:9", True), ("relation", "5:9", "9:5", False),
     ("relation", r"\frac{5}{9}", "5:9", True), ("relation", r"\frac{\sqrt2}{2}", r"\frac{\sqrt2}{2} \approx 0.707", True),
