@@ -27,8 +27,11 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     :class:`rewardkit.Param`), ``cost`` (``"fast"``, ``"cpu"`` or ``"model"``),
     ``deterministic``, ``timeout`` (seconds per item for ``cpu`` rewards), ``fast_path``
     (``cpu`` only: same signature, decides items inline or returns ``rewardkit.DEFER`` for
-    those the worker pool must score) and ``check_params`` (raises ``ValueError`` on a bad
-    combination of parameters).
+    those the worker pool must score), ``check_params`` (raises ``ValueError`` on a bad
+    combination of parameters) and ``examples`` (declared column -> one sample value, given to
+    every item of the contract kit's sample batch in place of its fallbacks; ``rewardkit
+    check-plugin --column`` still overrides it; a key that is not a declared column is a
+    ``RegistrationError``).
 
     Example::
 

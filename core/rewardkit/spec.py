@@ -104,6 +104,8 @@ class RewardSpec:
     timeout: float = 10.0
     plugin: str = "__main__"
     version: str = "0"
+    #: Sample value per declared column for the contract kit (one value shared by every sample item).
+    examples: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def lo(self) -> float:
@@ -174,6 +176,7 @@ def build_spec(
     timeout: float = 10.0,
     plugin: str = "__main__",
     version: str = "0",
+    examples: Mapping[str, Any] | None = None,
 ) -> RewardSpec:
     """Validate what a plugin passed to ``register(...)`` and build its RewardSpec."""
 
@@ -216,6 +219,7 @@ def build_spec(
             ) from None
     if fast_path is not None and not callable(fast_path):
         raise bad("fast_path must be callable")
+    samples = _check_examples(examples, cols, cost, bad)
     spec = RewardSpec(
         name=name,
         fn=fn,
@@ -230,9 +234,30 @@ def build_spec(
         timeout=float(timeout),
         plugin=plugin,
         version=version,
+        examples=samples,
     )
     try:
         spec.resolve_params({})
     except ParameterError as exc:
         raise bad(f"its default parameters do not validate: {exc}") from None
     return spec
+
+
+def _check_examples(
+    examples: Mapping[str, Any] | None, cols: tuple[str, ...], cost: str, bad: Callable[[str], RegistrationError]
+) -> dict[str, Any]:
+    """A copy of ``examples`` (declared column -> sample value); every key must be a declared column."""
+    if examples is None:
+        return {}
+    if not isinstance(examples, Mapping):
+        raise bad(f"examples must be a dict of column -> sample value, got {type(examples).__name__}")
+    unknown = [k for k in examples if k not in cols]
+    if unknown:
+        declared = ", ".join(repr(c) for c in cols) or "none"
+        raise bad(f"examples gives column {unknown[0]!r}, which the reward does not declare (columns: {declared})")
+    if cost == "cpu":
+        try:
+            pickle.dumps(dict(examples))
+        except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing
+            raise bad(f"examples of a cpu reward travel to worker processes and must pickle ({exc})") from None
+    return dict(examples)

@@ -13,6 +13,11 @@ and ``rewardkit check-plugin NAME`` runs the same checks from the command line. 
 is one :class:`Check` row (reward, rule, passed, message); :func:`check_reward` and
 :func:`check_plugin` return them in a :class:`ContractResult`.
 
+Sample column values come from ``columns=`` when given, else from the ``examples`` the reward
+registered (``register(..., examples={"keywords": ["apple", "pear"]})``: a reward with structured
+columns passes ``rewardkit check-plugin`` with no arguments that way), else from fallbacks
+(GSM8K rows for ``answer``/``reference``/``question``, the string ``"42"`` for anything else).
+
 The rules (see ``RULES``): complete metadata, a keyword signature that accepts what the host
 passes, one value per completion, values that are finite floats inside the declared range
 or ``None``, no error on sample input, the same output for the same input (deterministic
@@ -77,7 +82,8 @@ SAMPLE_COMPLETIONS = (
     "I am not sure.",
 )
 
-#: Fallback sample values for common column names; any other column gets the string "42".
+#: Fallback sample values for common column names (after ``columns=`` and the reward's registered
+#: ``examples``); any other column gets the string "42".
 SAMPLE_COLUMNS: dict[str, Any] = {
     "answer": "42",
     "reference": "6 * 7 = 42\n#### 42",
@@ -261,6 +267,8 @@ def _sample_inputs(
                     raise ValueError(f"column {col!r}: {len(values)} sample values for {n} completions")
             else:
                 values = [value] * n
+        elif col in spec.examples:
+            values = [spec.examples[col]] * n
         else:
             values = [r.get(col, SAMPLE_COLUMNS.get(col, "42")) for r in rows]
         cols[col] = values
@@ -507,9 +515,10 @@ def check_reward(
 
     ``params`` bind the reward's parameters; ``columns`` gives a sample value for a declared
     column (one value for every item; wrap per-item values in :class:`SampleList`); columns not
-    given come from stored GSM8K rows (``answer``, ``reference``, ``question``) or are the
-    string ``"42"``. ``completions``/``prompts`` replace the sample batch of ``items``
-    completions (default 8; 3 for ``model`` rewards). ``long_chars`` is the size of the long
+    given take the reward's registered ``examples`` (one value for every item), else come from
+    stored GSM8K rows (``answer``, ``reference``, ``question``) or are the string ``"42"``.
+    ``completions``/``prompts`` replace the sample batch of ``items`` completions (default 8;
+    3 for ``model`` rewards). ``long_chars`` is the size of the long
     completion; ``timeout`` the per-item deadline (default: the reward's declared one).
     """
     from .registry import registry
