@@ -62,6 +62,8 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
     register(
         compiles, name="code.compiles",
         description="1 when the extracted program parses (nothing runs), else 0",
-        range=(0.0, 1.0), params={"language": _LANGUAGE, "source": _SOURCE}, cost="cpu",
+        range=(0.0, 1.0), cost="cpu",
+        params={"language": Param("python", help="only Python parses without running anything", choices=("python",)),
+                "source": _SOURCE},
         fast_path=compiles_inline, timeout=10.0,
     )

@@ -123,8 +123,8 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         os.closerange(N_FDS, 65536)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         pid = os.getpid()
-        home = os.path.join(root, str(pid))
-        os.mkdir(home, 0o700)
+        home = _home(root, req, pid)
+        os.makedirs(home, 0o700, exist_ok=bool(req.get("keep")))
         lim = req["limits"]
         _set_limits(lim)
         if privileged:
@@ -141,7 +141,9 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         import resource
 
         _limit(resource.RLIMIT_AS, lim["memory"], lim["memory"])
-        if req.get("bwrap"):
+        if req.get("exec"):
+            _exec_program(req, home)
+        elif req.get("bwrap"):
             _exec_bwrap(req, home)
         elif req["mode"] == "stdio":
             status = _harness.run_stdio(req["program"])
@@ -163,6 +165,29 @@ def _die_with_zygote(zygote: int) -> None:
     _LIBC = None
     if os.getppid() != zygote:  # the zygote died before the signal was armed
         os._exit(125)
+
+
+def _home(root: str, req: dict, pid: int) -> str:
+    """The run's directory: fresh per run, or a kept one shared by the runs of one completion
+    (a compiled program: build once, run per case)."""
+    keep = req.get("keep")
+    if keep:
+        if not str(keep).isalnum():
+            raise ValueError(f"bad directory name {keep!r}")
+        return os.path.join(root, str(keep))
+    return os.path.join(root, str(pid))
+
+
+def _exec_program(req: dict, home: str) -> None:
+    """Exec a native command (a compiler, a compiled program), optionally under bubblewrap,
+    after writing the program text to ``req["source"]`` when given."""
+    if req.get("source"):
+        with open(os.path.join(home, os.path.basename(req["source"])), "w", encoding="utf-8") as fh:
+            fh.write(req["program"])
+    argv = list(req["exec"])
+    if req.get("bwrap"):
+        argv = [a.replace("{home}", home) for a in req["bwrap"]] + argv
+    os.execvp(argv[0], argv)
 
 
 def _exec_bwrap(req: dict, home: str) -> None:
@@ -291,7 +316,8 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
     status = _reap_all(pid, privileged)
     os.close(pidfd)
     wall = time.monotonic() - start
-    shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
+    if not req.get("keep"):
+        shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned}

@@ -15,6 +15,7 @@ SOURCES = ("auto", "fence", "answer", "raw")
 #: Fence labels that count as each language (an unlabelled fence counts for every language).
 ALIASES: dict[str, frozenset[str]] = {
     "python": frozenset({"python", "python3", "py", "py3"}),
+    "cpp": frozenset({"cpp", "c++", "cc", "cxx", "c++17", "c++20"}),
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -66,20 +67,8 @@ class PythonRunner:
     def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float,
                backend: str) -> Outcome:
         sandbox = get_sandbox()
-        passed, reason = 0, ""
-        end = time.monotonic() + budget
-        for i, (stdin, want) in enumerate(suite.cases):
-            if time.monotonic() >= end:
-                reason = reason or f"time budget of {budget:g}s spent after {i} cases"
-                break
-            run = sandbox.run(program, mode="stdio", stdin=stdin.encode(), limits=limits, backend=backend)
-            if run.ok and same_output(run.stdout.decode("utf-8", "replace"), want):
-                passed += 1
-                continue
-            reason = reason or f"case {i}: " + (_why(run) if not run.ok else "wrong output")
-            if stop:
-                break
-        return Outcome(passed, len(suite.cases), reason)
+        return _stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
+            program, mode="stdio", stdin=stdin, limits=limits, backend=backend))
 
     def _function(self, program: str, suite: Suite, limits: Limits, strict: bool, backend: str) -> Outcome:
         nonce = secrets.token_hex(16)
@@ -103,4 +92,48 @@ class PythonRunner:
         return Outcome(min(passed, total), total, report.get("error") or "")
 
 
-RUNNERS: dict[str, Runner] = {"python": PythonRunner()}
+class CppRunner:
+    """C++ (g++ on PATH): compile once per completion in the sandbox, then run the binary per
+    stdin/stdout case. Same zygote, uid, rlimits, namespaces and cleanup as Python runs."""
+
+    language = "cpp"
+    compiler = ("g++", "-O2", "-std=c++17", "-o", "prog", "main.cpp")
+    #: compiling needs more room than running: g++ spawns cc1plus, as and ld
+    compile_limits = Limits(wall=60.0, cpu=60, memory_mb=4096, file_mb=128, nproc=64)
+
+    def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
+            budget: float, strict: bool, backend: str = "fork") -> Outcome:
+        if suite.kind != "stdio":
+            raise ValueError(f"tests: the cpp runner runs stdin/stdout tests only, not {suite.kind!r} tests")
+        sandbox = get_sandbox()
+        keep = secrets.token_hex(8)
+        try:
+            built = sandbox.run(program, command=list(self.compiler), source="main.cpp", keep=keep,
+                                limits=self.compile_limits, backend=backend)
+            if not built.ok:
+                return Outcome(0, len(suite.cases), "does not compile: " + _why(built))
+            return _stdio_cases(suite, stop_on_failure, budget, lambda stdin: sandbox.run(
+                "", command=["./prog"], stdin=stdin, keep=keep, limits=limits, backend=backend))
+        finally:
+            sandbox.discard(keep)
+
+
+def _stdio_cases(suite: Suite, stop: bool, budget: float, run_case: Callable[[bytes], Run]) -> Outcome:
+    """Run every stdin/stdout case through ``run_case`` and compare outputs (outside the program)."""
+    passed, reason = 0, ""
+    end = time.monotonic() + budget
+    for i, (stdin, want) in enumerate(suite.cases):
+        if time.monotonic() >= end:
+            reason = reason or f"time budget of {budget:g}s spent after {i} cases"
+            break
+        run = run_case(stdin.encode())
+        if run.ok and same_output(run.stdout.decode("utf-8", "replace"), want):
+            passed += 1
+            continue
+        reason = reason or f"case {i}: " + (_why(run) if not run.ok else "wrong output")
+        if stop:
+            break
+    return Outcome(passed, len(suite.cases), reason)
+
+
+RUNNERS: dict[str, Runner] = {"python": PythonRunner(), "cpp": CppRunner()}

@@ -119,6 +119,11 @@ class Sandbox:
         if self._root:
             shutil.rmtree(self._root, ignore_errors=True)
 
+    def discard(self, keep: str) -> None:
+        """Remove a directory kept with ``run(..., keep=...)``."""
+        if keep and keep.isalnum() and self._root:
+            shutil.rmtree(os.path.join(self._root, keep), ignore_errors=True)
+
     def _reply(self) -> dict[str, Any]:
         assert self._sock is not None
         head = _recv_exact(self._sock, 4)
@@ -126,31 +131,41 @@ class Sandbox:
 
     # -- one run ------------------------------------------------------------------------
     def run(self, program: str, *, mode: str = "stdio", stdin: bytes = b"", tests: bytes = b"",
-            limits: Limits = Limits(), backend: str = "fork") -> Run:
+            limits: Limits = Limits(), backend: str = "fork", command: list[str] | None = None,
+            source: str = "", keep: str = "") -> Run:
         """Run ``program`` once in a fresh child of the zygote (``backend="bwrap"``: the child
-        execs bubblewrap and a fresh interpreter that sees only the system directories)."""
+        execs bubblewrap and a fresh interpreter that sees only the system directories).
+
+        ``command``: exec this native command instead of running Python (``program`` is then
+        written to the file ``source`` first, when given). ``keep``: use the directory of that
+        name, kept between runs until :meth:`discard` (build once, run per case).
+        """
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
         wrap = bwrap_argv() if backend == "bwrap" else None
+        if command is not None and wrap is not None:
+            wrap = wrap[: wrap.index("--") + 1]  # bubblewrap's part only, then the command
+        extra = {"exec": command, "source": source, "keep": keep}
         with self._lock:
             try:
                 if self._proc is None or self._proc.poll() is not None:
                     self.close()
                     self.start()
-                return self._run(program, mode, stdin, tests, limits, wrap)
+                return self._run(program, mode, stdin, tests, limits, wrap, extra)
             except (OSError, EOFError, ValueError, SandboxError) as exc:
                 self.close()  # never reuse a zygote in an unknown state
                 raise SandboxError(f"sandbox failed: {exc}") from exc
 
     def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits,
-             wrap: list[str] | None) -> Run:
+             wrap: list[str] | None, extra: dict[str, Any]) -> Run:
         assert self._sock is not None
         pipes = [os.pipe() for _ in range(5)]
         # child ends: stdin r, stdout w, stderr w, tests r, report w
         child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
         ours = {"stdin": pipes[0][1], "stdout": pipes[1][0], "stderr": pipes[2][0],
                 "tests": pipes[3][1], "report": pipes[4][0]}
-        body = json.dumps({"mode": mode, "program": program, "limits": limits.as_request(), "bwrap": wrap}).encode()
+        request = {"mode": mode, "program": program, "limits": limits.as_request(), "bwrap": wrap, **extra}
+        body = json.dumps(request).encode()
         try:
             socket.send_fds(self._sock, [struct.pack("!I", len(body))], child_ends)
             self._sock.sendall(body)
