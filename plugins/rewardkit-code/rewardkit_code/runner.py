@@ -99,7 +99,7 @@ class CppRunner:
     language = "cpp"
     compiler = ("g++", "-O2", "-std=c++17", "-o", "prog", "main.cpp")
     #: compiling needs more room than running: g++ spawns cc1plus, as and ld
-    compile_limits = Limits(wall=60.0, cpu=60, memory_mb=4096, file_mb=128, nproc=64)
+    compile_limits = Limits(wall=20.0, cpu=20, memory_mb=4096, file_mb=128, nproc=64)
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
             budget: float, strict: bool, backend: str = "fork") -> Outcome:
