@@ -20,6 +20,15 @@ from .source import PREFIX, generate, load, tasks
 __all__ = ["FAST_TASKS", "PREFIX", "extract_answer", "generate", "load", "tasks"]
 __version__ = "0.1.0"
 
+#: A sample row for the contract kit (``rewardkit check-plugin gym``): item 67 of
+#: ``generate("products", size=300, seed=0)``, metadata as a dict (its JSON text works too).
+EXAMPLES = {
+    "task": "products",
+    "answer": "42",
+    "metadata": {"source_dataset": "products", "source_index": 67, "expression": "6 * 7", "num_terms": 2,
+                 "num_digits": 1, "difficulty": {"num_terms": [2, 2], "num_digits": [1, 5]}},
+}
+
 
 @rewardkit.hookimpl
 def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
@@ -28,7 +37,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
              description="reasoning-gym task's own score_answer on the final <answer> (columns task, answer, metadata)",
              columns=("task", "answer", "metadata"), range=(0.0, 1.0),
              params={"fallback": rewardkit.Param(False, help="without a closed <answer>, score the bare completion")},
-             cost="cpu", timeout=10.0, fast_path=gym_score_fast)
+             cost="cpu", timeout=10.0, fast_path=gym_score_fast, examples=EXAMPLES)
 
 
 @rewardkit.hookimpl

@@ -31,6 +31,11 @@ PARAMS = {
     "aggregate": Param("share", choices=("share", "all"),
                        help="share: fraction of instructions followed; all: 1 only when every one is"),
 }
+#: A sample row for the contract kit (``rewardkit check-plugin ifeval``), as IFEval's data has it.
+EXAMPLES = {
+    "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+    "kwargs": [{}, {"relation": "less than", "num_words": 300}],
+}
 
 
 @rewardkit.hookimpl
@@ -38,10 +43,10 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         strict, name="ifeval.strict",
         description="IFEval strict: share of the row's instructions (instruction_id_list, kwargs) the response follows",
-        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=strict_fast,
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=strict_fast, examples=EXAMPLES,
     )
     register(
         loose, name="ifeval.loose",
         description="IFEval loose: as strict, also trying the response without first/last line and without '*'",
-        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=loose_fast,
+        columns=COLUMNS, range=(0.0, 1.0), params=PARAMS, cost="cpu", fast_path=loose_fast, examples=EXAMPLES,
     )

@@ -46,6 +46,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     )
     register(
         schema_reward, name="json.schema", cost="cpu", timeout=30.0, columns=("schema",),
+        examples={"schema": {"type": "object", "properties": {"answer": {"type": "integer"}}, "required": ["answer"]}},
         description="JSON Schema check (jsonschema): share of the schema's required fields valid, or strict 1/0",
         range=(0.0, 1.0),
         params={
