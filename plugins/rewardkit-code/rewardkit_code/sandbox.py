@@ -147,14 +147,19 @@ class Sandbox:
             wrap = wrap[: wrap.index("--") + 1]  # bubblewrap's part only, then the command
         extra = {"exec": command, "source": source, "keep": keep}
         with self._lock:
-            try:
-                if self._proc is None or self._proc.poll() is not None:
-                    self.close()
-                    self.start()
-                return self._run(program, mode, stdin, tests, limits, wrap, extra)
-            except (OSError, EOFError, ValueError, SandboxError) as exc:
-                self.close()  # never reuse a zygote in an unknown state
-                raise SandboxError(f"sandbox failed: {exc}") from exc
+            for attempt in (1, 2):
+                try:
+                    if self._proc is None or self._proc.poll() is not None:
+                        self.close()
+                        self.start()
+                    return self._run(program, mode, stdin, tests, limits, wrap, extra)
+                except (OSError, EOFError, ValueError, SandboxError) as exc:
+                    died = self._proc is not None and _exited(self._proc)
+                    self.close()  # never reuse a zygote in an unknown state
+                    if attempt == 2 or not died:
+                        raise SandboxError(f"sandbox failed: {exc}") from exc
+                    # the zygote had died (killed from outside): run once more on a fresh one
+            raise AssertionError("unreachable")
 
     def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits,
              wrap: list[str] | None, extra: dict[str, Any]) -> Run:
@@ -246,6 +251,14 @@ class Sandbox:
             return False
         writes[name] = data[n:]
         return bool(writes[name])
+
+
+def _exited(proc: subprocess.Popen[bytes]) -> bool:
+    try:
+        proc.wait(timeout=1.0)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _recv_exact(sock: socket.socket, n: int) -> bytes:
