@@ -29,6 +29,11 @@ _LANGUAGE = Param("python", help="language of the program (a key of rewardkit_co
 _SOURCE = Param("auto", help="where the program is: 'auto' (last fenced block, else <answer>), 'fence', "
                 "'answer', 'raw'", choices=SOURCES)
 
+#: A sample ``tests`` cell for the contract kit (``rewardkit check-plugin code``): two stdin/stdout
+#: cases in open-r1's form. The kit's fallback "42" parses as test code without asserts, so every
+#: sample item was "not applicable" (None) and the sandbox never ran; with this, programs run.
+EXAMPLES = {"tests": {"test_cases": [{"input": "6 7\n", "output": "42\n"}, {"input": "2 3\n", "output": "6\n"}]}}
+
 
 def _run_params() -> dict[str, Any]:
     return {
@@ -53,11 +58,13 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
         tests, name="code.tests",
         description="Share of test cases (stdin/stdout, asserts or check(candidate)) the extracted program passes",
         columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
+        examples=EXAMPLES,
     )
     register(
         passes, name="code.passes",
         description="1 when the extracted program passes every test case in the sandbox, else 0",
         columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
+        examples=EXAMPLES,
     )
     register(
         compiles, name="code.compiles",
