@@ -17,7 +17,8 @@ def _column_value(text: str) -> Any:
 @click.command(name="check-plugin")
 @click.argument("names", nargs=-1, required=True)
 @click.option("--column", "column_args", multiple=True, metavar="COL=VALUE",
-              help="Sample value of a declared column for every item (JSON for lists: keywords='[\"a\"]').")
+              help="Sample value of a declared column for every item, in place of the reward's registered "
+                   "examples (JSON for lists: keywords='[\"a\"]').")
 @click.option("--items", type=click.IntRange(min=1), default=None,
               help="Completions in the sample batch [default: 8; 3 for model rewards].")
 @click.option("--long-chars", type=click.IntRange(min=1), default=1_000_000, show_default=True,
