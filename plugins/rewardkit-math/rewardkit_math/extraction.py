@@ -149,11 +149,18 @@ _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 _PROSE_IS_RE = re.compile(r"[A-Za-z]{2,}\s.* is \S")
 
 
+def _inside_text(text: str, at: int) -> bool:
+    """Whether position ``at`` is inside a ``\\text{...}`` group (``\\text{Answer: none}`` holds no marker)."""
+    before = text[max(0, at - 200) : at]
+    opened = before.rfind("\\text{")
+    return opened >= 0 and "}" not in before[opened:]
+
+
 def _answer_is(text: str) -> list[str]:
     if "nswer" not in text and "NSWER" not in text and "option" not in text and "choice" not in text:
         return []
     out: list[str] = []
-    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text)]
+    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text) if not _inside_text(text, m.start())]
     if len(ends) > MAX_CANDIDATES:  # placeholders keep the count; only the last ones are read
         out = [""] * (len(ends) - MAX_CANDIDATES)
         ends = ends[-MAX_CANDIDATES:]

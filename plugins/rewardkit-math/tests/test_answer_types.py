@@ -90,6 +90,7 @@ def test_several_boxed_answers(judge, completion, gold, expected):
     ("The answer is (B).", "B", 1.0), ("**Answer:** C", "B", 0.0), ("C. x = 42", "C", 1.0),
     ("The correct option is (D).", "D", 1.0), (r"\lim_{n\to\infty} a_n", r"\lim_{n\to\infty} a_n", 1.0),
     ("f'", "f'", 1.0),  # identical to the gold answer, though neither parses
+    (r"So the final answer is $\boxed{\text{Answer: none}}$.", r"\text{Answer: none}", 1.0),  # no marker inside \text{}
 ])
 def test_extraction_rules(judge, completion, gold, expected):
     assert judge(completion, gold) == expected
