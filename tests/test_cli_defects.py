@@ -31,3 +31,15 @@ def test_a_null_completion_in_a_file_is_a_clear_error_not_an_empty_string(tmp_pa
     out = CliRunner().invoke(cli, ["score", "-r", "format.tags", "-f", str(data), "--json"])
     assert out.exit_code == 1
     assert "completion 1 must be text or chat messages, got NoneType" in out.output
+
+
+def test_score_json_carries_the_reason_code(core_plugin):
+    import json
+
+    from click.testing import CliRunner
+
+    from rewardkit.cli import cli
+
+    out = CliRunner().invoke(cli, ["score", "-r", "t.misbehave", "-c", "nan", "--json"])
+    item = json.loads(out.output.splitlines()[0])["t.misbehave"]
+    assert item["status"] == "error" and item["reason"] == "range" and "NaN" in item["message"]
