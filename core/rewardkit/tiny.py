@@ -72,7 +72,7 @@ def tiny_classifier(tokenizer: Any = None, *, hidden: int = 32, layers: int = 2,
     torch.manual_seed(seed)
     config = Qwen2Config(
         vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=hidden * 2, num_hidden_layers=layers,
-        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024, num_labels=1,
+        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=1024, num_labels=1,  # type: ignore[call-arg]  # a PretrainedConfig kwarg
         pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
     )
     return Qwen2ForSequenceClassification(config)

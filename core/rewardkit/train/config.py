@@ -17,9 +17,10 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import RewardkitError
 from ..suggest import close_matches

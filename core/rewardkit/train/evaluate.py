@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 _NUMBER_RE = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _ANSWER_RE = re.compile(r"<answer>(.*?)</answer>", re.S)
@@ -72,7 +73,7 @@ class EvalResult:
         return d
 
     @classmethod
-    def load(cls, path: str | Path) -> "EvalResult":
+    def load(cls, path: str | Path) -> EvalResult:
         """Read back what :meth:`write` wrote."""
         return cls(**json.loads(Path(path).read_text(encoding="utf-8")))
 
@@ -84,6 +85,7 @@ class EvalResult:
 def score(completions: Sequence[str], prompts: Sequence[str], golds: Sequence[str]) -> tuple[list[bool], list[bool], str, str]:
     """``(formatted, correct, format_method, accuracy_method)`` for each completion."""
     import rewardkit
+
     from ..errors import UnknownRewardError
 
     fmt = rewardkit.reward("format.tags")(list(completions), prompts=list(prompts))

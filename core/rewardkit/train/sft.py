@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 #: The assistant turn SFT teaches; ``{reasoning}`` and ``{answer}`` come from the GSM8K solution.
 TARGET_TEMPLATE = "<think>\n{reasoning}\n</think>\n<answer>{answer}</answer>"
@@ -182,11 +183,11 @@ def _train(name: str, task: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
                          processing_class=tokenizer, peft_config=peft_config,
                          callbacks=[_log_callback(log)])
     trainer.train()
-    model = trainer.model
+    trained: Any = trainer.model
     if peft_config is not None:
-        model = model.merge_and_unload()
+        trained = trained.merge_and_unload()
     out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out)
+    trained.save_pretrained(out)
     tokenizer.save_pretrained(out)
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
     result = SFTResult(out, trainer.state.global_step, len(examples), time.perf_counter() - start,

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = [
     "ENV_DEFAULTS", "available", "is_cpu_platform", "prepare", "sync_weights", "patch_trl", "save_tiny",
@@ -180,7 +181,7 @@ def patch_trl() -> bool:
     cpu_aware_sync_weights.__doc__ = original.__doc__
     cpu_aware_sync_weights.__wrapped__ = original  # type: ignore[attr-defined]
     setattr(cpu_aware_sync_weights, _PATCHED, True)
-    cls.sync_weights = cpu_aware_sync_weights
+    cls.sync_weights = cpu_aware_sync_weights  # type: ignore[method-assign]
     return True
 
 
