@@ -85,6 +85,11 @@ def test_valid_config_resolves_defaults_and_gsm8k_columns(tmp_path):
     (["task.dataset=\"nope.jsonl\""], "task.dataset: nope.jsonl: no such file"),
     (["model.name=\"./no/such/folder\""], "model.name: ./no/such/folder is not a folder"),
     (["model.lora.r=0"], "model.lora.r: must be >= 1"),
+    (["generation.top_p=5"], "generation.top_p: must be <= 1, got 5"),
+    (["grpo.top_p=5.0"], "grpo.top_p: must be <= 1.0, got 5.0"),
+    (["grpo.learning_rate=-1.0"], "grpo.learning_rate: must be >= 0.0, got -1.0"),
+    (["grpo.learning_rate=nan"], "grpo.learning_rate: must be finite"),
+    (["grpo.beta=-0.1"], "grpo.beta: must be >= 0.0, got -0.1"),
     (["on_error=\"ignore\""], "on_error: expected 'drop'"),
     (["grpo.report_to=\"nosuchtracker\""], None),
 ])

@@ -41,6 +41,7 @@ class Key:
     choices: tuple[Any, ...] | None = None
     help: str = ""
     min: float | None = None
+    max: float | None = None
 
 
 _NUM = (int, float)
@@ -84,13 +85,13 @@ TASK_KEYS = {
 GENERATION_KEYS = {
     "use_vllm": Key((bool, str), False, help="true, false or 'auto' (vLLM when installed)"),
     "vllm_mode": Key((str,), "colocate", ("colocate", "server")),
-    "temperature": Key(_NUM, 1.0, help="sampling temperature (the schedule's start)"),
-    "temperature_end": Key(_NUM, None, help="temperature at the last step"),
+    "temperature": Key(_NUM, 1.0, help="sampling temperature (the schedule's start)", min=0),
+    "temperature_end": Key(_NUM, None, help="temperature at the last step", min=0),
     "temperature_schedule": Key((str,), None, SCHEDULES),
-    "top_p": Key(_NUM, None),
-    "top_k": Key((int,), None),
-    "min_p": Key(_NUM, None),
-    "repetition_penalty": Key(_NUM, None),
+    "top_p": Key(_NUM, None, min=0, max=1),
+    "top_k": Key((int,), None, min=-1),
+    "min_p": Key(_NUM, None, min=0, max=1),
+    "repetition_penalty": Key(_NUM, None, min=0),
     "generation_kwargs": Key((dict,), None),
 }
 #: Generation keys that are GRPOConfig fields (passed through); the rest drive callbacks.
@@ -109,6 +110,16 @@ RESERVED_GRPO = {
     "resume_from_checkpoint": "the --resume flag",
 }
 #: rewardkit defaults that differ from TRL's (TRL's are tuned for GPUs and long runs).
+#: Bounds of GRPOConfig's numeric fields that TRL accepts but that cannot train (inclusive).
+GRPO_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "learning_rate": (0.0, None), "beta": (0.0, None), "epsilon": (0.0, None), "epsilon_high": (0.0, None),
+    "max_grad_norm": (0.0, None), "weight_decay": (0.0, None), "warmup_ratio": (0.0, 1.0),
+    "warmup_steps": (0, None), "temperature": (0.0, None), "top_p": (0.0, 1.0), "min_p": (0.0, 1.0),
+    "top_k": (-1, None), "repetition_penalty": (0.0, None), "num_iterations": (1, None),
+    "gradient_accumulation_steps": (1, None), "per_device_train_batch_size": (1, None),
+    "max_completion_length": (1, None), "max_prompt_length": (1, None), "max_steps": (-1, None),
+    "num_train_epochs": (0.0, None), "adam_beta1": (0.0, 1.0), "adam_beta2": (0.0, 1.0), "adam_epsilon": (0.0, None),
+}
 GRPO_DEFAULTS = {"report_to": "none", "logging_steps": 1, "save_strategy": "steps"}
 OPTIM_8BIT = ("adamw_8bit", "adamw_bnb_8bit", "paged_adamw_8bit", "adamw_torch_8bit", "lion_8bit", "paged_lion_8bit")
 
@@ -249,12 +260,20 @@ def check_table(table: Any, schema: Mapping[str, Key], where: str) -> dict[str, 
             raise ConfigError(f"{where}.{k}: expected {_type_name(spec.types)}, got {type(v).__name__} {v!r}")
         if spec.choices is not None and isinstance(v, str) and v not in spec.choices:
             raise ConfigError(f"{where}.{k}: {v!r} is not one of {list(spec.choices)}{close_matches(v, spec.choices)}")
-        if spec.min is not None and isinstance(v, (int, float)) and not isinstance(v, bool) and v < spec.min:
-            raise ConfigError(f"{where}.{k}: must be >= {spec.min}, got {v!r}")
         if isinstance(v, float) and not math.isfinite(v):
             raise ConfigError(f"{where}.{k}: must be finite, got {v!r}")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            check_bounds(f"{where}.{k}", v, spec.min, spec.max)
         out[k] = v
     return out
+
+
+def check_bounds(where: str, value: float, lo: float | None, hi: float | None) -> None:
+    """Raise a ConfigError naming ``where`` when ``value`` lies outside ``[lo, hi]``."""
+    if lo is not None and value < lo:
+        raise ConfigError(f"{where}: must be >= {lo}, got {value!r}")
+    if hi is not None and value > hi:
+        raise ConfigError(f"{where}: must be <= {hi}, got {value!r}")
 
 
 def _known(names: Iterable[str]) -> str:
@@ -493,6 +512,10 @@ def check_grpo(table: Any) -> dict[str, Any]:
         annotation = fields[k][0]
         if not _accepts(annotation, v):
             raise ConfigError(f"grpo.{k}: expected {annotation}, got {type(v).__name__} {v!r}")
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ConfigError(f"grpo.{k}: must be finite, got {v!r}")
+            check_bounds(f"grpo.{k}", v, *GRPO_BOUNDS.get(k, (None, None)))
         out[k] = v
     return out
 
