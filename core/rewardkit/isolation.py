@@ -445,6 +445,19 @@ def get_pool() -> WorkerPool:
         return _pool
 
 
+def current_pool() -> WorkerPool | None:
+    """This process's pool if a ``cpu`` reward has started it, else ``None`` (never creates one)."""
+    pool = _pool
+    return pool if pool is not None and pool._pid == os.getpid() else None
+
+
+def close_pool() -> None:
+    """Close this process's pool, if any (its workers stop; the next ``cpu`` call starts a new one)."""
+    pool = current_pool()
+    if pool is not None:
+        pool.close()
+
+
 def _after_fork_in_child() -> None:
     global _pool_lock
     _pool_lock = threading.Lock()  # the parent may have held it while forking

@@ -157,8 +157,7 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         state["stopping"] = True  # uvicorn has finished the in-flight requests by now
         from .. import isolation
 
-        if isolation._pool is not None:
-            await anyio.to_thread.run_sync(isolation._pool.close)
+        await anyio.to_thread.run_sync(isolation.close_pool)
         log.info("rewardkit serve: stopped; worker pool closed")
 
     app = FastAPI(title="rewardkit", lifespan=lifespan)

@@ -45,7 +45,7 @@ class Metrics:
 def _pool() -> Any:
     from .. import isolation
 
-    return isolation._pool  # None until a cpu reward first ran
+    return isolation.current_pool()  # None until a cpu reward first ran
 
 
 def _pool_workers() -> float:

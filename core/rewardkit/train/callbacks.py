@@ -15,6 +15,7 @@ from typing import Any
 from transformers import TrainerCallback
 
 from ..outcomes import Tally
+from ..utils import completion_text
 
 
 def temperature_at(step: int, total: int, start: float, end: float, kind: str = "linear") -> float:
@@ -119,9 +120,7 @@ class TemperatureCallback(TrainerCallback):
 # -- reward statistics ------------------------------------------------------------------------------
 
 def _prompt_key(prompt: Any) -> str:
-    from ..reward import as_text
-
-    return as_text(prompt) if prompt is not None else ""
+    return completion_text(prompt, where="prompt") if prompt is not None else ""
 
 
 def zero_variance_groups(prompts: Sequence[Any] | None, total: Sequence[float | None]) -> tuple[int, int]:
@@ -203,11 +202,9 @@ class Recorder:
     def add(self, scores: Any, prompts: Sequence[Any] | None, completions: Sequence[Any],
             columns: dict[str, Any] | None = None) -> None:
         """Record one batch of :class:`~rewardkit.CompositeScores` (and score the audit terms on it)."""
-        from ..reward import as_text
-
         audit = self.audit.score(completions, prompts=prompts, **(columns or {})) if self.audit is not None else None
         stats = scores.stats()
-        texts = [as_text(c) for c in completions]
+        texts = [completion_text(c) for c in completions]
         groups, zero = zero_variance_groups(prompts, scores.total)
         with self._lock:
             st = self._stats
@@ -230,12 +227,10 @@ class Recorder:
                 self._keep(row)
 
     def _row(self, scores: Any, audit: Any, prompts: Sequence[Any] | None, texts: list[str], i: int) -> dict[str, Any]:
-        from ..reward import as_text
-
         failed = {n: {"status": scores.statuses[n][i].value, "message": scores.raw[n].messages.get(i)}
                   for n in self.terms if scores.statuses[n][i].value in ("error", "timeout")}
         return {
-            "prompt": as_text(prompts[i]) if prompts is not None else "",
+            "prompt": completion_text(prompts[i], where="prompt") if prompts is not None else "",
             "completion": texts[i],
             "rewards": {n: scores.shaped[n][i] for n in self.terms},
             "total": scores.total[i],
