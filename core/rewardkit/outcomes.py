@@ -67,10 +67,8 @@ class Scores:
     @property
     def counts(self) -> dict[str, int]:
         """Counts by status name: ``{"value": .., "none": .., "error": .., "timeout": ..}``."""
-        out = {s.value: 0 for s in Status}
-        for s in self.statuses:
-            out[s.value] += 1
-        return out
+        t = self.tally()
+        return {"value": t.value, "none": t.none, "error": t.error, "timeout": t.timeout}
 
     @property
     def errors(self) -> int:
@@ -80,16 +78,15 @@ class Scores:
     def timeouts(self) -> int:
         return self.count(Status.TIMEOUT)
 
+    def tally(self) -> Tally:
+        """Counts, mean and std of this batch (:func:`tally`, the one place they are computed)."""
+        return tally(self.values, self.statuses)
+
     def mean(self) -> float | None:
-        vals = [v for v in self.values if v is not None]
-        return sum(vals) / len(vals) if vals else None
+        return self.tally().mean
 
     def std(self) -> float | None:
-        vals = [v for v in self.values if v is not None]
-        if not vals:
-            return None
-        m = sum(vals) / len(vals)
-        return math.sqrt(sum((v - m) ** 2 for v in vals) / len(vals))
+        return self.tally().std
 
 
 def check_value(reward: str, lo: float, hi: float, value: Any) -> Outcome:
@@ -193,7 +190,9 @@ class Tally:
         if not self.n:
             return None
         m = self.total / self.n
-        return math.sqrt(max(0.0, self.sq / self.n - m * m))
+        var = self.sq / self.n - m * m
+        # sums of squares lose the last digits: equal values must still give exactly 0
+        return 0.0 if var <= 1e-12 * max(1.0, m * m) else math.sqrt(var)
 
     def __add__(self, other: Tally) -> Tally:
         return Tally.from_vector([a + b for a, b in zip(self.vector(), other.vector())])
