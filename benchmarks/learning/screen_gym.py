@@ -30,6 +30,10 @@ CANDIDATES: list[tuple[str, dict]] = [
     ("basic_arithmetic", {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 2, "operators": ["*"]}),
     ("simple_equations", {"min_terms": 2, "max_terms": 2, "min_value": 1, "max_value": 5}),
     ("count_bits", {"min_n": 1, "max_n": 15}),
+    ("basic_arithmetic", {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 2, "operators": ["+"],
+                          "allow_negation": False, "allow_parentheses": False}),
+    ("basic_arithmetic", {"min_terms": 2, "max_terms": 2, "min_digits": 1, "max_digits": 1, "operators": ["*"],
+                          "allow_negation": False, "allow_parentheses": False}),
     ("gcd", {"min_numbers": 2, "max_numbers": 2, "min_value": 1, "max_value": 20}),
     ("letter_counting", {"min_words": 1, "max_words": 3}),
     ("simple_equations", {"min_terms": 2, "max_terms": 2, "min_value": 1, "max_value": 9}),
@@ -40,7 +44,8 @@ CANDIDATES: list[tuple[str, dict]] = [
 @click.option("--n", default=40, show_default=True)
 @click.option("--max-new-tokens", default=12, show_default=True)
 @click.option("--only", default=None, help="screen only these task names (comma-separated)")
-def main(n: int, max_new_tokens: int, only: str | None) -> None:
+@click.option("--configs", default=None, help="screen only the candidates at these indexes (comma-separated)")
+def main(n: int, max_new_tokens: int, only: str | None, configs: str | None) -> None:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from rewardkit.data import load_source
@@ -52,8 +57,8 @@ def main(n: int, max_new_tokens: int, only: str | None) -> None:
     path = resolve_model("smollm2-135m-instruct")
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path)
-    for name, cfg in CANDIDATES:
-        if only and name not in only.split(","):
+    for index, (name, cfg) in enumerate(CANDIDATES):
+        if (only and name not in only.split(",")) or (configs and str(index) not in configs.split(",")):
             continue
         t0 = time.perf_counter()
         try:

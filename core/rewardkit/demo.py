@@ -12,6 +12,7 @@ the GRPO run (metrics.jsonl, samples.jsonl, final/) under ``--out``.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import resource
@@ -87,6 +88,7 @@ class Evaluation:
     n: int
     correct: int
     formatted: int
+    computed: int
     seconds: float
     mean_tokens: float
     items: list[dict[str, Any]]
@@ -99,6 +101,7 @@ class Evaluation:
         lo, hi = wilson(self.correct, self.n)
         return {"n": self.n, "correct": self.correct, "accuracy": round(self.accuracy, 4),
                 "ci95": [round(lo, 4), round(hi, 4)], "format_rate": round(self.formatted / max(1, self.n), 4),
+                "last_number_rate": round(self.computed / max(1, self.n), 4),
                 "mean_tokens": round(self.mean_tokens, 2), "seconds": self.seconds}
 
 
@@ -116,16 +119,18 @@ def score_rows(completions: Sequence[str], rows: Sequence[dict[str, Any]],
 def evaluate_rows(model: Any, tokenizer: Any, task: dict[str, Any], rows: Sequence[dict[str, Any]], *,
                   max_new_tokens: int, batch_size: int = 64) -> Evaluation:
     """Greedy completions of ``rows`` with the task's prompt, scored as in training."""
-    from .train.evaluate import generate
+    from .train.evaluate import generate, last_number_correct
     from .train.sft import prompt_text
 
     start = time.perf_counter()
     prompts = [prompt_text(tokenizer, task, r) for r in rows]
     texts, lengths = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens, batch_size=batch_size)
     correct, formatted = score_rows(texts, rows, prompts)
-    items = [{"question": r["question"], "gold": r["answer"], "completion": t, "correct": c}
-             for r, t, c in zip(rows, texts, correct)]
-    return Evaluation(len(rows), sum(correct), sum(formatted), round(time.perf_counter() - start, 1),
+    # the number the model computed, whatever it wrote around it (a diagnostic, not the score)
+    computed = [last_number_correct(t.split("</answer>")[0], str(r["answer"])) for r, t in zip(rows, texts)]
+    items = [{"question": r["question"], "gold": r["answer"], "completion": t, "correct": c, "last_number": k}
+             for r, t, c, k in zip(rows, texts, correct, computed)]
+    return Evaluation(len(rows), sum(correct), sum(formatted), sum(computed), round(time.perf_counter() - start, 1),
                       sum(lengths) / max(1, len(lengths)), items)
 
 
@@ -207,9 +212,9 @@ def table(before: Evaluation, after: Evaluation, steps: int) -> list[str]:
     def row(label: str, e: Evaluation) -> str:
         lo, hi = wilson(e.correct, e.n)
         return (f"| {label:<20} | {e.correct:>3}/{e.n:<3} | {e.accuracy:>7.1%} | {lo:>5.1%} - {hi:<5.1%} "
-                f"| {e.formatted / max(1, e.n):>6.0%} |")
-    return ["| model                | correct |     acc | 95% interval  | format |",
-            "| -------------------- | ------: | ------: | ------------- | -----: |",
+                f"| {e.formatted / max(1, e.n):>6.0%} | {e.computed / max(1, e.n):>11.0%} |")
+    return ["| model                | correct |     acc | 95% interval  | format | last number |",
+            "| -------------------- | ------: | ------: | ------------- | -----: | ----------: |",
             row("untrained", before), row(f"+ GRPO ({steps} steps)", after)]
 
 
@@ -244,8 +249,10 @@ def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval
     path = resolve_model(cfg.model["name"], dtype=dtype if dtype != "auto" else "float32")
     tok = AutoTokenizer.from_pretrained(path)
     say(f"1/3 greedy evaluation of the untrained model ({path})")
-    before = evaluate_rows(load_model(path, dtype), tok, cfg.task, held_out,
-                           max_new_tokens=new_tokens)
+    model = load_model(path, dtype)
+    before = evaluate_rows(model, tok, cfg.task, held_out, max_new_tokens=new_tokens)
+    del model  # GRPO loads its own copy; keep one model in memory at a time
+    gc.collect()
     say(f"    accuracy {before.accuracy:.1%} ({before.correct}/{before.n}), {before.seconds:.0f}s")
     terms = cfg.composite.names
     say(f"2/3 GRPO: {cfg.grpo['max_steps']} steps of {cfg.grpo['per_device_train_batch_size']} completions "
