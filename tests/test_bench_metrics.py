@@ -105,3 +105,24 @@ def test_parse_label_rejects_other_values():
 def test_graded():
     assert not m.is_graded([0.0, 1.0, 1.0, None])
     assert m.is_graded([0.0, 0.5, 1.0])
+
+
+def test_chunked_histogram_and_sampled_rank_correlation_on_large_inputs(monkeypatch):
+    import random
+
+    from rewardkit.bench import metrics
+
+    rng = random.Random(1)
+    a = [rng.random() if i % 9 else None for i in range(5000)]
+    b = [None if v is None else v + rng.random() * 0.1 for v in a]
+    whole = metrics.distribution(a, 0.0, 1.0)
+    exact = metrics.spearman(a, b)
+    monkeypatch.setattr(metrics, "CHUNK", 333)
+    monkeypatch.setattr(metrics, "MAX_SAMPLE", 1000)
+    assert metrics.distribution(a, 0.0, 1.0) == whole
+    sampled = metrics.spearman(a, b)
+    assert sampled != exact and sampled == pytest.approx(exact, abs=0.02)
+    assert sampled == metrics.spearman(a, b)  # seeded
+    labels = [v is not None and v > 0.5 for v in a]
+    fpr, tpr = metrics.roc_curve(a, labels, sample=True)
+    assert len(fpr) <= 1001 and fpr[-1] == 1.0 and tpr[-1] == 1.0

@@ -51,6 +51,23 @@ def label_array(labels: Sequence[bool | None]) -> Any:
     return np.fromiter((-1 if y is None else int(bool(y)) for y in labels), dtype=np.int8, count=len(labels))
 
 
+#: Items per step where a metric works through millions of them in pieces.
+CHUNK = 1 << 20
+#: Above this many items, rank correlations and plotted curves use a seeded sample of them.
+MAX_SAMPLE = 1_000_000
+
+
+def sample_indices(idx: Any, limit: int | None = None, seed: int = 0) -> Any:
+    """``idx`` itself when short enough, else a seeded, sorted sample of ``limit`` (default
+    :data:`MAX_SAMPLE`) of its entries."""
+    import numpy as np
+
+    limit = MAX_SAMPLE if limit is None else limit
+    if len(idx) <= limit:
+        return idx
+    return np.sort(np.random.default_rng(seed).choice(idx, limit, replace=False))
+
+
 def percentile(sorted_values: Any, q: float) -> float:
     """Linear-interpolated percentile ``q`` (0-100) of already sorted values (a sequence or numpy array)."""
     if not len(sorted_values):
@@ -68,18 +85,22 @@ def distribution(values: Values, lo: float, hi: float, bins: int = 20) -> dict[s
     from ..outcomes import tally
 
     arr = as_array(values)
-    vals = arr[~np.isnan(arr)]
     t = tally(values)
     out: dict[str, Any] = {"count": t.count, "n": t.n, "mean": t.mean, "std": t.std, "min": None, "max": None}
-    if len(vals):
-        out.update(min=float(vals.min()), max=float(vals.max()))
-    a = lo if math.isfinite(lo) else (float(vals.min()) if len(vals) else 0.0)
-    b = hi if math.isfinite(hi) else (float(vals.max()) if len(vals) else 1.0)
+    if t.n:
+        out.update(min=float(np.nanmin(arr)), max=float(np.nanmax(arr)))
+    a = lo if math.isfinite(lo) else (out["min"] if t.n else 0.0)
+    b = hi if math.isfinite(hi) else (out["max"] if t.n else 1.0)
     if b <= a:
         b = a + 1.0
-    k = ((vals - a) / (b - a) * bins).astype(np.int64)
-    counts = np.bincount(np.clip(k, 0, bins - 1), minlength=bins).tolist()
-    out["histogram"] = {"edges": [a + (b - a) * i / bins for i in range(bins + 1)], "counts": counts}
+    counts = np.zeros(bins, dtype=np.int64)
+    for start in range(0, len(arr), CHUNK):  # bounded temporaries on millions of items
+        part = arr[start : start + CHUNK]
+        part = part[~np.isnan(part)]
+        k = ((part - a) / (b - a) * bins).astype(np.int64)
+        counts += np.bincount(np.clip(k, 0, bins - 1), minlength=bins)
+
+    out["histogram"] = {"edges": [a + (b - a) * i / bins for i in range(bins + 1)], "counts": counts.tolist()}
     return out
 
 
@@ -174,11 +195,15 @@ def roc_auc(values: Values, labels: Sequence[bool | None]) -> float | None:
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
-def roc_curve(values: Values, labels: Sequence[bool | None]) -> tuple[list[float], list[float]]:
-    """False- and true-positive rates at every distinct threshold, from (0, 0) to (1, 1)."""
+def roc_curve(values: Values, labels: Sequence[bool | None], sample: bool = False) -> tuple[list[float], list[float]]:
+    """False- and true-positive rates at every distinct threshold, from (0, 0) to (1, 1) (with
+    ``sample``, over a seeded sample of :data:`MAX_SAMPLE` items on larger jobs: for plots)."""
     import numpy as np
 
     v, y = _scored(values, labels)
+    if sample and len(v) > MAX_SAMPLE:
+        keep = sample_indices(np.arange(len(v)))
+        v, y = v[keep], y[keep]
     order = np.argsort(-v, kind="stable")
     v, y = v[order], y[order]
     pos = int(y.sum())
@@ -242,16 +267,17 @@ def pairwise(chosen: Values, rejected: Values) -> dict[str, Any]:
 
 
 def spearman(a: Values, b: Values) -> float | None:
-    """Spearman rank correlation over items where both have a value; None if undefined."""
+    """Spearman rank correlation over items where both have a value (a seeded sample of
+    :data:`MAX_SAMPLE` of them on larger jobs); None if undefined."""
     import numpy as np
 
     if len(a) != len(b):
         raise ValueError(f"spearman: {len(a)} values against {len(b)}")
     x, y = as_array(a), as_array(b)
-    both = ~(np.isnan(x) | np.isnan(y))
-    if both.sum() < 2:
+    idx = sample_indices(np.flatnonzero(~(np.isnan(x) | np.isnan(y))))
+    if len(idx) < 2:
         return None
-    rx, ry = _average_ranks(x[both]), _average_ranks(y[both])
+    rx, ry = _average_ranks(x[idx]), _average_ranks(y[idx])
     rx, ry = rx - rx.mean(), ry - ry.mean()
     va, vb = float((rx * rx).sum()), float((ry * ry).sum())
     return float((rx * ry).sum()) / math.sqrt(va * vb) if va > 0 and vb > 0 else None
@@ -273,15 +299,18 @@ def disagreements(
     """A seeded sample of up to ``k`` item indices of each kind: reward yes / label no, and the reverse."""
     import random
 
-    yes_no: list[int] = []
-    no_yes: list[int] = []
-    for i, (v, y) in enumerate(zip(values, labels)):
-        if v is None or y is None:
-            continue
-        if v >= threshold and not y:
-            yes_no.append(i)
-        elif v < threshold and y:
-            no_yes.append(i)
+    import numpy as np
+
+    v, y = as_array(values), label_array(labels)
+    scored = ~np.isnan(v) & (y >= 0)
+    with np.errstate(invalid="ignore"):
+        says = v >= threshold
+    yes_no = np.flatnonzero(scored & says & (y == 0))
+    no_yes = np.flatnonzero(scored & ~says & (y == 1))
     rng = random.Random(seed)
-    pick = lambda idx: sorted(rng.sample(idx, k)) if len(idx) > k else idx  # noqa: E731
+
+    def pick(idx: Any) -> list[int]:
+        # sampling positions picks exactly what sampling the list of indices would
+        return sorted(int(idx[j]) for j in rng.sample(range(len(idx)), k)) if len(idx) > k else [int(i) for i in idx]
+
     return {"reward_yes_label_no": pick(yes_no), "reward_no_label_yes": pick(no_yes)}
