@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
 
-    from rewardkit.demo import run
+    from rewardkit.demo_gsm8k import run
 
     t0, c0 = time.perf_counter(), cpu_seconds()
     log_path = HERE / "run.log"
