@@ -99,7 +99,8 @@ def memory(row_counts: list[int], pythonpath: str | None) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--reward", action="append", help="reward names (default: every installed fast reward that applies, plus the bench test rewards)")
+    ap.add_argument("--reward", action="append",
+                    help="reward names (default: every installed fast reward that applies, plus the bench test rewards)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--shard-size", type=int, default=10_000)
     ap.add_argument("--no-datasets", action="store_true", help="skip the datasets.map comparison")
@@ -145,8 +146,8 @@ def main() -> None:
         r = rewardkit.reward(name)
         kw = {c: columns[c] for c in r.spec.columns}
         rep = args.repeat
-        t_direct, _ = timed(lambda: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params), rep)
-        t_host, _ = timed(lambda: r(completions, prompts=prompts, **kw), rep)
+        t_direct, _ = timed(lambda r=r, kw=kw: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params), rep)
+        t_host, _ = timed(lambda r=r, kw=kw: r(completions, prompts=prompts, **kw), rep)
         t_ds = None
         if ds is not None:
             def score(batch, r=r):
@@ -157,7 +158,7 @@ def main() -> None:
         t_e2e, t_bench = float("inf"), float("inf")
         for _ in range(rep):
             with tempfile.TemporaryDirectory() as out:
-                t, summary = timed(lambda: run(path, rewards=[name], out=out, batch_size=args.batch_size,
+                t, summary = timed(lambda name=name, out=out: run(path, rewards=[name], out=out, batch_size=args.batch_size,
                                                shard_size=args.shard_size, plots=False))
             t_e2e, t_bench = min(t_e2e, t), min(t_bench, summary["run"]["scoring_seconds"])
         print(f"{name:<20} {n / t_direct:>11,.0f} {n / t_host:>11,.0f} "
@@ -171,7 +172,7 @@ def main() -> None:
     for name in names:
         r = rewardkit.reward(name)
         kw = {c: columns[c] for c in r.spec.columns}
-        direct_total += timed(lambda: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params))[0]
+        direct_total += timed(lambda r=r, kw=kw: r.spec.fn(completions=completions, prompts=prompts, **kw, **r.params))[0]
     run_ = summary["run"]
     print(f"\nall {len(names)} rewards in one job, with label metrics and plots: {t_all:.2f}s end to end "
           f"(read {run_['read_seconds']:.2f}s, items and hashes {run_['prepare_seconds']:.2f}s, "
