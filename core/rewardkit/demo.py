@@ -139,13 +139,21 @@ def load_model(path: str | Path, dtype: str = "float32") -> Any:
     import torch
 
     torch_dtype = getattr(torch, dtype) if dtype not in ("auto", None) else torch.float32
-    if (Path(path) / "adapter_config.json").is_file():
-        from peft import AutoPeftModelForCausalLM
-
-        return AutoPeftModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype).merge_and_unload()
     from transformers import AutoModelForCausalLM
 
-    return AutoModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype)
+    if not (Path(path) / "adapter_config.json").is_file():
+        return AutoModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype)
+    from peft import AutoPeftModelForCausalLM
+
+    merged = AutoPeftModelForCausalLM.from_pretrained(str(path), dtype=torch_dtype).merge_and_unload()
+    state = {k: v.clone() for k, v in merged.state_dict().items()}
+    base = merged.config._name_or_path or json.loads((Path(path) / "adapter_config.json").read_text())["base_model_name_or_path"]
+    del merged
+    # generating with the object merge_and_unload returns peaked 3.4 GB higher (measured, 200 prompts);
+    # the same weights in a freshly loaded model do not
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch_dtype)
+    model.load_state_dict(state, strict=True)
+    return model
 
 
 def held_out_rows(cfg: Any, n: int) -> list[dict[str, Any]]:
@@ -234,7 +242,7 @@ def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval
     echo = log or click.echo
 
     def say(msg: str) -> None:
-        echo(f"[{time.perf_counter() - t0:5.0f}s] {msg}")
+        echo(f"[{time.perf_counter() - t0:5.0f}s {peak_rss_gb():4.1f} GB] {msg}")
         sys.stdout.flush()
 
     sets = [f"output.dir={json.dumps(str(out / 'grpo'))}", *overrides]
@@ -260,6 +268,7 @@ def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval
     t_train = time.perf_counter()
     result = train(cfg)
     train_seconds = time.perf_counter() - t_train
+    gc.collect()  # the trainer and its model go before the trained model is loaded for evaluation
     final = result.final_model or cfg.output_dir
     say(f"3/3 greedy evaluation after GRPO ({final})")
     after = evaluate_rows(load_model(final, dtype), tok, cfg.task, held_out,
