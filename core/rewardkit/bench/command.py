@@ -7,7 +7,8 @@ import click
 from .job import COSTS
 
 
-def _thresholds(values: tuple[str, ...]) -> dict[str, float]:
+def parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
+    """``--threshold [NAME=]NUMBER`` values -> ``{name or '*': number}`` (shared by bench and probe)."""
     out = {}
     for v in values:
         name, eq, num = v.rpartition("=")
@@ -186,7 +187,7 @@ def bench(
         mapping=_mapping(col_map),
         label=label,
         pairs=parse_pairs(pairs),
-        thresholds=_thresholds(threshold_args),
+        thresholds=parse_thresholds(threshold_args),
         skip_bad_rows=skip_bad_rows,
         limit=limit,
         costs=cost_list,

@@ -6,16 +6,7 @@ from typing import Any
 
 import click
 
-
-def _thresholds(values: tuple[str, ...]) -> dict[str, float]:
-    out = {}
-    for v in values:
-        name, eq, num = v.rpartition("=")
-        try:
-            out[name if eq else "*"] = float(num)
-        except ValueError:
-            raise click.BadParameter(f"expected [NAME=]NUMBER, got {v!r}", param_hint="--threshold") from None
-    return out
+from ..bench.command import parse_thresholds
 
 
 @click.command(name="probe")
@@ -94,7 +85,7 @@ def probe(
         rows=rows,
         seed=seed,
         family=family,
-        thresholds=_thresholds(threshold_args),
+        thresholds=parse_thresholds(threshold_args),
         prompt_col=prompt_col,
         answer_col=answer_col,
     )
