@@ -47,7 +47,7 @@ CHECKERS = ("rewardkit", "math-verify", "trl")
 def load_sets(limit: int | None) -> dict[str, list[dict[str, Any]]]:
     from rewardkit.tasks import gsm8k
 
-    gsm = [{"completion": r["completion"], "gold": r["answer"], "label": bool(r["is_correct"])}
+    gsm = [{"completion": r["completion"], "gold": r["answer"], "label": bool(r["is_correct"]), "prompt": r["question"]}
            for r in gsm8k.load("completions")]
     latex = [{"completion": r["completion"], "gold": r["gold"], "label": bool(r["expected"]), "form": r["form"]}
              for r in map(json.loads, LATEX.read_text(encoding="utf-8").splitlines())]
@@ -66,15 +66,15 @@ def delimited(gold: str) -> str:
 
 
 # -- the checkers: each scores (completions, golds) -> list[float | None] -------------------
-def run_rewardkit(completions: list[str], golds: list[str]) -> list[float | None]:
+def run_rewardkit(completions: list[str], golds: list[str], prompts: list[str] | None = None) -> list[float | None]:
     import rewardkit
     from rewardkit_math.rewards import gold_answer
 
     gold_answer.cache_clear()
-    return rewardkit.reward("math.equivalence")(completions, answer=golds)
+    return rewardkit.reward("math.equivalence")(completions, prompts=prompts, answer=golds)
 
 
-def run_math_verify(completions: list[str], golds: list[str]) -> list[float | None]:
+def run_math_verify(completions: list[str], golds: list[str], prompts: list[str] | None = None) -> list[float | None]:
     from math_verify import parse, verify
 
     logging.disable(logging.WARNING)
@@ -87,7 +87,7 @@ def run_math_verify(completions: list[str], golds: list[str]) -> list[float | No
     return out
 
 
-def run_trl(completions: list[str], golds: list[str]) -> list[float | None]:
+def run_trl(completions: list[str], golds: list[str], prompts: list[str] | None = None) -> list[float | None]:
     from trl.rewards import accuracy_reward
 
     logging.disable(logging.WARNING)
@@ -97,9 +97,9 @@ def run_trl(completions: list[str], golds: list[str]) -> list[float | None]:
 RUNNERS = {"rewardkit": run_rewardkit, "math-verify": run_math_verify, "trl": run_trl}
 
 
-def _chunk(args: tuple[str, list[str], list[str]]) -> list[float | None]:
-    name, completions, golds = args
-    return RUNNERS[name](completions, golds)
+def _chunk(args: tuple[str, list[str], list[str], list[str] | None]) -> list[float | None]:
+    name, completions, golds, prompts = args
+    return RUNNERS[name](completions, golds, prompts)
 
 
 def _warm(name: str) -> bool:
@@ -124,14 +124,17 @@ def measure(name: str, rows: list[dict[str, Any]], workers: int) -> dict[str, An
     completions = [r["completion"] for r in rows]
     golds = [r["gold"] for r in rows]
     labels = [r["label"] for r in rows]
+    # the prompt where the set has one (GSM8K): rewardkit reads an echo of it as no answer; the others ignore it
+    prompts = [r["prompt"] for r in rows] if all("prompt" in r for r in rows) else None
     _warm(name)
     start = time.perf_counter()
-    values = RUNNERS[name](completions, golds)
+    values = RUNNERS[name](completions, golds, prompts)
     one = len(rows) / (time.perf_counter() - start)
     result = {"checker": name, **agreement(values, labels), "per_s_1core": one, "values": values}
     if workers > 1:
         size = -(-len(rows) // workers)
-        chunks = [(name, completions[i : i + size], golds[i : i + size]) for i in range(0, len(rows), size)]
+        chunks = [(name, completions[i : i + size], golds[i : i + size], prompts[i : i + size] if prompts else None)
+                  for i in range(0, len(rows), size)]
         with ProcessPoolExecutor(workers) as pool:
             list(pool.map(_warm, [name] * workers))
             start = time.perf_counter()

@@ -15,6 +15,11 @@ than a licence to use the last number in the text):
 ``last_number`` the last number in the text (``-1,234.5``, ``3/4``)
 ==============  =====================================================================
 
+Before any strategy runs, a verbatim echo of the prompt is blanked out: the whole prompt, or one
+of its lines or sentences of at least ``MIN_ECHO_WORDS`` words, copied into the completion (a
+question copied back holds the numbers of the question, never the answer). A few words of the
+question restated are no echo.
+
 Every function here is linear in the length of the text (no backtracking regex over it).
 """
 
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rewardkit.utils import answer_span
 
@@ -342,12 +348,40 @@ def final_part(text: str) -> str:
     return undouble(text)
 
 
-def extract(text: str, order: tuple[str, ...] = STRATEGIES) -> Extraction | None:
+#: a line or sentence of the prompt copied back is an echo from this many words on (the whole prompt from 2)
+MIN_ECHO_WORDS = 5
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.?!])\s+|\n")
+
+
+@lru_cache(maxsize=1024)
+def echo_pieces(prompt: str) -> tuple[str, ...]:
+    """What counts as a verbatim echo of ``prompt``, longest first: the whole prompt (2 words or
+    more), its lines and sentences (``MIN_ECHO_WORDS`` words or more)."""
+    prompt = undouble(prompt).strip()
+    if len(prompt.split()) < 2:
+        return ()
+    parts = {prompt}
+    for piece in _SENTENCE_SPLIT_RE.split(prompt):
+        piece = piece.strip()
+        if len(piece.split()) >= MIN_ECHO_WORDS:
+            parts.add(piece)
+    return tuple(sorted(parts, key=len, reverse=True))
+
+
+def without_echo(text: str, prompt: str) -> str:
+    """``text`` with every verbatim echo of ``prompt`` (see ``echo_pieces``) replaced by a blank."""
+    for piece in echo_pieces(prompt) if prompt else ():
+        if piece in text:
+            text = text.replace(piece, " ")
+    return text
+
+
+def extract(text: str, order: tuple[str, ...] = STRATEGIES, *, prompt: str = "") -> Extraction | None:
     """The answers found by the first strategy in ``order`` that finds any, or None.
 
-    Only the text after the last ``</think>`` is searched.
+    Only the text after the last ``</think>`` is searched, with verbatim echoes of ``prompt`` blanked out.
     """
-    text = final_part(text)
+    text = without_echo(final_part(text), prompt)
     for i, name in enumerate(order):
         found = _FUNCS[name](text)
         if not found:

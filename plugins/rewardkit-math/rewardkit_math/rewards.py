@@ -137,12 +137,12 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
 
 
 def prediction(completion: str, order: tuple[str, ...], multiple: str, decimal_comma: str = "auto",
-               letter: bool = False, texts: list[str] | None = None) -> list[tuple[str, Any]] | None:
+               letter: bool = False, texts: list[str] | None = None, prompt: str = "") -> list[tuple[str, Any]] | None:
     """The parsed final answers of the deciding strategy (unparseable ones dropped), or None.
 
-    ``texts`` are the extracted answers when the caller has them already.
+    ``texts`` are the extracted answers when the caller has them already; an echo of ``prompt`` is no answer.
     """
-    texts = _final_texts(completion, order, multiple) if texts is None else texts
+    texts = _final_texts(completion, order, multiple, prompt) if texts is None else texts
     if texts is None:
         return None
     parsed: list[tuple[str, Any]] = []
@@ -166,8 +166,8 @@ def prediction(completion: str, order: tuple[str, ...], multiple: str, decimal_c
     return parsed or None
 
 
-def _final_texts(completion: str, order: tuple[str, ...], multiple: str) -> list[str] | None:
-    found = extract(completion, order)
+def _final_texts(completion: str, order: tuple[str, ...], multiple: str, prompt: str = "") -> list[str] | None:
+    found = extract(completion, order, prompt=prompt)
     if found is None:
         return None
     if multiple == "reject" and found.total > MAX_CANDIDATES:
@@ -226,12 +226,14 @@ def _completion_choice(completion: str) -> str | None:
     return m.group(1) if m else None
 
 
-def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> float | None:
-    """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided."""
+def judge(completion: str, gold: Any, opts: Options, scalar: Any = None, prompt: str = "") -> float | None:
+    """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided.
+
+    A verbatim echo of ``prompt`` in the completion is never read as its answer."""
     g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(opts.extract), opts.decimal_comma, opts.letters)
     if g is None:
         return None
-    texts = _final_texts(completion, tuple(opts.extract), opts.multiple)
+    texts = _final_texts(completion, tuple(opts.extract), opts.multiple, prompt)
     verbatim = texts
     if texts is None and len(completion) <= MAX_ANSWER and "\n" not in completion.strip():
         verbatim = [completion]  # nothing extracted: a short completion may still be the gold, verbatim
@@ -256,6 +258,11 @@ def judge(completion: str, gold: Any, opts: Options, scalar: Any = None) -> floa
     if _same(g.item, final, opts, scalar):
         return 1.0
     return 1.0 if opts.rounding == "gold" and _rounds_to(g, final) else 0.0
+
+
+def _prompts(prompts: list[str] | None, n: int) -> list[str]:
+    """One prompt text per completion (empty where the caller gave none)."""
+    return [p if isinstance(p, str) else "" for p in prompts] if prompts and len(prompts) == n else [""] * n
 
 
 class SymbolicError(RuntimeError):
@@ -285,12 +292,11 @@ def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any]
 
     What neither can decide within the bounds is not equivalent (0.0).
     """
-    del prompts
     opts = Options(tolerance, tuple(extract), multiple, sets, letters, decimal_comma, rounding)
     out: list[float | None] = []
-    for c, a in zip(completions, answer):
+    for c, a, p in zip(completions, answer, _prompts(prompts, len(completions))):
         try:
-            out.append(judge(c, a, opts, _symbolic_scalar))
+            out.append(judge(c, a, opts, _symbolic_scalar, p))
         except Undecided:
             out.append(0.0)
     return out
@@ -300,12 +306,11 @@ def equivalence_fast(*, completions: list[str], prompts: list[str], answer: list
                      extract: tuple[str, ...], multiple: str, sets: str = "strict", letters: str = "auto",
                      decimal_comma: str = "auto", rounding: str = "off") -> list[Any]:
     """Inline fast path: decides numbers and bounded numeric checks; DEFER for the rest."""
-    del prompts
     opts = Options(tolerance, tuple(extract), multiple, sets, letters, decimal_comma, rounding)
     out: list[Any] = []
-    for c, a in zip(completions, answer):
+    for c, a, p in zip(completions, answer, _prompts(prompts, len(completions))):
         try:
-            out.append(judge(c, a, opts))
+            out.append(judge(c, a, opts, prompt=p))
         except Undecided:
             out.append(DEFER)
     return out
@@ -313,9 +318,9 @@ def equivalence_fast(*, completions: list[str], prompts: list[str], answer: list
 
 def parseable(*, completions: list[str], prompts: list[str], extract: tuple[str, ...]) -> list[float]:
     """1.0 when a final answer can be extracted and parsed, else 0.0."""
-    del prompts
     order = tuple(extract)
-    return [1.0 if prediction(c, order, "last") else 0.0 for c in completions]
+    pairs = zip(completions, _prompts(prompts, len(completions)))
+    return [1.0 if prediction(c, order, "last", prompt=p) else 0.0 for c, p in pairs]
 
 
 def check_params(params: dict[str, Any]) -> None:
