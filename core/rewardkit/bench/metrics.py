@@ -13,17 +13,24 @@ from typing import Any
 Values = Sequence[float | None]
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "correct"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0", "incorrect", ""}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "incorrect"}
 
 
 def parse_label(value: Any, where: str = "label") -> bool | None:
-    """A boolean label from a bool, 0/1 number or text like ``true``/``false``; ``None`` stays None."""
+    """A boolean label from a bool, 0/1 number or text like ``true``/``false``; ``None`` (null) stays None.
+
+    An empty or blank text is an error, never False: a careless export or an unlabelled row looks the same.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value)
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(
+            f"{where}: the label is empty (expected true/false, 1/0; write null in JSON/Parquet for an unlabelled item)"
+        )
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
     raise ValueError(f"{where}: expected a boolean label (true/false, 1/0), got {value!r}")
