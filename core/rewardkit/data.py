@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import DataError
 
@@ -39,17 +39,39 @@ class Rows:
         return list(seen)
 
 
-def _decode_line(path: Path, lineno: int, raw: bytes) -> str:
+class JsonlLine(NamedTuple):
+    """One JSON object line of a JSONL file: its 1-based line number, its byte offset, the row."""
+
+    line: int
+    offset: int
+    row: dict[str, Any]
+
+
+def _decode_line(path: Path, lineno: int, raw: bytes, at_start: bool) -> str:
     try:
-        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+        return raw.decode("utf-8-sig" if at_start else "utf-8")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start + 1} of the line: {exc.reason})") from None
 
 
-def _jsonl(path: Path, skip_bad: bool, bad: list[BadRow]) -> Iterator[dict[str, Any]]:
+def iter_jsonl(
+    path: str | Path, *, skip_bad: bool = False, bad: list[BadRow] | None = None, start: int = 0, first_line: int = 1
+) -> Iterator[JsonlLine]:
+    """Every JSON object line of ``path`` from byte offset ``start`` (line ``first_line``), blank lines skipped.
+
+    The file is split on bytes and decoded line by line, so each error names its own line: invalid
+    UTF-8 or a line that is not a JSON object raises ``DataError`` ("FILE:LINE: ..."); with
+    ``skip_bad`` a malformed line is recorded in ``bad`` (when given) and skipped instead. A UTF-8
+    byte-order mark is dropped only at the start of the file.
+    """
+    path = Path(path)
     with path.open("rb") as fh:
-        for lineno, raw in enumerate(fh, 1):  # split on bytes, decode per line: errors name their own line
-            line = _decode_line(path, lineno, raw)
+        fh.seek(start)
+        offset, lineno = start, first_line
+        for raw in fh:
+            here, offset = offset, offset + len(raw)
+            line = _decode_line(path, lineno, raw, here == 0)
+            lineno += 1
             if not line.strip():
                 continue
             try:
@@ -58,13 +80,14 @@ def _jsonl(path: Path, skip_bad: bool, bad: list[BadRow]) -> Iterator[dict[str, 
                     raise ValueError(f"expected a JSON object, got {type(row).__name__}")
             except ValueError as exc:
                 msg = str(exc).split(": line")[0]
-                if skip_bad:
-                    bad.append(BadRow(str(path), lineno, msg))
-                    continue
-                raise DataError(
-                    f"{path}:{lineno}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)"
-                ) from None
-            yield row
+                if not skip_bad:
+                    raise DataError(
+                        f"{path}:{lineno - 1}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)"
+                    ) from None
+                if bad is not None:
+                    bad.append(BadRow(str(path), lineno - 1, msg))
+                continue
+            yield JsonlLine(lineno - 1, here, row)
 
 
 def _csv(path: Path) -> list[dict[str, Any]]:
@@ -101,7 +124,7 @@ def read_rows(path: str | Path, *, skip_bad: bool = False) -> Rows:
     elif p.suffix == ".csv":
         rows = _csv(p)
     else:
-        rows = list(_jsonl(p, skip_bad, bad))
+        rows = [x.row for x in iter_jsonl(p, skip_bad=skip_bad, bad=bad)]
     if not rows:
         raise DataError(f"{p}: no rows (the file is empty)" if not bad else f"{p}: every row is malformed")
     return Rows(rows, bad, str(p))

@@ -1,6 +1,7 @@
 """Streaming a JSONL input in shards: the job never holds the rows or the completions.
 
-A first pass reads the file once, keeps a byte offset every STRIDE rows, the labels (a byte each) and incremental
+A first pass reads the file once (with :func:`rewardkit.data.iter_jsonl`, the one JSONL reader), keeps a byte offset
+and line number every STRIDE rows, the labels (a byte each) and incremental
 hashes of every column a reward sees (the same hashes :class:`~rewardkit.bench.job.Items`
 computes in memory, so shard keys and resume are unchanged). Scoring then reads each shard's
 rows again from its offset; examples in reports are read back one row at a time.
@@ -8,14 +9,13 @@ rows again from its offset; examples in reports are read back one row at a time.
 
 from __future__ import annotations
 
-import json
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..data import BadRow, Rows
+from ..data import BadRow, Rows, iter_jsonl
 from ..errors import DataError
 from .job import ColumnHasher, Items, available_columns, build_items, digest_of
 
@@ -25,43 +25,6 @@ SCAN_ROWS = 2000
 STRIDE = 256
 _LABEL_CODES = {None: 2, False: 0, True: 1}
 _LABELS = (False, True, None)
-
-
-def _decode(path: Path, lineno: int, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}:{lineno}: not valid UTF-8 (byte {exc.start + 1} of the line: {exc.reason})") from None
-
-
-def iter_jsonl(
-    path: Path, skip_bad: bool, bad: list[BadRow] | None, start: int = 0, first_line: int = 1
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(byte offset, row)`` for every JSON object line from ``start`` (blank lines skipped; a bad
-    line raises ``DataError`` naming file and line, or is recorded in ``bad`` with ``skip_bad``)."""
-    with path.open("rb") as fh:
-        fh.seek(start)
-        offset, lineno = start, first_line
-        for raw in fh:
-            here, offset = offset, offset + len(raw)
-            line = _decode(path, lineno, raw)
-            lineno += 1
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                if not isinstance(row, dict):
-                    raise ValueError(f"expected a JSON object, got {type(row).__name__}")
-            except ValueError as exc:
-                msg = str(exc).split(": line")[0]
-                if skip_bad:
-                    if bad is not None:
-                        bad.append(BadRow(str(path), lineno - 1, msg))
-                    continue
-                raise DataError(
-                    f"{path}:{lineno - 1}: malformed JSON line: {msg} (use --skip-bad-rows to record and skip it)"
-                ) from None
-            yield here, row
 
 
 @dataclass
@@ -157,6 +120,7 @@ class StreamedItems:
         self.per_row = 2 if spec.pairs else 1
         self.bad: list[BadRow] = []
         self.offsets = array("q")  # of rows 0, STRIDE, 2 * STRIDE, ...
+        self.lines = array("q")  # their line numbers (errors on a re-read name the right line)
         self.n_rows = 0
         self.label_codes = bytearray()
         self.hashes: dict[str, str] = {}
@@ -195,15 +159,16 @@ class StreamedItems:
             if items.labels is not None:
                 self.label_codes.extend(_LABEL_CODES[y] for y in items.labels)
 
-        for offset, row in iter_jsonl(self.path, skip_bad, self.bad):
+        for line in iter_jsonl(self.path, skip_bad=skip_bad, bad=self.bad):
             if limit is not None and self.n_rows >= limit:
                 break
             if not self.available:
-                self.available = available_columns(Rows([row], [], self.source), self.spec.mapping)
+                self.available = available_columns(Rows([line.row], [], self.source), self.spec.mapping)
             if self.n_rows % STRIDE == 0:
-                self.offsets.append(offset)
+                self.offsets.append(line.offset)
+                self.lines.append(line.line)
             self.n_rows += 1
-            chunk.append(row)
+            chunk.append(line.row)
             if len(chunk) >= SCAN_ROWS:
                 flush()
                 first += len(chunk)
@@ -231,13 +196,12 @@ class StreamedItems:
         out: list[dict[str, Any]] = []
         if n_rows <= 0:
             return out
-        start = self.offsets[first_row // STRIDE]
-        skip = first_row % STRIDE
-        for _, row in iter_jsonl(self.path, self.skip_bad, None, start=start, first_line=1 if start == 0 else 2):
+        k, skip = divmod(first_row, STRIDE)
+        for line in iter_jsonl(self.path, skip_bad=self.skip_bad, start=self.offsets[k], first_line=self.lines[k]):
             if skip:
                 skip -= 1
                 continue
-            out.append(row)
+            out.append(line.row)
             if len(out) >= n_rows:
                 break
         return out
@@ -271,8 +235,8 @@ def peek(path: Path, skip_bad: bool, n: int = 100) -> Rows:
         raise DataError(f"{path}: no such file or folder")
     bad: list[BadRow] = []
     rows: list[dict[str, Any]] = []
-    for _, row in iter_jsonl(path, skip_bad, bad):
-        rows.append(row)
+    for line in iter_jsonl(path, skip_bad=skip_bad, bad=bad):
+        rows.append(line.row)
         if len(rows) >= n:
             break
     if not rows:
