@@ -353,7 +353,7 @@ MIN_ECHO_WORDS = 5
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.?!])\s+|\n")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)
 def echo_pieces(prompt: str) -> tuple[str, ...]:
     """What counts as a verbatim echo of ``prompt``, longest first: the whole prompt (2 words or
     more), its lines and sentences (``MIN_ECHO_WORDS`` words or more)."""
