@@ -69,7 +69,7 @@ def test_greedy_generation_is_batch_independent(tiny_path):
 @pytest.mark.slow
 def test_demo_runs_end_to_end_on_a_tiny_model(tiny_path, tmp_path):
     pytest.importorskip("trl")
-    from rewardkit.demo import run
+    from rewardkit.demo_gsm8k import run
 
     lines = []
     figures = run(model=str(tiny_path), questions=2, sft_steps=1, grpo_steps=1, max_new_tokens=8,

@@ -257,6 +257,9 @@ def test_shipped_configs_validate():
         pytest.skip("the shipped configs use math.equivalence (rewardkit-math is not installed)")
     for path in tomls:
         c = load_config(path, check_output=False)
+        if path.name.startswith("main-"):  # the main job samples at a constant 1.0, as measured
+            assert c.generation["temperature_schedule"] in (None, "constant"), path
+            continue
         assert c.generation["temperature_schedule"] in ("linear", "cosine"), path
     for path in sorted((folder / "accelerate").glob("*.yaml")):
         assert yaml.safe_load(path.read_text())["distributed_type"] in ("MULTI_GPU", "DEEPSPEED"), path

@@ -24,7 +24,7 @@ LAZY_COMMANDS = {
     "serve": ("rewardkit.serve.command", "serve", "Serve rewards over HTTP (native, OpenRLHF), locally or on Ray Serve."),
     "probe": ("rewardkit.probe.command", "probe", "Attack rewards with exploit completions; report accept rates."),
     "audit": ("rewardkit.audit.command", "audit", "Review a bench run's disagreements in the browser; merge verdicts."),
-    "demo": ("rewardkit.demo", "demo", "Short CPU run on the embedded default model: evaluate, SFT, GRPO, evaluate."),
+    "demo": ("rewardkit.demo", "demo", "The main job: GRPO on a reasoning-gym task on CPU, held-out accuracy before/after."),
 }
 
 
