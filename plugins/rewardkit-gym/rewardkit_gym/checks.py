@@ -21,17 +21,19 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def perturb(answer: str) -> str:
-    """A wrong answer near ``answer``: its last number ``n`` becomes ``2n + 7``, else its last letter changes.
+    """A wrong answer near ``answer``: its last number ``n`` becomes ``2n + 7`` (``n + 10`` where that
+    would move it by less than 5, so that scorers with a tolerance, such as number_sorting's 1,
+    still reject it), else its last letter changes.
 
-    >>> perturb("42"), perturb("x = -3"), perturb("-7"), perturb("abc"), perturb("...")
-    ('91', 'x = 1', '-6', 'abx', '...?')
+    >>> perturb("42"), perturb("x = -3"), perturb("-7"), perturb("-6.1"), perturb("abc"), perturb("...")
+    ('91', 'x = 7', '3', '3.9', 'abx', '...?')
     """
     found = list(_NUMBER.finditer(answer))
     if found:
         m = found[-1]
         text = m.group(0)
         value = float(text)
-        value = 2 * value + 7 if value != -7 else value + 1  # -7 is the fixed point of 2n + 7
+        value = 2 * value + 7 if abs(value + 7) >= 5 else value + 10  # -7 is the fixed point of 2n + 7
         bumped = str(int(value)) if "." not in text else f"{value:.{len(text.split('.')[1])}f}"
         return answer[: m.start()] + bumped + answer[m.end():]
     letters = [i for i, ch in enumerate(answer) if ch.isalpha()]
