@@ -207,8 +207,12 @@ def test_harness_tampering_scores_zero(passes, name):
     assert scores.values == [0.0, 0.0, 0.0], (name, scores.values, scores.messages)
 
 
-def test_forked_copies_running_the_tests_are_no_valid_report(passes):
-    """Guessing in several forked copies gains nothing: more than one report is no report."""
+@pytest.mark.parametrize("attempt", range(5))
+def test_forked_copies_running_the_tests_are_no_valid_report(passes, attempt):
+    """Guessing in several forked copies gains nothing: the harness of function tests never forks.
+
+    (It used to rely on the two reports garbling each other, a race the guessing copy could win:
+    a fresh-clone CI run scored this program 1.0.)"""
     program = (
         "import os\nGUESS = 1 if os.fork() == 0 else 0\n"
         "def add(a, b):\n    return a + b + GUESS\n"
