@@ -44,6 +44,21 @@ def test_shipped_config_is_valid(tmp_path):
     assert len(held) == 50 and not train_questions & {r["question"] for r in held}
 
 
+
+def test_gsm8k_benchmark_grpo_config_can_train_lora_over_bf16(tmp_path):
+    """benchmarks/learning's GRPO stage in the main job's setup: LoRA adapters over a bf16 base."""
+    from rewardkit.demo_gsm8k import grpo_config
+    from rewardkit.train.config import load_config
+
+    terms = [{"name": "format.tags", "weight": 0.5}]
+    data = grpo_config("some/model", tmp_path / "g", steps=2, rows=4, max_completion_length=32, rewards=terms,
+                       lora=True, dtype="bfloat16")
+    cfg = load_config(data=data)
+    assert cfg.model["dtype"] == "bfloat16" and cfg.model["lora"]["r"] == 16
+    default = load_config(data=grpo_config("some/model", tmp_path / "h", steps=2, rows=4, max_completion_length=32,
+                                           rewards=terms))
+    assert default.model["dtype"] == "float32" and not default.model["lora"]
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     from rewardkit.tiny import save_tiny

@@ -80,6 +80,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sft-batch-size", type=int, default=8)
     ap.add_argument("--sft-lr", type=float, default=1e-4)
     ap.add_argument("--grpo-lr", type=float, default=3e-6)
+    ap.add_argument("--grpo-lora", action="store_true", help="GRPO trains a LoRA adapter (r=16, all linear layers)")
+    ap.add_argument("--grpo-dtype", default="float32", choices=["float32", "bfloat16"],
+                    help="dtype of the GRPO base model (bfloat16 with --grpo-lora: the main job's setup)")
+    ap.add_argument("--prompts-per-step", type=int, default=2)
     ap.add_argument("--no-sft-eval", action="store_true", help="skip the evaluation between SFT and GRPO")
     ap.add_argument("--out", default="runs/learning", help="models and logs (large; not committed)")
     ap.add_argument("--resume", action="store_true")
@@ -100,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     figures = run(questions=args.questions, sft_steps=args.sft_steps, grpo_steps=args.grpo_steps,
                   max_new_tokens=args.max_new_tokens, out=args.out, grpo_learning_rate=args.grpo_lr,
                   sft_batch_size=args.sft_batch_size, sft_learning_rate=args.sft_lr, sft_eval=not args.no_sft_eval,
-                  resume=args.resume, log=log)
+                  resume=args.resume, grpo_lora=args.grpo_lora, grpo_dtype=args.grpo_dtype,
+                  prompts_per_step=args.prompts_per_step, log=log)
     wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     metrics = Path(figures["metrics"])
     rows = reward_rows(metrics) if metrics.is_file() else []

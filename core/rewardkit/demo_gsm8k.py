@@ -30,10 +30,10 @@ TASK = {
 
 def grpo_config(model: str, out: Path, *, steps: int, rows: int, max_completion_length: int,
                 rewards: list[dict[str, Any]], learning_rate: float = 2e-6, num_generations: int = 4,
-                prompts_per_step: int = 2, lora: bool = False) -> dict[str, Any]:
+                prompts_per_step: int = 2, lora: bool = False, dtype: str = "float32") -> dict[str, Any]:
     """The GRPO config of the demo (the same shape as a ``rewardkit train`` TOML file)."""
     cfg: dict[str, Any] = {
-        "model": {"name": model, "gradient_checkpointing": False},
+        "model": {"name": model, "gradient_checkpointing": False, "dtype": dtype},
         "task": {**TASK, "limit": rows},
         "reward": rewards,
         "grpo": {
@@ -75,7 +75,7 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
         out: str | Path = "runs/demo", model: str = "smollm2-135m-instruct", sft_batch_size: int = 8,
         sft_learning_rate: float = 2e-4, grpo_learning_rate: float = 1e-5, grpo_lora: bool = False,
         prompts_per_step: int = 2, num_generations: int = 4, resume: bool = False, sft_eval: bool = True,
-        log: Callable[[str], None] | None = None) -> dict[str, Any]:
+        grpo_dtype: str = "float32", log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate, SFT, GRPO, evaluate; print a before/after table. Returns the figures (``<out>/demo.json``)."""
     from .models import resolve_model
     from .train.config import load_config
@@ -140,7 +140,7 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
     cfg = load_config(data=grpo_config(str(sft_dir), grpo_out, steps=grpo_steps, rows=sft_rows + grpo_rows,
                                        max_completion_length=max_new_tokens, rewards=terms,
                                        learning_rate=grpo_learning_rate, num_generations=num_generations,
-                                       prompts_per_step=prompts_per_step, lora=grpo_lora))
+                                       prompts_per_step=prompts_per_step, lora=grpo_lora, dtype=grpo_dtype))
     cfg.rows = cfg.rows[sft_rows:]  # GRPO prompts the SFT did not see
     final = grpo_out / "final"
     if resume and ((final / "config.json").is_file() or (final / "adapter_config.json").is_file()):
