@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -284,7 +285,7 @@ def _metrics(out: Path) -> list[dict]:
     return [r for r in map(json.loads, path.read_text().splitlines()) if "total" in r]
 
 
-def _count_synced(cls: type, counts: list[int]) -> None:
+def _count_synced(cls: Any, counts: list[int]) -> None:
     """Record how many tensors each sync pushes (TRL's iterator, LoRA merged into the base)."""
     original = cls._iter_named_params
 
@@ -298,7 +299,7 @@ def _count_synced(cls: type, counts: list[int]) -> None:
     cls._iter_named_params = counted
 
 
-def lora_only_sync(cls: type, counts: list[int]) -> None:
+def lora_only_sync(cls: Any, counts: list[int]) -> None:
     """Make TRL's sync push only the base tensors a LoRA adapter changes (merged), not every tensor.
 
     TRL's ``_iter_named_params`` merges the adapters and yields every parameter of the model; the
