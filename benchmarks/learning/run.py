@@ -56,7 +56,8 @@ def plot(rows: list[dict], terms: list[str], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(steps, [r["total"] for r in rows], "k-o", label="total (weighted)")
     for t in terms:
-        ax.plot(steps, [float(r.get(t) if r.get(t) is not None else "nan") for r in rows], "-o", label=t, alpha=0.8)
+        values = [r[t] if r.get(t) is not None else float("nan") for r in rows]
+        ax.plot(steps, values, "-o", label=t, alpha=0.8)
     ax.set_xlabel("GRPO step (2 prompts x 4 completions)")
     ax.set_ylabel("mean reward")
     ax.set_title("SmolLM2-135M-Instruct after SFT warm-up: GRPO on GSM8K (CPU)")
