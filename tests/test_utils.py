@@ -87,3 +87,17 @@ def test_builtin_plugins_read_the_answer_span_one_way():
     text = "<think><answer>1</answer></think> ... <ANSWER> 42 </ANSWER>"
     assert rm_answer(text, "auto") == text_answer(text, "auto", "answer") == answer_span(text) == "42"
     assert rewardkit.reward("text.exact")([text], reference=["42"]) == [1.0]
+
+
+def test_after_think_and_response_text():
+    from rewardkit.utils import after_think, response_text
+
+    assert after_think("plan</THINK> done") == " done"
+    assert after_think("no reasoning") == "no reasoning"
+    text = "<think>draft <answer>1</answer></think> so <answer> 2 </answer>"
+    assert response_text(text) == "2"
+    assert response_text("<think>x</think> plain", "auto") == " plain"
+    assert response_text("<think>x</think> plain", "yes") == ""
+    assert response_text(text, "no") == text
+    with pytest.raises(ValueError, match="answer_only"):
+        response_text(text, "maybe")

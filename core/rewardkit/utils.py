@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import RewardkitError, TextTypeError
 
-__all__ = ["WorkerError", "answer_span", "completion_text", "map_in_workers"]
+__all__ = ["ANSWER_ONLY", "WorkerError", "after_think", "answer_span", "completion_text", "map_in_workers", "response_text"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
 _BLANKS = r"[ \t\r\n]{0,8}"
@@ -127,6 +127,33 @@ def answer_span(text: str, tag: str = "answer") -> str | None:
     if span is None:
         return None
     return visible[span[0] : span[1]].strip()
+
+
+def after_think(text: str) -> str:
+    """The text after the last ``</think>`` (any letter case); all of ``text`` when it has none."""
+    cut = text.lower().rfind("</think>")
+    return text[cut + len("</think>") :] if cut >= 0 else text
+
+
+#: What :func:`response_text` reads for each ``answer_only`` setting.
+ANSWER_ONLY = ("auto", "yes", "no")
+
+
+def response_text(completion: str, answer_only: str = "auto", tag: str = "answer") -> str:
+    """The part of a completion a reward judges, for rewards that take an ``answer_only`` parameter.
+
+    ``"auto"``: the final ``<tag>`` span (:func:`answer_span`) when there is one, else the text
+    after the last ``</think>`` (:func:`after_think`); ``"yes"``: the span, or ``""`` without one;
+    ``"no"``: the whole completion, reasoning included.
+    """
+    if answer_only not in ANSWER_ONLY:
+        raise ValueError(f"response_text: answer_only must be one of {list(ANSWER_ONLY)}, got {answer_only!r}")
+    if answer_only == "no":
+        return completion
+    span = answer_span(completion, tag)
+    if span is not None:
+        return span
+    return "" if answer_only == "yes" else after_think(completion)
 
 
 class WorkerError(RewardkitError, RuntimeError):

@@ -8,7 +8,7 @@ use only one rule; ``"raw"`` takes the whole completion.
 
 from __future__ import annotations
 
-from rewardkit.utils import answer_span
+from rewardkit.utils import after_think, answer_span
 
 SOURCES = ("auto", "fence", "answer", "raw")
 
@@ -24,7 +24,7 @@ def extract_code(text: str, language: str = "python", source: str = "auto") -> s
     if source == "raw":
         return text if text.strip() else None
     if source in ("auto", "fence"):
-        code = last_fence(_after_think(text), language)
+        code = last_fence(after_think(text), language)
         if code is not None and code.strip():
             return code
         if source == "fence":
@@ -35,12 +35,6 @@ def extract_code(text: str, language: str = "python", source: str = "auto") -> s
     fenced = last_fence(span, language)
     code = fenced if fenced is not None else span
     return code if code.strip() else None
-
-
-def _after_think(text: str) -> str:
-    """The text after the last ``</think>`` (any case); all of it when there is none."""
-    cut = text.lower().rfind("</think>")
-    return text if cut < 0 else text[cut + len("</think>"):]
 
 
 def last_fence(text: str, language: str = "python") -> str | None:

@@ -16,16 +16,16 @@ from typing import Any
 
 import rewardkit
 from rewardkit import Param
+from rewardkit.utils import ANSWER_ONLY
 
 from .checkers import INSTRUCTIONS, InstructionError, build
-from .response import MODES
 from .rewards import loose, loose_fast, strict, strict_fast
 
 __all__ = ["INSTRUCTIONS", "InstructionError", "build", "loose", "strict"]
 
 COLUMNS = ("instruction_id_list", "kwargs")
 PARAMS = {
-    "answer_only": Param("auto", choices=MODES,
+    "answer_only": Param("auto", choices=ANSWER_ONLY,
                          help="check the <answer> span: auto (when present, else the text after </think>), yes, no"),
     "answer_tag": Param("answer", help="tag whose last span holds the response"),
     "aggregate": Param("share", choices=("share", "all"),

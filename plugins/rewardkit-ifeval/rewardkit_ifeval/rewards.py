@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from rewardkit import DEFER
+from rewardkit.utils import response_text
 
 from .checkers import Check, InstructionError, build
-from .response import response_text
 
 #: Completions up to this size are scored inline (the fast path); longer ones go to a worker
 #: process under the deadline (a 1 MB multi-line response checked against all 25 IFEval

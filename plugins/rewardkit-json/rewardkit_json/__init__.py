@@ -16,6 +16,7 @@ from typing import Any
 
 import rewardkit
 from rewardkit import Param
+from rewardkit.utils import ANSWER_ONLY
 
 from .match import match, match_fast
 from .schema import schema_reward
@@ -24,7 +25,7 @@ from .valid import valid, valid_fast
 __all__ = ["match", "schema_reward", "valid"]
 
 _ANSWER = {
-    "answer_only": Param("auto", choices=("auto", "yes", "no"),
+    "answer_only": Param("auto", choices=ANSWER_ONLY,
                          help="look in the <answer> span: auto (when present, else after </think>), yes, no"),
     "answer_tag": Param("answer", help="tag whose last span holds the answer"),
 }

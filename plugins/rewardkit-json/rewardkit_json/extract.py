@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rewardkit.utils import answer_span
-
 #: How many ``{``/``[`` positions in free text are tried as the start of the JSON value.
 MAX_STARTS = 16
 _DECODER = json.JSONDecoder()
@@ -36,19 +34,6 @@ def _loads(text: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         return _MISSING
-
-
-def source_text(completion: str, answer_only: str, tag: str) -> str:
-    """The part of the completion to look in: the ``<tag>`` span (auto/yes) or everything."""
-    if answer_only == "no":
-        return completion
-    span = answer_span(completion, tag)
-    if span is not None:
-        return span
-    if answer_only == "yes":
-        return ""
-    cut = completion.lower().rfind("</think>")
-    return completion[cut + len("</think>"):] if cut >= 0 else completion
 
 
 def last_fence(text: str) -> str | None:

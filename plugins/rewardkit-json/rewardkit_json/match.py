@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from rewardkit import DEFER
+from rewardkit.utils import response_text
 
-from .extract import find_json, parse_gold, source_text
+from .extract import find_json, parse_gold
 
 Path = tuple[Any, ...]
 _MISSING = object()
@@ -82,7 +83,7 @@ def _score(completions: list[str], gold: list[Any], mode: str, rel_tol: float, a
             out.append(DEFER)
             continue
         kind = "object" if isinstance(want, dict) else "array" if isinstance(want, list) else "any"
-        found = find_json(source_text(completion, answer_only, answer_tag), kind)
+        found = find_json(response_text(completion, answer_only, answer_tag), kind)
         out.append(agreement(want, found.value, mode, rel_tol, abs_tol, strings) if found.ok else 0.0)
     return out
 

@@ -6,7 +6,9 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from .extract import find_json, parse_gold, source_text
+from rewardkit.utils import response_text
+
+from .extract import find_json, parse_gold
 from .repair import loads_repaired
 
 
@@ -65,7 +67,7 @@ def _one(
     completion: str, schema: Any, row: int, strict: bool, repair: bool, answer_only: str, answer_tag: str
 ) -> float:
     validator = validator_for(schema, row)
-    found = find_json(source_text(completion, answer_only, answer_tag), wanted_kind(validator.schema))
+    found = find_json(response_text(completion, answer_only, answer_tag), wanted_kind(validator.schema))
     ok, value = (True, found.value) if found.ok else (loads_repaired(found.text) if repair else (False, None))
     if not ok:
         return 0.0

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rewardkit import DEFER
+from rewardkit.utils import response_text
 
-from .extract import find_json, source_text
+from .extract import find_json
 from .repair import loads_repaired
 
 KINDS = {"object": dict, "array": list}
@@ -21,7 +22,7 @@ def _kind_ok(value: Any, require: str) -> bool:
 def _one(completion: str, require: str, partial: float, answer_only: str, answer_tag: str, inline: bool) -> Any:
     if inline and len(completion) > INLINE_MAX_CHARS:
         return DEFER
-    found = find_json(source_text(completion, answer_only, answer_tag), require)
+    found = find_json(response_text(completion, answer_only, answer_tag), require)
     if found.ok:
         return 1.0
     if partial <= 0.0:
