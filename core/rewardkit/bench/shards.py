@@ -186,13 +186,16 @@ _STATUS_INDEX = {s: i for i, s in enumerate(_STATUS_CODES)}
 KEEP_MESSAGES = 1000
 
 
-class _View(Sequence[Any]):
-    """A read-only sequence over compact storage (slices come back as lists)."""
+class View(Sequence[Any]):
+    """A read-only sequence over compact storage (slices come back as lists); the bench's one
+    lazy column. Optional side data for fast paths: a score column's ``float_array`` and
+    ``kept`` messages, a streamed label column's ``label_codes``."""
 
     def __init__(self, n: Callable[[], int], get: Callable[[int], Any]) -> None:
         self._n, self._get = n, get
         self.float_array: Any = None
         self.kept: dict[int, str] | None = None
+        self.label_codes: bytearray | None = None
 
     def __len__(self) -> int:
         return self._n()
@@ -238,19 +241,19 @@ class JobColumn:
     @property
     def values(self) -> Sequence[float | None]:
         arr = self.array
-        view = _View(lambda: len(arr), lambda i: None if arr[i] != arr[i] else arr[i])
+        view = View(lambda: len(arr), lambda i: None if arr[i] != arr[i] else arr[i])
         view.float_array = arr  # metrics read it as a numpy array without a list in between
         return view
 
     @property
     def statuses(self) -> Sequence[str]:
         codes = self.codes
-        return _View(lambda: len(codes), lambda i: _STATUS_CODES[codes[i]])
+        return View(lambda: len(codes), lambda i: _STATUS_CODES[codes[i]])
 
     @property
     def messages(self) -> Sequence[str | None]:
         """The first :data:`KEEP_MESSAGES` messages; None elsewhere."""
-        view = _View(lambda: len(self.codes), self.kept.get)
+        view = View(lambda: len(self.codes), self.kept.get)
         view.kept = self.kept
         return view
 

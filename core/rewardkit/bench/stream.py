@@ -18,6 +18,7 @@ from typing import Any
 from ..data import BadRow, Rows, iter_jsonl
 from ..errors import DataError
 from .job import ColumnHasher, Items, available_columns, build_items, digest_of
+from .shards import View
 
 #: Rows parsed at a time in the first pass.
 SCAN_ROWS = 2000
@@ -43,53 +44,6 @@ class Spec:
             rows, columns=self.columns, completion_col=self.completion_col, prompt_col=self.prompt_col,
             mapping=self.mapping, label_col=self.label_col, pairs=self.pairs, first_row=first_row,
         )  # fmt: skip
-
-
-class _Roles(Sequence[str]):
-    def __init__(self, n: int, pairs: bool) -> None:
-        self.n, self.pairs = n, pairs
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.n))]
-        if not -self.n <= i < self.n:
-            raise IndexError(i)
-        return ("chosen", "rejected")[i % 2] if self.pairs else "completion"
-
-
-class _Rows(Sequence[int]):
-    def __init__(self, n: int, per_row: int) -> None:
-        self.n, self.per_row = n, per_row
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(self.n))]
-        if not -self.n <= i < self.n:
-            raise IndexError(i)
-        return (i % self.n) // self.per_row
-
-
-class _View(Sequence[Any]):
-    def __init__(self, n: Any, get: Any) -> None:
-        self._n, self._get = n, get
-        self.label_codes: bytearray | None = None
-
-    def __len__(self) -> int:
-        return int(self._n())
-
-    def __getitem__(self, i: Any) -> Any:
-        n = len(self)
-        if isinstance(i, slice):
-            return [self._get(j) for j in range(*i.indices(n))]
-        if not -n <= i < n:
-            raise IndexError(i)
-        return self._get(i % n)
 
 
 class _Lazy(Sequence[str]):
@@ -127,8 +81,9 @@ class StreamedItems:
         self.available: list[str] = []
         self._scan(skip_bad, limit)
         self.skip_bad = skip_bad
-        self.roles = _Roles(len(self), bool(spec.pairs))
-        self.rows = _Rows(len(self), self.per_row)
+        n, per_row, pairs = len(self), self.per_row, bool(spec.pairs)
+        self.roles = View(lambda: n, lambda i: ("chosen", "rejected")[i % 2] if pairs else "completion")
+        self.rows = View(lambda: n, lambda i: i // per_row)
         self.completions = _Lazy(self, "completion")
         self.prompts = _Lazy(self, "prompt") if spec.prompt_col else None
 
@@ -141,7 +96,7 @@ class StreamedItems:
         if self.spec.label_col is None:
             return None
         codes = self.label_codes
-        view = _View(lambda: len(codes), lambda i: _LABELS[codes[i]])
+        view = View(lambda: len(codes), lambda i: _LABELS[codes[i]])
         view.label_codes = codes
         return view
 
