@@ -2,8 +2,10 @@
 
 Workers are plain ``python -m rewardkit._worker`` subprocesses (no fork of a threaded parent,
 no re-run of the caller's ``__main__``), each the leader of its own process group, talking over
-two pipes. :meth:`WorkerPool.map` sends each item to an idle worker (dispatch) and waits on the
-workers' pipes until the earliest deadline (collect); no signals, so it works from any thread.
+two pipes. Every :meth:`WorkerPool.map` call is its own queue; one driver thread per pool sends
+the next item of the call with the fewest busy workers to an idle worker (dispatch, round robin
+among equals) and waits on the workers' pipes until the earliest deadline (collect); no signals,
+so it works from any thread, and a small call never waits for a large one to finish.
 
 * A worker that overruns its item's deadline is killed with its whole process group (its own
   children included) and replaced; the item becomes a ``timeout``.
@@ -13,8 +15,9 @@ workers' pipes until the earliest deadline (collect); no signals, so it works fr
 * A worker whose host dies (even by SIGKILL) kills its own process group within a second.
 * A worker's stdout goes to the host's stderr: a reward that prints cannot corrupt the host's
   output (``--json``).
-* A ``map`` interrupted by any exception (``KeyboardInterrupt`` included) kills the workers that
-  were busy, so no stale result can reach the next call; every request also carries a call id.
+* A ``map`` interrupted by any exception (``KeyboardInterrupt`` included), or cancelled through
+  :func:`cancel_on` (a client that went away), kills the workers busy on it and settles its
+  queued items, so no stale result can reach the next call; every request also carries a call id.
 * After ``os.fork()`` the child gets a fresh pool of its own (the parent's workers are never used).
 """
 
@@ -31,7 +34,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
@@ -191,18 +195,9 @@ class _Reader:
         return out
 
 
-@dataclass
-class _Worker:
-    process: subprocess.Popen[bytes]
-    reader: _Reader
-    writer: Connection
-    keys: set[str] = field(default_factory=set)
-    busy: tuple[int, float, bool] | None = None  # (item index, deadline, still loading the reward)
-
-
-@dataclass
+@dataclass(eq=False)
 class _Batch:
-    """The state of one ``map`` call."""
+    """The state of one ``map`` call: its own queue of items, settled by the pool's driver."""
 
     call: int
     fn_key: str
@@ -214,10 +209,54 @@ class _Batch:
     results: list[Result | None]
     started: list[float]
     took: list[float]
+    pending: int = 0
+    busy: int = 0  # workers on this batch now
+    turn: int = 0  # when it was last served (round robin among equals)
+    cancelled: str | None = None  # why the caller gave up (the driver settles the rest)
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: subprocess.Popen[bytes]
+    reader: _Reader
+    writer: Connection
+    keys: set[str] = field(default_factory=set)
+    busy: tuple[_Batch, int, float, bool] | None = None  # (batch, item index, deadline, still loading)
+    idle_since: float = field(default_factory=time.monotonic)
+
+
+#: Seconds an extra worker (started beyond ``size`` so a newly arrived call need not wait) stays idle.
+EXTRA_IDLE_SECONDS = 5.0
+
+_local = threading.local()
+
+
+@contextmanager
+def cancel_on(event: threading.Event) -> Iterator[None]:
+    """Within this block (this thread), ``map`` gives up on its remaining items once ``event`` is set.
+
+    ``rewardkit serve`` sets the event when the client disconnects: its items stop running and
+    become ``timeout`` results saying so.
+    """
+    old = getattr(_local, "cancel", None)
+    _local.cancel = event
+    try:
+        yield
+    finally:
+        _local.cancel = old
 
 
 class WorkerPool:
-    """A lazily started pool of worker processes; one batch at a time, callable from any thread."""
+    """A lazily started pool of worker processes shared fairly by concurrent calls from any thread.
+
+    Every ``map`` call is its own queue; one driver thread hands the next item to an idle worker
+    from the call with the fewest workers busy on it (round robin among equals), so a small call
+    does not wait behind a large one. A call that finds every worker busy with other calls may
+    start one extra worker (up to ``2 * size`` in all); extra workers stop after
+    :data:`EXTRA_IDLE_SECONDS` idle.
+    """
 
     def __init__(self, size: int | None = None, memory_mb: int | None = None) -> None:
         self.size = size or default_workers()
@@ -226,6 +265,11 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._pid = os.getpid()
         self._calls = itertools.count(1)
+        self._turns = itertools.count(1)
+        self._active: list[_Batch] = []
+        self._driver: threading.Thread | None = None
+        self._wake_r, self._wake_w = -1, -1
+        self._closed = False
         self.restarts = 0
 
     # -- workers ----------------------------------------------------------------------------
@@ -259,27 +303,26 @@ class WorkerPool:
             worker.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        for close in (worker.writer.close, lambda: os.close(worker.reader.fd)):
-            try:
-                close()
-            except OSError:
-                pass
+        _close_pipes(worker)
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and put a fresh one in its place (its item, if any, is already settled)."""
         self._kill(worker)
         self.restarts += 1
-        return self._start()
+        i = self._workers.index(worker)
+        try:
+            self._workers[i] = self._start()
+        except OSError:
+            del self._workers[i]  # started again when needed
 
     def _check_owner(self) -> None:
-        """After ``os.fork()``, forget the parent's workers (they are not ours to use or kill)."""
+        """After ``os.fork()``, forget the parent's workers, calls and driver (not ours to use)."""
         if self._pid != os.getpid():
             for w in self._workers:
-                for close in (w.writer.close, lambda w=w: os.close(w.reader.fd)):
-                    try:
-                        close()
-                    except OSError:
-                        pass
-            self._workers = []
+                _close_pipes(w)
+            self._workers, self._active, self._driver = [], [], None
+            self._wake_r = self._wake_w = -1
+            self._closed = False
             self._pid = os.getpid()
 
     # -- map --------------------------------------------------------------------------------
@@ -291,138 +334,282 @@ class WorkerPool:
         timeout: float,
         key: str | None = None,
         seconds: list[float] | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Result]:
         """Score each item in a worker, with ``timeout`` seconds per item.
 
         When ``seconds`` is a list it receives each item's round-trip time through its worker.
+        ``cancel`` (default: the event of an enclosing :func:`cancel_on`) stops the call early.
         """
         timeout = check_timeout(timeout)
         if not items:
             return []
-        payload = pickle.dumps((fn, params))
-        fn_key = key or f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:{hash(payload)}"
-        n = len(items)
-        load_timeout = check_timeout(float(os.environ.get(LOAD_TIMEOUT_ENV, "120")), LOAD_TIMEOUT_ENV)
-        with self._lock:
-            self._check_owner()
-            batch = _Batch(next(self._calls), fn_key, payload, items, timeout, load_timeout,
-                           list(reversed(range(n))), [None] * n, [0.0] * n, [0.0] * n)
-            want = min(self.size, n)
-            while len(self._workers) < want:
-                self._workers.append(self._start())
-            pool = self._workers[:want]
-            try:
-                while batch.todo or any(w.busy for w in pool):
-                    self._dispatch(batch, pool)
-                    self._collect(batch, pool)
-            except BaseException:
-                self._abandon(pool)
-                raise
-            finally:
-                self._workers[:want] = pool
+        batch = self._new_batch(fn, params, items, timeout, key)
+        self._submit(batch)
+        self._wait(batch, cancel if cancel is not None else getattr(_local, "cancel", None))
         if seconds is not None:
             seconds[:] = batch.took
         return [r if r is not None else Result("crashed", "lost result") for r in batch.results]
 
-    def _dispatch(self, batch: _Batch, pool: list[_Worker]) -> None:
-        """Send the next items to idle workers."""
-        for i, w in enumerate(pool):
-            if w.busy is not None or not batch.todo:
-                continue
+    def _new_batch(self, fn: Callable[..., Any], params: dict[str, Any], items: Sequence[Item],
+                   timeout: float, key: str | None) -> _Batch:
+        payload = pickle.dumps((fn, params))
+        fn_key = key or f"{getattr(fn, '__module__', '')}.{getattr(fn, '__qualname__', '')}:{hash(payload)}"
+        load_timeout = check_timeout(float(os.environ.get(LOAD_TIMEOUT_ENV, "120")), LOAD_TIMEOUT_ENV)
+        n = len(items)
+        return _Batch(next(self._calls), fn_key, payload, items, timeout, load_timeout,
+                      list(reversed(range(n))), [None] * n, [0.0] * n, [0.0] * n, pending=n)
+
+    def _submit(self, batch: _Batch) -> None:
+        with self._lock:
+            self._check_owner()
+            if self._wake_r < 0:
+                self._wake_r, self._wake_w = os.pipe()
+                os.set_blocking(self._wake_r, False)
+                os.set_blocking(self._wake_w, False)
+            self._closed = False
+            batch.turn = next(self._turns)
+            self._active.append(batch)
+            if self._driver is None or not self._driver.is_alive():
+                self._driver = threading.Thread(target=self._drive, name="rewardkit-pool", daemon=True)
+                self._driver.start()
+        self._wake()
+
+    def _wait(self, batch: _Batch, cancel: threading.Event | None) -> None:
+        try:
+            while not batch.done.wait(None if cancel is None else 0.05):
+                if cancel is not None and cancel.is_set():
+                    self._cancel(batch, "cancelled: the caller went away")
+                    cancel = None  # the driver settles the rest now
+        except BaseException:
+            self._cancel(batch, "cancelled: the call was interrupted")
+            raise
+        if batch.error is not None:
+            raise batch.error
+
+    def _cancel(self, batch: _Batch, why: str) -> None:
+        with self._lock:
+            if batch.cancelled is None:
+                batch.cancelled = why
+        self._wake()
+
+    def _wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"x")
+        except (BlockingIOError, OSError):
+            pass  # already awake, or closed
+
+    # -- the driver: dispatch, collect, settle ------------------------------------------------
+    def _drive(self) -> None:
+        """The loop of the driver thread: runs while the pool is open and this process owns it."""
+        while True:
+            try:
+                with self._lock:
+                    if self._closed or self._pid != os.getpid():
+                        return
+                    self._settle_cancelled()
+                    self._dispatch()
+                    fds, wait_for = self._watch_list()
+                ready = set(wait(fds, timeout=wait_for))
+                with self._lock:
+                    self._drain_wake(ready)
+                    self._collect(ready)
+                    self._retire_extra()
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiting call, never lost
+                self._fail_all(exc)
+
+    def _watch_list(self) -> tuple[list[int], float | None]:
+        busy = [w for w in self._workers if w.busy]
+        now = time.monotonic()
+        times = [w.busy[2] for w in busy if w.busy]
+        if len(self._workers) > self.size:
+            times += [w.idle_since + EXTRA_IDLE_SECONDS for w in self._workers if w.busy is None]
+        wait_for = max(0.0, min(times) - now) if times else None
+        return [self._wake_r] + [w.reader.fd for w in busy], wait_for
+
+    def _drain_wake(self, ready: set[Any]) -> None:
+        if self._wake_r in ready:
+            try:
+                while os.read(self._wake_r, 4096):
+                    pass
+            except (BlockingIOError, OSError):
+                pass
+
+    def _next_batch(self) -> _Batch | None:
+        """The call to serve next: the fewest workers busy on it, then the longest since served."""
+        ready = [b for b in self._active if b.todo and b.cancelled is None]
+        return min(ready, key=lambda b: (b.busy, b.turn)) if ready else None
+
+    def _idle_worker(self, batch: _Batch) -> _Worker | None:
+        idle = [w for w in self._workers if w.busy is None]
+        if idle:
+            return next((w for w in idle if batch.fn_key in w.keys), idle[0])
+        limit = self.size if batch.busy else 2 * self.size  # a starved call may add an extra worker
+        if len(self._workers) < limit:
+            self._workers.append(self._start())
+            return self._workers[-1]
+        return None
+
+    def _dispatch(self) -> None:
+        """Hand items to idle workers, fairly across calls."""
+        while (batch := self._next_batch()) is not None:
+            w = self._idle_worker(batch)
+            if w is None:
+                return
             index = batch.todo.pop()
             first = batch.fn_key not in w.keys
             try:
                 w.writer.send((batch.call, batch.fn_key, batch.payload if first else b"", index, batch.items[index]))
             except (OSError, ValueError):  # the worker had died while idle
                 batch.todo.append(index)
-                pool[i] = self._replace(w)
+                self._replace(w)
                 continue
             w.keys.add(batch.fn_key)
             batch.started[index] = time.monotonic()
+            batch.busy += 1
+            batch.turn = next(self._turns)
             # a worker seeing this reward first imports it: that time is not the item's
             limit = max(batch.timeout, batch.load_timeout) if first else batch.timeout
-            w.busy = (index, batch.started[index] + limit, first)
+            w.busy = (batch, index, batch.started[index] + limit, first)
 
-    def _collect(self, batch: _Batch, pool: list[_Worker]) -> None:
-        """Wait until a busy worker answers or the earliest deadline; settle what is due."""
-        busy = [w for w in pool if w.busy]
-        if not busy:
-            return
-        wait_for = max(0.0, min(w.busy[1] for w in busy if w.busy) - time.monotonic())
-        ready = set(wait([w.reader.fd for w in busy], timeout=wait_for))
-        for i, w in enumerate(pool):
+    def _collect(self, ready: set[Any]) -> None:
+        """Read what the ready workers sent; settle items past their deadline."""
+        for w in list(self._workers):
             if w.busy is None:
                 continue
+            batch = w.busy[0]
             if w.reader.fd in ready:
                 try:
-                    self._read(batch, w)
+                    self._read(w)
                 except EOFError:
-                    self._settle(batch, w.busy[0], Result("crashed", f"worker process died (exit code {_exit_code(w)})"))
-                    pool[i] = self._replace(w)
+                    self._finish(w, Result("crashed", f"worker process died (exit code {_exit_code(w)})"))
+                    self._replace(w)
                     continue
-            if w.busy is not None and time.monotonic() >= w.busy[1]:
-                index, _, loading = w.busy
-                if loading:
+            if w.busy is not None and time.monotonic() >= w.busy[2]:
+                if w.busy[3]:
                     why = f"the worker did not start and load the reward within {max(batch.timeout, batch.load_timeout):g}s"
                 else:
                     why = f"no result within {batch.timeout:g}s"
-                self._settle(batch, index, Result("timeout", f"{why}; worker killed"))
-                pool[i] = self._replace(w)
+                self._finish(w, Result("timeout", f"{why}; worker killed"))
+                self._replace(w)
 
-    def _read(self, batch: _Batch, w: _Worker) -> None:
+    def _read(self, w: _Worker) -> None:
         for frame in w.reader.frames():
-            try:
-                call, index, result = pickle.loads(frame)
-            except Exception as exc:  # noqa: BLE001 - a result that fails to unpickle is that item's error
-                if w.busy is not None:
-                    self._settle(batch, w.busy[0], Result("type", f"the result could not be read back: {_short(exc)}"))
-                    w.busy = None
+            if w.busy is None:
                 continue
-            if call != batch.call or w.busy is None or index != w.busy[0]:
+            batch, index = w.busy[0], w.busy[1]
+            try:
+                call, got, result = pickle.loads(frame)
+            except Exception as exc:  # noqa: BLE001 - a result that fails to unpickle is that item's error
+                self._finish(w, Result("type", f"the result could not be read back: {_short(exc)}"))
+                continue
+            if call != batch.call or got != index:
                 continue  # a stale answer: never another call's result
             if result.kind == "loaded":
                 batch.started[index] = time.monotonic()
-                w.busy = (index, batch.started[index] + batch.timeout, False)
+                w.busy = (batch, index, batch.started[index] + batch.timeout, False)
                 continue
-            self._settle(batch, index, Result(*result))
-            w.busy = None
+            self._finish(w, Result(*result))
 
-    @staticmethod
-    def _settle(batch: _Batch, index: int, result: Result) -> None:
+    def _finish(self, w: _Worker, result: Result) -> None:
+        """Settle the item ``w`` was busy with; the worker is idle again."""
+        assert w.busy is not None
+        batch, index = w.busy[0], w.busy[1]
+        w.busy, w.idle_since = None, time.monotonic()
+        batch.busy -= 1
+        self._settle(batch, index, result)
+
+    def _settle(self, batch: _Batch, index: int, result: Result) -> None:
+        if batch.results[index] is not None:
+            return
         batch.results[index] = result
-        batch.took[index] = time.monotonic() - batch.started[index]
+        batch.took[index] = time.monotonic() - batch.started[index] if batch.started[index] else 0.0
+        batch.pending -= 1
+        if batch.pending <= 0:
+            if batch in self._active:
+                self._active.remove(batch)
+            batch.done.set()
 
-    def _abandon(self, pool: list[_Worker]) -> None:
-        """After an interrupted map: replace every worker that still owes a result."""
-        for i, w in enumerate(pool):
-            if w.busy is not None:
-                self._kill(w)
+    def _settle_cancelled(self) -> None:
+        """Items of cancelled calls: queued ones settle at once, running ones lose their worker."""
+        for batch in [b for b in self._active if b.cancelled]:
+            why = batch.cancelled or "cancelled"
+            while batch.todo:
+                self._settle(batch, batch.todo.pop(), Result("timeout", why))
+            for w in [w for w in self._workers if w.busy and w.busy[0] is batch]:
+                self._finish(w, Result("timeout", f"{why}; worker killed"))
+                self._replace(w)
+
+    def _retire_extra(self) -> None:
+        """Stop extra workers (beyond ``size``) that have been idle long enough."""
+        now = time.monotonic()
+        for w in [w for w in self._workers if w.busy is None]:
+            if len(self._workers) <= self.size:
+                return
+            if now - w.idle_since >= EXTRA_IDLE_SECONDS:
+                self._workers.remove(w)
+                self._stop(w)
+
+    def _stop(self, w: _Worker) -> None:
+        try:
+            w.writer.send(None)
+        except (OSError, ValueError):
+            pass
+        self._kill(w)
+
+    def _fail_all(self, exc: BaseException) -> None:
+        """The driver broke (e.g. interrupted): every waiting call gets ``exc``; busy workers are replaced."""
+        with self._lock:
+            for w in [w for w in self._workers if w.busy]:
+                w.busy = None
                 try:
-                    pool[i] = self._start()
-                except BaseException:  # noqa: BLE001 - a fresh start may fail too; leave it for later
-                    pool[i] = w
-                    w.busy = None
-                    continue
-                self.restarts += 1
+                    self._replace(w)
+                except BaseException:  # noqa: BLE001 - a fresh start may fail too; started again when needed
+                    pass
+            for batch in self._active:
+                batch.error = exc
+                batch.done.set()
+            self._active = []
 
     def close(self) -> None:
-        """Stop every worker (and its process group)."""
+        """Stop every worker (and its process group) and the driver."""
         with self._lock:
             if self._pid != os.getpid():
                 self._check_owner()
                 return
+            self._closed = True
+            driver = self._driver
+        self._wake()
+        if driver is not None and driver is not threading.current_thread():
+            driver.join(timeout=10)
+        with self._lock:
             for w in self._workers:
-                try:
-                    w.writer.send(None)
-                except (OSError, ValueError):
-                    pass
-                self._kill(w)
-            self._workers = []
+                self._stop(w)
+            self._workers, self._driver = [], None
+            for batch in self._active:
+                for index in list(batch.todo):
+                    self._settle(batch, index, Result("crashed", "the worker pool was closed"))
+                batch.todo.clear()
+            self._active = []
 
     @property
     def pids(self) -> list[int]:
         return [w.process.pid for w in self._workers]
 
+    def stats(self) -> dict[str, int]:
+        """Workers, busy workers, calls in progress and items queued (for ``/readyz`` and ``/metrics``)."""
+        with self._lock:
+            return {"workers": len(self._workers), "busy": sum(w.busy is not None for w in self._workers),
+                    "calls": len(self._active), "queued": sum(len(b.todo) for b in self._active),
+                    "alive": sum(w.process.poll() is None for w in self._workers)}
+
+
+def _close_pipes(worker: _Worker) -> None:
+    for close in (worker.writer.close, lambda: os.close(worker.reader.fd)):
+        try:
+            close()
+        except OSError:
+            pass
 
 def _exit_code(w: _Worker) -> int | None:
     try:
