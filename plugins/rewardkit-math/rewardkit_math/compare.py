@@ -130,9 +130,19 @@ def _name_like(node: Node) -> bool:
         return True
     if kind in ("ratio", "tuple"):
         return all(p[0] == "sym" for p in node[1])
-    if kind == "*":  # f(x), f(2)
-        return node[1][0] == "sym" and node[2][0] in ("sym", "num", "neg")
-    return False
+    if kind == "*" and node[1][0] == "sym" and node[2][0] in ("sym", "num", "neg"):  # f(x), f(2)
+        return True
+    return kind in ("*", "/", "abs") and _named_quantity(node)
+
+
+def _named_quantity(node: Node) -> bool:
+    """``|AB|``, ``\\frac{NO}{BO}``, ``AB \\cdot CD``: a quantity named by letters (no number, no sum)."""
+    kind = node[0]
+    if kind == "sym":
+        return True
+    if kind in ("*", "/"):
+        return _named_quantity(node[1]) and _named_quantity(node[2])
+    return kind == "abs" and _named_quantity(node[1])
 
 
 def readings(node: Node, predicted: bool = False) -> list[Node] | None:
@@ -307,6 +317,8 @@ def equal(a: Node, b: Node, tol: float, scalar: Callable[[Node, Node, float], bo
     if a == b:
         return True
     ka, kb = a[0], b[0]
+    if {ka, kb} == {"sym", "const"} and a[1] == b[1] in ("e", "i"):  # \\text{e} is the letter e as written
+        return True
     if ka == "either" or kb == "either":  # 1,5: the decimal 1.5 or the list 1, 5
         return any(eq(x, b) for x in a[1]) if ka == "either" else any(eq(a, y) for y in b[1])
     if ka == "rel" and kb == "rel":

@@ -98,11 +98,16 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
 
 
 def _boxed(text: str) -> list[str]:
+    return [content for _, _, content in _box_spans(text)]
+
+
+def _box_spans(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, content)`` of every outermost box, in text order (``end`` is past the box)."""
     if "\\boxed" not in text and "\\fbox" not in text:
         return []
     first = min(i for i in (text.find("\\boxed"), text.find("\\fbox")) if i >= 0)
     match: dict[int, int] | None = None
-    out: list[str] = []
+    out: list[tuple[int, int, str]] = []
     covered = -1
     for m in _BOX_RE.finditer(text, first):
         if m.start() < covered:
@@ -116,15 +121,86 @@ def _boxed(text: str) -> list[str]:
             end = match.get(j)
             if end is None:
                 continue
-            out.append(text[j + 1 : end])
+            out.append((m.start(), end + 1, text[j + 1 : end]))
             covered = end
         else:  # \boxed 5
             k = j
             while k < len(text) and not text[k].isspace() and text[k] not in "$.,;":
                 k += 1
             if k > j:
-                out.append(text[j:k])
+                out.append((m.start(), k, text[j:k]))
     return out
+
+
+# what joins the parts of one answer: "and"/"or", commas, "+", or nothing but blanks, $, \quad, \( \)
+_JOINER_RE = re.compile(r"[,;+&]|\b(?:and|or)\b")
+_DECOR_RE = re.compile(r"\\q?quad(?![a-zA-Z])|\\[,;:! ()\[\]]|\\text\s*\{\s*(?:and|or|,)?\s*\}|[\s$.]")
+_WORD_RE = re.compile(r"[A-Za-z]+")
+MAX_UNIT_WORDS = 2  # "\boxed{1} papers and \boxed{2} bins": unit words between joined parts
+
+
+def _joined(between: str) -> bool:
+    """Whether ``between`` joins two parts of one answer (connectors, a unit word or two), not prose."""
+    rest = _DECOR_RE.sub(" ", between)
+    if not rest.strip():
+        return True
+    words = [w for w in _WORD_RE.findall(rest) if w not in ("and", "or")]
+    return _JOINER_RE.search(rest) is not None and len(words) <= MAX_UNIT_WORDS
+
+
+def _connected(text: str, spans: list[tuple[int, int]]) -> bool:
+    """Whether only connectors (see :func:`_joined`) stand between the spans."""
+    return all(_joined(text[a[1] : b[0]]) for a, b in zip(spans, spans[1:]))
+
+
+def _gold_spans(text: str) -> list[str]:
+    """``$1$ and $2$ and $3$``, ``$21,16$ or $11$``: every math span, when only connectors join them."""
+    spans = _single_dollar(text) if "$" in text and "$$" not in text else []
+    if len(spans) < 2 or len(spans) > MAX_CANDIDATES:
+        return []
+    bounds = []
+    for end, content in spans:
+        bounds.append((end - len(content) - 1, end + 1))
+    if text[: bounds[0][0]].strip() or text[bounds[-1][1] :].strip(" .\n") or not _connected(text, bounds):
+        return []
+    return [content for _, content in spans]
+
+
+def _unclosed_box(text: str) -> str | None:
+    """The rest of the text after a last ``\\boxed{`` that is never closed (a gold answer cut short)."""
+    start = text.rfind("\\boxed{")
+    if start < 0:
+        return None
+    brace = start + len("\\boxed")
+    if brace in _match_braces(text, brace):
+        return None
+    rest = text[brace + 1 :].strip()
+    return rest or None
+
+
+def extract_gold(text: str, order: tuple[str, ...]) -> Extraction | None:
+    """The gold answer's parts: like :func:`extract`, with the rules only a gold answer gets.
+
+    Several boxes are one answer only when connectors join them (``\\boxed{1}, \\boxed{2}``); with
+    words between them (a solution text) the last box is the answer. A gold answer written as math
+    spans joined by connectors (``$1$ and $2$``) lists them all. An unclosed last ``\\boxed{`` holds
+    the rest of the text.
+    """
+    found = extract(text, order)
+    plain = final_part(text)
+    if found is not None and found.strategy == "boxed" and len(set(found.candidates)) > 1:
+        spans = _box_spans(plain)
+        if not _connected(plain, [(a, b) for a, b, _ in spans]):
+            return Extraction("boxed", found.candidates[-1:], 1)
+    elif found is not None and found.strategy == "latex":
+        parts = _gold_spans(plain.strip())
+        if parts:
+            return Extraction("latex", tuple(parts), len(parts))
+    elif found is None and "boxed" in order:
+        box = _unclosed_box(plain)
+        if box is not None:
+            return Extraction("boxed", (box,), 1)
+    return found
 
 
 def _final_answer_after_boxes(text: str) -> str | None:
@@ -153,6 +229,8 @@ _ANSWER_IS_RE = re.compile(
 )
 _SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
 _PROSE_IS_RE = re.compile(r"[A-Za-z]{2,}\s.* is \S")
+#: after a leading math span: the sentence ends there ("$14{,}916$. I hope it is correct.")
+_SENTENCE_AFTER_RE = re.compile(r"[$\])]*\s*(?:[.!;](?:\s|$)|$)")
 
 
 def _inside_text(text: str, at: int) -> bool:
@@ -166,15 +244,21 @@ def _answer_is(text: str) -> list[str]:
     if "nswer" not in text and "NSWER" not in text and "option" not in text and "choice" not in text:
         return []
     out: list[str] = []
-    ends = [m.end() for m in _ANSWER_IS_RE.finditer(text) if not _inside_text(text, m.start())]
+    found = [m for m in _ANSWER_IS_RE.finditer(text) if not _inside_text(text, m.start())]
+    # "Final Answer: The final answer is $14{,}916$.": one marker introducing the next is one answer
+    ends = [m.end() for m, nxt in zip(found, [*found[1:], None])
+            if nxt is None or text[m.end() : nxt.start()].strip(" \t*").lower() not in ("", "the")]
     if len(ends) > MAX_CANDIDATES:  # placeholders keep the count; only the last ones are read
         out = [""] * (len(ends) - MAX_CANDIDATES)
         ends = ends[-MAX_CANDIDATES:]
     for at in ends:
         rest = text[at : at + MAX_ANSWER]
-        spans = _latex(rest.split("\n", 1)[0])
+        line = rest.split("\n", 1)[0]
+        spans = _latex_spans(line)
         if spans and rest.lstrip().startswith(("$", "\\(", "\\[")):
-            out.append(spans[0] if len(spans) == 1 else rest.split("\n", 1)[0])
+            # the leading span, when a sentence ends after it; else the whole line ("$1$ and $2$")
+            alone = len(spans) == 1 or _SENTENCE_AFTER_RE.match(line, spans[0][0] + 1) is not None
+            out.append(spans[0][1] if alone else line)
             continue
         end = _SENTENCE_END_RE.search(rest)
         ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()

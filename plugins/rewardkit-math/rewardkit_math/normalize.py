@@ -30,6 +30,7 @@ _DROP_RE = re.compile(
     r"|\\(?:displaystyle|textstyle|limits|boxed|fbox|quad|qquad|mathrm\{\s*\}|!)(?![a-zA-Z])"
     r"|(?:\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z]))(?:\s*(?:\\text\s*\{\s*)?[CF](?![a-zA-Z])\}?)?"
     r"|\\\$|\$|\{\s*,\s*\}"
+    r"|\\q?quad(?=[a-zA-Z])"  # \quadx_{2}: a spacing command run into the next letter
 )
 _SPACE_RE = re.compile(r"(?<!\\)\\[,;: ]|~")
 # thin spaces between groups of three digits are thousands separators: 1\,000 and 1 000 (U+2009)
@@ -44,6 +45,8 @@ _TEXT_RE = re.compile(
 # math font commands: their content stays
 _FONT_RE = re.compile(r"\\(?:mathrm|mathit|mathbf|mathsf|mathnormal|boldsymbol|bm|operatorname)\s*\{([^{}]*)\}")
 _AND_OR_RE = re.compile(r"\b(?:and|or)\b")
+# "W(x)=1orW(x)=-1": "or"/"and" run between a number or bracket and the next name
+_GLUED_OR_RE = re.compile(r"(?<=[\d)\]}])(?:or|and)(?=[A-Za-z]\s*\(|[A-Z](?![a-z])|\\)")
 _NUMBERISH_RE = re.compile(r"^[\s\d.,+\-/]*\d[\s\d.,+\-/]*$")
 
 
@@ -148,6 +151,8 @@ def clean(text: str) -> str:
         text = _FONT_RE.sub(lambda m: m.group(1), text)
         text = _DROP_RE.sub("", text)
         text = _SPACE_RE.sub(" ", text)
+    if "or" in text or "and" in text:
+        text = _GLUED_OR_RE.sub(" , ", text)
     text = _CLOCK_RE.sub("", text.strip())
     if text.endswith("\\") and not text.endswith("\\\\"):  # "185\\": a stray backslash
         text = text[:-1].rstrip()

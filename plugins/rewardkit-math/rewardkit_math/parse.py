@@ -27,6 +27,10 @@ MAX_CHARS = 2000  # answer text after extraction
 MAX_TOKENS = 600
 MAX_DEPTH = 60
 MAX_DIGITS = 400
+#: ``1e...`` exponents beyond a float's range are no number (``1e400`` is inf to every float reader)
+MAX_EXPONENT = 308
+#: float spellings of non-finite values: never a number, never a text answer (``\\infty`` and ``∞`` are infinity)
+NONFINITE_WORDS = {"nan", "inf", "infinity", "-inf", "-infinity", "+inf", "+infinity", "-nan"}
 
 
 class ParseError(ValueError):
@@ -116,8 +120,8 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
         if kind == "num":
             if len(val) > MAX_DIGITS:
                 raise ParseError(f"number longer than {MAX_DIGITS} digits")
-            if "e" in val.lower() and abs(int(re.split("[eE]", val)[1])) > MAX_DIGITS:
-                raise ParseError("number exponent too large")
+            if "e" in val.lower() and abs(int(re.split("[eE]", val)[1])) > MAX_EXPONENT:
+                raise ParseError("number exponent beyond the float range")
             out.append(("num", val.replace(",", ""), space))
         elif kind == "env":
             name = val[val.index("{") + 1 : -1].strip()
@@ -137,7 +141,9 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
                 out.append(("func", low, space) if low != "sqrt" else ("cmd", "sqrt", space))
             elif low in ("pi",):
                 out.append(("const", "pi", space))
-            elif low in ("inf", "infty", "infinity", "oo"):
+            elif low in NONFINITE_WORDS:
+                raise ParseError(f"{val!r} is a float spelling, not a number (write \\infty)")
+            elif low == "infty":
                 out.append(("const", "inf", space))
             elif low in ("and", "or"):
                 out.append(("op", ",", space))
@@ -203,6 +209,18 @@ def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool
 _MINUS_ONE = (("neg", ("num", Fraction(1))), ("num", Fraction(-1)))
 
 
+def _solution(group: Node) -> Node:
+    """``p=5, q=2`` (one solution naming each variable once) is the tuple ``(5, 2)``; other groups stay lists."""
+    if group[0] != "list":
+        return group
+    items = group[1]
+    if all(i[0] == "rel" and i[1] == ("=",) and i[2][0][0] == "sym" for i in items):
+        names = [i[2][0][1] for i in items]
+        if len(set(names)) == len(names):
+            return ("tuple", tuple(i[2][1] for i in items))
+    return group
+
+
 class _Parser:
     def __init__(self, toks: list[tuple[str, str, bool]]):
         self.toks = toks
@@ -245,12 +263,27 @@ class _Parser:
         return node
 
     def listing(self, closers: tuple[str, ...] = ()) -> Node:
-        items = [self.relation()]
-        while self.at("op", ",", ";"):
-            self.next()
-            while self.at("op", ",", ";"):  # "12, 30, and 57": the Oxford comma
+        """Items separated by commas; ``;`` separates groups (``p=5,q=2;p=7,q=2`` is two solutions)."""
+        groups = [self._commas()]
+        while self.at("op", ";"):
+            while self.at("op", ";"):
                 self.next()
             if self.peek() is None or (self.peek()[0] == "close"):  # type: ignore[index]
+                break  # trailing semicolon
+            groups.append(self._commas())
+        if len(groups) == 1:
+            return groups[0]
+        if all(g[0] != "list" for g in groups):
+            return ("list", tuple(groups))
+        return ("list", tuple(_solution(g) for g in groups))
+
+    def _commas(self) -> Node:
+        items = [self.relation()]
+        while self.at("op", ","):
+            self.next()
+            while self.at("op", ","):  # "12, 30, and 57": the Oxford comma
+                self.next()
+            if self.peek() is None or (self.peek()[0] in ("close",) or self.at("op", ";")):  # type: ignore[index]
                 break  # trailing comma
             items.append(self.relation())
         return items[0] if len(items) == 1 else ("list", tuple(items))
@@ -645,7 +678,7 @@ def text_answer(text: str) -> str | None:
     text = text.strip().rstrip(".").strip()
     while len(text) > 2 and text[0] == "(" and text[-1] == ")":
         text = text[1:-1].strip()
-    if not _WORDS_RE.fullmatch(text) or len(text) > 200:
+    if not _WORDS_RE.fullmatch(text) or len(text) > 200 or text.lower() in NONFINITE_WORDS:
         return None
     return " ".join(text.lower().replace(",", ", ").split()).replace(" ,", ",")
 
@@ -692,11 +725,26 @@ def _units_per_item(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, b
     return out
 
 
+def _ungroup(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
+    """``{35 cm, 4}``: a TeX group around the whole answer is no bracket (units go per item inside)."""
+    if len(toks) < 3 or toks[0][:2] != ("open", "{") or toks[-1][:2] != ("close", "}"):
+        return toks
+    depth = 0
+    for k, (kind, val, _) in enumerate(toks):
+        if kind == "open" and val == "{":
+            depth += 1
+        elif kind == "close" and val == "}":
+            depth -= 1
+            if depth == 0 and k < len(toks) - 1:
+                return toks  # {a}{b}: two groups
+    return toks[1:-1]
+
+
 def _parse_clean(text: str, decimal_comma: str) -> Node:
     text = _numbers(text, decimal_comma)
     if not text:
         raise ParseError("empty answer")
-    toks = _units_per_item(tokenize(text))
+    toks = _units_per_item(_ungroup(tokenize(text)))
     if not toks:
         raise ParseError("empty answer")
     for kind, val, _ in toks:

@@ -12,7 +12,7 @@ from rewardkit import DEFER
 
 from .compare import Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
-from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, final_part
+from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, extract_gold, final_part
 from .normalize import clean, undouble
 from .parse import Node, ParseError, parse, plain_number
 
@@ -96,6 +96,8 @@ def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
     parts: list[Node] = []
     for item in items:
         node = _as_node(item)
+        if node[0] == "either":  # "$21,16$ or $11$": among several answers, 21,16 is the list
+            node = next((n for n in node[1] if n[0] == "list"), node)
         parts.extend(node[1] if node[0] == "list" else (node,))
     return "node", ("list", tuple(parts))
 
@@ -113,7 +115,7 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
     if not isinstance(gold, str):
         gold = str(gold) if isinstance(gold, (int, float)) and not isinstance(gold, bool) else ""
     markers = tuple(s for s in order if s not in ("expression", "last_number"))
-    found = extract(gold, markers) if markers else None
+    found = extract_gold(gold, markers) if markers else None
     texts = list(dict.fromkeys(t.strip() for t in found.candidates)) if found else [final_part(gold).strip()]
     if found and found.strategy in LAST_WINS:
         texts = texts[-1:]
