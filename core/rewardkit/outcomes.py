@@ -57,6 +57,9 @@ class Scores:
     item_seconds: list[float] = field(default_factory=list)
     #: The :class:`Reason` of every error and timeout, by index.
     reasons: dict[int, Reason] = field(default_factory=dict)
+    #: What the batch cost, summed by name, as the reward reported it (``rewardkit.utils.report_usage``:
+    #: e.g. judge calls, seconds, tokens). Empty when the reward reports nothing.
+    usage: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.values)

@@ -13,6 +13,7 @@ from .isolation import check_timeout
 from .outcomes import Reason, Scores, Status, check_batch_length, check_value
 from .registry import registry
 from .spec import DEFER, RewardSpec
+from .usage import collecting
 from .utils import completion_text
 
 
@@ -84,15 +85,15 @@ class Reward:
             status = Status.TIMEOUT if reason is Reason.TIMEOUT else Status.ERROR
             values[i], statuses[i], messages[i], reasons[i] = None, status, message, reason
 
-        if n:
-            if self.spec.cost == "cpu":
+        with collecting() as usage:
+            if n and self.spec.cost == "cpu":
                 item_seconds = self._score_cpu(texts, prompt_texts, cols, put, fail)
-            else:
+            elif n:
                 self._score_inline(list(range(n)), texts, prompt_texts, cols, self.spec.fn, put, fail)
         seconds = time.perf_counter() - start
         if not item_seconds and n:
             item_seconds = [seconds / n] * n
-        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds, reasons)
+        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds, reasons, usage)
         with self._totals_lock:
             self.totals["items"] += n
             for s in statuses:

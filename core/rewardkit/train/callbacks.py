@@ -145,6 +145,8 @@ class StepStats:
     zero_std_groups: int = 0
     length_sum: float = 0.0
     completions: int = 0
+    #: Each term's reported usage summed (``Scores.usage``: judge calls, seconds, tokens); this process only.
+    usage: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def vector(self) -> list[list[float]]:
         tallies = [*self.terms.values(), self.total, *self.audit.values()]
@@ -167,6 +169,7 @@ class StepStats:
             "dropped_fraction": self.total.dropped / self.total.count if self.total.count else 0.0,
             "groups": {"count": self.groups, "zero_std": self.zero_std_groups},
             "length": self.length_sum / self.completions if self.completions else None,
+            **({"usage": self.usage} if self.usage else {}),
         }
 
 
@@ -219,6 +222,9 @@ class Recorder:
             st.groups += groups
             st.zero_std_groups += zero
             st.length_sum += sum(len(t) for t in texts)
+            for name in self.terms:
+                for key, amount in getattr(scores.raw.get(name), "usage", {}).items():
+                    st.usage.setdefault(name, {})[key] = st.usage.get(name, {}).get(key, 0.0) + amount
             st.completions += len(texts)
             for i in range(len(texts)):
                 row = self._row(scores, audit, prompts, texts, i)
@@ -272,7 +278,9 @@ class Recorder:
             st = self._stats
             assert st is not None
             self.reset()
-        return st.from_vector(_all_reduce(st.vector()))
+        out = st.from_vector(_all_reduce(st.vector()))
+        out.usage = st.usage
+        return out
 
 
 def _all_reduce(vectors: list[list[float]]) -> list[list[float]]:
@@ -326,6 +334,7 @@ class MetricsLogCallback(TrainerCallback):
 
     A line: ``{"step", "epoch", "temperature", "terms": {term: {mean, std, n, value, none, error, timeout,
     dropped}}, "total": {...}, "audit": {...}, "dropped_fraction", "groups": {count, zero_std}, "length",
+    "usage": {term: {name: sum}} (only when a term reports usage, e.g. judge calls and tokens),
     "trl": {TRL's own logged values}}``. Event lines (``"event": "start"`` with the reward signatures,
     ``"resume"``, ``"alarm"``, ``"end"``) carry no term stats. On resume, lines after the checkpoint's
     step are dropped first, so no step appears twice.
