@@ -425,10 +425,15 @@ def check_order(order: tuple[str, ...] | list[str]) -> None:
 
 
 def final_part(text: str) -> str:
-    """The text after the last ``</think>`` (reasoning is never the final answer), escapes halved once."""
-    end = text.rfind("</think>")
+    """The text after the last ``</think>`` (reasoning is never the final answer), escapes halved once.
+
+    A ``<think>`` that is never closed is reasoning cut short: no final answer (empty text)."""
+    low = text.lower() if "<" in text else ""
+    end = low.rfind("</think>")
     if end >= 0:
         text = text[end + len("</think>") :]
+    elif "<think>" in low:
+        return ""
     return undouble(text)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from rewardkit import DEFER
 
-from .compare import Undecided, equivalent
+from .compare import EMPTY_WORDS, Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
 from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, extract_gold, final_part
 from .normalize import clean, undouble
@@ -102,6 +102,13 @@ def _merge(items: list[tuple[str, Any]]) -> tuple[str, Any]:
     return "node", ("list", tuple(parts))
 
 
+def _prose(text: str, words: str) -> bool:
+    """Plain words (no LaTeX, no digit), two or more, that name no empty set: a gold answer with no math."""
+    if "\\" in text or "$" in text or any(ch.isdigit() for ch in text) or words in EMPTY_WORDS:
+        return False
+    return len(words.split()) >= 2
+
+
 @lru_cache(maxsize=8192)
 def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: str = "auto",
                 letters: str = "auto") -> Gold | None:
@@ -131,6 +138,8 @@ def gold_answer(gold: str, order: tuple[str, ...] = STRATEGIES, decimal_comma: s
         return Gold(None, " ".join(texts), _canon(" ".join(texts)), False, None, None)
     item = items[0] if len(items) == 1 else _merge(items)
     node = _as_node(item)
+    if node[0] == "text" and _prose(texts[-1], node[1]):
+        return None  # "forty two": no mathematics in the gold answer, nothing to score against
     letter = node[1] if node[0] == "sym" and len(node[1]) == 1 and node[1] in "ABCDEFGHIJ" else None
     digits = _DECIMALS_RE.fullmatch(clean(texts[-1])) if len(texts) == 1 else None
     several = len(items) > 1 or _several(item)
