@@ -15,6 +15,11 @@ from .isolation import MAX_TIMEOUT
 
 Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")
+#: What a parameter is, for a server's policy: an ordinary ``value``, a ``path`` (a file, folder,
+#: model or URL the host reads) or a ``resource`` (memory, time, devices, backends the host spends).
+#: ``rewardkit serve`` lets clients set neither of the last two unless its operator says so.
+ParamKind = Literal["value", "path", "resource"]
+PARAM_KINDS: tuple[str, ...] = ("value", "path", "resource")
 
 #: Keyword names the host passes itself; a reward parameter may not use them.
 RESERVED = frozenset({"completions", "prompts", "timeout", "columns", "self"})
@@ -40,6 +45,11 @@ class Param:
     max: float | None = None
     type: _Type | tuple[_Type, ...] | None = None
     nullable: bool = False
+    kind: ParamKind = "value"
+
+    def __post_init__(self) -> None:
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"Param kind must be one of {list(PARAM_KINDS)}, got {self.kind!r}")
 
     def accepted_types(self) -> tuple[_Type, ...]:
         if self.type is not None:
@@ -155,7 +165,8 @@ class RewardSpec:
             "deterministic": self.deterministic,
             "timeout": self.timeout,
             "params": {
-                k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {})}
+                k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {}),
+                    **({"kind": p.kind} if p.kind != "value" else {})}
                 for k, p in self.params.items()
             },
         }

@@ -1,7 +1,9 @@
-"""The FastAPI app: /v1/score, /get_reward (OpenRLHF), /v1/rewards, /healthz, /metrics.
+"""The FastAPI app: /v1/score, /get_reward (OpenRLHF), /verify (NeMo Gym), /verl/compute_score,
+/v1/rewards, /v1/policy, /healthz, /readyz, /metrics.
 
 Scoring runs in threads bounded by ``max_concurrency`` (the event loop never blocks on a
-reward); ``max_queue`` more requests may wait; beyond that a request gets 429 at once.
+reward); ``max_queue`` more requests may wait; beyond that, or past ``max_inflight_bytes`` of
+bodies, a request gets 429 at once. A client that disconnects cancels its request's work.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,10 +22,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from ..errors import RewardkitError
-from .auth import OPEN_PATHS, check_bearer, log_denied
+from .guard import Budget, Guard
 from .limits import LimitError, ServeSettings
 from .metrics import Metrics
-from .schemas import OpenRLHFRequest, ScoreRequest
+from .policy import PolicyError
+from .protocols import nemo_inputs, nemo_response, verl_inputs, verl_item
+from .schemas import NemoGymVerifyRequest, OpenRLHFRequest, ScoreRequest, VerlBatchRequest
 from .scoring import (
     RequestError,
     Scorer,
@@ -34,8 +39,7 @@ from .scoring import (
 )
 
 log = logging.getLogger("rewardkit.serve")
-Message = dict[str, Any]
-ASGIApp = Callable[[Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+Work = Callable[[], tuple[Target, Any, Any]]
 
 
 class Admission:
@@ -46,9 +50,13 @@ class Admission:
         self.inflight = 0
         self.limiter: anyio.CapacityLimiter | None = None
 
+    @property
+    def capacity(self) -> int:
+        return self.settings.max_concurrency + self.settings.max_queue
+
     def enter(self) -> None:
         s = self.settings
-        if self.inflight >= s.max_concurrency + s.max_queue:
+        if self.inflight >= self.capacity:
             raise LimitError(429, "concurrent requests",
                              f"too many concurrent requests: {self.inflight} admitted, limit is "
                              f"{s.max_concurrency} running + {s.max_queue} queued (--max-concurrency, --max-queue)")
@@ -67,77 +75,49 @@ class Admission:
         return float(max(0, self.inflight - running))
 
 
-class Guard:
-    """ASGI middleware: bearer token (401) and body size (413) before the app sees a request."""
-
-    def __init__(self, app: ASGIApp, settings: ServeSettings, metrics: Metrics) -> None:
-        self.app, self.settings, self.metrics = app, settings, metrics
-
-    async def __call__(self, scope: Message, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        endpoint = scope["path"] if scope["path"] in _KNOWN else "other"
-
-        async def counted(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.metrics.requests.labels(endpoint, str(message["status"])).inc()
-            await send(message)
-
-        await self._guarded(scope, receive, counted)
-
-    async def _guarded(self, scope: Message, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
-        headers = dict(scope.get("headers") or [])
-        if scope["path"] not in OPEN_PATHS:
-            why = check_bearer(self.settings.token, headers.get(b"authorization"))
-            if why:
-                client = scope.get("client") or ("?", 0)
-                log_denied(f"{client[0]}:{client[1]}", scope.get("method", "?"), scope["path"], why)
-                self.metrics.rejected.labels("auth").inc()
-                return await _send_json(send, 401, {"detail": why}, [(b"www-authenticate", b"Bearer")])
-        limit = self.settings.max_body_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await self._too_large(send, int(declared))
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return await self.app(scope, _replay(b"", message, receive), send)
-            body += message.get("body", b"")
-            if len(body) > limit:
-                return await self._too_large(send, len(body))
-            more = message.get("more_body", False)
-        await self.app(scope, _replay(bytes(body), None, receive), send)
-
-    async def _too_large(self, send: Callable[[Message], Awaitable[None]], size: int) -> None:
-        self.metrics.rejected.labels("body size").inc()
-        limit = self.settings.max_body_bytes
-        await _send_json(send, 413, {"detail": f"request body size {size} bytes exceeds the limit of {limit} bytes "
-                                               "(--max-body-bytes)", "limit": "body size"})
+async def _watch_disconnect(receive: Callable[[], Awaitable[Any]], gone: threading.Event) -> None:
+    """Set ``gone`` when the client disconnects (the body has been read by now)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
 
 
-def _replay(body: bytes, first: Message | None, receive: Callable[[], Awaitable[Message]]) -> Callable[[], Awaitable[Message]]:
-    sent = False
+def _cancellable(work: Work, gone: threading.Event) -> Callable[[], Any]:
+    """``work`` under :func:`rewardkit.isolation.cancel_on`; an exception is returned, not raised
+    (raised inside the task group it would arrive wrapped in an ExceptionGroup)."""
+    def run() -> Any:
+        from ..isolation import cancel_on
 
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return first if first is not None else {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
+        try:
+            with cancel_on(gone):
+                return work()
+        except Exception as exc:  # noqa: BLE001 - re-raised by the caller, outside the task group
+            return exc
 
-    return replay
+    return run
 
 
-async def _send_json(send: Callable[[Message], Awaitable[None]], status: int, body: dict[str, Any],
-                     extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    data = json.dumps(body).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
-    await send({"type": "http.response.body", "body": data})
+def _readiness(settings: ServeSettings, admission: Admission, budget: Budget, stopping: bool) -> list[str]:
+    """Why the server should get no new requests now (empty: ready)."""
+    from .. import isolation
+
+    why = []
+    if stopping:
+        why.append("stopping")
+    if admission.inflight >= admission.capacity:
+        why.append(f"request queue full ({admission.inflight} admitted)")
+    if budget.used >= 0.9 * budget.limit:
+        why.append(f"bytes in flight near the limit ({budget.used} of {budget.limit})")
+    pool = isolation.current_pool()
+    if pool is not None:
+        stats = pool.stats()
+        if stats["alive"] < stats["workers"]:
+            why.append(f"worker pool: {stats['workers'] - stats['alive']} of {stats['workers']} workers dead")
+        if stats["queued"] > 64 * max(1, pool.size):
+            why.append(f"worker pool saturated ({stats['queued']} items queued for {pool.size} workers)")
+    return why
 
 
 def create_app(settings: ServeSettings, default: Target | None = None) -> FastAPI:
@@ -146,26 +126,33 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         from .defaults import build_default
 
         default = build_default(settings.default_spec)
-    scorer = Scorer(default, settings.label_column, settings.openrlhf_fill)
+    scorer = Scorer(default, settings.label_column, settings.openrlhf_fill, settings.policy, settings.inline_chars)
     admission = Admission(settings)
-    metrics = Metrics(admission.queued, lambda: float(admission.inflight))
+    budget = Budget(settings.max_inflight_bytes)
+    metrics = Metrics(admission.queued, lambda: float(admission.inflight), lambda: float(budget.used))
     state = {"stopping": False}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        state["stopping"] = True  # uvicorn has finished the in-flight requests by now
+        state["stopping"] = True  # uvicorn has finished (or cancelled) the in-flight requests by now
         from .. import isolation
 
         await anyio.to_thread.run_sync(isolation.close_pool)
         log.info("rewardkit serve: stopped; worker pool closed")
 
     app = FastAPI(title="rewardkit", lifespan=lifespan)
-    app.add_middleware(Guard, settings=settings, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings, metrics=metrics, budget=budget)  # type: ignore[arg-type]
 
     @app.exception_handler(RequestError)
     async def _bad_request(request: Request, exc: RequestError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=400)
+
+    @app.exception_handler(PolicyError)
+    async def _forbidden(request: Request, exc: PolicyError) -> JSONResponse:
+        metrics.rejected.labels("policy").inc()
+        log.info("403 %s: %s", exc.field, exc)
+        return JSONResponse({"detail": str(exc), "field": exc.field, "limit": "policy"}, status_code=403)
 
     @app.exception_handler(LimitError)
     async def _limit(request: Request, exc: LimitError) -> JSONResponse:
@@ -173,63 +160,123 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         headers = {"Retry-After": "1"} if exc.status == 429 else None
         return JSONResponse({"detail": str(exc), "limit": exc.limit}, status_code=exc.status, headers=headers)
 
-    async def scored(endpoint: str, n: int, work: Callable[[], tuple[Target, Any, dict[str, Any]]]) -> JSONResponse:
+    async def scored(request: Request, endpoint: str, n: int, work: Work) -> Any:
         if n > settings.max_items:
             raise LimitError(413, "items per request",
                              f"{n} items per request exceeds the limit of {settings.max_items} (--max-items)")
         admission.enter()
+        gone = threading.Event()
         start = time.perf_counter()
         try:
-            target, result, body = await admission.run(work)
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_watch_disconnect, request.receive, gone)
+                try:
+                    outcome = await admission.run(_cancellable(work, gone))
+                finally:
+                    tasks.cancel_scope.cancel()
         finally:
             admission.leave()
+        if isinstance(outcome, Exception):
+            raise outcome
+        target, result, body = outcome
+        if gone.is_set():
+            metrics.rejected.labels("client gone").inc()
+            log.info("%s: the client went away; its remaining work was cancelled", endpoint)
         metrics.latency.labels(endpoint).observe(time.perf_counter() - start)
         metrics.items.labels(endpoint).inc(n)
         for reward, counts in outcome_counts(target, result).items():
             metrics.count_outcomes(reward, counts)
-        return JSONResponse(body)  # plain JSON types already: no second encoding pass
+        return body
+
+    def default_target(endpoint: str) -> Target:
+        if scorer.default is None:
+            raise RequestError("reward", f"{endpoint} needs a server started with -r REWARD or --config")
+        return scorer.default
+
+    def score_default(completions: list[str], prompts: list[str] | None, columns: dict[str, list[Any]],
+                      label_field: str) -> Any:
+        target = default_target("this endpoint")
+        try:
+            return scorer.score(target, completions, prompts, columns)
+        except RequestError as exc:
+            if exc.field == f"columns.{settings.label_column}":
+                raise RequestError(label_field, f"{exc} (sent as {label_field!r}; see --label-column)") from None
+            raise
 
     @app.post("/v1/score")
-    async def score(req: ScoreRequest) -> JSONResponse:
+    async def score(req: ScoreRequest, request: Request) -> JSONResponse:
         """Score completions with one reward or a composite; per item value, status, message."""
         def work() -> tuple[Target, Any, dict[str, Any]]:
             target = scorer.target(req)
             result = scorer.score(target, req.completions, req.prompts, req.columns)
             return target, result, score_response(target, result)
 
-        return await scored("/v1/score", len(req.completions), work)
+        return JSONResponse(await scored(request, "/v1/score", len(req.completions), work))
 
     @app.post("/get_reward")
-    async def get_reward(req: OpenRLHFRequest) -> JSONResponse:
+    async def get_reward(req: OpenRLHFRequest, request: Request) -> JSONResponse:
         """OpenRLHF's remote reward protocol, scored with the server's default reward."""
-        if scorer.default is None:
-            raise RequestError("reward", "/get_reward needs a server started with -r REWARD or --config")
+        target = default_target("/get_reward")
 
         def work() -> tuple[Target, Any, dict[str, Any]]:
             completions, prompts, columns = openrlhf_inputs(req, settings.label_column, tuple(settings.openrlhf_strip))
-            assert scorer.default is not None
-            try:
-                result = scorer.score(scorer.default, completions, prompts, columns)
-            except RequestError as exc:
-                if exc.field == f"columns.{settings.label_column}":
-                    raise RequestError("labels", f"{exc} (OpenRLHF sends it as 'labels'; see --label-column)") from None
-                raise
-            return scorer.default, result, openrlhf_response(scorer.default, result, settings.openrlhf_fill)
+            result = score_default(completions, prompts, columns, "labels")
+            return target, result, openrlhf_response(target, result, settings.openrlhf_fill)
 
-        return await scored("/get_reward", len(req.query), work)
+        return JSONResponse(await scored(request, "/get_reward", len(req.query), work))
+
+    @app.post("/verify")
+    async def verify(req: NemoGymVerifyRequest, request: Request) -> JSONResponse:
+        """NeMo Gym's resources-server ``/verify``: the request back with ``reward``."""
+        target = default_target("/verify")
+
+        def work() -> tuple[Target, Any, dict[str, Any]]:
+            completions, prompts, columns = nemo_inputs(req, settings.label_column)
+            result = score_default(completions, prompts, columns, "expected_answer")
+            item = score_response(target, result)["items"][0]
+            return target, result, nemo_response(req, item, settings.openrlhf_fill)
+
+        return JSONResponse(await scored(request, "/verify", 1, work))
+
+    @app.post("/verl/compute_score")
+    async def verl_score(req: VerlBatchRequest, request: Request) -> JSONResponse:
+        """verl's reward-function arguments (batched or one item) -> verl's result dicts."""
+        target = default_target("/verl/compute_score")
+        completions, columns, batch = verl_inputs(req, settings.label_column)
+
+        def work() -> tuple[Target, Any, Any]:
+            result = score_default(completions, None, columns, "ground_truths")
+            items = [verl_item(i, settings.openrlhf_fill) for i in score_response(target, result)["items"]]
+            return target, result, items if batch else items[0]
+
+        return JSONResponse(await scored(request, "/verl/compute_score", len(completions), work))
 
     @app.get("/v1/rewards")
     async def rewards() -> list[dict[str, Any]]:
-        """Every registered reward (the same list as ``rewardkit rewards --json``)."""
+        """Every reward this server serves (the same fields as ``rewardkit rewards --json``)."""
         from ..registry import registry
 
         specs = registry.specs()
-        return json.loads(json.dumps([specs[k].describe() for k in sorted(specs)], default=repr))
+        served = [specs[k].describe() for k in sorted(specs) if settings.policy.serves(k)]
+        return json.loads(json.dumps(served, default=repr))
+
+    @app.get("/v1/policy")
+    async def policy() -> dict[str, Any]:
+        """What clients may do here: served rewards, timeout ceiling, per-reward rules."""
+        return json.loads(json.dumps(settings.policy.describe(), default=repr))
 
     @app.get("/healthz")
     async def healthz() -> dict[str, Any]:
         return {"status": "stopping" if state["stopping"] else "ok", "inflight": admission.inflight, "pid": os.getpid(),
                 "default": _describe_default(scorer.default)}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """200 while the server takes new requests; 503 with the reasons when saturated or unhealthy."""
+        why = _readiness(settings, admission, budget, state["stopping"])
+        body = {"status": "not ready" if why else "ready", "reasons": why, "inflight": admission.inflight,
+                "bytes_in_flight": budget.used}
+        return JSONResponse(body, status_code=503 if why else 200)
 
     @app.get("/metrics")
     async def prometheus() -> Response:
@@ -237,9 +284,6 @@ def create_app(settings: ServeSettings, default: Target | None = None) -> FastAP
         return Response(data, media_type=content_type)
 
     return app
-
-
-_KNOWN = frozenset({"/v1/score", "/get_reward", "/v1/rewards", "/healthz", "/metrics"})
 
 
 def _describe_default(target: Target | None) -> Any:

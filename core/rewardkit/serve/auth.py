@@ -8,7 +8,7 @@ import logging
 log = logging.getLogger("rewardkit.serve")
 
 #: Paths that answer without a token (liveness probes).
-OPEN_PATHS = frozenset({"/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 def check_bearer(expected: str | None, header: bytes | None) -> str | None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+import math
+from typing import Any
 
 import click
 
@@ -22,6 +23,21 @@ from .limits import ServeSettings
 @click.option("--max-items", default=8192, show_default=True, type=int, help="Items per request.")
 @click.option("--max-concurrency", default=4, show_default=True, type=int, help="Requests scoring at once (threads).")
 @click.option("--max-queue", default=256, show_default=True, type=int, help="Requests waiting beyond those; then 429.")
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False),
+              help="Operator policy (TOML): served rewards, what clients may set, clamps, fixed values "
+              "(default: every reward; no path or resource parameters from clients; timeout <= 60 s).")
+@click.option("--max-inflight-bytes", default=64 * 1024 * 1024, show_default=True, type=int,
+              help="Request bodies held at once (bytes); past it 429.")
+@click.option("--header-timeout", default=10.0, show_default=True, type=float,
+              help="Seconds a connection may take to send request headers (then 408).")
+@click.option("--body-timeout", default=30.0, show_default=True, type=float,
+              help="Seconds a request may take to send its body (then 408).")
+@click.option("--max-connections", default=512, show_default=True, type=int, help="Open connections (then 503).")
+@click.option("--shutdown-timeout", default=30.0, show_default=True, type=float,
+              help="Seconds SIGTERM waits for in-flight requests before cancelling them.")
+@click.option("--inline-chars", default=8192, show_default=True, type=int,
+              help="Item size (characters) up to which a fast reward runs inline; larger ones run in "
+              "a worker under the deadline.")
 @click.option("--label-column", default="answer", show_default=True, help="Column that OpenRLHF's 'labels' fill.")
 @click.option("--openrlhf-fill", default=0.0, show_default=True, type=float,
               help="/get_reward value for an unscorable item (counted in extra_logs and /metrics).")
@@ -34,16 +50,22 @@ from .limits import ServeSettings
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, token: str | None,
           max_body_bytes: int, max_items: int, max_concurrency: int, max_queue: int, label_column: str,
-          openrlhf_fill: float, openrlhf_strip: tuple[str, ...], use_ray: bool, replicas: int, address: str | None, log_level: str) -> None:
-    """Serve rewards over HTTP: /v1/score, /get_reward (OpenRLHF), /v1/rewards, /healthz, /metrics."""
+          openrlhf_fill: float, openrlhf_strip: tuple[str, ...], use_ray: bool, replicas: int, address: str | None,
+          log_level: str, **limits: Any) -> None:
+    """Serve rewards over HTTP: /v1/score, /get_reward (OpenRLHF), /verify (NeMo Gym),
+    /verl/compute_score, /v1/rewards, /v1/policy, /healthz, /readyz, /metrics."""
+    from . import logs
     from .defaults import build_default, spec_from_args
+    from .policy import Policy
 
+    policy_file = limits.pop("policy_file")
     settings = ServeSettings(host=host, port=port, token=token, max_body_bytes=max_body_bytes, max_items=max_items,
                              max_concurrency=max_concurrency, max_queue=max_queue, label_column=label_column,
                              openrlhf_fill=openrlhf_fill, openrlhf_strip=tuple(openrlhf_strip),
-                             default_spec=spec_from_args(config, rewards))
+                             default_spec=spec_from_args(config, rewards),
+                             policy=Policy.load(policy_file) if policy_file else None, **limits)
     settings.check_bind()
-    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(log_level)
     if use_ray:
         from .ray_app import run_ray
 
@@ -60,8 +82,13 @@ def run_uvicorn(settings: ServeSettings, default: object, log_level: str = "info
     from .app import create_app
 
     app = create_app(settings, default)  # type: ignore[arg-type]
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
-                                           backlog=2048, timeout_keep_alive=30))
+    from .protocol import protocol
+
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, log_config=None,
+                            backlog=2048, timeout_keep_alive=5, http=protocol(settings.header_timeout,
+                                                                              settings.max_connections),
+                            timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)))
+    server = uvicorn.Server(config)
     click.echo(f"rewardkit serve: http://{settings.host}:{settings.port} "
                f"(token {'required' if settings.token else 'off, loopback only'})", err=True)
     server.run()

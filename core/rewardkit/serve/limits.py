@@ -1,4 +1,5 @@
-"""Server settings and limits: body size, items per request, concurrent and queued requests."""
+"""Server settings and limits: body size and bytes in flight, items per request, concurrent and queued
+requests, header/body read timeouts, open connections, the shutdown deadline, the operator's policy."""
 
 from __future__ import annotations
 
@@ -40,16 +41,40 @@ class ServeSettings:
     openrlhf_fill: float = 0.0
     openrlhf_strip: tuple[str, ...] = ()
     default_spec: dict[str, Any] = field(default_factory=dict)
+    #: Request bodies held at once (being read or scored), in bytes; past it a request gets 429.
+    #: A body expands about tenfold while it is parsed and scored.
+    max_inflight_bytes: int = 64 * 1024 * 1024
+    #: Seconds a connection may take to send a request's headers, and then its body.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    #: Open connections at once (past it a new one gets 503 and is closed).
+    max_connections: int = 512
+    #: Seconds SIGTERM waits for in-flight requests before cancelling them.
+    shutdown_timeout: float = 30.0
+    #: Characters per item up to which a ``fast`` reward runs inline (larger: in a worker, with a deadline).
+    inline_chars: int = 8192
+    #: The operator's policy (:mod:`rewardkit.serve.policy`); a plain dict is read as a policy file's tables.
+    policy: Any = None
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_items", "max_concurrency"):
+        for name in ("max_body_bytes", "max_items", "max_concurrency", "max_inflight_bytes", "max_connections",
+                     "inline_chars"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise RewardkitError(f"serve: {name} must be a positive integer, got {value!r}")
         if not isinstance(self.max_queue, int) or self.max_queue < 0:
             raise RewardkitError(f"serve: max_queue must be a non-negative integer, got {self.max_queue!r}")
+        for name in ("header_timeout", "body_timeout", "shutdown_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 86_400:
+                raise RewardkitError(f"serve: {name} must be a number of seconds in (0, 86400), got {value!r}")
+        from .policy import Policy
+
+        if self.policy is None or isinstance(self.policy, dict):
+            self.policy = Policy.from_dict(self.policy or {}, "policy")
         if self.token is None:
             self.token = os.environ.get(TOKEN_ENV) or None
+        self.token = check_token(self.token)
 
     def check_bind(self) -> None:
         """Refuse to bind a non-loopback address without a token."""
@@ -59,6 +84,20 @@ class ServeSettings:
             f"serve: refusing to bind {self.host!r} without a token; pass --token or set {TOKEN_ENV} "
             "(without one, only a loopback address such as 127.0.0.1 is allowed)"
         )
+
+
+def check_token(token: str | None) -> str | None:
+    """The token without surrounding blanks (a file's trailing newline); refused if blank or odd inside."""
+    if token is None:
+        return None
+    stripped = token.strip()
+    if not stripped:
+        raise RewardkitError("serve: the token is empty or only whitespace (--token / REWARDKIT_TOKEN)")
+    bad = [c for c in stripped if not c.isprintable() or c.isspace()]
+    if bad:
+        raise RewardkitError(f"serve: the token contains {bad[0]!r} (whitespace or a control character); "
+                             "a client cannot send that in an Authorization header (--token / REWARDKIT_TOKEN)")
+    return stripped
 
 
 def is_loopback(host: str) -> bool:

@@ -12,7 +12,8 @@ BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 class Metrics:
     """Requests, items, latency, outcomes by reward, rejections, pool size and queue depth."""
 
-    def __init__(self, queue_depth: Callable[[], float], inflight: Callable[[], float]) -> None:
+    def __init__(self, queue_depth: Callable[[], float], inflight: Callable[[], float],
+                 inflight_bytes: Callable[[], float] | None = None) -> None:
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.registry = CollectorRegistry(auto_describe=True)
@@ -29,6 +30,11 @@ class Metrics:
         Gauge("rewardkit_inflight", "Scoring requests admitted (running or waiting)", registry=r).set_function(inflight)
         Gauge("rewardkit_pool_workers", "Live worker processes of the cpu-reward pool",
               registry=r).set_function(_pool_workers)
+        Gauge("rewardkit_inflight_bytes", "Bytes of request bodies held (being read or scored)",
+              registry=r).set_function(inflight_bytes or (lambda: 0.0))
+        Gauge("rewardkit_pool_busy", "Worker processes busy on an item", registry=r).set_function(_pool_stat("busy"))
+        Gauge("rewardkit_pool_queued", "Items waiting for a worker, all calls together",
+              registry=r).set_function(_pool_stat("queued"))
         Gauge("rewardkit_pool_size", "Configured size of the cpu-reward pool", registry=r).set_function(_pool_size)
 
     def count_outcomes(self, reward: str, counts: dict[str, int]) -> None:
@@ -58,3 +64,11 @@ def _pool_size() -> float:
 
     pool = _pool()
     return float(pool.size if pool is not None else isolation.default_workers())
+
+
+def _pool_stat(key: str) -> Callable[[], float]:
+    def read() -> float:
+        pool = _pool()
+        return float(pool.stats()[key]) if pool is not None else 0.0
+
+    return read

@@ -64,3 +64,32 @@ class OpenRLHFRequest(BaseModel):
         if value is not None and len(value) != n:
             raise ValueError(f"{info.field_name} has {len(value)} entries for {n} queries")
         return value
+
+
+class NemoGymVerifyRequest(BaseModel):
+    """``POST /verify``: NeMo Gym's resources-server request (``BaseVerifyRequest``).
+
+    ``responses_create_params.input`` is the task (messages or text), ``response.output`` the
+    policy's Responses-API output; every other top-level field (``expected_answer``, ...) is a
+    task column.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    responses_create_params: dict[str, Any]
+    response: dict[str, Any]
+
+
+class VerlBatchRequest(BaseModel):
+    """``POST /verl/compute_score``: verl's reward-function arguments, batched or for one item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data_sources: list[Any] | None = None
+    solution_strs: list[str] | None = None
+    ground_truths: list[Any] | None = None
+    extra_infos: list[Any] | None = None
+    data_source: Any = None
+    solution_str: str | None = None
+    ground_truth: Any = None
+    extra_info: Any = None

@@ -17,6 +17,8 @@ from ..errors import MissingColumnError, ParameterError, RewardkitError
 from ..outcomes import Scores
 from ..reward import Reward
 from ..reward import reward as build_reward
+from .deadline import INLINE_CHARS, guard_target
+from .policy import Policy
 from .schemas import OpenRLHFRequest, ScoreRequest
 
 Target = Reward | Composite
@@ -35,8 +37,11 @@ class RequestError(RewardkitError):
 class Scorer:
     """Builds (and caches) the reward or composite a request names, then scores it."""
 
-    def __init__(self, default: Target | None = None, label_column: str = "answer", fill: float = 0.0) -> None:
-        self.default = default
+    def __init__(self, default: Target | None = None, label_column: str = "answer", fill: float = 0.0,
+                 policy: Policy | None = None, inline_chars: int = INLINE_CHARS) -> None:
+        self.policy = policy or Policy()
+        self.inline_chars = inline_chars
+        self.default = guard_target(default, inline_chars) if default is not None else None
         self.label_column = label_column
         self.fill = fill
         self._cache: OrderedDict[str, Target] = OrderedDict()
@@ -50,18 +55,39 @@ class Scorer:
             if self.default is None:
                 raise RequestError("reward", "no 'reward' or 'composite' given and the server has no default")
             return self.default
+        req = self._within_policy(req)
         key = json.dumps(req.model_dump(include={"reward", "params", "timeout", "column_map", "composite",
                                                  "on_error", "allow_negative"}), sort_keys=True, default=repr)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        built = self._build(req)
+        built = guard_target(self._build(req), self.inline_chars)
         with self._lock:
             self._cache[key] = built
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
         return built
+
+    def _within_policy(self, req: ScoreRequest) -> ScoreRequest:
+        """The request with the operator's policy applied (PolicyError when it asks too much)."""
+        if req.reward is not None:
+            params, timeout = self.policy.apply(req.reward, req.params, req.timeout)
+            return req.model_copy(update={"params": params, "timeout": timeout})
+        terms = []
+        for i, table in enumerate(req.composite or []):
+            name = table.get("name") if isinstance(table, dict) else None
+            if not isinstance(name, str):
+                raise RequestError(f"composite[{i}].name", "each composite term needs a reward 'name'")
+            params = table.get("params") or {}
+            if not isinstance(params, dict):
+                raise RequestError(f"composite[{i}].params", "params must be a table of parameter = value")
+            timeout = table.get("timeout")
+            if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
+                raise RequestError(f"composite[{i}].timeout", f"timeout must be a number of seconds, got {timeout!r}")
+            params, timeout = self.policy.apply(name, params, timeout, where=f"composite[{i}].")
+            terms.append({**table, "params": params, **({"timeout": timeout} if timeout is not None else {})})
+        return req.model_copy(update={"composite": terms})
 
     def _build(self, req: ScoreRequest) -> Target:
         if req.reward is not None:

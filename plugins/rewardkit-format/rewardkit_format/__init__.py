@@ -54,7 +54,8 @@ def rewardkit_register_rewards(register):
         params={
             "max_length": Param(4096, help="length (tokens) at and beyond which the score is 0", min=1),
             "buffer": Param(1024, help="the score slides from 1 to 0 over the last `buffer` tokens", min=1),
-            "tokenizer": Param("", help="local tokenizer folder or tokenizer.json; empty: estimate from characters"),
+            "tokenizer": Param("", help="local tokenizer folder or tokenizer.json; empty: estimate from characters",
+                               kind="path"),
             "chars_per_token": Param(4.0, help="characters per token for the estimate without a tokenizer", min=0.01),
         },
         check_params=_check_overlong,

@@ -139,15 +139,16 @@ def params() -> dict[str, Any]:
     from rewardkit import Param
 
     return {
-        "model": Param(None, help="reward model folder, or a hub id already in the local HF cache", type=str, nullable=True),
+        "model": Param(None, help="reward model folder, or a hub id already in the local HF cache", type=str, nullable=True,
+                       kind="path"),
         "max_length": Param(None, help="tokens per (prompt, completion), longer inputs are truncated "
                             "(default: the training length stored by rm train, else 1024; never above the model's limit)",
                             type=int, nullable=True, min=8),
         "truncation": Param(None, help="left: drop the start (prompt first), right: drop the end "
                             "(default: as trained, else left)", type=str, nullable=True, choices=(*TRUNCATION_SIDES, None)),
-        "batch_size": Param(16, help="sequences per forward pass", min=1),
+        "batch_size": Param(16, help="sequences per forward pass", min=1, kind="resource"),
         "temperature": Param(1.0, help="sigmoid temperature: higher pulls scores towards 0.5", min=1e-6),
         "center": Param(None, help="logit mapped to 0.5 (default: stored calibration mean, else 0)", type=(float, int), nullable=True),
         "scale": Param(None, help="logit scale (default: stored calibration std, else 1)", type=(float, int), nullable=True, min=1e-9),
-        "device": Param("auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"),
+        "device": Param("auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps", kind="resource"),
     }

@@ -81,10 +81,11 @@ def params() -> dict[str, Any]:
     from rewardkit import Param
 
     return {
-        "model": Param(DEFAULT_MODEL, help="sentence-transformers folder or cached hub id (default: the bundled MiniLM)"),
+        "model": Param(DEFAULT_MODEL, help="sentence-transformers folder or cached hub id (default: the bundled MiniLM)",
+                       kind="path"),
         "answer": Param("auto", help="auto: compare the last <answer>...</answer> when present; full: the whole completion",
                         choices=("auto", "full")),
         "mapping": Param("clip", help="clip: max(0, cos); linear: (cos + 1) / 2", choices=("clip", "linear")),
-        "batch_size": Param(64, help="texts per encoder batch", min=1),
-        "device": Param("auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"),
+        "batch_size": Param(64, help="texts per encoder batch", min=1, kind="resource"),
+        "device": Param("auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps", kind="resource"),
     }

@@ -1,0 +1,94 @@
+"""Every reward the server runs has a deadline, ``fast`` ones included.
+
+A ``fast`` reward runs inline (in the request's thread) only on items up to ``inline_chars``
+characters (completion, prompt and columns together); larger items go to the worker pool,
+where the per-item deadline kills what overruns. A ``fast`` reward whose function cannot
+travel to a worker (not picklable) refuses larger items with an error outcome instead. A
+``cpu`` reward's own fast path is guarded the same way. ``model`` rewards are left as they are
+(batched on an accelerator in the serving thread).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from ..composite import Composite
+from ..reward import Reward
+from ..spec import DEFER
+
+#: Default size (characters per item) up to which a ``fast`` reward runs inline.
+INLINE_CHARS = 8192
+
+
+def item_chars(completion: str, prompt: str, columns: dict[str, Any]) -> int:
+    return len(completion) + len(prompt) + sum(len(v) if isinstance(v, str) else len(repr(v)) for v in columns.values())
+
+
+class SizeGuard:
+    """Calls ``fn`` on the items up to ``limit`` characters; the others are DEFERred (or refused)."""
+
+    def __init__(self, fn: Callable[..., Any], limit: int, refuse: bool = False) -> None:
+        self.fn, self.limit, self.refuse = fn, limit, refuse
+        self.__name__ = getattr(fn, "__name__", "reward")
+
+    def __call__(self, *, completions: list[str], prompts: list[str], **kwargs: Any) -> list[Any]:
+        cols = {k: v for k, v in kwargs.items() if isinstance(v, list) and len(v) == len(completions)}
+        params = {k: v for k, v in kwargs.items() if k not in cols}
+        small = [i for i in range(len(completions))
+                 if item_chars(completions[i], prompts[i], {k: v[i] for k, v in cols.items()}) <= self.limit]
+        if self.refuse and len(small) < len(completions):
+            if len(completions) == 1:  # the host retries a raising batch item by item
+                raise ValueError(f"item of more than {self.limit} characters: this reward cannot run in a worker "
+                                 "with a deadline, so the server refuses it (--inline-chars)")
+            raise _Oversize()
+        out: list[Any] = [DEFER] * len(completions)
+        if small:
+            values = self.fn(completions=[completions[i] for i in small], prompts=[prompts[i] for i in small],
+                             **{k: [v[i] for i in small] for k, v in cols.items()}, **params)
+            if len(small) == len(completions):
+                return values  # the host checks the batch as it would without the guard
+            if not isinstance(values, (list, tuple)) or len(values) != len(small):
+                raise ValueError(f"returned {type(values).__name__} of the wrong length for {len(small)} items")
+            for i, value in zip(small, values):
+                out[i] = value
+        return out
+
+
+class _Oversize(Exception):
+    """A batch holding an oversize item: the host then scores item by item."""
+
+
+def guarded(reward: Reward, inline_chars: int = INLINE_CHARS) -> Reward:
+    """``reward`` as the server runs it: under a deadline whatever its cost class."""
+    spec = reward.spec
+    if spec.cost == "model":
+        return reward
+    if spec.cost == "cpu":
+        if spec.fast_path is None:
+            return reward
+        new = dataclasses.replace(spec, fast_path=SizeGuard(spec.fast_path, inline_chars))
+    elif _picklable(spec.fn):
+        new = dataclasses.replace(spec, cost="cpu", fast_path=SizeGuard(spec.fn, inline_chars))
+    else:
+        new = dataclasses.replace(spec, fn=SizeGuard(spec.fn, inline_chars, refuse=True))
+    return Reward(new, reward.params, timeout=reward.timeout, columns=reward.column_map or None)
+
+
+def guard_target(target: Reward | Composite, inline_chars: int = INLINE_CHARS) -> Reward | Composite:
+    """Guard a reward, or every term of a composite (in place)."""
+    if isinstance(target, Reward):
+        return guarded(target, inline_chars)
+    for term in target.terms:
+        term.reward = guarded(term.reward, inline_chars)
+    return target
+
+
+def _picklable(fn: Callable[..., Any]) -> bool:
+    try:
+        pickle.dumps(fn)
+    except Exception:  # noqa: BLE001 - any pickling failure means the same thing
+        return False
+    return True
