@@ -45,6 +45,7 @@ from typing import Any
 from .errors import MissingColumnError, RewardkitError
 from .outcomes import Reason, Scores, Status, check_batch_length, check_value
 from .spec import NAME_RE, RewardSpec
+from .trajectory import TRAJECTORY, as_trajectory
 
 __all__ = [
     "RULES",
@@ -259,6 +260,9 @@ def _sample_inputs(
         prms = [str(r.get("question", "")) for r in rows]
     cols: dict[str, list[Any]] = {}
     for col in spec.columns:
+        if col == TRAJECTORY and col not in columns:  # the host's view of each completion as messages
+            cols[col] = [as_trajectory(c) for c in comps]
+            continue
         if col in columns:
             value = columns[col]
             if isinstance(value, SampleList):
@@ -412,6 +416,8 @@ class _Checker:
         cols = {k: [v[0]] for k, v in self.cols.items()}
         for rule, make in HOSTILE.items():
             text = make(self.long_chars)
+            if TRAJECTORY in cols:
+                cols[TRAJECTORY] = [as_trajectory(text)]
             inline = self._fast_path_seconds(text, cols)
             start, cpu = time.perf_counter(), time.process_time()
             try:
@@ -454,6 +460,8 @@ class _Checker:
             return
         problems = []
         for col in self.spec.columns:
+            if col == TRAJECTORY:
+                continue  # the host fills it from the completion: never missing
             rest = {k: v[:1] for k, v in self.cols.items() if k != col}
             try:
                 self.bound.score(self.comps[:1], prompts=self.prms[:1], **rest)

@@ -6,6 +6,8 @@
   reward (``<ANSWER> 42 </ANSWER>`` gives ``"42"``; text inside ``<think>...</think>`` never counts).
 * :func:`map_in_workers`: run a picklable function over items in the host's worker processes
   (the same pool and deadlines as ``cpu`` rewards).
+* :func:`final_answer`, :func:`tool_calls`, :func:`tool_results`: the parts of an agent trajectory
+  (a completion that is a list of chat messages with tool calls; see :mod:`rewardkit.trajectory`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import RewardkitError, TextTypeError
+from .trajectory import ToolCall, ToolResult, as_trajectory, final_answer, is_trajectory, tool_calls, tool_results
 
-__all__ = ["ANSWER_ONLY", "WorkerError", "after_think", "answer_span", "completion_text", "map_in_workers", "response_text"]
+__all__ = ["ANSWER_ONLY", "ToolCall", "ToolResult", "WorkerError", "after_think", "answer_span", "as_trajectory",
+           "completion_text", "final_answer", "is_trajectory", "map_in_workers", "response_text", "tool_calls",
+           "tool_results"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
 _BLANKS = r"[ \t\r\n]{0,8}"
