@@ -10,10 +10,19 @@ Three sets, one run:
   answer-type categories (matrices, several answers, intervals, relations, text and choice
   letters, number formats, escaping, false positives, ...), written by
   ``benchmarks/data/make_math_answer_types.py``; reported per category as well.
+- math-verify tests: ``benchmarks/data/math_verify_cases.jsonl``, the 254 (gold, pred,
+  expected) cases of math-verify's own test files (``tests/test_all.py``, ``test_boxed.py``,
+  ``test_numina_cases.py``, ``test_open_thoughts.py``; MIT licence), collected by
+  ``benchmarks/data/make_math_verify_cases.py``. Every checker runs with its default settings
+  (the tests' own ``precision=``/``allow_set_relation_comp=`` options are not passed).
 
 math-verify and TRL get a gold answer without any math delimiter wrapped as ``$...$`` (their
-LaTeX extraction needs one; that is how their users pass bare answer columns); rewardkit gets
-the gold text as stored.
+LaTeX extraction needs one; that is how their users pass bare answer columns), except on the
+math-verify tests, whose gold texts they get as the tests pass them; rewardkit gets the gold
+text as stored.
+
+``--math-verify-tests DIR`` (a Math-Verify checkout) runs those test files themselves with
+pytest, their ``compare_strings`` helper replaced by each checker, and prints how many pass.
 
 For each checker: agreement with the labels (accuracy, false positives, false negatives,
 None = no verdict) and completions per second on one core and on all cores (a process pool
@@ -42,6 +51,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 LATEX = HERE / "data" / "math_latex_pairs.jsonl"
 TYPES = HERE / "data" / "math_answer_types.jsonl"
+MV_CASES = HERE / "data" / "math_verify_cases.jsonl"
+MV_FILES = ("tests/test_all.py", "tests/test_boxed.py", "tests/test_numina_cases.py", "tests/test_open_thoughts.py")
 CHECKERS = ("rewardkit", "math-verify", "trl")
 
 
@@ -54,16 +65,24 @@ def load_sets(limit: int | None) -> dict[str, list[dict[str, Any]]]:
              for r in map(json.loads, LATEX.read_text(encoding="utf-8").splitlines())]
     types = [{"completion": r["pred"], "gold": r["gold"], "label": bool(r["label"]), "category": r["category"]}
              for r in map(json.loads, TYPES.read_text(encoding="utf-8").splitlines())]
+    suite = [{"completion": r["pred"], "gold": r["gold"], "label": bool(r["expected"]), "raw_gold": True}
+             for r in map(json.loads, MV_CASES.read_text(encoding="utf-8").splitlines())]
     if limit:
         gsm = gsm[:limit]
-    return {"gsm8k": gsm, "latex": latex, "answer types": types}
+    return {"gsm8k": gsm, "latex": latex, "answer types": types, "math-verify tests": suite}
 
 
 def delimited(gold: str) -> str:
     """A bare gold answer as math-verify's and TRL's users pass it: inside ``$...$``."""
+    if gold.startswith(RAW):
+        return gold[len(RAW) :]  # math-verify's own test cases: the gold text as its tests pass it
     if "\n" in gold or "####" in gold or "$" in gold or "\\boxed" in gold or "\\(" in gold or "\\[" in gold:
         return gold  # a solution text or an already delimited answer (GSM8K, the LaTeX set)
     return f"${gold}$"
+
+
+#: marks a gold text that math-verify and TRL get as it is (never wrapped in ``$...$``)
+RAW = "\x00raw\x00"
 
 
 # -- the checkers: each scores (completions, golds) -> list[float | None] -------------------
@@ -72,6 +91,7 @@ def run_rewardkit(completions: list[str], golds: list[str], prompts: list[str] |
     from rewardkit_math.rewards import gold_answer
 
     gold_answer.cache_clear()
+    golds = [g[len(RAW) :] if g.startswith(RAW) else g for g in golds]
     return rewardkit.reward("math.equivalence")(completions, prompts=prompts, answer=golds)
 
 
@@ -123,7 +143,7 @@ def agreement(values: list[float | None], labels: list[bool]) -> dict[str, Any]:
 
 def measure(name: str, rows: list[dict[str, Any]], workers: int, repeat: int = 1) -> dict[str, Any]:
     completions = [r["completion"] for r in rows]
-    golds = [r["gold"] for r in rows]
+    golds = [RAW + r["gold"] if r.get("raw_gold") else r["gold"] for r in rows]
     labels = [r["label"] for r in rows]
     # the prompt where the set has one (GSM8K): rewardkit reads an echo of it as no answer; the others ignore it
     prompts = [r["prompt"] for r in rows] if all("prompt" in r for r in rows) else None
@@ -188,6 +208,58 @@ def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
     return "\n".join(lines)
 
 
+# run inside a Math-Verify checkout: its test files, compare_strings replaced by one checker
+_SUITE_RUNNER = """
+import json, logging, sys
+import pytest
+import tests.test_all as ta
+
+checker, files = sys.argv[1], sys.argv[2:]
+logging.disable(logging.WARNING)
+if checker == "rewardkit":
+    import rewardkit
+    reward = rewardkit.reward("math.equivalence")
+
+    def compare(gold, pred, *args, **kwargs):
+        return int(reward([pred], answer=[gold])[0] == 1.0)
+elif checker == "math-verify":
+    from math_verify import parse, verify
+
+    def compare(gold, pred, *args, **kwargs):
+        return int(verify(parse(gold), parse(pred)))
+else:
+    compare = ta.compare_strings
+ta.compare_strings = compare
+
+
+class Count:
+    passed = failed = 0
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            self.passed += report.passed
+            self.failed += not report.passed
+
+
+count = Count()
+pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *files], plugins=[count])
+print("SUITE " + json.dumps({"checker": checker, "passed": count.passed, "total": count.passed + count.failed}))
+"""
+
+
+def run_suite_files(repo: Path, checker: str) -> dict[str, Any]:
+    """Run math-verify's own test files with ``compare_strings`` replaced by ``checker``."""
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    proc = subprocess.run([sys.executable, "-c", _SUITE_RUNNER, checker, *MV_FILES], cwd=repo, env=env,
+                          capture_output=True, text=True, check=False)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("SUITE ")), None)
+    if line is None:
+        raise RuntimeError(f"math-verify's tests did not run in {repo}: {proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+    return dict(json.loads(line[len("SUITE ") :]))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="first N GSM8K completions only")
@@ -196,7 +268,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mismatches", type=int, default=10, help="rewardkit disagreements to print per set")
     ap.add_argument("--repeat", type=int, default=3, help="one-core figure: best of N runs of each checker")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    ap.add_argument("--math-verify-tests", type=Path, default=None, metavar="DIR",
+                    help="a Math-Verify checkout: run its own test files with each checker in compare_strings, then stop")
     args = ap.parse_args(argv)
+    if args.math_verify_tests is not None:
+        for checker in ("rewardkit", "math-verify", "math-verify (each test's own options)"):
+            res = run_suite_files(args.math_verify_tests.resolve(), checker.split(" ")[0] if "own" not in checker else "own")
+            print(f"{checker}: {res['passed']}/{res['total']} of math-verify's test items pass", flush=True)
+        return 0
     names = [c for c in args.checkers.split(",") if c]
     for c in names:
         if c not in RUNNERS:

@@ -28,6 +28,7 @@ TEMPLATES = (
 )
 
 FULL = "full:"  # a pred starting with this is the whole completion, not wrapped
+RAW = "raw:"  # a gold starting with this is stored as written, not in one of GOLD_FORMS
 
 # (gold, pred, label[, source]); gold strings are what a dataset stores (MATH stores the boxed content)
 CASES: dict[str, list[tuple]] = {}
@@ -366,6 +367,43 @@ CASES["sets_tuples"] = [
     ("(4, 5)", "\\langle 5, 4 \\rangle", False), ("\\{1, 2, 3, 4\\}", "\\{1, 2, 3, 4\\}", True), ("\\{1, 2, 3, 4\\}", "\\{1, 2, 3, 5\\}", False),
 ]
 
+# rules asked for by math-verify's own tests (docs/math.md); gold strings after RAW are stored as written
+CASES["gold_forms"] = [
+    ("raw:\\boxed{3} and \\boxed{7}", "3, 7", True), ("raw:\\boxed{3} and \\boxed{7}", "7", False),
+    ("raw:\\boxed{3}, \\boxed{7}", "\\{3, 7\\}", True), ("raw:\\boxed{3} \\quad \\boxed{7}", "7, 3", True),
+    ("raw:\\boxed{12} apples and \\boxed{5} pears", "12, 5", True),
+    ("raw:First \\boxed{3}, but checking again the sum is wrong, so \\boxed{7}", "7", True),
+    ("raw:First \\boxed{3}, but checking again the sum is wrong, so \\boxed{7}", "3, 7", False),
+    ("raw:We try \\boxed{2} which fails the second condition entirely; then \\boxed{9}", "9", True),
+    ("raw:$3$ and $7$", "3, 7", True), ("raw:$3$ and $7$", "7", False), ("raw:$3$, $5$ or $8$", "\\{3, 5, 8\\}", True),
+    ("raw:$3$, $5$ or $8$", "3, 5", False), ("raw:$12,5$ or $4$", "12, 5, 4", True),
+    ("raw:$x = 3$ gives $y = 7$", "7", True),  # prose between spans: the last span
+    ("raw:\\boxed{18", "18", True), ("raw:\\boxed{18", "81", False), ("raw:\\boxed{x = 2 \\text{ or } x = 5", "2, 5", True),
+]
+
+CASES["named_values"] = [
+    ("|AB| = 7", "7", True), ("|AB| = 7", "8", False), ("\\frac{AE}{EC} = \\frac{3}{4}", "0.75", True),
+    ("\\frac{AE}{EC} = \\frac{3}{4}", "\\frac{4}{3}", False), ("PQ \\cdot QR = 24", "24", True),
+    ("a - 2b = 0", "0", False), ("\\text{e}", "e", True), ("\\text{e}", "\\pi", False), ("\\text{i}", "i", True),
+    ("m=1,n=2;m=3,n=4", "(1,2),(3,4)", True), ("m=1,n=2;m=3,n=4", "(3,4),(1,2)", True),
+    ("m=1,n=2;m=3,n=4", "(2,1),(4,3)", False), ("1; 2; 3", "1, 2, 3", True),
+    ("raw:$y_{1}=\\sqrt{2},\\quady_{2}=-\\sqrt{2}$", "full:$\\boxed{\\sqrt{2}} \\quad \\text{and} \\quad \\boxed{-\\sqrt{2}}$", True),
+    ("raw:$y_{1}=\\sqrt{2},\\quady_{2}=-\\sqrt{2}$", "full:$\\boxed{\\sqrt{2}}$", False),
+    ("raw:\\boxed{g(n) = 0 \\text{ or } g(n) = 1}", "full:g(x)=0org(x)=1", True),
+    ("raw:\\boxed{g(n) = 0 \\text{ or } g(n) = 1}", "full:g(x)=0org(x)=2", False),
+]
+
+CASES["reasoning_and_non_finite"] = [
+    ("42", "full:<think>\nSo the answer is \\boxed{42}", False),  # reasoning never closed: no answer
+    ("42", "full:<think>\nSo the answer is \\boxed{42}\n</think>\nThe answer is 42.", True),
+    ("42", "full:<think>\nSo the answer is \\boxed{42}\n</think>\nThe answer is 41.", False),
+    ("42", "full:<think>\nmaybe \\boxed{42}\n</think>\nI am not sure.", False),
+    ("42", "full:So the answer is \\boxed{42}", True),
+    ("42", "nan", False), ("42", "NaN", False), ("42", "inf", False), ("0", "-Infinity", False),
+    ("\\infty", "\\infty", True), ("\\infty", "\\text{NaN}", False), ("(0, \\infty)", "(0, \\infty)", True),
+    ("-\\infty", "-\\infty", True), ("\\infty", "-\\infty", False),
+]
+
 # gold formats a dataset stores: MATH stores the boxed content, others a $...$ span or a solution
 GOLD_FORMS = ("{g}", "${g}$", "{g}", "The answer is $\\boxed{{{g}}}$.", "{g}")
 
@@ -381,7 +419,10 @@ def rows() -> list[dict[str, object]]:
                 completion = pred[len(FULL):]
             else:
                 completion = TEMPLATES[k % len(TEMPLATES)].format(a=pred)
-            g = gold if "\\boxed" in gold or "\\\\" in gold and "begin" not in gold else GOLD_FORMS[k % len(GOLD_FORMS)].format(g=gold)
+            if gold.startswith(RAW):
+                g = gold[len(RAW):]
+            else:
+                g = gold if "\\boxed" in gold or "\\\\" in gold and "begin" not in gold else GOLD_FORMS[k % len(GOLD_FORMS)].format(g=gold)
             out.append({"id": len(out), "category": category, "gold": g, "pred": completion, "label": bool(label),
                         "source": source})
             k += 1
