@@ -13,6 +13,7 @@ from .isolation import check_timeout
 from .outcomes import Reason, Scores, Status, check_batch_length, check_value
 from .registry import registry
 from .spec import DEFER, RewardSpec
+from .trajectory import TRAJECTORY, answer_text, as_trajectory, is_trajectory
 from .usage import collecting
 from .utils import completion_text
 
@@ -104,7 +105,7 @@ class Reward:
     def _inputs(self, completions: Sequence[Any], prompts: Sequence[Any] | None, columns: Mapping[str, Any]):
         if isinstance(completions, str):
             raise TypeError(f"reward {self.name!r}: completions must be a list of strings, not a single string")
-        texts = [completion_text(c, where=f"completion {i}") for i, c in enumerate(completions)]
+        texts = [answer_text(c, where=f"completion {i}") for i, c in enumerate(completions)]
         n = len(texts)
         if prompts is None:
             prompt_texts = [""] * n
@@ -116,6 +117,9 @@ class Reward:
                 raise ValueError(f"reward {self.name!r}: {len(prompt_texts)} prompts for {n} completions")
         cols: dict[str, list[Any]] = {}
         for col in self.spec.columns:
+            if col == TRAJECTORY:
+                cols[col] = _trajectories(self.name, completions, columns.get(self.column_map.get(col, col)), n)
+                continue
             source = self.column_map.get(col, col)
             if source not in columns or columns[source] is None:
                 raise MissingColumnError(self.name, source, [k for k, v in columns.items() if v is not None], col)
@@ -194,6 +198,19 @@ class Reward:
     def columns(self) -> list[str]:
         """The data columns this reward reads, after its column mapping."""
         return [self.column_map.get(c, c) for c in self.spec.columns]
+
+
+def _trajectories(reward: str, completions: Sequence[Any], given: Any, n: int) -> list[list[dict[str, Any]]]:
+    """The ``trajectory`` column: each completion as messages (a trajectory completion always wins; a
+    ``trajectory`` column the caller gives is read only for plain-text completions, e.g. by bench)."""
+    rows = _column_list(reward, TRAJECTORY, given) if given is not None else [None] * n
+    if len(rows) != n:
+        raise ValueError(f"reward {reward!r}: column {TRAJECTORY!r} has {len(rows)} rows for {n} completions")
+    out = []
+    for i, (c, row) in enumerate(zip(completions, rows)):
+        source = row if row is not None and not is_trajectory(c) else c
+        out.append(as_trajectory(source, f"completion {i}"))
+    return out
 
 
 def _text(exc: BaseException) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..data import Rows
 from .baseline import check_same_data, completions_hash
-from .job import BenchError, Entry, Items, ItemSource, applicable, default_threshold, read_data
+from .job import BenchError, Entry, Items, ItemSource, applicable, available_columns, default_threshold, read_data
 from .options import BenchOptions, ConfigArg, OutLock, RewardArg
 from .runner import Plan, ProgressBar, gather, plan, run_local
 from .shards import JobColumn, ShardStore, atomic_write_text, write_scores
@@ -186,7 +186,7 @@ def read(opts: BenchOptions) -> Job:
     if prompt_col is None and "prompt" in rows.columns:
         prompt_col = "prompt"
     mapping = dict(opts.mapping)
-    available = list(dict.fromkeys([*rows.columns, *mapping]))
+    available = available_columns(rows, mapping)
 
     entries = _entries(list(opts.rewards), opts.thresholds)
     comp = term_labels = None

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from ..data import BadRow, Rows, column, read_rows
 from ..errors import DataError, RewardkitError
 from ..reward import Reward, as_text
+from ..trajectory import TRAJECTORY, answer_text, as_trajectory
 from .metrics import parse_label
 
 COSTS = ("fast", "cpu", "model")
@@ -202,7 +203,7 @@ def read_data(path: str | Path, *, skip_bad: bool = False, limit: int | None = N
 
 def available_columns(rows: Rows, mapping: dict[str, str]) -> list[str]:
     """Top-level columns of the data plus the reward columns given by ``--map``."""
-    return list(dict.fromkeys([*rows.columns, *mapping]))
+    return list(dict.fromkeys([*rows.columns, *mapping, TRAJECTORY]))
 
 
 def build_items(
@@ -243,8 +244,10 @@ def _build_items(
     src = rows.source
 
     def texts(path: str, what: str) -> list[str]:
+        # a completion that is an agent trajectory is judged on its final answer (rewardkit.trajectory)
+        to_text = answer_text if what.endswith("completion") else as_text
         try:
-            return [as_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(column(rows, path, what))]
+            return [to_text(v, f"{src} row {i + 1}: {what} {path!r}") for i, v in enumerate(column(rows, path, what))]
         except TypeError as exc:  # not text nor chat messages: bad input, named by row
             raise DataError(str(exc)) from None
 
@@ -264,6 +267,9 @@ def _build_items(
         prompts = [per_row[r] for r in row_of]
     cols: dict[str, list[Any]] = {}
     for col in columns:
+        if col == TRAJECTORY and col not in mapping and col not in rows.columns:
+            cols[col] = _trajectory_column(rows, pairs or (completion_col,), row_of, roles)
+            continue
         per_row = column(rows, mapping.get(col, col), f"reward column {col!r}")
         cols[col] = [per_row[r] for r in row_of]
     labels = None
@@ -280,6 +286,17 @@ def _build_items(
     return Items(
         completions, prompts, cols, row_of, roles, labels, src, list(rows.bad), available_columns(rows, mapping)
     )
+
+
+def _trajectory_column(rows: Rows, fields: Sequence[str], row_of: list[int], roles: list[str]) -> list[Any]:
+    """The ``trajectory`` column of rewards that read it: each item's completion field as messages."""
+    per_field = {f: column(rows, f, "the completion") for f in fields}
+    order = {"chosen": fields[0], "rejected": fields[-1], "completion": fields[0]}
+    try:
+        return [as_trajectory(per_field[order[role]][r], f"{rows.source} row {r + 1}: the completion")
+                for r, role in zip(row_of, roles)]
+    except TypeError as exc:  # a malformed trajectory, named by row and message
+        raise DataError(str(exc)) from None
 
 
 def parse_pairs(text: str | None) -> tuple[str, str] | None:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RewardkitError
+from ..spec import NAME_RE
+from ..trajectory import TRAJECTORY
 from .families import BUILTIN, TARGETS, Family, ProbeRow
 
 MAX_EXAMPLES = 3
@@ -51,11 +53,11 @@ def families() -> dict[str, Family]:
                 )
             if not callable(generate):
                 raise ProbeError(f"plugin {_plugin!r}: the generator of probe family {name!r} is not callable")
-            bad = [t for t in targets if t not in TARGETS]
+            bad = [t for t in targets if t not in TARGETS and not NAME_RE.match(str(t))]
             if bad or not targets:
                 raise ProbeError(
-                    f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)}, "
-                    f"got {list(targets)}"
+                    f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)} "
+                    f"or reward names ('plugin.reward'), got {list(targets)}"
                 )
             if name in found:
                 raise ProbeError(f"probe family {name!r} is registered by both {found[name].plugin!r} and {_plugin!r}")
@@ -139,10 +141,10 @@ class Target:
         return list(self.composite.columns if self.composite is not None else self.reward.columns)
 
     def score(
-        self, completions: list[str], prompts: list[str], cols: Mapping[str, list[Any]]
+        self, completions: list[Any], prompts: list[str], cols: Mapping[str, list[Any]]
     ) -> tuple[list, list[str]]:
-        """Values and outcome names per completion."""
-        mine = {c: cols[c] for c in self.columns()}
+        """Values and outcome names per completion (text or a trajectory)."""
+        mine = {c: cols[c] for c in self.columns() if c in cols}
         if self.composite is not None:
             s = self.composite.score(completions, prompts=prompts, **mine)
             return s.total, [st.value for st in s.total_statuses]
@@ -193,7 +195,9 @@ def targets_for(
 # -- running ------------------------------------------------------------------------------------------
 
 
-def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[ProbeRow, str, str]]:
+def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[ProbeRow, str, Any, dict[str, Any]]]:
+    """``(row, variant, completion, columns)`` per attack: a completion is text or a trajectory (a list
+    of messages), and an attack may bring the columns it needs (``(variant, completion, {"tools": ...})``)."""
     out = []
     for row in rows:
         try:
@@ -201,15 +205,25 @@ def _attacks(fam: Family, rows: Sequence[ProbeRow], kind: str) -> list[tuple[Pro
         except Exception as exc:  # noqa: BLE001 - a plugin's generator is reported by name
             raise ProbeError(f"probe family {fam.name!r} ({fam.plugin}) raised {type(exc).__name__}: {exc}") from None
         for k, a in enumerate(made):
-            variant, text = (f"v{k}", a) if isinstance(a, str) else a
-            if not isinstance(text, str):
-                raise ProbeError(f"probe family {fam.name!r} ({fam.plugin}) made a {type(text).__name__}, not text")
-            out.append((row, str(variant), text))
+            cols: Any
+            variant, text, cols = (f"v{k}", a, {}) if isinstance(a, str) else (*a, {}) if len(a) == 2 else a
+            if not isinstance(text, (str, list)) or not isinstance(cols, Mapping):
+                raise ProbeError(f"probe family {fam.name!r} ({fam.plugin}) made a {type(text).__name__}, "
+                                 "not text or a list of messages (with an optional table of columns)")
+            out.append((row, str(variant), text, dict(cols)))
     return out
 
 
-def _clip(text: str, n: int = 300) -> str:
+def _applies(fam: Family, target: Target) -> bool:
+    """A family attacks a reward of its kind, or one it names."""
+    name = target.reward.name if target.reward is not None else None
+    return target.kind in fam.targets or (name is not None and name in fam.targets)
+
+
+def _clip(text: Any, n: int = 300) -> str:
     """The start and the end of a long completion (the end is where the final answer is)."""
+    if not isinstance(text, str):
+        text = json.dumps(text, ensure_ascii=False)
     if len(text) <= n:
         return text
     return f"{text[: n // 3]} ...[{len(text) - n:,} chars]... {text[-(2 * n) // 3 :]}"
@@ -217,23 +231,20 @@ def _clip(text: str, n: int = 300) -> str:
 
 def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Family]) -> dict[str, Any]:
     """Every family that targets this reward's kind: attacks, accepted (score above the threshold), examples."""
-    cols_needed = [c for c in target.columns() if c not in GOLD_COLUMNS]
-    if cols_needed:
-        return {
-            "kind": target.kind,
-            "threshold": target.threshold,
-            "skipped": f"needs column(s) {', '.join(cols_needed)}, which probe rows lack",
-            "families": {},
-        }
+    cols_needed = [c for c in target.columns() if c not in GOLD_COLUMNS and c != TRAJECTORY]
     result: dict[str, Any] = {"kind": target.kind, "threshold": target.threshold, "families": {}}
     for fam in fams.values():
-        if target.kind not in fam.targets:
+        if not _applies(fam, target):
             continue
-        attacks = _attacks(fam, rows, target.kind)
+        name = target.reward.name if target.reward is not None and target.kind not in fam.targets else target.kind
+        attacks = _attacks(fam, rows, name)
+        if cols_needed and not all(all(c in a[3] for c in cols_needed) for a in attacks):
+            continue  # this family's attacks do not bring the columns the reward reads
         completions = [a[2] for a in attacks]
         golds = [a[0].gold for a in attacks]
+        extra = {c: [a[3][c] for a in attacks] for c in cols_needed}
         values, statuses = target.score(
-            completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds}
+            completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds, **extra}
         )
         accepted = [i for i, v in enumerate(values) if v is not None and v > target.threshold]
         result["families"][fam.name] = {
@@ -254,6 +265,8 @@ def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Fa
                 for i in accepted[:MAX_EXAMPLES]
             ],
         }
+    if cols_needed and not result["families"]:
+        result["skipped"] = f"needs column(s) {', '.join(cols_needed)}, which probe rows and families lack"
     return result
 
 

@@ -1,0 +1,95 @@
+"""rewardkit-tools: the trajectory rewards, their contract and their probe families."""
+
+from __future__ import annotations
+
+import pytest
+
+import rewardkit
+from rewardkit.testing import assert_contract, reward_names
+from rewardkit_tools.probes import TOOLS, _call, _turns
+
+PROMPT = "What is 12 * 7?"
+
+
+def _traj(name="calculate", args=None, result="84", answer="<answer>84</answer>"):
+    return _turns(_call(name, {"expression": "12*7"} if args is None else args), result, answer)
+
+
+def _score(name, completions, **params):
+    r = rewardkit.reward(name, **params)
+    cols = {"tools": [TOOLS] * len(completions)} if "tools" in r.columns else {}
+    return r.score(completions, prompts=[PROMPT] * len(completions), **cols)
+
+
+def test_call_format_partial_credit_per_call():
+    two = _traj()
+    two[0]["tool_calls"].append(_call("calculate", {"expr": "1"}, "c2"))  # the second breaks the schema
+    s = _score("tools.call_format", [_traj(), two, _traj(name="search"), _traj(args='{"expression": "1+1"}')])
+    assert s.values == [1.0, 0.5, 0.0, 1.0]
+
+
+def test_call_format_without_calls_is_not_applicable_unless_required():
+    assert _score("tools.call_format", ["84"]).values == [None]
+    assert _score("tools.call_format", ["84"], require_call=True).values == [0.0]
+
+
+def test_a_call_written_as_text_is_a_failed_call():
+    text = '<tool_call>{"name": "calculate", "arguments": {"expression": "12*7"}}</tool_call> <answer>84</answer>'
+    assert _score("tools.call_format", [text]).values == [0.0]
+    assert _score("tools.efficiency", [text]).values == [0.0]
+
+
+def test_schema_with_a_pattern_is_checked_in_a_worker():
+    tools = [{"type": "function", "function": {"name": "calculate", "parameters": {
+        "type": "object", "properties": {"expression": {"type": "string", "pattern": "^[0-9*+ ]+$"}}}}}]
+    r = rewardkit.reward("tools.call_format")
+    s = r.score([_traj(), _traj(args={"expression": "import os"})], prompts=[PROMPT] * 2, tools=[tools] * 2)
+    assert s.values == [1.0, 0.0]
+
+
+def test_efficiency_budget():
+    many = _traj()
+    many[0]["tool_calls"] = [_call("calculate", {"expression": "1"}, f"c{i}") for i in range(6)]
+    s = _score("tools.efficiency", [_traj(), many, "no call"], budget=3)
+    assert s.values == [1.0, 0.0, None]
+    assert _score("tools.efficiency", [many], budget=4).values == [0.5]
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ("<answer>84</answer>", 1.0),
+    ("12 * 7 = 84", 1.0),                       # prompt numbers may appear beside the result
+    ("<answer>85</answer>", 0.0),
+    ("<think>tool says 84</think><answer>85</answer>", 0.0),
+    ("<answer>84 or 85</answer>", 0.0),         # a second, unexplained number
+    ("", 0.0),
+])
+def test_result_used(answer, expected):
+    assert _score("tools.result_used", [_traj(answer=answer)]).values == [expected]
+
+
+def test_result_used_ignores_error_results_and_reads_text_results():
+    err = _traj(result="{'error': 'Tool search not found.'}", answer="<answer>84</answer>")
+    text = _traj(result="Paris", answer="It is paris.")
+    assert _score("tools.result_used", [err, text]).values == [None, 1.0]
+
+
+def test_bad_tools_column_is_an_error_naming_the_column():
+    r = rewardkit.reward("tools.call_format")
+    s = r.score([_traj(), _traj()], prompts=[PROMPT] * 2, tools=[TOOLS, [{"type": "function"}]])
+    assert s.values[0] == 1.0 and s.statuses[1].value == "error"
+    assert "column 'tools'" in s.messages[1] and "tool spec 0 needs a function name" in s.messages[1]
+
+
+@pytest.mark.parametrize("name", reward_names("tools"))
+def test_contract(name):
+    assert_contract(name)
+
+
+def test_probe_families_are_all_refused():
+    from rewardkit.probe import probe
+
+    fams = ["tool_undeclared", "tool_bad_arguments", "tool_result_ignored", "tool_call_in_text"]
+    result = probe(reward_names("tools"), rows=4, family=fams)
+    cells = [(r, f, c) for r, d in result["rewards"].items() for f, c in d["families"].items()]
+    assert {f for _, f, _ in cells} == set(fams)
+    assert all(c["attacks"] > 0 and c["accepted"] == 0 for _, _, c in cells), cells

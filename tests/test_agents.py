@@ -1,0 +1,98 @@
+"""Trajectories in the reward contract: validation, the utils helpers, the text path, bench and probe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import rewardkit
+from rewardkit.trajectory import TrajectoryError, answer_text
+from rewardkit.utils import completion_text, final_answer, tool_calls, tool_results
+
+ROLLOUTS = Path(__file__).resolve().parents[1] / "examples" / "agents" / "calculator_rollouts.jsonl"
+
+TRAJ = [
+    {"role": "assistant", "content": "<think>use the tool</think>",
+     "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "calculate", "arguments": '{"expression": "2+3"}'}}]},
+    {"role": "tool", "tool_call_id": "c1", "name": "calculate", "content": "5"},
+    {"role": "assistant", "content": "<answer>5</answer>"},
+]
+
+
+def test_helpers_read_answer_calls_and_results():
+    assert final_answer(TRAJ) == "<answer>5</answer>"
+    (call,) = tool_calls(TRAJ)
+    assert (call.name, call.args, call.id, call.message) == ("calculate", {"expression": "2+3"}, "c1", 0)
+    (result,) = tool_results(TRAJ)
+    assert (result.content, result.name, result.call_id, result.message) == ("5", "calculate", "c1", 1)
+
+
+def test_trl_shape_with_parsed_arguments_and_a_rollout_cut_after_the_tool():
+    trl = [{"role": "assistant", "content": "", "tool_calls": [
+        {"type": "function", "function": {"name": "calculate", "arguments": {"expression": "1"}}}]},
+        {"role": "tool", "name": "calculate", "content": "1"}]
+    assert tool_calls(trl)[0].args == {"expression": "1"}
+    assert final_answer(trl) == ""  # it never answered
+
+
+@pytest.mark.parametrize("bad, needle", [
+    ([TRAJ[0], {"role": "robot", "content": "x"}], "message 1: 'role' must be one of"),
+    ([{"role": "assistant", "tool_calls": [{"function": {"name": 3}}]}], "message 0, tool_calls[0]: function.name"),
+    ([{"role": "assistant", "tool_calls": [{"name": "f"}]}], "needs a 'function' mapping"),
+    ([{"role": "user", "tool_calls": [{"function": {"name": "f"}}]}], "only assistant messages make tool calls"),
+    ([TRAJ[0], "text"], "message 1: expected a chat message"),
+    ([TRAJ[0], {"role": "tool", "content": 5}], "message 1: 'content' must be text"),
+])
+def test_malformed_trajectory_names_the_message(bad, needle):
+    with pytest.raises(TrajectoryError, match="completion 0") as err:
+        rewardkit.reward("format.tags")([bad])
+    assert needle in str(err.value)
+
+
+def test_existing_rewards_judge_the_final_assistant_message():
+    r = rewardkit.reward("math.equivalence")
+    assert r([TRAJ], answer=["5"]) == [1.0]
+    # the tool's result alone (the model never answered) is not the model's answer
+    assert r([TRAJ[:2]], answer=["5"]) == [0.0]
+
+
+def test_text_path_unchanged_for_conversations_without_tools():
+    chat = [{"role": "assistant", "content": "a"}, {"role": "assistant", "content": "b"}]
+    assert answer_text(chat) == completion_text(chat) == "a\nb"
+    assert answer_text("plain") == "plain"
+
+
+def test_trajectory_column_reaches_rewards_that_declare_it():
+    s = rewardkit.reward("tools.call_format").score([TRAJ, "no call"], tools=[[_tool()]] * 2)
+    assert s.values == [1.0, None]
+
+
+def _tool() -> dict:
+    return {"type": "function", "function": {"name": "calculate", "parameters": {
+        "type": "object", "properties": {"expression": {"type": "string"}}, "required": ["expression"]}}}
+
+
+def test_bench_scores_the_shipped_trajectory_file(tmp_path):
+    from rewardkit import bench
+
+    summary = bench.run(str(ROLLOUTS), rewards=["tools.call_format", "tools.result_used", "math.equivalence"],
+                        label="is_correct", out=str(tmp_path / "out"))
+    by = {name: r["distribution"] for name, r in summary["rewards"].items()}
+    assert by["math.equivalence"]["mean"] == pytest.approx(0.75)   # judged on the final answers
+    assert summary["rewards"]["tools.call_format"]["outcomes"]["none"] == 1  # the flat completion made no call
+    assert by["tools.call_format"]["mean"] == pytest.approx(4 / 7)
+    assert by["tools.result_used"]["mean"] == pytest.approx(0.75)
+
+
+def test_bench_names_the_row_of_a_malformed_trajectory(tmp_path):
+    from rewardkit import bench
+    from rewardkit.errors import DataError
+
+    rows = [json.loads(line) for line in ROLLOUTS.read_text().splitlines()][:2]
+    rows[1]["completion"][0]["tool_calls"][0]["function"]["arguments"] = 7
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(DataError, match=r"row 2.*message 0, tool_calls\[0\]: function.arguments"):
+        bench.run(str(path), rewards=["tools.call_format"], out=str(tmp_path / "out"))
