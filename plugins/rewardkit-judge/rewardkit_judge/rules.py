@@ -1,0 +1,106 @@
+"""What happens before the judge: the answer span, and cheap verifiers that decide when they are sure.
+
+- :func:`final_answer`: the part of a completion the judge sees (never the reasoning by default).
+- :func:`rule_verdicts`: ``text.exact`` or ``math.equivalence`` says 1 -> 1.0; ``math.equivalence``
+  says 0 on a plain-number gold and an answer with a digit -> 0.0; an answer with no letter or digit -> 0.0; else ``None``
+  (the judge decides). A rule's error or timeout decides nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from .prompts import clip
+
+#: A plain number as a gold answer: 42, -3.5, 1,234, $12, 15%.
+NUMBER_RE = re.compile(r"^[-+]?\$?\s?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\s?%?$")
+#: Decoy references for a non-numeric gold (the first that differs from both sides is used).
+DECOYS = ("I don't know.", "None of the above.", "The question has no answer.")
+
+
+def gold_text(answer: Any) -> str:
+    """The gold final answer: the text after the last ``####`` (GSM8K solutions), else all of it, stripped."""
+    text = str(answer)
+    cut = text.rfind("####")
+    return (text[cut + 4 :] if cut >= 0 else text).strip()
+
+
+def final_answer(completion: str, answer_only: str, limit: int) -> str:
+    """The completion's final answer as the judge sees it (see ``rewardkit.utils.response_text``), clipped."""
+    from rewardkit.utils import response_text
+
+    return clip(response_text(completion, answer_only).strip(), limit)
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (``:`` or ``...`` is no answer)."""
+    return any(ch.isalnum() for ch in text)
+
+
+def is_number(text: str) -> bool:
+    return bool(NUMBER_RE.fullmatch(text.strip())) and any(ch.isdigit() for ch in text)
+
+
+def _digits(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text.lower())
+
+
+def decoy(gold: str, answer: str) -> str:
+    """A wrong reference for the decoy check: the gold number moved, or a fixed non-answer."""
+    bad = {_norm(gold), _norm(answer)}
+    if is_number(gold):
+        digits = re.sub(r"[^\d.\-]", "", gold)
+        try:
+            value = float(digits)
+        except ValueError:
+            value = 0.0
+        for step in (1, 2, 3, 7, 11):
+            cand = f"{value + step:g}"
+            if _norm(cand) not in bad:
+                return cand
+    return next(d for d in DECOYS if _norm(d) not in bad)
+
+
+@lru_cache(maxsize=4)
+def _reward(name: str, **params: Any) -> Any:
+    import rewardkit
+
+    try:
+        return rewardkit.reward(name, **params)
+    except rewardkit.UnknownRewardError:
+        raise RuntimeError(f"rules=true needs {name!r} (pip install rewardkit-{name.split('.')[0]}); "
+                           "or set rules=false") from None
+
+
+def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Sequence[str],
+                  prompts: Sequence[str], raw_golds: Sequence[Any]) -> list[float | None]:
+    """1.0 / 0.0 where a cheap verifier is sure, ``None`` where the judge must decide."""
+    from rewardkit import Status
+
+    out: list[float | None] = [None] * len(completions)
+    todo = []
+    for i, (ans, gold) in enumerate(zip(answers, golds)):
+        if not has_content(ans) and has_content(gold):
+            out[i] = 0.0
+        else:
+            todo.append(i)
+    if not todo:
+        return out
+    exact = _reward("text.exact").score([answers[i] for i in todo], reference=[golds[i] for i in todo])
+    math = _reward("math.equivalence").score([completions[i] for i in todo], prompts=[prompts[i] for i in todo],
+                                             answer=[str(raw_golds[i]) for i in todo])
+    for j, i in enumerate(todo):
+        if exact.statuses[j] is Status.VALUE and exact.values[j] == 1.0:
+            out[i] = 1.0
+        elif math.statuses[j] is Status.VALUE and math.values[j] == 1.0:
+            out[i] = 1.0
+        elif math.statuses[j] is Status.VALUE and math.values[j] == 0.0 and is_number(golds[i]) and _digits(answers[i]):
+            out[i] = 0.0
+    return out
