@@ -5,15 +5,23 @@
 [1.0]
 
 The object is a TRL reward function (``GRPOTrainer(reward_funcs=[acc])``; TRL logs it under its
-``__name__``). Batches are split into requests of ``batch_size`` items; connection errors,
-429 and 5xx answers are retried with exponential backoff; a request that runs past ``timeout``
+``__name__``). Batches are split into requests of ``batch_size`` items; connection errors and
+429/502/503/504 answers are retried with exponential backoff and jitter, waiting at least the
+server's ``Retry-After``; a 413 splits the batch in halves; a request that runs past ``timeout``
 gives its items ``None`` with status ``timeout`` (counted in :attr:`RemoteReward.totals`, never
-a silent 0); a request the server rejects (400/401/413/422) raises :class:`RemoteError`.
+a silent 0); any other answer (400/401/403/422, a 500) raises :class:`RemoteError` at once,
+unretried.
+
+Column values that JSON cannot carry are made safe before sending: a non-finite float (NaN,
+Infinity, as pandas and ``datasets`` use for missing values) is sent as ``null``, anywhere in a
+column; the token is stripped of surrounding blanks (a file's trailing newline).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import random
 import threading
 import time
 from collections import Counter
@@ -26,6 +34,8 @@ from .errors import RewardkitError
 TRL_KWARGS = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
 #: HTTP statuses worth retrying: the server is busy or restarting.
 RETRY_STATUS = frozenset({429, 502, 503, 504})
+#: Longest wait honoured from a server's Retry-After (seconds).
+MAX_RETRY_AFTER = 60.0
 
 
 class RemoteError(RewardkitError):
@@ -52,7 +62,9 @@ class RemoteReward:
         self.batch_size, self.retries, self.backoff = batch_size, retries, backoff
         self.columns = list(columns) if columns is not None else None
         self.__name__ = name or _default_name(target)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        token = _check_token(token)
+        headers = {"Authorization": f"Bearer {token}", "content-type": "application/json"} if token else \
+            {"content-type": "application/json"}
         self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)))
         self.totals: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -106,26 +118,28 @@ class RemoteReward:
                 if self.columns is not None:
                     raise RemoteError(f"rewardkit.remote: column {name!r} must be a list of {n} values")
                 continue
+            value = [_finite(v) for v in value]  # NaN/Infinity -> null
             try:
-                json.dumps(value)
+                json.dumps(value, allow_nan=False)
             except (TypeError, ValueError):
                 if self.columns is not None:
                     raise RemoteError(f"rewardkit.remote: column {name!r} cannot be sent as JSON") from None
                 continue  # e.g. images: not a column a text reward reads
-            out[name] = list(value)
+            out[name] = value
         return out
 
     def _post(self, body: dict[str, Any], n: int) -> list[dict[str, Any]]:
         import httpx
 
-        last = ""
+        last, wait = "", 0.0
+        data = json.dumps(body, allow_nan=False).encode()
         for attempt in range(self.retries + 1):
             if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+                time.sleep(max(wait, self.backoff * 2 ** (attempt - 1)) + random.uniform(0, self.backoff))
                 with self._lock:
                     self.totals["retries"] += 1
             try:
-                response = self._client.post(self.url, json=body)
+                response = self._client.post(self.url, content=data)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.ReadError,
                     httpx.WriteError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
@@ -133,9 +147,11 @@ class RemoteReward:
             except httpx.TimeoutException as exc:
                 message = f"rewardkit.remote: no answer from {self.url} within the timeout ({type(exc).__name__})"
                 return [{"value": None, "status": "timeout", "message": message} for _ in range(n)]
-            if response.status_code in RETRY_STATUS or response.status_code >= 500:
-                last = f"HTTP {response.status_code}: {response.text[:300]}"
+            if response.status_code in RETRY_STATUS:
+                last, wait = f"HTTP {response.status_code}: {response.text[:300]}", _retry_after(response)
                 continue
+            if response.status_code == 413 and n > 1:
+                return self._split(body, n)
             if response.status_code != 200:
                 raise RemoteError(f"rewardkit.remote: {self.url} answered {response.status_code}: {response.text[:500]}")
             items = response.json()["items"]
@@ -143,6 +159,20 @@ class RemoteReward:
                 raise RemoteError(f"rewardkit.remote: {self.url} returned {len(items)} items for {n}")
             return list(items)
         raise RemoteError(f"rewardkit.remote: {self.url} failed after {self.retries + 1} attempts: {last}")
+
+    def _split(self, body: dict[str, Any], n: int) -> list[dict[str, Any]]:
+        """After a 413: score the two halves of the batch apart (each may split again)."""
+        with self._lock:
+            self.totals["splits"] += 1
+        half = n // 2
+        out: list[dict[str, Any]] = []
+        for start, stop in ((0, half), (half, n)):
+            part = dict(body, completions=body["completions"][start:stop],
+                        columns={k: v[start:stop] for k, v in body.get("columns", {}).items()})
+            if body.get("prompts") is not None:
+                part["prompts"] = body["prompts"][start:stop]
+            out += self._post(part, stop - start)
+        return out
 
     def trl_terms(self) -> tuple[list[RemoteTerm], list[float]]:
         """For a composite: TRL ``reward_funcs`` (one per term, named after it) and ``reward_weights``.
@@ -223,6 +253,37 @@ def _target_body(target: str | Sequence[Mapping[str, Any]] | None, params: Mappi
         raise ValueError("rewardkit.remote: 'params' applies to one reward; give each term its own 'params'")
     return {"composite": [dict(t) for t in target], **{k: v for k, v in options.items()
                                                        if k in ("on_error", "allow_negative")}}
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, Infinity) replaced by ``None``, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():  # numpy scalars
+        return _finite(value.item())
+    return value
+
+
+def _retry_after(response: Any) -> float:
+    """Seconds from a Retry-After header (a number; dates and nonsense count as 0), capped."""
+    try:
+        seconds = float(response.headers.get("retry-after", "0"))
+    except ValueError:
+        return 0.0
+    return min(MAX_RETRY_AFTER, seconds) if math.isfinite(seconds) and seconds > 0 else 0.0
+
+
+def _check_token(token: str | None) -> str | None:
+    if token is None:
+        return None
+    stripped = token.strip()
+    if not stripped or any(c.isspace() or not c.isprintable() for c in stripped):
+        raise ValueError("rewardkit.remote: the token is empty or holds whitespace or control characters")
+    return stripped
 
 
 def _default_name(target: str | Sequence[Mapping[str, Any]] | None) -> str:

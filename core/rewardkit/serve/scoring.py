@@ -8,6 +8,7 @@ policy are exactly those of in-process use.
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -74,6 +75,7 @@ class Scorer:
         if req.reward is not None:
             params, timeout = self.policy.apply(req.reward, req.params, req.timeout)
             return req.model_copy(update={"params": params, "timeout": timeout})
+        _check_weights(req.composite or [])
         terms = []
         for i, table in enumerate(req.composite or []):
             name = table.get("name") if isinstance(table, dict) else None
@@ -115,6 +117,15 @@ class Scorer:
             raise RequestError(f"columns.{exc.column}", str(exc)) from None
         except (TypeError, ValueError) as exc:
             raise RequestError("completions", str(exc)) from None
+
+
+def _check_weights(terms: list[Any]) -> None:
+    """Weights whose total overflows a float would make every total inf: refused here (400)."""
+    weights = [t.get("weight", 1.0) for t in terms if isinstance(t, dict)]
+    numbers = [abs(float(w)) for w in weights if isinstance(w, (int, float)) and not isinstance(w, bool)]
+    if not math.isfinite(sum(numbers)):
+        raise RequestError("composite", "the composite's weights overflow a float when added; use weights "
+                                        "of a sane size (the total is their weighted sum)")
 
 
 def target_name(target: Target) -> str | None:
