@@ -54,7 +54,7 @@ def test_retry_after_then_split_on_413(fake):
     r = RemoteReward(url, "format.tags", backoff=0.01)
     assert r(["a", "bb", "ccc", "dddd", "eeeee"]) == [1.0, 2.0, 3.0, 4.0, 5.0]
     assert r.totals["retries"] == 1 and r.totals["splits"] >= 2
-    assert max(seen["sizes"][-3:]) <= 2
+    assert seen["sizes"] == [5, 5, 2, 3, 1, 2]  # 429, 413, then halves (3 splits again)
 
 
 def test_a_400_is_raised_at_once(fake):
