@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from .composite import Composite, CompositeScores, Term
+from .environment import environment  # transformers is imported when an environment is built
 from .errors import (
     CompositeError,
     DataError,
@@ -44,6 +45,7 @@ __all__ = [
     "Status",
     "Term",
     "UnknownRewardError",
+    "environment",
     "hookimpl",
     "load_plugins",
     "remote",

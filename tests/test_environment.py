@@ -1,0 +1,164 @@
+"""rewardkit.environment: a TRL environment_factory judged by a rewardkit composite."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import rewardkit
+from rewardkit.plugins import register_plugin, unregister_plugin
+
+AGENTS = Path(__file__).resolve().parents[1] / "examples" / "agents"
+sys.path.insert(0, str(AGENTS))
+from calculator import Calculator, CalculatorError, evaluate  # noqa: E402
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("rewardkit_tools") is None,
+                                reason="rewardkit-tools is not installed")
+CALL = '<tool_call>\n{"name": "calculate", "arguments": {"expression": "2 + 3"}}\n</tool_call>'
+
+
+class Flaky:
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_rewards(register):
+        def boom(*, completions, prompts):
+            return [1.0 if "fine" in c else float("nan") for c in completions]  # NaN breaks the contract
+
+        register(boom, name="envt.boom", description="NaN unless the answer says fine", range=(0.0, 1.0))
+
+
+@pytest.fixture(autouse=True)
+def plugin():
+    register_plugin(Flaky, "envt")
+    yield
+    unregister_plugin("envt")
+
+
+def _rollout(env, expression: str, answer: str):
+    """Run one rollout by hand, as TRL's loop does: reset, the tool call, the trajectory it produces."""
+    inst = env()
+    inst.reset(prompt=[{"role": "user", "content": "q"}], answer="5")
+    try:
+        result = inst.calculate(expression=expression)
+    except CalculatorError as exc:
+        result = {"error": str(exc)}
+    traj = [{"role": "assistant", "content": "", "tool_calls": [
+                {"type": "function", "function": {"name": "calculate", "arguments": {"expression": expression}}}]},
+            {"role": "tool", "name": "calculate", "content": str(result)},
+            {"role": "assistant", "content": answer}]
+    return inst, traj
+
+
+def _score(env, rollouts, answers):
+    insts, trajs = zip(*rollouts)
+    logged: dict[str, float] = {}
+    outs = [f(prompts=["q"] * len(trajs), completions=list(trajs), environments=list(insts), answer=answers,
+              log_metric=logged.__setitem__) for f in env.reward_funcs]
+    return insts, outs, logged
+
+
+def test_get_reward_is_the_composite_total_over_trajectory_and_state():
+    env = rewardkit.environment(Calculator, [{"name": "tools.call_format"}, {"name": "math.equivalence", "weight": 2.0}])
+    assert env.tool_names == ["calculate"] and env.reward_weights == [0.0, 0.0]
+    assert env.tool_specs[0]["function"]["parameters"]["required"] == ["expression"]
+    insts, outs, logged = _score(env, [_rollout(env, "2 + 3", "<answer>5</answer>"),
+                                       _rollout(env, "2 + 3", "<answer>6</answer>")], ["5", "5"])
+    assert outs == [[1.0, 1.0], [1.0, 0.0]]
+    assert [i.get_reward() for i in insts] == [3.0, 1.0]
+    assert insts[0].state == {"calls": [{"name": "calculate", "arguments": {"expression": "2 + 3"}, "result": "5"}],
+                              "evaluated": 1}
+    assert logged["rewardkit/math.equivalence/errors"] == 0.0 and logged["rewardkit/dropped"] == 0.0
+
+
+def test_a_failed_term_drops_the_rollout_never_a_zero():
+    env = rewardkit.environment(Calculator, [{"name": "envt.boom"}, {"name": "tools.call_format"}])
+    insts, outs, logged = _score(env, [_rollout(env, "2 + 3", "fine"), _rollout(env, "2 + 3", "bad")], ["5", "5"])
+    assert outs == [[1.0, None], [1.0, None]]
+    assert [i.get_reward() for i in insts] == [2.0, None]
+    assert logged["rewardkit/envt.boom/errors"] == 1.0 and logged["rewardkit/dropped"] == 1.0
+
+
+def test_tool_errors_are_recorded_and_get_reward_needs_scoring():
+    env = rewardkit.environment(Calculator, "tools.call_format")
+    inst, _ = _rollout(env, "__import__('os')", "x")
+    assert "error" in inst.calls[0] and "CalculatorError" in inst.calls[0]["error"]
+    with pytest.raises(RuntimeError, match="before the rollout was scored"):
+        inst.get_reward()
+
+
+def test_module_and_function_tools():
+    def add(a: int, b: int) -> int:
+        """Add two numbers.
+
+        Args:
+            a: The first number.
+            b: The second number.
+        """
+        return a + b
+
+    env = rewardkit.environment([add], "tools.call_format")
+    inst = env()
+    assert inst.add(a=2, b=3) == 5 and inst.calls == [{"name": "add", "arguments": {"a": 2, "b": 3}, "result": 5}]
+    assert env.tool_specs[0]["function"]["parameters"]["properties"]["a"]["type"] == "integer"
+
+
+@pytest.mark.parametrize("text", ["__import__('os')", "2 ** 9999", "9 ** 9 ** 9", "a + 1", "(1" * 500, "1 / 0",
+                                  "'x' * 3", "[1, 2]", "1e308 * 10", ""])
+def test_calculator_refuses_what_is_not_bounded_arithmetic(text):
+    with pytest.raises(CalculatorError):
+        evaluate(text)
+
+
+def test_calculator_evaluates_arithmetic():
+    assert Calculator().calculate("(3 + 4) * 2 - 10 / 4") == "11.5"
+    assert Calculator().calculate("-2 ** 3 + 7 // 2 % 2") == "-7"
+
+
+def _tool_calling_tiny(path: Path) -> int:
+    """A tiny random Qwen2 whose tokenizer has TRL's Qwen2.5 template and one token holding a whole tool
+    call; returns that token's id (generation is biased towards it so TRL's tool loop runs)."""
+    from transformers import AddedToken
+    from trl.chat_template_utils import qwen2_5_chat_template
+
+    from rewardkit.tiny import tiny_qwen2, tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    tok.chat_template = qwen2_5_chat_template
+    tok.add_tokens([AddedToken(CALL, special=False, normalized=False)])
+    tiny_qwen2(tok).save_pretrained(path)
+    tok.save_pretrained(path)
+    return int(tok.convert_tokens_to_ids(CALL))
+
+
+@pytest.mark.slow
+def test_grpo_trainer_trains_with_environment_factory(tmp_path):
+    pytest.importorskip("trl")
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import GRPOConfig, GRPOTrainer
+
+    call_id = _tool_calling_tiny(tmp_path / "tiny")
+    env = rewardkit.environment(Calculator, [{"name": "tools.call_format", "params": {"require_call": True}},
+                                             {"name": "tools.result_used"}, {"name": "math.equivalence"}])
+    ds = Dataset.from_list([{"prompt": [{"role": "user", "content": "What is 2 + 3?"}], "answer": "5"}] * 4)
+    args = GRPOConfig(output_dir=str(tmp_path / "out"), num_generations=2, per_device_train_batch_size=2,
+                      max_completion_length=24, max_steps=2, learning_rate=1e-4, report_to="none", logging_steps=1,
+                      beta=0.0, seed=0, bf16=False, use_cpu=True, save_strategy="no",
+                      reward_weights=env.reward_weights, max_tool_calling_iterations=1,
+                      generation_kwargs={"sequence_bias": [[[call_id], 8.0]]})
+    trainer = GRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tmp_path / "tiny"), args=args,
+                          train_dataset=ds, processing_class=AutoTokenizer.from_pretrained(tmp_path / "tiny"),
+                          **env.trainer_kwargs())
+    trainer.train()
+    logs = [h for h in trainer.state.log_history if "reward" in h]
+    assert len(logs) == 2
+    for h in logs:
+        assert h["tools/call_frequency"] > 0  # TRL's own loop ran the calculate tool
+        assert h["rewards/tools.call_format/mean"] == 1.0
+        assert "rewards/rewardkit_total/mean" in h and "rewardkit/math.equivalence/errors" in h
+        assert h["reward"] == pytest.approx(h["rewards/rewardkit_total/mean"])
