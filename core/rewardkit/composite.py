@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,33 +12,15 @@ from .outcomes import Scores, Status, Tally, tally
 from .reward import Reward
 from .reward import reward as build_reward
 from .suggest import close_matches
+from .terms import DEFAULT_ON_ERROR, check_on_error, host_options
+from .terms import ERROR_POLICIES as ERROR_POLICIES  # re-exported: defined in rewardkit.terms
 
 SHAPINGS = ("unit", "clip", "none")
-#: What a term's error or timeout does: ``drop`` the whole row (total None, every TRL term None),
-#: ``skip`` only this term (as "not applicable"), or score it ``zero``.
-ERROR_POLICIES = ("drop", "skip", "zero")
-#: Older names still accepted, with a DeprecationWarning: ``"none"`` was today's ``"skip"``.
-LEGACY_ERROR_POLICIES = {"none": "skip"}
 TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns", "on_error")
 FAILED = (Status.ERROR, Status.TIMEOUT)
 
 #: Kept for compatibility: the per-term statistics are :class:`~rewardkit.outcomes.Tally` objects.
 TermStats = Tally
-
-
-def check_on_error(value: Any, where: str = "on_error") -> str:
-    """Validate an ``on_error`` policy, mapping the legacy ``"none"`` to ``"skip"`` (with a warning)."""
-    if value in LEGACY_ERROR_POLICIES:
-        new = LEGACY_ERROR_POLICIES[value]
-        warnings.warn(f"{where}: {value!r} is now called {new!r} (the default is 'drop'); use {new!r}",
-                      DeprecationWarning, stacklevel=3)
-        return new
-    if value not in ERROR_POLICIES:
-        raise CompositeError(
-            f"{where}: expected 'drop' (an error or timeout makes the whole completion unscorable), "
-            f"'skip' (leave only this term out) or 'zero' (score it 0), got {value!r}"
-        )
-    return str(value)
 
 
 def shape(value: float | None, shaping: str, lo: float, hi: float) -> float | None:
@@ -143,7 +124,7 @@ class Composite:
     raises the failure-spike alarm. A composite pickles as its config and is rebuilt on unpickling.
     """
 
-    def __init__(self, terms: Sequence[Term], *, allow_negative: bool = False, on_error: str = "drop",
+    def __init__(self, terms: Sequence[Term], *, allow_negative: bool = False, on_error: str = DEFAULT_ON_ERROR,
                  max_dropped_fraction: float | None = None):
         if not terms:
             raise CompositeError("a composite reward needs at least one term")
@@ -273,7 +254,7 @@ class Composite:
 
     @classmethod
     def from_config(
-        cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = "drop",
+        cls, terms: Sequence[Mapping[str, Any]], *, allow_negative: bool = False, on_error: str = DEFAULT_ON_ERROR,
         max_dropped_fraction: float | None = None, where: str = "reward",
     ) -> Composite:
         """Build from config tables ``{name, weight, shaping, gate, gate_min, params, alias, timeout, columns,
@@ -297,8 +278,9 @@ class Composite:
             if not isinstance(params, Mapping):
                 raise CompositeError(f"{key}.params: expected a table of parameters")
             try:
-                r = build_reward(str(table["name"]), timeout=table.get("timeout"), columns=table.get("columns"),
-                                 **dict(params))
+                own, options = host_options(params, timeout=table.get("timeout"), columns=table.get("columns"),
+                                            where=str(table["name"]))
+                r = build_reward(str(table["name"]), **options, **own)
             except ParameterError as exc:  # the host's own options name their key
                 where_key = f"{key}.{exc.param}" if exc.param in ("timeout", "columns") else key
                 raise CompositeError(f"{where_key}: {exc}") from None

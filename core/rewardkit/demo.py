@@ -138,7 +138,7 @@ def load_model(path: str | Path, dtype: str = "float32") -> Any:
     """A causal LM from a checkpoint folder, or a LoRA adapter folder merged onto its base."""
     import torch
 
-    torch_dtype = getattr(torch, dtype) if dtype not in ("auto", None) else torch.float32
+    torch_dtype = getattr(torch, dtype)
     from transformers import AutoModelForCausalLM
 
     if not (Path(path) / "adapter_config.json").is_file():
@@ -234,7 +234,7 @@ def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval
 
     from .models import resolve_model
     from .train.config import load_config
-    from .train.grpo import train
+    from .train.grpo import precision, train
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -249,12 +249,14 @@ def run(*, config: str | Path | None = None, out: str | Path = "runs/main", eval
     if steps is not None:
         sets.append(f"grpo.max_steps={steps}")
     cfg = load_config(config or config_path(), sets)
+    choice = precision(cfg)
+    say(choice.line())
     new_tokens = max_new_tokens or int(cfg.grpo.get("max_completion_length", 16))
     held_out = held_out_rows(cfg, eval_items)
     say(f"task {cfg.task['dataset']} {json.dumps(cfg.task['config'] or {})}: {len(cfg.rows)} training rows, "
         f"{len(held_out)} held-out rows (test split, no shared question)")
-    dtype = cfg.model["dtype"]
-    path = resolve_model(cfg.model["name"], dtype=dtype if dtype != "auto" else "float32")
+    dtype = choice.dtype
+    path = resolve_model(cfg.model["name"], dtype=dtype)
     tok = AutoTokenizer.from_pretrained(path)
     say(f"1/3 greedy evaluation of the untrained model ({path})")
     model = load_model(path, dtype)
@@ -288,6 +290,7 @@ def report(out: Path, cfg: Any, before: Evaluation, after: Evaluation, result: A
     lines = table(before, after, result.global_step)
     figures = {
         "task": cfg.task["dataset"], "task_config": cfg.task["config"], "model": cfg.model["name"],
+        "precision": cfg.precision.record() if cfg.precision is not None else None,
         "rewards": cfg.rewards, "grpo": {k: cfg.grpo[k] for k in sorted(cfg.grpo) if k != "model_init_kwargs"},
         "before": before.summary(), "after": after.summary(), "gain_points": round(100 * (after.accuracy - before.accuracy), 1),
         "p_two_proportion": p, "p_mcnemar": mcnemar_p(gained, lost), "gained": gained, "lost": lost,

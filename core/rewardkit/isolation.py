@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import math
 import os
 import pickle
 import signal
@@ -40,14 +39,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
+from .terms import check_timeout  # the one definition of a deadline (rewardkit.terms)
+
 #: Number of worker processes (default: all cores).
 WORKERS_ENV = "REWARDKIT_WORKERS"
 #: Address-space limit of each worker in MiB (default 8192; 0 disables).
 MEMORY_ENV = "REWARDKIT_WORKER_MEMORY_MB"
 #: Seconds a fresh worker may take to start and import a reward's module (default 120).
 LOAD_TIMEOUT_ENV = "REWARDKIT_WORKER_LOAD_TIMEOUT"
-#: Longest per-item deadline accepted (one day): longer ones overflow the OS wait calls.
-MAX_TIMEOUT = 86_400.0
 
 Item = tuple[str, str, dict[str, Any]]  # completion, prompt, columns
 _HEADER = struct.Struct("!Q")
@@ -60,16 +59,6 @@ class Result(NamedTuple):
 
     kind: str
     payload: Any
-
-
-def check_timeout(value: Any, key: str = "timeout") -> float:
-    """``value`` as a per-item deadline in seconds; a clear ValueError naming ``key`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{key} must be a number of seconds, got {value!r}")
-    seconds = float(value)
-    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_TIMEOUT:
-        raise ValueError(f"{key} must be a finite number of seconds in (0, {MAX_TIMEOUT:g}], got {value!r}")
-    return seconds
 
 
 def default_workers() -> int:

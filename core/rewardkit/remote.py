@@ -244,10 +244,14 @@ def _target_body(target: str | Sequence[Mapping[str, Any]] | None, params: Mappi
         return {}
     if isinstance(target, str):
         from .rewardspec_arg import parse_reward_arg
+        from .terms import host_options
 
         name, parsed = parse_reward_arg(target)
-        body: dict[str, Any] = {"reward": name, "params": {**parsed, **dict(params or {})}}
-        body.update({k: v for k, v in options.items() if k in ("timeout", "column_map")})
+        # "NAME:timeout=5" is the reward's deadline, a host option: it travels as the request's own field
+        own, host = host_options({**parsed, **dict(params or {})}, timeout=options.get("timeout"),
+                                 columns=options.get("column_map"), where=name)
+        body: dict[str, Any] = {"reward": name, "params": own}
+        body.update({"column_map" if k == "columns" else k: v for k, v in host.items()})
         return body
     if params:
         raise ValueError("rewardkit.remote: 'params' applies to one reward; give each term its own 'params'")

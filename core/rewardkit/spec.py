@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ParameterError, RegistrationError
-from .isolation import MAX_TIMEOUT
+from .terms import DEFAULT_TIMEOUT, HOST_OPTIONS, check_timeout
 
 Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")
@@ -22,7 +22,7 @@ ParamKind = Literal["value", "path", "resource"]
 PARAM_KINDS: tuple[str, ...] = ("value", "path", "resource")
 
 #: Keyword names the host passes itself; a reward parameter may not use them.
-RESERVED = frozenset({"completions", "prompts", "timeout", "columns", "self"})
+RESERVED = frozenset({"completions", "prompts", *HOST_OPTIONS, "self"})
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_.]*$")
 PARAM_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -111,7 +111,7 @@ class RewardSpec:
     deterministic: bool = True
     fast_path: Callable[..., list] | None = None
     check_params: Callable[[dict[str, Any]], None] | None = None
-    timeout: float = 10.0
+    timeout: float = DEFAULT_TIMEOUT
     plugin: str = "__main__"
     version: str = "0"
     #: Sample value per declared column for the contract kit (one value shared by every sample item).
@@ -184,7 +184,7 @@ def build_spec(
     deterministic: bool = True,
     fast_path: Callable[..., list] | None = None,
     check_params: Callable[[dict[str, Any]], None] | None = None,
-    timeout: float = 10.0,
+    timeout: float = DEFAULT_TIMEOUT,
     plugin: str = "__main__",
     version: str = "0",
     examples: Mapping[str, Any] | None = None,
@@ -217,8 +217,10 @@ def build_spec(
         if not PARAM_RE.match(key) or key in RESERVED or key in cols:
             raise bad(f"parameter name {key!r} is reserved or clashes with a column")
         declared[key] = value if isinstance(value, Param) else Param(default=value)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
-        raise bad(f"timeout must be a finite number of seconds in (0, {MAX_TIMEOUT:g}], got {timeout!r}")
+    try:
+        timeout = check_timeout(timeout)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
     if cost == "cpu":
         # cpu rewards run in worker processes, so the function travels by reference.
         try:

@@ -89,13 +89,13 @@ def _threshold(label: str, r: Any, thresholds: Mapping[str, float]) -> float:
 
 def load_composite(config: ConfigArg) -> Any:
     """The composite training would score with: the config is read by training's own reader
-    (:func:`rewardkit.train.config.composite_from_config`: terms, ``on_error``, ``allow_negative``).
+    (:func:`rewardkit.terms.composite_from_config`: terms, ``on_error``, ``allow_negative``).
 
     ``config`` is a TOML path, a parsed config mapping, or a list of ``[[reward]]`` tables.
     """
     import tomllib
 
-    from ..train.config import ConfigError, composite_from_config
+    from ..terms import ConfigError, composite_from_config
 
     where = "--config"
     if isinstance(config, (str, Path)):

@@ -50,7 +50,7 @@ def build_default(spec: dict[str, Any]) -> Target | None:
 
         return Composite.from_config(spec["terms"], where="-r")
     if kind == "config":
-        from ..train.config import composite_from_config
+        from ..terms import composite_from_config
 
         return composite_from_config(spec["raw"])
     raise RewardkitError(f"serve: unknown default kind {kind!r}")

@@ -57,10 +57,11 @@ def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) ->
         _echo_plan(cfg)
         click.echo(json.dumps(cfg.resolved(), indent=2, default=str))
         return
-    from .grpo import is_main_process
+    from .grpo import is_main_process, precision
     from .grpo import train as run
 
     if is_main_process():
+        click.echo(precision(cfg).line())
         _echo_plan(cfg)
     result = run(cfg, resume=resume)
     if not is_main_process():

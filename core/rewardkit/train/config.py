@@ -24,11 +24,8 @@ from typing import Any
 
 from ..errors import RewardkitError
 from ..suggest import close_matches
-
-
-class ConfigError(RewardkitError, ValueError):
-    """A training config is invalid; the message names the key (``section.key``)."""
-
+from ..terms import DEFAULT_ON_ERROR, ConfigError, composite_from_config
+from .precision import DTYPES
 
 # -- schema -----------------------------------------------------------------------------------
 
@@ -45,16 +42,16 @@ class Key:
 
 
 _NUM = (int, float)
-DTYPES = ("auto", "float32", "bfloat16", "float16")
 SCHEDULES = ("constant", "linear", "cosine")
 
 TOP_KEYS = ("model", "task", "reward", "grpo", "generation", "output", "allow_negative", "on_error",
-            "max_dropped_fraction", "audit", "alarms", "on_alarm")
+            "max_dropped_fraction", "audit", "alarms", "on_alarm", "environment")
 ON_ALARM = ("warn", "stop")
 
 MODEL_KEYS = {
     "name": Key((str,), "smollm2-135m-instruct", help="hub id, local folder, or embedded alias"),
-    "dtype": Key((str,), "float32", DTYPES, "weights dtype (bf16/fp16 mixed precision is [grpo] bf16/fp16)"),
+    "dtype": Key((str,), "auto", DTYPES, "weights dtype; 'auto': bf16 only where the hardware runs it natively "
+                 "(see rewardkit.train.precision), else float32"),
     "gradient_checkpointing": Key((bool,), None, help="trade compute for memory (TRL's default: on)"),
     "trust_remote_code": Key((bool,), False),
     "attn_implementation": Key((str,), None, help="e.g. 'sdpa', 'flash_attention_2'"),
@@ -137,7 +134,7 @@ class TrainConfig:
     generation: dict[str, Any]
     output: dict[str, Any]
     allow_negative: bool = False
-    on_error: str = "drop"
+    on_error: str = DEFAULT_ON_ERROR
     source: str | None = None
     composite: Any = None
     rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
@@ -147,6 +144,10 @@ class TrainConfig:
     audit_composite: Any = None
     alarms: dict[str, Any] = field(default_factory=dict)
     on_alarm: str = "warn"
+    #: the checked ``[environment]`` table (agent rollouts through TRL's tool loop; see environment_config.py)
+    environment: dict[str, Any] | None = None
+    #: the resolved ``model.dtype`` (a :class:`~rewardkit.train.precision.DtypeChoice`), set when a run starts
+    precision: Any = None
 
     @property
     def output_dir(self) -> Path:
@@ -165,6 +166,7 @@ class TrainConfig:
             "allow_negative": self.allow_negative, "on_error": self.on_error,
             "max_dropped_fraction": self.composite.max_dropped_fraction if self.composite is not None else None,
             "audit": self.audit, "alarms": self.alarms, "on_alarm": self.on_alarm,
+            "environment": {k: v for k, v in self.environment.items() if k != "source_dir"} if self.environment else None,
             "terms": self.composite.describe() if self.composite is not None else [],
         }
 
@@ -324,10 +326,14 @@ def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     notes.extend(f"{k} = 'none' is the old name of 'skip' (leave only the failed term out); the default is now "
                  "'drop' (an error or timeout makes the completion unscorable)" for k in legacy)
     alarms, on_alarm = alarms_from_config(raw)
-    rows = load_rows(task, _Terms([*composite.terms, *(audit.terms if audit else [])]), source)
+    from .environment_config import environment_from_config, provided_columns
+
+    environment = environment_from_config(raw, source)
+    rows = load_rows(task, _Terms([*composite.terms, *(audit.terms if audit else [])]), source,
+                     provided=provided_columns(environment))
     return TrainConfig(model, task, [dict(t) for t in rewards], grpo, generation, output, allow_negative,
                        on_error, source, composite, rows, notes, [dict(t) for t in raw.get("audit") or []], audit,
-                       alarms, on_alarm)
+                       alarms, on_alarm, environment=environment)
 
 
 def check_model_name(name: str) -> None:
@@ -522,32 +528,6 @@ def check_grpo(table: Any) -> dict[str, Any]:
 
 # -- rewards and data ----------------------------------------------------------------------------
 
-def composite_from_config(raw: Mapping[str, Any]) -> Any:
-    """The composite a config trains on: its ``[[reward]]`` terms with ``allow_negative`` and ``on_error``.
-
-    The one reader of those keys, shared by ``rewardkit train`` and ``rewardkit bench --config``.
-    """
-    allow_negative = raw.get("allow_negative", False)
-    if not isinstance(allow_negative, bool):
-        raise ConfigError(f"allow_negative: expected true/false, got {allow_negative!r}")
-    from ..composite import check_on_error
-
-    try:
-        on_error = check_on_error(raw.get("on_error", "drop"))
-    except RewardkitError as exc:
-        raise ConfigError(str(exc)) from None
-    rewards = raw.get("reward")
-    if rewards is None or rewards == []:
-        raise ConfigError("reward: no [[reward]] terms; add at least one, e.g. [[reward]] name = \"format.tags\"")
-    if isinstance(rewards, dict):
-        raise ConfigError("reward: write the terms as an array of tables, [[reward]], not [reward]")
-    mdf = raw.get("max_dropped_fraction")
-    if mdf is not None and (not isinstance(mdf, (int, float)) or isinstance(mdf, bool) or not 0 <= mdf <= 1):
-        raise ConfigError(f"max_dropped_fraction: expected a number in [0, 1] (the share of a step's completions "
-                          f"that may be dropped before the failure-spike alarm), got {mdf!r}")
-    return build_composite(rewards, allow_negative=allow_negative, on_error=on_error, max_dropped_fraction=mdf)
-
-
 @dataclass
 class _Terms:
     """Terms whose columns the dataset must hold (the trained ones and the audit ones)."""
@@ -605,20 +585,10 @@ def alarms_from_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     return alarms, on_alarm
 
 
-def build_composite(terms: Any, *, allow_negative: bool, on_error: str,
-                    max_dropped_fraction: float | None = None) -> Any:
-    """Build the composite (reward names, params, gates and the sign guarantee are checked)."""
-    from ..composite import Composite
-
-    try:
-        return Composite.from_config(terms, allow_negative=allow_negative, on_error=on_error,
-                                     max_dropped_fraction=max_dropped_fraction, where="reward")
-    except RewardkitError as exc:
-        raise ConfigError(str(exc)) from None
-
-
-def load_rows(task: dict[str, Any], composite: Any, source: str | None) -> list[dict[str, Any]]:
-    """Read the task's rows, check the prompt template and every reward column; return light rows."""
+def load_rows(task: dict[str, Any], composite: Any, source: str | None,
+              provided: Sequence[str] = ("trajectory",)) -> list[dict[str, Any]]:
+    """Read the task's rows, check the prompt template and every reward column (except those the host
+    ``provided``, e.g. each completion's trajectory); return light rows."""
     from ..data import get_path
 
     name = task["dataset"]
@@ -667,7 +637,8 @@ def load_rows(task: dict[str, Any], composite: Any, source: str | None) -> list[
     needs: dict[str, str] = {}
     for t in composite.terms:
         for col in t.reward.columns:
-            needs.setdefault(col, t.reward.name)
+            if col not in provided:
+                needs.setdefault(col, t.reward.name)
     out: list[dict[str, Any]] = []
     for i, r in enumerate(rows):
         light = {"__row__": r}

@@ -36,6 +36,16 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def precision(cfg: TrainConfig) -> Any:
+    """The run's dtype and why (``model.dtype``, ``auto`` resolved for this machine once; see ``precision.py``)."""
+    if cfg.precision is None:
+        from .precision import pick_dtype
+
+        cfg.precision = pick_dtype(cfg.model["dtype"], "cuda" if _cuda() else "cpu",
+                                   full_finetune=cfg.model["lora"] is None)
+    return cfg.precision
+
+
 def resolve_model_path(cfg: TrainConfig) -> str:
     """A path or hub id for ``[model] name`` (embedded aliases are converted once, see ``rewardkit.models``)."""
     name = cfg.model["name"]
@@ -43,8 +53,7 @@ def resolve_model_path(cfg: TrainConfig) -> str:
         from ..models import resolve_model
     except ImportError:
         return os.path.expanduser(name)
-    dtype = cfg.model["dtype"] if cfg.model["dtype"] != "auto" else "float32"
-    return resolve_model(name, dtype=dtype)
+    return resolve_model(name, dtype=precision(cfg).dtype)
 
 
 def grpo_kwargs(cfg: TrainConfig, notes: list[str]) -> dict[str, Any]:
@@ -68,7 +77,7 @@ def grpo_kwargs(cfg: TrainConfig, notes: list[str]) -> dict[str, Any]:
             notes.append(msg)
             kw["optim"] = "adamw_torch"
     model_init = dict(kw.pop("model_init_kwargs", None) or {})
-    model_init.setdefault("dtype", cfg.model["dtype"])
+    model_init.setdefault("dtype", precision(cfg).dtype)
     for key in ("attn_implementation", "revision"):
         if cfg.model[key] is not None:
             model_init.setdefault(key, cfg.model[key])
@@ -152,7 +161,8 @@ def write_run_files(cfg: TrainConfig, model_path: str, notes: Sequence[str]) -> 
             versions[dist] = md.version(dist)
         except md.PackageNotFoundError:
             pass
-    resolved = {**cfg.resolved(), "model_path": model_path, "notes": list(notes), "versions": versions}
+    resolved = {**cfg.resolved(), "model_path": model_path, "precision": precision(cfg).record(),
+                "notes": list(notes), "versions": versions}
     if is_main_process():
         out = cfg.output_dir
         out.mkdir(parents=True, exist_ok=True)
@@ -171,6 +181,11 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
 
     notes = list(cfg.notes)
     kwargs = grpo_kwargs(cfg, notes)
+    env = getattr(cfg, "environment", None)
+    if env is not None:  # agent rollouts: TRL's tool loop, judged by the composite (environment_config.py)
+        from .environment_config import update_grpo_kwargs
+
+        update_grpo_kwargs(env, kwargs)
     if kwargs.get("use_vllm") and not _cuda():
         _prepare_vllm_cpu(notes)
     try:
@@ -182,12 +197,22 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
                                               trust_remote_code=cfg.model["trust_remote_code"])
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    if env is not None:
+        from .environment_config import prepare_tokenizer
+
+        notes.extend(n for n in [prepare_tokenizer(env, tokenizer)] if n)
     dataset = build_dataset(cfg, tokenizer)
     resolved = write_run_files(cfg, model_path, notes)
 
     recorder = Recorder(cfg.composite.names, keep_samples=cfg.output["samples"], audit=cfg.audit_composite)
     funcs, _weights = to_trl(cfg.composite, on_batch=recorder.on_batch)
     reward_funcs: list[Any] = list(funcs)
+    extra: dict[str, Any] = {}
+    if env is not None:
+        from .environment_config import build_environment
+
+        environment = build_environment(env, cfg.composite, on_batch=recorder.on_batch)
+        reward_funcs, extra = list(environment.reward_funcs), {"environment_factory": environment}
     gen = cfg.generation
     temperature = TemperatureCallback(gen["temperature"], gen["temperature_end"], gen["temperature_schedule"])
     health = build_health(cfg)
@@ -199,7 +224,7 @@ def build_trainer(cfg: TrainConfig, *, callbacks: Sequence[Any] = ()) -> Run:
     trainer = GRPOTrainer(
         model=model_path, reward_funcs=reward_funcs, args=args, train_dataset=dataset,
         processing_class=tokenizer, peft_config=lora_config(cfg),
-        callbacks=[temperature, metrics, *callbacks],
+        callbacks=[temperature, metrics, *callbacks], **extra,
     )
     temperature.attach(trainer)
     set_temperature(trainer, gen["temperature"])

@@ -142,7 +142,7 @@ def run_sft(
         rows = rows[:limit]
     if lora is None:
         lora = cfg.model.get("lora")
-    return _train(name, cfg.task, rows, out, dtype=cfg.model.get("dtype", "float32"), max_steps=max_steps,
+    return _train(name, cfg.task, rows, out, dtype=cfg.model.get("dtype", "auto"), max_steps=max_steps,
                   learning_rate=learning_rate, batch_size=batch_size, grad_accum=gradient_accumulation_steps,
                   max_length=max_length, lora=lora, seed=seed, logging_steps=logging_steps, log=log)
 
@@ -157,15 +157,16 @@ def _train(name: str, task: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
     from trl import SFTConfig, SFTTrainer
 
     from ..models import resolve_model
+    from .precision import pick_dtype
 
     start = time.perf_counter()
-    path = resolve_model(name)
+    precision = pick_dtype(dtype, "cuda" if torch.cuda.is_available() else "cpu", full_finetune=not lora)
+    log(f"sft: {precision.line()}")
+    path = resolve_model(name, dtype=precision.dtype)
     tokenizer = AutoTokenizer.from_pretrained(path)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    torch_dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
-                   "float16": torch.float16}[dtype]
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch_dtype)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=precision.torch_dtype)
     examples = sft_examples(tokenizer, task, rows)
     if not examples:
         raise ValueError("SFT: no usable examples (no row has a solution ending in '#### <answer>')")
@@ -197,6 +198,7 @@ def _train(name: str, task: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
         "learning_rate": learning_rate, "batch_size": batch_size * grad_accum, "max_length": max_length,
         "lora": dict(lora) if isinstance(lora, Mapping) else bool(lora), "seed": seed,
         "losses": losses, "seconds": round(result.seconds, 1), "target_template": TARGET_TEMPLATE,
+        "precision": precision.record(),
     }, indent=2, default=str), encoding="utf-8")
     log(f"sft: done in {result.seconds:.0f}s, final loss {result.final_loss}, saved to {out}")
     return result
