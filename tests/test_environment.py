@@ -162,3 +162,54 @@ def test_grpo_trainer_trains_with_environment_factory(tmp_path):
         assert h["rewards/tools.call_format/mean"] == 1.0
         assert "rewards/rewardkit_total/mean" in h and "rewardkit/math.equivalence/errors" in h
         assert h["reward"] == pytest.approx(h["rewards/rewardkit_total/mean"])
+
+
+@pytest.mark.slow
+def test_rewardkit_train_runs_the_shipped_calculator_environment(tmp_path):
+    """The shipped config, on a tiny random Qwen2 and 4 rows: 2 GRPO steps through TRL's tool loop."""
+    pytest.importorskip("trl")
+    pytest.importorskip("reasoning_gym")
+    import json
+    import tomllib
+
+    from rewardkit.train.config import load_config
+    from rewardkit.train.grpo import train
+
+    call_id = _tool_calling_tiny(tmp_path / "tiny")
+    data = tomllib.loads((AGENTS / "calculator-smollm2-cpu.toml").read_text())
+    data["model"] = {"name": str(tmp_path / "tiny"), "gradient_checkpointing": False}
+    data["task"]["size"] = 4
+    data["environment"]["tools"] = str(AGENTS / "calculator.py") + ":Calculator"
+    data["grpo"].update(num_generations=2, per_device_train_batch_size=2, max_completion_length=24, max_steps=2,
+                        save_steps=10)
+    data["generation"] = {"generation_kwargs": {"sequence_bias": [[[call_id], 8.0]]}}
+    data["output"] = {"dir": str(tmp_path / "run"), "samples": 1}
+    cfg = load_config(data=data)
+    assert cfg.environment["max_turns"] == 2
+    result = train(cfg)
+    assert result.global_step == 2
+    lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    steps = [x for x in lines if "terms" in x]
+    assert len(steps) == 2
+    for x in steps:
+        assert set(x["terms"]) == {"tools.call_format", "tools.result_used", "math.equivalence"}
+        assert x["trl"]["tools/call_frequency"] > 0 and "rewards/rewardkit_total/mean" in x["trl"]
+        assert x["terms"]["tools.call_format"]["mean"] == 1.0
+    resolved = json.loads((tmp_path / "run" / "resolved_config.json").read_text())
+    assert resolved["environment"]["tools"].endswith("calculator.py:Calculator")
+
+
+def test_environment_config_errors_name_the_key(tmp_path):
+    from rewardkit.train.config import ConfigError, load_config
+
+    base = {"task": {"dataset": "gsm8k", "limit": 2}, "reward": [{"name": "tools.call_format"}],
+            "output": {"dir": str(tmp_path / "o")}}
+    with pytest.raises(ConfigError, match="environment.tools: no such file"):
+        load_config(data={**base, "environment": {"tools": "nowhere.py:X"}})
+    with pytest.raises(ConfigError, match="environment.tools: .* has no 'Nope'"):
+        load_config(data={**base, "environment": {"tools": f"{AGENTS / 'calculator.py'}:Nope"}})
+    with pytest.raises(ConfigError, match="max_turns"):
+        load_config(data={**base, "environment": {"tools": "calculator.py", "max_turns": 0}})
+    # without an environment, the tools column must come from the data
+    with pytest.raises(ConfigError, match="needs column 'tools'"):
+        load_config(data=base)
