@@ -37,6 +37,7 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ __all__ = [
     "check_reward",
     "plugin_rewards",
     "reward_names",
+    "NONFINITE_TOKENS",
 ]
 
 #: Every rule the kit checks, with what it means.
@@ -73,7 +75,35 @@ RULES: dict[str, str] = {
     "long": "a very long completion is scored without error within the deadline",
     "non-ascii": "a non-ASCII completion is scored without error within the deadline",
     "missing-column": "a missing declared column raises MissingColumnError naming it",
+    "non-finite": "a non-finite number (nan, inf, -Infinity, 1e400, JSON NaN) in place of a completion's numbers "
+                  "never passes where a non-number in their place fails (deterministic rewards)",
 }
+
+#: Non-finite number spellings the ``non-finite`` rule puts where a completion's numbers were.
+NONFINITE_TOKENS = ("nan", "NaN", "inf", "-Infinity", "Infinity", "1e400", "-1e999")
+#: What stands in for a number that is not one: the baseline a non-finite number may not beat.
+NOT_A_NUMBER = "qqq"
+
+
+def _not_a_number(token: str) -> tuple[str, ...]:
+    """The baselines for ``token``: ``qqq``, and for a token with digits the token with its ``e`` made a
+    ``q`` (``1e400`` -> ``1q400``). The non-finite token is blamed only when it beats both: a reward
+    that matches digits as text, or checks Python syntax (``qqq`` is a name), is not blamed on it."""
+    return (NOT_A_NUMBER, token.replace("e", "q")) if any(ch.isdigit() for ch in token) else (NOT_A_NUMBER,)
+
+
+#: Answer layouts the ``non-finite`` rule fills besides the sample completions (``{}`` is the number).
+NONFINITE_SHAPES = (
+    "{}",
+    "<think>\nDone.\n</think>\n<answer>\n{}\n</answer>",
+    "The answer is \\boxed{{{}}}.",
+    "#### {}",
+    '{{"x": {}}}',
+    '{{"answer": {}, "score": {}}}',
+    "[{}]",
+    "```json\n{{\"value\": {}}}\n```",
+)
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?![A-Za-z0-9_])")
 
 #: Sample completions used after the GSM8K rows: answer formats rewards commonly look for.
 SAMPLE_COMPLETIONS = (
@@ -454,6 +484,50 @@ class _Checker:
             pass
         return min(time.perf_counter() - start, time.process_time() - cpu)
 
+    def nonfinite(self) -> None:
+        """Non-finite numbers where the sample completions (and a few answer layouts) hold numbers:
+        none may pass (score above the middle of the range) where a non-number in their place fails
+        (``qqq``; ``1q400`` for ``1e400``, so digits matched as text are not blamed on the exponent)."""
+        if not self.spec.deterministic:
+            self.add("non-finite", True, "declared non-deterministic", skipped=True)
+            return
+        if any(c.rule in ("deterministic", "batch") and not c.passed for c in self.rows):
+            self.add("non-finite", True, "not assessed: scores depend on the batch or the call", skipped=True)
+            return
+        model = self.spec.cost == "model"
+        templates = [(_NUMBER.sub("{}", c.replace("{", "{{").replace("}", "}}")), i) for i, c in enumerate(self.comps)]
+        templates = [(t, i) for t, i in templates if "{}" in t]
+        templates += [(shape, 0) for shape in NONFINITE_SHAPES[: 2 if model else None]]
+        tokens = NONFINITE_TOKENS[:2] if model else NONFINITE_TOKENS
+        texts: list[str] = []
+        prms: list[str] = []
+        cols: dict[str, list[Any]] = {k: [] for k in self.cols}
+        groups: list[list[int]] = []  # the baselines' indices, then the non-finite variant's
+        for t, i in templates:
+            for token in tokens:
+                groups.append([])
+                for filler in (*_not_a_number(token), token):
+                    groups[-1].append(len(texts))
+                    texts.append(t.replace("{}", filler).replace("{{", "{").replace("}}", "}"))
+                    prms.append(self.prms[i])
+                    for k, v in self.cols.items():
+                        cols[k].append(v[i])
+        try:
+            scores = self.bound.score(texts, prompts=prms, **cols)
+        except RewardkitError as exc:
+            self.add("non-finite", False, f"raised {type(exc).__name__}: {exc}")
+            return
+        from .bench.job import default_threshold
+
+        thr = default_threshold(self.spec.lo, self.spec.hi)
+        bad = []
+        for *bases, j in groups:
+            v = scores.values[j]
+            if v is not None and v > thr and all(scores.values[b] is None or scores.values[b] <= thr for b in bases):
+                bad.append(f"{texts[j][:120]!r} scores {v:g} ({texts[bases[-1]][:60]!r}: {scores.values[bases[-1]]!r})")
+        n = len(groups)
+        self.add("non-finite", not bad, _first(bad) if bad else f"{n} non-finite answers, none passes")
+
     def missing_columns(self) -> None:
         if not self.spec.columns:
             self.add("missing-column", True, "declares no columns", skipped=True)
@@ -552,6 +626,7 @@ def check_reward(
     c.deterministic(first)
     c.hostile()
     c.missing_columns()
+    c.nonfinite()
     checker_rows += c.rows
     return ContractResult(checker_rows)
 

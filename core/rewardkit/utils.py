@@ -4,25 +4,25 @@
   or a list of messages), exactly as the host passes it to rewards.
 * :func:`answer_span`: the final ``<answer>...</answer>`` span of a text, read one way for every
   reward (``<ANSWER> 42 </ANSWER>`` gives ``"42"``; text inside ``<think>...</think>`` never counts).
+* :func:`finite_float`, :func:`nonfinite_numbers`, :func:`json_loads_finite`: the host rule that a
+  non-finite number (``nan``, ``inf``, ``1e400``, JSON's ``NaN``/``Infinity``) is never a passing answer.
 * :func:`map_in_workers`: run a picklable function over items in the host's worker processes
   (the same pool and deadlines as ``cpu`` rewards).
-* :func:`final_answer`, :func:`tool_calls`, :func:`tool_results`: the parts of an agent trajectory
-  (a completion that is a list of chat messages with tool calls; see :mod:`rewardkit.trajectory`).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 from .errors import RewardkitError, TextTypeError
-from .trajectory import ToolCall, ToolResult, as_trajectory, final_answer, is_trajectory, tool_calls, tool_results
 
-__all__ = ["ANSWER_ONLY", "ToolCall", "ToolResult", "WorkerError", "after_think", "answer_span", "as_trajectory",
-           "completion_text", "final_answer", "is_trajectory", "map_in_workers", "response_text", "tool_calls",
-           "tool_results"]
+__all__ = ["ANSWER_ONLY", "WorkerError", "after_think", "answer_span", "completion_text", "map_in_workers", "response_text"]
+__all__ += ["JSON_MAX_DEPTH", "check_json_value", "finite_float", "json_loads_finite", "nonfinite_numbers"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
 _BLANKS = r"[ \t\r\n]{0,8}"
@@ -213,3 +213,75 @@ def resolve_model(name: str, *, dtype: str = "float32", verbose: bool = True) ->
 
 
 __all__ += ["report_usage", "resolve_model"]
+
+
+# -- non-finite numbers: never a passing answer ---------------------------------------------------
+
+#: Number tokens that may not be finite floats: nan/inf/infinity (signed, any case), literals with an
+#: exponent of 3+ digits, and digit runs longer than a float's 308 digits.
+_MAYBE_NONFINITE = re.compile(
+    r"(?<![A-Za-z0-9_.])[-+]?(?:nan|inf(?:inity)?)(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_.])[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d{3,}(?![A-Za-z0-9_])"
+    r"|(?<![A-Za-z0-9_.])[-+]?\d{309,}(?:\.\d+)?(?![A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+
+
+def finite_float(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None``.
+
+    Numbers and numeric text (``"42"``, ``" -1.5e3 "``) give their float; ``nan``, ``inf``,
+    ``-Infinity``, ``1e400`` (which overflows to ``inf``), booleans, ``None`` and anything that is
+    not a number give ``None``. Read every number a reward compares through it: a comparison with
+    NaN is always false, so ``not (x < lo)`` passes NaN, and ``exp(-nan)`` is NaN.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def nonfinite_numbers(text: str) -> list[str]:
+    """The number tokens of ``text`` that are not finite floats (``nan``, ``-Infinity``, ``1e400``).
+
+    Whole tokens only (``banana``, ``info`` and ``NaNa`` hold none); linear time.
+    """
+    return [m.group(0) for m in _MAYBE_NONFINITE.finditer(text) if finite_float(m.group(0)) is None]
+
+
+#: How deep a JSON value may nest (objects and arrays), for every reward that reads JSON.
+JSON_MAX_DEPTH = 128
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON: a non-finite number is never a value")
+
+
+def check_json_value(value: Any, *, max_depth: int = JSON_MAX_DEPTH, where: str = "JSON value") -> None:
+    """Raise ``ValueError`` when a parsed JSON value holds a non-finite float or nests deeper than
+    ``max_depth`` (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{where}: {item!r} is not a finite number")
+        if isinstance(item, (dict, list)):
+            if depth > max_depth:
+                raise ValueError(f"{where}: nested deeper than {max_depth} levels")
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list, float)))
+
+
+def json_loads_finite(text: str, *, max_depth: int = JSON_MAX_DEPTH) -> Any:
+    """``json.loads`` under the host's rule: ``NaN``, ``Infinity`` and ``-Infinity`` are rejected at
+    parse time, a number that overflows a float (``1e400``) and nesting deeper than ``max_depth``
+    too. Every failure is a ``ValueError``."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {max_depth} levels") from None
+    check_json_value(value, max_depth=max_depth)
+    return value
