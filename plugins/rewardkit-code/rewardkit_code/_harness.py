@@ -1,11 +1,14 @@
 """What runs inside a sandboxed child, after the zygote forked it (standard library only).
 
 ``stdio`` mode executes the program as ``__main__`` with the test input on stdin; the parent
-compares its stdout (the expected output never enters this process). ``function`` mode
-executes the program, then the tests the parent sent (assert statements or a human-eval
-``check(candidate)``), and reports ``passed/total`` tagged with a per-run nonce on fd 4.
+compares its stdout (the expected output never enters this process). ``serve`` mode (function
+tests, the default) executes the program, then answers the calls of the judge, a separate
+process (:mod:`_judge`), with the plain data its functions return (:mod:`_wire`): the tests,
+their comparisons and the report never enter this process.
 
-In function mode an audit hook hides the runner's frames and memory from the program
+``function`` mode (``strict=False`` only: tests that compare the program's own objects) runs the
+tests in the program's process and reports ``passed/total`` tagged with a per-run nonce on fd 4;
+it trusts the program (docs/code.md). There an audit hook hides the runner's frames and memory from the program
 (``sys._getframe``, ``tb_frame``/``gi_frame``, ``gc`` referrers, ``settrace``, ``ctypes``,
 ``signal``), asserts compare only plain built-in data (an object equal to everything fails),
 and the tests run with a pristine copy of the builtins.
@@ -19,6 +22,8 @@ import json
 import os
 import sys
 import types
+
+import _wire
 
 # A private copy of the builtins for the harness's own functions: a program that patches
 # builtins.type, isinstance, exec... cannot change what the harness calls.
@@ -38,6 +43,59 @@ _FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_bac
 _BLOCKED_MODULES = frozenset(
     {"signal", "_signal", "ctypes", "_ctypes", "faulthandler", "_testcapi", "_xxsubinterpreters"}
 )
+
+
+_SPAWN_EVENTS = frozenset({
+    "os.fork", "os.forkpty", "os.exec", "os.posix_spawn", "os.spawn", "os.system", "subprocess.Popen",
+})
+
+
+def _audit_serve(event: str, args: tuple) -> None:
+    """Function tests: no new process (the seccomp filter refuses them too, where there is one)."""
+    if event in _SPAWN_EVENTS:
+        raise RuntimeError(f"{event} is disabled in function tests")
+
+
+def serve_program(program: str) -> int:
+    """Run ``program``, then answer the judge: calls on fd 3, plain return values on fd 4."""
+    send, recv, encode, decode, WireError = _wire.send, _wire.recv, _wire.encode, _wire.decode, _wire.WireError
+    _hide_harness()
+    sys.addaudithook(_audit_serve)
+    namespace: dict = {"__name__": "solution", "__builtins__": builtins}
+    try:
+        exec(compile(program, "solution.py", "exec"), namespace)
+        hello: dict = {"ready": True}
+    except BaseException as exc:  # noqa: BLE001 - whatever the program raised fails every case
+        hello = {"error": f"{type(exc).__name__}: {_short(exc)}"}
+    send(REPORT_FD, hello)
+    if "error" in hello:
+        return 0
+    while True:
+        try:
+            request = recv(TESTS_FD)
+        except (EOFError, OSError, WireError):
+            return 0
+        try:
+            fn = _callee(namespace, request["op"], request["name"])
+            value = fn(*decode(request["args"]), **decode(request["kwargs"]))
+            reply: dict = {"ok": encode(value)}
+        except WireError as exc:
+            reply = {"raised": "NotPlainData", "message": f"returned {exc}"}
+        except BaseException as exc:  # noqa: BLE001 - the judge decides what a raise means
+            reply = {"raised": type(exc).__name__, "message": _short(exc)}
+        try:
+            send(REPORT_FD, reply)
+        except WireError as exc:
+            send(REPORT_FD, {"raised": "NotPlainData", "message": str(exc)})
+
+
+def _callee(namespace: dict, op: str, name: str):  # type: ignore[no-untyped-def]
+    fn = namespace.get(name)
+    if fn is None and op == "method" and "Solution" in namespace:
+        fn = getattr(namespace["Solution"](), name)
+    if fn is None:
+        raise NameError(f"the program defines no {name!r}")
+    return fn
 
 
 # bound now: a program may patch os.path later

@@ -22,20 +22,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness  # noqa: E402  (the child's code, imported before any fork)
+import _isolate  # noqa: E402
+import _wire  # noqa: E402,F401
 
 # Pre-import what programs commonly use, so a forked child finds it loaded (fast, and
 # importable even where the sandbox uid cannot read the interpreter's own directory).
-PRELOAD = (
-    "abc array base64 binascii bisect calendar cmath collections collections.abc contextlib copy "
-    "csv dataclasses datetime decimal enum fractions functools hashlib heapq io itertools json "
-    "math numbers operator pprint queue random re statistics string struct textwrap threading "
-    "time traceback typing unicodedata zlib"
-).split()
-for _name in PRELOAD:
-    try:
-        __import__(_name)
-    except ImportError:
-        pass
+_isolate.preload()
 
 UID_BASE = 1_500_000_000
 CLONE_NEWNET = 0x40000000
@@ -53,6 +45,10 @@ try:
     _LIBC = _libc()  # kept for prctl in children; ctypes itself is not left in sys.modules
 except (ImportError, OSError):
     _LIBC = None
+#: seccomp filters (prepared before any fork): every run, and function tests (no new process)
+_FILTERS = {False: _isolate.Seccomp(_LIBC, False), True: _isolate.Seccomp(_LIBC, True)} if _LIBC else {}
+_CGROUPS: _isolate.Cgroups | None = None
+_SCRATCH = False  # the zygote has its private mount namespace (fresh scratch dirs per run)
 sys.modules.pop("ctypes", None)
 
 
@@ -117,22 +113,17 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
     try:
         zygote = os.getppid()
         os.setsid()
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
-        for target, fd in enumerate(high):
-            os.dup2(fd, target)  # inheritable: a bwrap run passes them on
-        os.closerange(N_FDS, 65536)
+        _own_fds(fds)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        pid = os.getpid()
-        home = _home(root, req, pid)
-        os.makedirs(home, 0o700, exist_ok=bool(req.get("keep")))
         lim = req["limits"]
+        home = _enter_home(req, root, privileged)
+        if _CGROUPS is not None and req.get("cgroup"):
+            _CGROUPS.join()
         _set_limits(lim)
         if privileged:
-            uid = UID_BASE + zygote  # the zygote's uid slot: one run at a time per zygote
-            os.chown(home, uid, uid)
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
+            _drop_to(UID_BASE + zygote)  # the zygote's uid slot: one run at a time per zygote
+        if not req.get("bwrap"):  # bubblewrap needs namespaces; it installs the filter itself
+            _confine(req["mode"] in ("serve", "function"))
         _die_with_zygote(zygote)
         os.chdir(home)
         os.environ.clear()
@@ -141,12 +132,16 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         import resource
 
         _limit(resource.RLIMIT_AS, lim["memory"], lim["memory"])
+        for name in ("_isolate", "_wire"):
+            sys.modules.pop(name, None)
         if req.get("exec"):
             _exec_program(req, home)
         elif req.get("bwrap"):
             _exec_bwrap(req, home)
         elif req["mode"] == "stdio":
             status = _harness.run_stdio(req["program"])
+        elif req["mode"] == "serve":
+            status = _harness.serve_program(req["program"])
         else:
             status = _harness.run_function(req["program"])
     except BaseException as exc:  # noqa: BLE001 - any failure to set up is status 125
@@ -155,6 +150,43 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         except OSError:
             pass
     os._exit(status)
+
+
+def _own_fds(fds: list[int]) -> None:
+    """``fds`` become descriptors 0, 1, 2, ...; every other one is closed."""
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+    for target, fd in enumerate(high):
+        os.dup2(fd, target)  # inheritable: a bwrap run passes them on
+    os.closerange(len(fds), 65536)
+
+
+def _drop_to(uid: int) -> None:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
+def _confine(no_exec: bool) -> None:
+    """no_new_privs and the seccomp filter (no exec, no fork for function tests)."""
+    flt = _FILTERS.get(no_exec)
+    if flt is not None:
+        flt.install()
+
+
+def _enter_home(req: dict, root: str, privileged: bool) -> str:
+    """The run's working directory: ``/tmp/work`` in the zygote's private scratch tmpfs (emptied
+    after the run), or a directory under ``root`` (kept ones, and without a private namespace)."""
+    keep = req.get("keep")
+    if _SCRATCH and not keep:
+        home = "/tmp/work"
+        os.mkdir(home, 0o700)
+    else:
+        home = _home(root, req, os.getpid())
+        os.makedirs(home, 0o700, exist_ok=bool(keep))
+    if privileged:
+        uid = UID_BASE + os.getppid()
+        os.chown(home, uid, uid)
+    return home
 
 
 def _die_with_zygote(zygote: int) -> None:
@@ -186,7 +218,7 @@ def _exec_program(req: dict, home: str) -> None:
             fh.write(req["program"])
     argv = list(req["exec"])
     if req.get("bwrap"):
-        argv = [a.replace("{home}", home) for a in req["bwrap"]] + argv
+        argv = _with_seccomp([a.replace("{home}", home) for a in req["bwrap"]]) + argv
     os.execvp(argv[0], argv)
 
 
@@ -194,8 +226,21 @@ def _exec_bwrap(req: dict, home: str) -> None:
     """Hand the run to bubblewrap: a fresh interpreter that sees only system dirs and ``home``."""
     with open(os.path.join(home, "solution.py"), "w", encoding="utf-8") as fh:
         fh.write(req["program"])
-    argv = [a.replace("{home}", home) for a in req["bwrap"]] + [req["mode"]]
+    argv = _with_seccomp([a.replace("{home}", home) for a in req["bwrap"]]) + [req["mode"]]
     os.execv(argv[0], argv)
+
+
+def _with_seccomp(argv: list[str]) -> list[str]:
+    """bubblewrap's ``--seccomp FD``: it installs our filter (and no_new_privs) before the exec."""
+    flt = _FILTERS.get(False)
+    if flt is None or not flt.code or "--" not in argv:
+        return argv
+    fd = os.memfd_create("seccomp", 0)
+    os.write(fd, flt.code)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.set_inheritable(fd, True)
+    at = argv.index("--")
+    return argv[:at] + ["--seccomp", str(fd)] + argv[at:]
 
 
 def _set_limits(lim: dict) -> None:
@@ -288,39 +333,67 @@ def _kill_children() -> None:
 
 def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.socket) -> dict:
     start = time.monotonic()
+    if _CGROUPS is not None and req.get("cgroup"):
+        _CGROUPS.limit(int(req["limits"]["memory"]), int(req["limits"]["nproc"]))
     pid = os.fork()
     if pid == 0:
         _child(req, fds, root, privileged)
     for fd in fds:
         os.close(fd)
     pidfd = os.pidfd_open(pid)
-    end = start + float(req["limits"]["wall"])
-    timed_out = orphaned = False
-    while True:  # until the program exits, its deadline passes, or our client goes away
-        watched: list[int] = [pidfd, sock.fileno()]
-        ready, _, _ = select.select(watched, [], [], max(0.0, end - time.monotonic()))
-        if pidfd in ready:
-            break
-        if sock.fileno() in ready and sock.recv(1, socket.MSG_PEEK) == b"":
-            orphaned = True  # the client (a host worker) died: stop now, then exit
-            break
-        if not ready or time.monotonic() >= end:
-            timed_out = True
-            break
+    timed_out, orphaned = _wait(pidfd, sock, start + float(req["limits"]["wall"]))
     if timed_out or orphaned:
-        for kill in (os.killpg, os.kill):
-            try:
-                kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        _kill(pid)
     status = _reap_all(pid, privileged)
     os.close(pidfd)
-    wall = time.monotonic() - start
-    if not req.get("keep"):
+    if _SCRATCH:
+        _isolate.wipe_scratch()  # every process of the run is dead: nothing survives into the next
+    elif not req.get("keep"):
         shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
+    wall = time.monotonic() - start
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned}
+
+
+def _wait(pidfd: int, sock: socket.socket, end: float) -> tuple[bool, bool]:
+    """Until the process of ``pidfd`` exits (False, False), the deadline passes (True, False) or
+    our client goes away (False, True)."""
+    while True:
+        ready, _, _ = select.select([pidfd, sock.fileno()], [], [], max(0.0, end - time.monotonic()))
+        if pidfd in ready:
+            return False, False
+        if sock.fileno() in ready and sock.recv(1, socket.MSG_PEEK) == b"":
+            return False, True
+        if not ready or time.monotonic() >= end:
+            return True, False
+
+
+def _kill(pid: int) -> None:
+    for kill in (os.killpg, os.kill):
+        try:
+            kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _private_mounts(root: str, privileged: bool) -> tuple[str, str]:
+    """``(root, why)``: the zygote's private mount namespace, or why there is none."""
+    global _SCRATCH
+    if not privileged or _LIBC is None:
+        return root, "needs root" if not privileged else "ctypes is unavailable"
+    try:
+        root = _isolate.private_mounts(_LIBC, root)
+    except OSError as exc:
+        return root, str(exc)
+    _SCRATCH = True
+    return root, ""
+
+
+def _no_seccomp() -> str:
+    import platform
+
+    return f"no seccomp table for {platform.machine()}" if _LIBC is not None else "ctypes is unavailable"
 
 
 def main() -> None:
@@ -332,7 +405,27 @@ def main() -> None:
     reaper = become_subreaper()
     if privileged:
         _sweep(UID_BASE + os.getpid())  # leftovers of an earlier zygote that had our pid
-    _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid(), "subreaper": reaper})
+    global _CGROUPS
+    import gc
+
+    gc.collect()
+    gc.freeze()  # a collection in a child would touch, and so copy, every page of the zygote
+    root, ns = _private_mounts(root, privileged)
+    cgroups = _isolate.Cgroups(f"rewardkit-code-{os.getpid()}") if privileged else None
+    _CGROUPS = cgroups if cgroups is not None and cgroups.dirs else None
+    flt = _FILTERS.get(False)
+    _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid(), "subreaper": reaper,
+                 "ns": ns, "seccomp": "" if flt is not None and flt.code else _no_seccomp(),
+                 "cgroups": _CGROUPS.dirs if _CGROUPS else [],
+                 "cgroup_why": "" if _CGROUPS else (cgroups.why if cgroups else "not root")})
+    try:
+        _serve(sock, root, privileged)
+    finally:
+        if _CGROUPS is not None:
+            _CGROUPS.remove()
+
+
+def _serve(sock: socket.socket, root: str, privileged: bool) -> None:
     while True:
         try:
             head, fds, _, _ = socket.recv_fds(sock, 4, N_FDS)

@@ -31,7 +31,7 @@ def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any],
                     memory_mb=params["memory_mb"])
     outcome: Outcome = RUNNERS[params["language"]].run(
         program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"],
-        backend=params["backend"])
+        backend=params["backend"], helpers=prompt)
     return 1.0 if stop and outcome.passed == outcome.total else (0.0 if stop else outcome.share)
 
 

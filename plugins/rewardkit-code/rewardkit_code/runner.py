@@ -20,14 +20,22 @@ from .suites import Suite, same_output
 
 @dataclass(frozen=True)
 class Outcome:
-    """Cases passed out of the cases run, and why the first failure failed."""
+    """Cases passed out of the cases run, and why the first failure failed.
+
+    ``cases``: ``(passed, counted)`` asserts per test string of function tests; the share is
+    then the mean over test strings of passed/counted (a string that stopped early counts the
+    asserts it never reached as failed, so stopping never scores more than answering).
+    """
 
     passed: int
     total: int
     reason: str = ""
+    cases: tuple[tuple[int, int], ...] = ()
 
     @property
     def share(self) -> float:
+        if self.cases:
+            return sum(p / t for p, t in self.cases) / len(self.cases)
         return self.passed / self.total if self.total else 0.0
 
 
@@ -37,8 +45,9 @@ class Runner(Protocol):
     language: str
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
-            budget: float, strict: bool, backend: str = "fork") -> Outcome:
-        """Run ``program`` against every case of ``suite`` (each case a fresh sandboxed process)."""
+            budget: float, strict: bool, backend: str = "auto", helpers: str = "") -> Outcome:
+        """Run ``program`` against every case of ``suite`` (each case a fresh sandboxed process).
+        ``helpers``: Python source whose definitions the tests may use (a human-eval prompt)."""
         ...
 
 
@@ -59,10 +68,26 @@ class PythonRunner:
     language = "python"
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
-            budget: float, strict: bool, backend: str = "fork") -> Outcome:
+            budget: float, strict: bool, backend: str = "auto", helpers: str = "") -> Outcome:
         if suite.kind == "stdio":
             return self._stdio(program, suite, limits, stop_on_failure, budget, backend)
+        if strict:
+            return self._judged(program, suite, limits, backend, helpers)
         return self._function(program, suite, limits, strict, backend)
+
+    def _judged(self, program: str, suite: Suite, limits: Limits, backend: str, helpers: str) -> Outcome:
+        """Function tests judged out of the program's process (the judge alone reads the tests
+        and writes the report; the program only answers calls with plain data)."""
+        cases = [suite.code] if suite.kind == "check" else [suite.setup + "\n" + c for c in suite.cases]
+        payload = {"kind": suite.kind, "tests": suite.code, "cases": cases, "entry_point": suite.entry_point,
+                   "helpers": helpers, "wall": limits.wall}
+        run = get_sandbox().run(program, mode="serve", tests=json.dumps(payload).encode(), limits=limits,
+                                backend=backend)
+        counted = _read_report(run.report, len(cases))
+        if counted is None:
+            return Outcome(0, len(cases), "no valid report: " + _why(run), tuple((0, 1) for _ in cases))
+        report, pairs = counted
+        return Outcome(sum(p for p, _ in pairs), sum(t for _, t in pairs), report.get("error") or "", pairs)
 
     def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float,
                backend: str) -> Outcome:
@@ -92,6 +117,24 @@ class PythonRunner:
         return Outcome(min(passed, total), total, report.get("error") or "")
 
 
+def _read_report(data: bytes, n: int) -> tuple[dict, tuple[tuple[int, int], ...]] | None:
+    """The judge's report: one ``[passed, counted]`` pair per case, else None."""
+    try:
+        report = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
+    pairs = report.get("cases") if isinstance(report, dict) else None
+    if not isinstance(pairs, list) or len(pairs) != n:
+        return None
+    out = []
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(type(x) is int for x in pair)
+                and 0 <= pair[0] <= pair[1] and pair[1] >= 1):
+            return None
+        out.append((pair[0], pair[1]))
+    return report, tuple(out)
+
+
 class CppRunner:
     """C++ (g++ on PATH): compile once per completion in the sandbox, then run the binary per
     stdin/stdout case. Same zygote, uid, rlimits, namespaces and cleanup as Python runs."""
@@ -102,7 +145,7 @@ class CppRunner:
     compile_limits = Limits(wall=20.0, cpu=20, memory_mb=4096, file_mb=128, nproc=64)
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
-            budget: float, strict: bool, backend: str = "fork") -> Outcome:
+            budget: float, strict: bool, backend: str = "auto", helpers: str = "") -> Outcome:
         if suite.kind != "stdio":
             raise ValueError(f"tests: the cpp runner runs stdin/stdout tests only, not {suite.kind!r} tests")
         sandbox = get_sandbox()

@@ -1,9 +1,19 @@
 """The sandbox client: a pre-started zygote and one fresh forked child per program.
 
 ``Sandbox.run(...)`` sends the program and five pipe ends (stdin, stdout, stderr, tests,
-report) to the zygote, which forks a child for it; this side feeds stdin and the tests,
+report) to the zygote, which forks a child for it (and, for function tests, a judge beside it
+that alone reads the tests and writes the report); this side feeds stdin and the tests,
 reads stdout/stderr up to a cap and returns a :class:`Run`. Each host worker process holds
 one sandbox (:func:`get_sandbox`); a zygote that dies or stops answering is replaced.
+
+Backends (``backend=``): ``fork`` runs the program in a child of the zygote with every
+isolation the kernel allows: as root the zygote lives in a private mount namespace (tmpfs
+``/tmp``, ``/var/tmp``, ``/dev/shm`` emptied after each run, a ``/proc`` hiding other users'
+processes) and puts each run in a memory and pids cgroup; ``ns`` is ``fork`` that refuses to run
+without the namespace; ``auto`` (the default) is ``ns`` where available, else ``fork`` with a
+warning; ``bwrap`` adds bubblewrap (only system directories visible, a fresh interpreter per
+run). Every backend has no network, an unprivileged uid (as root), rlimits, ``no_new_privs``
+and a seccomp filter (x86_64).
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 _ZYGOTE = Path(__file__).with_name("_zygote.py")
+_JUDGE = Path(__file__).with_name("_judge_main.py")
 #: Programs run as uid UID_BASE + their zygote's pid (when the host runs as root); keep in step with _zygote.
 UID_BASE = 1_500_000_000
 _warned: set[str] = set()
@@ -72,10 +83,57 @@ class SandboxError(RuntimeError):
     """The sandbox itself failed (not the program)."""
 
 
-class Sandbox:
-    """One zygote process and the runs it forks, one at a time."""
+class Judge:
+    """The judge process of function tests (``_judge_main.py``), started on first use."""
 
     def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+
+    def submit(self, fds: list[int]) -> None:
+        """Hand it one run's tests, report, calls and answers descriptors."""
+        if self._proc is None or self._proc.poll() is not None:
+            self.close()
+            self._start()
+        assert self._sock is not None
+        socket.send_fds(self._sock, [b"j"], fds)
+
+    def _start(self) -> None:
+        parent, child = socket.socketpair()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", str(_JUDGE), str(child.fileno())], pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
+            close_fds=True,
+        )
+        child.close()
+        self._sock = parent
+        parent.settimeout(60)
+        try:
+            if _recv_exact(parent, 1) != b"r":
+                raise SandboxError("the judge process did not start")
+        except (OSError, EOFError) as exc:
+            self.close()
+            raise SandboxError(f"the judge process did not start: {exc}") from exc
+        parent.settimeout(None)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+        if self._proc is not None:
+            try:
+                self._proc.kill()
+                self._proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+            self._proc = None
+
+
+class Sandbox:
+    """One zygote process and the runs it forks, one at a time (and the judge of function tests)."""
+
+    def __init__(self) -> None:
+        self.judge = Judge()
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
         self._root = ""
@@ -100,12 +158,32 @@ class Sandbox:
         if self.info.get("network"):
             _warn_once("network", "rewardkit-code: no network namespace, sandboxed programs can reach the "
                        f"network ({self.info['network']})")
+        for key, what in (("seccomp", "no seccomp filter (unshare, ptrace, mount, AF_UNIX sockets stay open)"),
+                          ("cgroup_why", "no cgroup: memory and processes are limited per process, not per run")):
+            if self.info.get(key):
+                _warn_once(key, f"rewardkit-code: {what}: {self.info[key]}")
         if not self.info.get("privileged"):
             _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no separate uid, "
                        "RLIMIT_NPROC counts all your processes, programs can read your files, and cleanup "
                        "relies on the zygote being the subreaper of every process a program starts")
 
+    def backend(self, asked: str = "auto") -> str:
+        """The backend a run asked for ``asked`` gets (``auto``: ``ns`` where available)."""
+        if asked in ("fork", "bwrap"):
+            return asked
+        if self._proc is None or self._proc.poll() is not None:
+            self.close()
+            self.start()
+        if asked == "ns" and self.info.get("ns"):
+            raise SandboxError(f"backend 'ns' is unavailable here: {self.info['ns']}")
+        if self.info.get("ns"):
+            _warn_once("ns", "rewardkit-code: backend 'auto' is 'fork' here (no private /tmp, /var/tmp, /dev/shm "
+                       f"or /proc): {self.info['ns']}")
+            return "fork"
+        return "ns"
+
     def close(self) -> None:
+        self.judge.close()
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -116,6 +194,11 @@ class Sandbox:
             except (OSError, subprocess.TimeoutExpired):
                 pass
             self._proc = None
+        for path in self.info.get("cgroups") or []:  # the zygote removes them unless it was killed
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
         if self._root:
             shutil.rmtree(self._root, ignore_errors=True)
 
@@ -131,11 +214,13 @@ class Sandbox:
 
     # -- one run ------------------------------------------------------------------------
     def run(self, program: str, *, mode: str = "stdio", stdin: bytes = b"", tests: bytes = b"",
-            limits: Limits = Limits(), backend: str = "fork", command: list[str] | None = None,
+            limits: Limits = Limits(), backend: str = "auto", command: list[str] | None = None,
             source: str = "", keep: str = "") -> Run:
         """Run ``program`` once in a fresh child of the zygote (``backend="bwrap"``: the child
         execs bubblewrap and a fresh interpreter that sees only the system directories).
 
+        ``mode``: ``stdio``, ``serve`` (function tests: ``tests`` goes to a judge process, the
+        program answers its calls) or ``function`` (tests in the program's process, non-strict).
         ``command``: exec this native command instead of running Python (``program`` is then
         written to the file ``source`` first, when given). ``keep``: use the directory of that
         name, kept between runs until :meth:`discard` (build once, run per case).
@@ -145,13 +230,15 @@ class Sandbox:
         wrap = bwrap_argv() if backend == "bwrap" else None
         if command is not None and wrap is not None:
             wrap = wrap[: wrap.index("--") + 1]  # bubblewrap's part only, then the command
-        extra = {"exec": command, "source": source, "keep": keep}
         with self._lock:
             for attempt in (1, 2):
                 try:
                     if self._proc is None or self._proc.poll() is not None:
                         self.close()
                         self.start()
+                    isolation = self.backend(backend)
+                    extra = {"exec": command, "source": source, "keep": keep, "isolation": isolation,
+                             "cgroup": bool(self.info.get("cgroups"))}
                     return self._run(program, mode, stdin, tests, limits, wrap, extra)
                 except (OSError, EOFError, ValueError, SandboxError) as exc:
                     died = self._proc is not None and _exited(self._proc)
@@ -169,15 +256,25 @@ class Sandbox:
         child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][0], pipes[4][1]]
         ours = {"stdin": pipes[0][1], "stdout": pipes[1][0], "stderr": pipes[2][0],
                 "tests": pipes[3][1], "report": pipes[4][0]}
+        judge_ends: list[int] = []
+        if mode == "serve":  # the judge gets tests and report; the program only calls and answers
+            calls, answers = os.pipe(), os.pipe()
+            judge_ends = [pipes[3][0], pipes[4][1], calls[1], answers[0]]
+            child_ends = child_ends[:3] + [calls[0], answers[1]]
         request = {"mode": mode, "program": program, "limits": limits.as_request(), "bwrap": wrap, **extra}
         body = json.dumps(request).encode()
         try:
+            if judge_ends:
+                self.judge.submit(judge_ends)
             socket.send_fds(self._sock, [struct.pack("!I", len(body))], child_ends)
             self._sock.sendall(body)
         finally:
-            for fd in child_ends:
+            for fd in set(child_ends) | set(judge_ends):
                 os.close(fd)
-        return self._pump(ours, stdin, tests, limits, fatal_cap=(mode == "stdio"))
+        run = self._pump(ours, stdin, tests, limits, fatal_cap=(mode == "stdio"))
+        if judge_ends and not run.extra.get("report_closed"):
+            self.judge.close()  # it did not finish in time: a fresh judge for the next run
+        return run
 
     def _pump(self, fds: dict[str, int], stdin: bytes, tests: bytes, limits: Limits, fatal_cap: bool) -> Run:
         """Feed stdin and tests, collect output under caps, until the zygote replies.
@@ -190,6 +287,7 @@ class Sandbox:
         out: dict[str, bytearray] = {k: bytearray() for k in caps}
         writes = {"stdin": memoryview(stdin), "tests": memoryview(tests)}
         truncated = False
+        closed: set[str] = set()
         sel = selectors.DefaultSelector()
         for name in ("stdin", "tests"):
             os.set_blocking(fds[name], False)
@@ -205,7 +303,8 @@ class Sandbox:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise SandboxError("the zygote did not answer in time")
-                events = sel.select(timeout=min(left, 0.5) if reply is not None else left)
+                quiet = 2.0 if "report" in open_reads else 0.5  # a judge may still be finishing
+                events = sel.select(timeout=min(left, quiet) if reply is not None else left)
                 if reply is not None and not events:
                     break  # the program's processes are dead; nothing more will come
                 for key, _ in events:
@@ -225,6 +324,7 @@ class Sandbox:
                         over = fatal_cap and name == "stdout" and len(chunk) > room
                         if not chunk or over:  # stdout over its cap fails the run; stderr drains
                             truncated = truncated or over
+                            closed.add(name)
                             sel.unregister(fds[name])
                             os.close(fds.pop(name))
                             open_reads.discard(name)
@@ -235,7 +335,7 @@ class Sandbox:
         if "error" in reply:
             raise SandboxError(reply["error"])
         return Run(reply["exit"], reply["signal"], reply["timeout"], reply["wall"], bytes(out["stdout"]),
-                   bytes(out["stderr"]), bytes(out["report"]), truncated)
+                   bytes(out["stderr"]), bytes(out["report"]), truncated, {"report_closed": "report" in closed})
 
     @staticmethod
     def _feed(fd: int, writes: dict[str, memoryview], name: str) -> bool:
@@ -277,7 +377,7 @@ def _warn_once(key: str, message: str) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-BACKENDS = ("fork", "bwrap")
+BACKENDS = ("auto", "ns", "fork", "bwrap")
 
 
 def bwrap_interpreter() -> str:

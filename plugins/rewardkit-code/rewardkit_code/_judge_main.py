@@ -1,0 +1,50 @@
+"""The judge process: ``python -I -B _judge_main.py SOCKET_FD`` (started by the sandbox client).
+
+It drops to an unprivileged uid of its own (when root), sets ``no_new_privs`` and the no-exec
+seccomp filter, dies with its client, then judges runs (:func:`_judge.serve`). It never runs
+program code: programs run in the zygote's children and only send it plain data.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import socket
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _isolate  # noqa: E402
+import _judge  # noqa: E402
+
+#: uids of judges: JUDGE_UID_BASE + the judge's pid (below the programs' UID_BASE)
+JUDGE_UID_BASE = 1_400_000_000
+
+
+def main() -> None:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    libc = ctypes.CDLL(None, use_errno=True)
+    client = os.getppid()
+    _isolate.preload()  # before the uid change: it may not read the interpreter's directory
+    for res, value in ((resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0)):
+        soft, hard = resource.getrlimit(res)
+        resource.setrlimit(res, (min(value, hard), min(value, hard)))
+    if os.geteuid() == 0:
+        uid = JUDGE_UID_BASE + os.getpid()
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG, after the uid change
+    if os.getppid() != client:
+        return
+    _isolate.Seccomp(libc, True).install()
+    sock.sendall(b"r")
+    _judge.serve(sock)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except (EOFError, BrokenPipeError, ConnectionResetError, KeyboardInterrupt):
+        pass
