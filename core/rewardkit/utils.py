@@ -8,6 +8,8 @@
   non-finite number (``nan``, ``inf``, ``1e400``, JSON's ``NaN``/``Infinity``) is never a passing answer.
 * :func:`map_in_workers`: run a picklable function over items in the host's worker processes
   (the same pool and deadlines as ``cpu`` rewards).
+* :func:`final_answer`, :func:`tool_calls`, :func:`tool_results`: the parts of an agent trajectory
+  (a completion that is a list of chat messages with tool calls; see :mod:`rewardkit.trajectory`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from functools import lru_cache
 from typing import Any
 
 from .errors import RewardkitError, TextTypeError
+from .trajectory import ToolCall, ToolResult, as_trajectory, final_answer, is_trajectory, tool_calls, tool_results
 
-__all__ = ["ANSWER_ONLY", "WorkerError", "after_think", "answer_span", "completion_text", "map_in_workers", "response_text"]
+__all__ = ["ANSWER_ONLY", "ToolCall", "ToolResult", "WorkerError", "after_think", "answer_span", "as_trajectory",
+           "completion_text", "final_answer", "is_trajectory", "map_in_workers", "response_text", "tool_calls",
+           "tool_results"]
 __all__ += ["JSON_MAX_DEPTH", "check_json_value", "finite_float", "json_loads_finite", "nonfinite_numbers"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
