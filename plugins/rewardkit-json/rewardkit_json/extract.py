@@ -1,8 +1,10 @@
 """Finding the JSON value in a completion: the ``<answer>`` span, a fenced block, or the text.
 
-Every step is linear in the text: string searches, and at most ``MAX_STARTS`` runs of the C
-JSON parser (each linear) from the first ``{`` / ``[`` positions. Deeply nested input (which
-makes the parser recurse) is simply "not JSON".
+Every step is linear in the text: string searches, runs of the C JSON parser that skip over each
+value they parse, and at most ``MAX_STARTS`` failed runs. The **last** top-level value of the wanted
+kind is the answer. Every value is held to the host's rule (``rewardkit.utils.check_json_value``):
+``NaN``/``Infinity``/``-Infinity`` and numbers that overflow a float (``1e400``) are not JSON, and
+nesting deeper than ``MAX_DEPTH`` is not JSON either, the same limit for every reward of the plugin.
 """
 
 from __future__ import annotations
@@ -12,9 +14,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-#: How many ``{``/``[`` positions in free text are tried as the start of the JSON value.
+from rewardkit.utils import JSON_MAX_DEPTH, check_json_value
+
+#: How many ``{``/``[`` positions in free text may fail to start a JSON value before the search stops.
 MAX_STARTS = 16
-_DECODER = json.JSONDecoder()
+#: How deep a value may nest (objects and arrays): the same for json.valid, json.schema and json.match.
+MAX_DEPTH = JSON_MAX_DEPTH
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+#: The C decoder with NaN/Infinity/-Infinity refused at parse time.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\r?\n")
 _MISSING = object()
 
@@ -28,12 +41,24 @@ class Found:
     ok: bool = False
 
 
-def _loads(text: str) -> Any:
-    """``json.loads`` that reports failure (bad syntax, too deep) as ``_MISSING``."""
+def decode(text: str, start: int = 0) -> tuple[Any, int]:
+    """``(value, end)`` of the JSON value at ``start``; ``ValueError`` for bad syntax, non-finite
+    numbers and nesting deeper than :data:`MAX_DEPTH`."""
     try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
+        value, end = _DECODER.raw_decode(text, start)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
+    check_json_value(value, max_depth=MAX_DEPTH)
+    return value, end
+
+
+def _loads(text: str) -> Any:
+    """The JSON value of the whole ``text``, or ``_MISSING`` (bad syntax, non-finite, too deep)."""
+    try:
+        value, end = decode(text)
+    except ValueError:
         return _MISSING
+    return value if not text[end:].strip() else _MISSING
 
 
 def last_fence(text: str) -> str | None:
@@ -77,25 +102,22 @@ def _inside_structure(text: str, pos: int) -> bool:
 _BRACKETS = {openers: re.compile(r"(?<![,\[{])[" + re.escape(openers) + "]") for openers in ("{[", "{", "[")}
 
 
-def _starts(text: str, openers: str = "{[") -> list[int]:
-    """The first ``MAX_STARTS`` positions of an opening bracket that does not sit inside a larger
+def _starts(text: str, openers: str = "{[", pos: int = 0):
+    """Positions of an opening bracket at or after ``pos`` that does not sit inside a larger
     JSON-like structure, so a broken object never yields one of its own fields. Linear: each
     blank run before a bracket is walked at most twice."""
-    out: list[int] = []
-    for m in _BRACKETS[openers].finditer(text):
-        if _inside_structure(text, m.start()):
-            continue
-        out.append(m.start())
-        if len(out) == MAX_STARTS:
-            break
-    return out
+    for m in _BRACKETS[openers].finditer(text, pos):
+        if not _inside_structure(text, m.start()):
+            yield m.start()
 
 
 def find_json(text: str, want: str = "any") -> Found:
-    """The JSON value in ``text``: a fenced block, the whole text, or the first value embedded in it.
+    """The JSON value in ``text``: a fenced block, the whole text, or the **last** top-level value
+    embedded in it.
 
     ``want``: ``"object"``, ``"array"`` or ``"any"`` (any JSON value): values of another kind are
-    passed over.
+    passed over. Each parsed value is skipped over whole (its inner brackets are never starts);
+    the search stops after ``MAX_STARTS`` brackets that start no value.
     """
     kinds: tuple[type, ...] = {"object": (dict,), "array": (list,)}.get(want, (object,))
     openers = {"object": "{", "array": "["}.get(want, "{[")
@@ -105,15 +127,27 @@ def find_json(text: str, want: str = "any") -> Found:
         value = _loads(candidate)
         if value is not _MISSING and isinstance(value, kinds):
             return Found(candidate, value, True)
-    starts = _starts(candidate, openers)  # a bracketed document is parsed once, from position 0
-    for start in starts:
+    found: Found | None = None
+    first_bad: int | None = None
+    failures = 0
+    pos = 0
+    while failures < MAX_STARTS:
+        start = next(_starts(candidate, openers, pos), None)
+        if start is None:
+            break
         try:
-            value, end = _DECODER.raw_decode(candidate, start)
-        except (ValueError, RecursionError):
+            value, end = decode(candidate, start)
+        except ValueError:
+            failures += 1
+            first_bad = start if first_bad is None else first_bad
+            pos = start + 1
             continue
         if isinstance(value, kinds):
-            return Found(candidate[start:end], value, True)
-    return Found(candidate[starts[0]:] if starts else candidate)
+            found = Found(candidate[start:end], value, True)
+        pos = end
+    if found is not None:
+        return found
+    return Found(candidate[first_bad:] if first_bad is not None else candidate)
 
 
 def parse_gold(value: Any, row: int, column: str) -> Any:

@@ -7,9 +7,10 @@ One left-to-right pass over regex tokens (linear); used only for the ``partial``
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+
+from .extract import decode
 
 _TOKEN = re.compile(
     r"""(?P<run>(?:"(?:[^"\\\n]|\\.)*"|[^'"{}\[\],A-Za-z_])+)"""  # needs no change: strings, numbers, blanks, ':'
@@ -69,7 +70,7 @@ def loads_repaired(text: str) -> tuple[bool, Any]:
     """(True, value) when ``text`` starts with a JSON value after :func:`repair` (text after the
     value, such as a closing sentence, is ignored), else (False, None)."""
     try:
-        value, _ = json.JSONDecoder().raw_decode(repair(text).strip())
-    except (ValueError, RecursionError):
+        value, _ = decode(repair(text).strip())
+    except ValueError:  # bad syntax, a non-finite number, or nesting deeper than MAX_DEPTH
         return False, None
     return True, value

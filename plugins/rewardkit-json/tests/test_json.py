@@ -174,3 +174,47 @@ def test_malformed_documents_get_a_verdict(label, text, strict_value):
 ])
 def test_contract(name, columns):
     assert_contract(name, columns=columns)
+
+
+# -- non-finite numbers, one depth limit, which value is the answer (issue 23) -----------------------
+NONFINITE = ['{"score": NaN}', '{"score": -Infinity}', '{"score": Infinity}', '{"score": 1e400}', '{"score": -1e999}']
+UNIT = {"type": "object", "required": ["score"], "properties": {"score": {"type": "number", "minimum": 0, "maximum": 1}}}
+
+
+def test_nonfinite_numbers_are_not_json():
+    # before: NaN passed minimum 0 / maximum 1, -Infinity passed type number, 1e400 became inf
+    assert values("json.valid", NONFINITE) == [0.0] * 5
+    assert values("json.valid", NONFINITE, partial=0.5) == [0.0] * 5  # nor after repair
+    assert values("json.schema", NONFINITE, schema=[UNIT] * 5) == [0.0] * 5
+    assert values("json.schema", NONFINITE, schema=[UNIT] * 5, strict=True, repair=True) == [0.0] * 5
+    assert values("json.schema", ['{"score": 0.5}'], schema=[UNIT]) == [1.0]
+    assert values("json.match", ['{"a": NaN}', "[Infinity]"], gold=[{"a": 1}, [1]]) == [0.0, 0.0]
+    assert not find_json("NaN", "any").ok and not find_json("[1, NaN]", "any").ok
+
+
+def test_the_contract_kit_rule_holds_for_a_unit_score_schema():
+    assert_contract("json.schema", columns={"schema": UNIT}, long_chars=1000,
+                    completions=['{"score": 0.5}', '```json\n{"score": 1}\n```', '<answer>{"score": 0.25}</answer>'])
+
+
+@pytest.mark.parametrize("depth, expected", [(128, 1.0), (129, 0.0), (5000, 0.0)])
+def test_one_depth_limit_for_valid_and_schema(depth, expected):
+    # before: 5,000-deep nesting passed json.schema (worker process) while json.valid (inline) said 0
+    text = '{"score": 0.5, "x": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+    assert values("json.valid", [text]) == [expected]
+    assert values("json.schema", [text], schema=[UNIT]) == [expected]
+    assert values("json.schema", [text], schema=[UNIT], strict=True) == [expected]
+
+
+def test_the_last_value_in_the_text_is_the_answer():
+    first_wrong = 'First try: {"score": 5}. Corrected: {"score": 0.5}'
+    last_wrong = 'Answer: {"score": 0.5}. Example of a bad one: {"score": 5}'
+    assert values("json.schema", [first_wrong, last_wrong], schema=[UNIT] * 2, strict=True) == [1.0, 0.0]
+    assert values("json.match", ['{"a": 1} then {"a": 2}', '{"a": 2} then {"a": 1}'], gold=[{"a": 1}] * 2) == [0.0, 1.0]
+    # nested values are never candidates: the last top-level one wins
+    assert find_json('{"a": {"b": 1}} and {"c": [{"d": 2}]}', "object").value == {"c": [{"d": 2}]}
+
+
+def test_the_answer_tag_beats_any_later_json():
+    text = '<answer>{"score": 0.5}</answer>\nP.S. not this: {"score": 5}'
+    assert values("json.schema", [text], schema=[UNIT], strict=True) == [1.0]
