@@ -2,6 +2,8 @@
 
 - ``gym.score``: the completion's ``<answer>`` scored by the row's task's own ``score_answer``
   (columns ``task``, ``answer``, ``metadata``, as the generated rows carry them).
+- tasks that a universal answer (``0``, ``True``, ``*``...) passes are refused unless
+  ``allow_untrusted`` (:mod:`rewardkit_gym.trust`, the trust table in docs/gym.md);
 - ``dataset = "reasoning-gym:<task>"`` in a training config or ``rewardkit bench``: generated rows
   (``size``, ``seed``, the generator's config keys; the held-out split uses another seed).
 """
@@ -16,8 +18,10 @@ import rewardkit
 from .answer import extract_answer
 from .score import FAST_TASKS, gym_score, gym_score_fast
 from .source import PREFIX, generate, load, tasks
+from .trust import REFUSED, UntrustedTaskError, check_trusted
 
-__all__ = ["FAST_TASKS", "PREFIX", "extract_answer", "generate", "load", "tasks"]
+__all__ = ["FAST_TASKS", "PREFIX", "REFUSED", "UntrustedTaskError", "check_trusted", "extract_answer", "generate",
+           "load", "tasks"]
 __version__ = "0.1.0"
 
 #: A sample row for the contract kit (``rewardkit check-plugin gym``): item 67 of
@@ -36,7 +40,9 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(gym_score, name="gym.score",
              description="reasoning-gym task's own score_answer on the final <answer> (columns task, answer, metadata)",
              columns=("task", "answer", "metadata"), range=(0.0, 1.0),
-             params={"fallback": rewardkit.Param(False, help="without a closed <answer>, score the bare completion")},
+             params={"fallback": rewardkit.Param(False, help="without a closed <answer>, score the bare completion"),
+                     "allow_untrusted": rewardkit.Param(
+                         False, help="also score tasks the trust table refuses (a universal answer passes them)")},
              cost="cpu", timeout=10.0, fast_path=gym_score_fast, examples=EXAMPLES)
 
 

@@ -68,8 +68,8 @@ def check_generator(task: str, *, items: int = 3, seed: int = 0) -> Check:
         rows = generate(task, size=items, seed=seed)
         for row in rows:
             gold = row["answer"]
-            good = score_one(f"<answer>{gold}</answer>", "", task, gold, row["metadata"], False)
-            bad = score_one(f"<answer>{perturb(gold)}</answer>", "", task, gold, row["metadata"], False)
+            good = score_one(f"<answer>{gold}</answer>", "", task, gold, row["metadata"], False, True)
+            bad = score_one(f"<answer>{perturb(gold)}</answer>", "", task, gold, row["metadata"], False, True)
             out.items += 1
             out.gold_ok += good == 1.0
             out.perturbed_lower += bad < good

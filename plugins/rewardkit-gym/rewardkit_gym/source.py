@@ -51,11 +51,19 @@ def generate(task: str, *, size: int, seed: int, config: Mapping[str, Any] | Non
 
 
 def load(name: str, options: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Rows for ``reasoning-gym:<task>``; ``options``: ``size``, ``seed``, ``split`` and ``config``."""
+    """Rows for ``reasoning-gym:<task>``; ``options``: ``size``, ``seed``, ``split`` and ``config``.
+
+    A task the trust table refuses raises :class:`~rewardkit_gym.trust.UntrustedTaskError` unless
+    ``allow_untrusted`` is true (an option, or a key of ``config``, which is where a training
+    config's ``[task.config]`` puts it; it is not passed to the generator).
+    """
+    from .trust import check_trusted
+
     size = int(options.get("size") or 1000)
     seed = int(options.get("seed") or 0)
     split = options.get("split") or "train"
-    config = options.get("config") or {}
+    config = dict(options.get("config") or {})
+    check_trusted(name, bool(config.pop("allow_untrusted", options.get("allow_untrusted", False))))
     if split not in ("train", "test"):
         raise ValueError(f"reasoning-gym:{name}: split must be 'train' or 'test', got {split!r}")
     if split == "train":

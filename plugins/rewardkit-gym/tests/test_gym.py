@@ -10,7 +10,7 @@ import pytest
 import rewardkit
 from rewardkit.data import load_source
 from rewardkit.errors import DataError
-from rewardkit_gym import extract_answer, tasks
+from rewardkit_gym import REFUSED, extract_answer, tasks
 from rewardkit_gym.checks import check_generator, perturb
 
 #: Generators checked in the default suite (fast to generate and score); REWARDKIT_GYM_ALL=1 checks all.
@@ -30,6 +30,8 @@ UNCHECKABLE: dict[str, str] = {
 
 
 def rows(task: str = "basic_arithmetic", n: int = 5, **config):
+    if task in REFUSED:
+        config["allow_untrusted"] = True
     return load_source(f"reasoning-gym:{task}", {"size": n, "seed": 3, "config": config}).rows
 
 
@@ -119,3 +121,78 @@ def test_generator_check_all(task):
         pytest.skip(UNCHECKABLE[task])
     c = check_generator(task)
     assert c.passed, (c.error, c.failures)
+
+
+# -- universal answers (issue 23) ---------------------------------------------------------------------
+
+
+def test_nan_no_longer_passes_complex_arithmetic():
+    # reasoning-gym's scorer gives min(1, exp(-nan)) = 1.0 for 'nan' (checked: 1.0 before the guard)
+    rs = rows("complex_arithmetic", n=4)
+    for bad in ("nan", "NaN", "inf", "-inf", "nan + nan i", "1e400"):
+        assert score([f"<answer>{bad}</answer>"] * 4, rs) == [0.0] * 4, bad
+    assert score([f"<answer>{x['answer']}</answer>" for x in rs], rs) == [1.0] * 4
+
+
+def test_nonfinite_token_in_the_gold_is_not_guarded():
+    from rewardkit_gym.trust import nonfinite_answer
+
+    assert nonfinite_answer("nan", "42") and nonfinite_answer("x = -Infinity", "3")
+    assert not nonfinite_answer("nan", "nan") and not nonfinite_answer("banana", "1") and not nonfinite_answer("7", "7")
+
+
+def test_refused_task_is_an_error_naming_it_unless_allowed():
+    rs = rows("coin_flip", n=3)
+    r = rewardkit.reward("gym.score")
+    cols = {k: [x[k] for x in rs] for k in ("task", "answer", "metadata")}
+    out = r.score(["<answer>0</answer>"] * 3, **cols)
+    assert out.statuses == [rewardkit.Status.ERROR] * 3
+    assert "'coin_flip' is refused" in out.messages[0] and "allow_untrusted" in out.messages[0]
+    allowed = rewardkit.reward("gym.score", allow_untrusted=True)(["<answer>0</answer>"] * 3, **cols)
+    assert all(v is not None for v in allowed)
+
+
+def test_data_source_refuses_untrusted_tasks():
+    with pytest.raises(DataError, match="'game_of_life_halting' is refused"):
+        load_source("reasoning-gym:game_of_life_halting", {"size": 2})
+    got = load_source("reasoning-gym:game_of_life_halting", {"size": 2, "config": {"allow_untrusted": True}})
+    assert len(got.rows) == 2
+
+
+def test_scorer_exception_on_a_malformed_answer_scores_zero():
+    # prime_factorization's scorer raises ValueError on '[]' (an error outcome before: neutral under drop)
+    rs = rows("prime_factorization", n=2)
+    r = rewardkit.reward("gym.score")
+    out = r.score(["<answer>[]</answer>", "<answer>*</answer>"], **{k: [x[k] for x in rs] for k in ("task", "answer", "metadata")})
+    assert out.values == [0.0, 0.0] and out.statuses == [rewardkit.Status.VALUE] * 2
+
+
+def test_scorer_exception_on_the_gold_too_is_an_error(monkeypatch):
+    from rewardkit_gym import score as score_mod
+
+    def broken(answer, entry):
+        raise KeyError("metadata field")
+
+    monkeypatch.setattr(score_mod, "scorer", lambda task: broken)
+    with pytest.raises(ValueError, match="on the row's own gold answer too"):
+        score_mod.score_one("<answer>x</answer>", "", "products", "42", {}, False)
+
+
+def test_trust_table_covers_every_generator_and_matches_a_rescan():
+    from rewardkit_gym.trust_scan import scan_task
+    from rewardkit_gym.trust_table import ITEMS, SCAN, SEED
+
+    assert set(SCAN) == set(tasks())
+    for task in ("coin_flip", "complex_arithmetic"):
+        again = scan_task(task, ITEMS, SEED)
+        assert {k: again[k] for k in ("items", "hits", "guarded")} == {k: SCAN[task][k] for k in ("items", "hits", "guarded")}
+
+
+def test_no_served_task_passes_a_universal_answer_on_half_the_items():
+    from rewardkit_gym.trust import REFUSED, weakness
+    from rewardkit_gym.trust_table import SCAN
+
+    assert {"coin_flip", "game_of_life_halting"} <= set(REFUSED)
+    assert "complex_arithmetic" not in REFUSED  # fixed by the non-finite guard instead
+    served_weak = [t for t in SCAN if t not in REFUSED and weakness(t) is not None]
+    assert served_weak == []
