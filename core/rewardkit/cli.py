@@ -161,12 +161,16 @@ def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
 @click.option("-p", "--prompt", "prompt_text", default=None, help="The prompt of --completion.")
 @click.option("--column", "column_args", multiple=True, metavar="COL=VALUE",
               help="A column value for --completion (e.g. --column answer=42).")
+@click.option("--column-file", "column_files", multiple=True, metavar="COL=PATH",
+              help="A column value for --completion read from PATH ('-': stdin), kept off the command line, "
+              "which other local users can read (e.g. --column-file tests=tests.json).")
 @click.option("-f", "--file", "path", type=click.Path(dir_okay=True), help="Score every row of a JSONL/CSV/Parquet file.")
 @click.option("--completion-col", default="completion", show_default=True, help="Column (dotted path) holding the completion.")
 @click.option("--prompt-col", default=None, help="Column holding the prompt.")
 @click.option("--map", "col_map", multiple=True, metavar="COL=PATH", help="Give the reward column COL from PATH.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per row.")
-def score_command(reward_args, completion_text, prompt_text, column_args, path, completion_col, prompt_col, col_map, as_json):
+def score_command(reward_args, completion_text, prompt_text, column_args, path, completion_col, prompt_col, col_map, as_json,
+                  column_files=()):
     """Score one completion or a file of completions with named rewards."""
     from .data import column, read_rows
     from .reward import reward
@@ -184,6 +188,13 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
             if not eq:
                 raise click.BadParameter(f"expected COL=VALUE, got {arg!r}", param_hint="--column")
             columns[key] = [parse_value(value) if value[:1] in "[{" else value]
+        for arg in column_files:
+            key, eq, where = arg.partition("=")
+            if not eq or not where:
+                raise click.BadParameter(f"expected COL=PATH, got {arg!r}", param_hint="--column-file")
+            with click.open_file(where, encoding="utf-8") as fh:  # "-" is stdin
+                text = fh.read()
+            columns[key] = [parse_value(text.strip()) if text.lstrip()[:1] in "[{" else text]
     else:
         rows = read_rows(path)
         completions = column(rows, completion_col)
