@@ -73,7 +73,7 @@ def test_format_rewards_get_the_format_families(plugin):
     result = probe(["format.tags"], rows=3)
     d = result["rewards"]["format.tags"]
     assert d["kind"] == "format"
-    assert set(d["families"]) == {"empty_shell", "lookalike_tags", "padding", "extreme_length"}
+    assert set(d["families"]) == {"empty_shell", "lookalike_tags", "padding", "extreme_length", "master_keys", "truncated"}
 
 
 def test_cli_fail_above_exits_non_zero_and_writes_json(plugin, tmp_path):

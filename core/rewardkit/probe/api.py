@@ -188,8 +188,15 @@ def targets_for(
         hi = sum(t.weight for t in comp.terms) if unit and comp.nonnegative else 0.0
         out.append(Target("composite", _kind(comp.columns), float(thresholds.get("composite", hi / 2)), composite=comp))
     if not out:
-        raise ProbeError("name at least one reward to probe, or give --config TRAIN.toml")
+        raise ProbeError("name at least one reward to probe, give --config TRAIN.toml, or --all")
     return out
+
+
+def all_rewards(models: bool = False) -> list[str]:
+    """Every registered reward (``--all``): those of cost ``model`` only when ``models``."""
+    from ..registry import registry
+
+    return sorted(n for n, s in registry.specs().items() if models or s.cost != "model")
 
 
 # -- running ------------------------------------------------------------------------------------------
@@ -281,8 +288,16 @@ def probe(
     thresholds: Mapping[str, float] | None = None,
     prompt_col: str | None = None,
     answer_col: str = "answer",
+    everything: bool = False,
 ) -> dict[str, Any]:
-    """Probe ``rewards`` (and a config's composite) with every applicable family; returns the result."""
+    """Probe ``rewards`` (and a config's composite) with every applicable family; returns the result.
+
+    ``everything``: also every registered reward that is not a ``model`` reward (``--all``)."""
+    if everything:
+        from ..plugins import load_plugins
+
+        load_plugins()
+        rewards = [*rewards, *[n for n in all_rewards() if n not in rewards]]
     if rows < 1:
         raise ProbeError("--rows must be at least 1")
     fams = families()

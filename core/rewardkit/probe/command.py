@@ -49,6 +49,9 @@ from ..bench.command import parse_thresholds
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write the full result here.")
 @click.option("--markdown", "md", is_flag=True, help="Print the accept-rate table as Markdown.")
 @click.option("--list-families", is_flag=True, help="List the families (built-in and from plugins) and exit.")
+@click.option("--all", "everything", is_flag=True,
+              help="Also probe every registered reward (model rewards only when named); those needing "
+                   "columns the rows lack are listed as skipped.")
 def probe(
     rewards: tuple[str, ...],
     config: str | None,
@@ -63,12 +66,15 @@ def probe(
     json_out: str | None,
     md: bool,
     list_families: bool,
+    everything: bool,
 ) -> None:
     """Attack REWARDS with exploit completions built from real rows; report accept rates per family.
 
     Families: several candidate answers, format-only shells, the gold answer in the reasoning with a
     wrong final answer, the prompt echoed, look-alike tags, padding and repetition, empty and
-    extremely long outputs, numbers hidden in words, and any a plugin registers. An attack is
+    extremely long outputs, numbers hidden in words, master keys (':', 'Thought process:', 'The
+    answer is' and translations), truncated output, answer-explanation patterns, and any a plugin
+    registers. An attack is
     accepted when it scores above the reward's pass threshold.
     """
     from .api import families, markdown, worst, write_json
@@ -88,6 +94,7 @@ def probe(
         thresholds=parse_thresholds(threshold_args),
         prompt_col=prompt_col,
         answer_col=answer_col,
+        everything=everything,
     )
     if json_out:
         write_json(result, json_out)
