@@ -80,3 +80,11 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
                 "source": _SOURCE},
         fast_path=compiles_inline, timeout=10.0,
     )
+
+
+@rewardkit.hookimpl
+def rewardkit_register_probes(register):  # type: ignore[no-untyped-def]
+    from .probes import code_cheats
+
+    register("code_cheats", code_cheats, targets=("code.passes", "code.tests"),
+             description="programs that score only where a sandbox defence is missing (issue 22's nine families)")
