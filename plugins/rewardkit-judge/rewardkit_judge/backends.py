@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -101,14 +102,18 @@ class TransformersBackend:
         self._fingerprint = _fingerprint(self.folder)
         self._tok: Any = None
         self._model: Any = None
+        self._lock = threading.Lock()  # one load, and one forward pass at a time
 
     def identity(self) -> dict[str, Any]:
         return {"backend": "transformers", "model": self.name, "weights": self._fingerprint,
                 "decoding": "argmax over choices", "temperature": 0, "seed": self.seed}
 
     def _load(self) -> None:
-        if self._model is not None:
-            return
+        with self._lock:
+            if self._model is None:
+                self._load_now()
+
+    def _load_now(self) -> None:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -154,7 +159,7 @@ class TransformersBackend:
         enc = self._tok([self._text(q) for q in queries], return_tensors="pt", padding=True, add_special_tokens=False)
         mask = enc["attention_mask"]
         positions = (mask.cumsum(-1) - 1).clamp(min=0)  # left padding must not shift positions
-        with torch.inference_mode():
+        with self._lock, torch.inference_mode():
             logits = self._model(input_ids=enc["input_ids"].to(self.device), attention_mask=mask.to(self.device),
                                  position_ids=positions.to(self.device)).logits[:, -1, :].float()
         logp = torch.log_softmax(logits, dim=-1).cpu()

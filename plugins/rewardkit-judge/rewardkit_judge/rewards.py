@@ -1,8 +1,9 @@
 """The three judge rewards: ``judge.equivalence``, ``judge.rubric`` and ``judge.pairwise``.
 
-An invalid verdict (no allowed verdict, a swap check that disagrees, a judge that also accepts a
-decoy) raises :class:`InvalidVerdict`: the host records that item as an error outcome (dropped
-under ``on_error="drop"``), never as 0 or 1. A batch in which some item is invalid is re-scored
+An invalid verdict (no allowed verdict, a swap check that disagrees) raises :class:`InvalidVerdict`:
+the host records that item as an error outcome (dropped under ``on_error="drop"``), never as 0 or 1.
+A Yes that the judge also gives to a wrong reference (the decoy check) is no evidence: 0, counted.
+A batch in which some item is invalid is re-scored
 item by item by the host, so only the invalid items fail (cache hits when the cache is on).
 """
 
@@ -69,9 +70,12 @@ def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any]
     if p["decoy"] and accepted:
         fooled = ask(p, [P.equivalence(decoy(golds[i], finals[i]), finals[i], question(i)) for i in accepted])
         for i, a in zip(accepted, fooled):
-            if a.verdict != P.NO:
-                problems[i] = (f"decoy check: the judge also accepts a wrong reference "
-                               f"({decoy(golds[i], finals[i])!r}), so its Yes says nothing")
+            if a.verdict is None:
+                problems[i] = f"the judge gave no Yes/No verdict on the decoy check (it said {_said(a)})"
+        if n == 1 or not problems:
+            report(judge_decoy_rejections=sum(a.verdict == P.YES for a in fooled))
+        # a Yes also given to a wrong reference is no evidence: the answer is not shown equivalent (0)
+        accepted = [i for i, a in zip(accepted, fooled) if a.verdict == P.NO]
     for i in accepted:
         out[i] = 1.0
     _fail(problems, n)
@@ -194,7 +198,7 @@ def equivalence_params() -> dict[str, Any]:
         **common_params(1000),
         "rules": Param(True, help="text.exact / math.equivalence decide first when they are sure; no-content answers score 0"),
         "swap": Param(True, help="ask again with the answers exchanged; disagreement is an invalid verdict"),
-        "decoy": Param(True, help="after a Yes, ask with a wrong reference; a second Yes is an invalid verdict"),
+        "decoy": Param(True, help="after a Yes, ask with a wrong reference; a Yes to that too is no evidence: 0"),
         "question": Param(False, help="show the judge the prompt too"),
     }
 

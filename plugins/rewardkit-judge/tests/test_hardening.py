@@ -27,10 +27,13 @@ def test_a_gullible_judge_accepts_master_keys_only_with_hardening_off(fake):
     off = rewardkit.reward("judge.equivalence", **params, **HARDENING_OFF).score(comps, answer=golds)
     assert off.values == [1.0] * len(comps)  # what an unguarded judge does
     on = rewardkit.reward("judge.equivalence", **params).score(comps, answer=golds)
-    assert not any(v == 1.0 for v in on.values)
-    # no-content keys are a rule's 0; the rest are invalid verdicts (the judge also accepts a decoy)
-    assert {on.statuses[i] for i, c in enumerate(comps) if not any(ch.isalnum() for ch in c)} == {Status.VALUE}
-    assert all("decoy check" in m for m in on.messages.values())
+    assert on.values == [0.0] * len(comps) and set(on.statuses) == {Status.VALUE}
+    # no-content keys are a rule's 0; the judge's Yes to the rest is also a Yes to a wrong reference
+    contentless = sum(1 for c in comps if not any(ch.isalnum() for ch in c))
+    assert on.usage["judge_rule_decisions"] == contentless
+    assert on.usage["judge_decoy_rejections"] == len(comps) - contentless
+    no_decoy = rewardkit.reward("judge.equivalence", **params, decoy=False)(comps, answer=golds)
+    assert no_decoy.count(1.0) == len(comps) - contentless  # what the decoy check stops
 
 
 def test_rules_decide_first_and_the_judge_is_not_called(fake):
@@ -41,7 +44,10 @@ def test_rules_decide_first_and_the_judge_is_not_called(fake):
     assert s.values == [1.0, 0.0, 0.0] and backend.asked == []
     assert s.usage["judge_rule_decisions"] == 3
     free = r.score(["<answer>The City of Light</answer>"], answer=["Paris"])  # math cannot parse: judge decides
-    assert free.statuses == [Status.ERROR] and backend.asked  # yes to everything -> decoy check fails
+    assert free.values == [0.0] and len(backend.asked) == 3  # Yes, Yes swapped, Yes to the decoy too: 0
+    picky, _ = fake(lambda q: "Yes" if "Paris" in q.messages[-1][1] else "No")
+    assert rewardkit.reward("judge.equivalence", **picky)(["<answer>The City of Light</answer>"],
+                                                          answer=["Paris"]) == [1.0]
 
 
 def test_the_judge_never_sees_the_reasoning(fake):
