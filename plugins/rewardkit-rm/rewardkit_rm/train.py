@@ -14,7 +14,7 @@ from typing import Any
 
 from .classifier import LoadedClassifier, raw_scores
 from .encoding import encode
-from .models import META_FILE, pick_device, pick_dtype, read_config, resolve_model
+from .models import META_FILE, pick_device, read_config, resolve_model
 from .pairs import Pair, cap_per_prompt, pairwise_accuracy, split_by_prompt
 
 #: Pairs used to compute logit statistics when there is no held-out split.
@@ -68,6 +68,8 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from trl import RewardConfig, RewardTrainer
 
+    from rewardkit.utils import pick_dtype as rule_dtype
+
     start = time.perf_counter()
     if not pairs:
         raise ValueError("no preference pairs to train on")
@@ -80,6 +82,8 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
         f"{len(train)} train, {len(held)} held out ({len({p.prompt for p in held})} prompts)")
 
     device = pick_device(opts.device)
+    precision = rule_dtype("auto", device)  # bf16 mixed precision only where the device runs it natively
+    log(precision.line())
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
     if tokenizer.pad_token is None:
         if tokenizer.eos_token is None:
@@ -114,7 +118,7 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
         output_dir=str(work), num_train_epochs=opts.epochs, max_steps=opts.max_steps,
         per_device_train_batch_size=opts.batch_size, learning_rate=lr, lr_scheduler_type="linear",
         warmup_steps=0.05, seed=opts.seed, max_length=None, center_rewards_coefficient=opts.center_rewards,
-        **no_checkpointing, bf16=pick_dtype(device) == torch.bfloat16, use_cpu=device == "cpu",
+        **no_checkpointing, bf16=precision.dtype == "bfloat16", use_cpu=device == "cpu",
         save_strategy="no", eval_strategy="no", report_to="none", logging_steps=10,
         logging_strategy="steps", dataloader_num_workers=0,
     )
@@ -150,7 +154,8 @@ def train_reward_model(pairs: Sequence[Pair], opts: TrainOptions, log: Callable[
         out=str(out), base=opts.base, pairs_read=len(pairs), train_pairs=len(train), eval_pairs=len(held),
         eval_accuracy=accuracy, train_seconds=round(train_seconds, 2),
         total_seconds=round(time.perf_counter() - start, 2), max_length=max_length, truncation=opts.truncation,
-        calibration=calibration, options={k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
+        calibration=calibration, options={**{k: str(v) if isinstance(v, Path) else v for k, v in asdict(opts).items()},
+                                          "precision": precision.record()},
     )
     (out / META_FILE).write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
     return result

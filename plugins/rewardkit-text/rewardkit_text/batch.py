@@ -64,7 +64,7 @@ def _score_chunk(chunk: tuple) -> list[Any]:
 
 
 def _workers() -> int:
-    from rewardkit.isolation import default_workers
+    from rewardkit.utils import default_workers
 
     return default_workers()
 

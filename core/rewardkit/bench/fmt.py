@@ -1,0 +1,21 @@
+"""Number formatting shared by the bench report, the baseline comparison and the command (no import cycle)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def fmt(x: Any, digits: int = 4) -> str:
+    """A table cell: ``-`` for None, lower-case booleans, 4 significant digits, thousands separators."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, float):
+        if not math.isfinite(x):
+            return str(x)
+        return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return str(x)
