@@ -5,6 +5,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness  # noqa: E402
+import _isolate  # noqa: E402
 
 if __name__ == "__main__":
     with open("solution.py", encoding="utf-8") as fh:
@@ -13,5 +14,10 @@ if __name__ == "__main__":
     sys.path[0:1] = []
     mode = sys.argv[1]
     sys.argv = ["solution.py"]
-    status = _harness.run_stdio(program) if mode == "stdio" else _harness.run_function(program)
+    if mode == "serve":  # function tests: no new process (bubblewrap installed the base filter)
+        import ctypes
+
+        _isolate.Seccomp(ctypes.CDLL(None, use_errno=True), True).install()
+    runs = {"stdio": _harness.run_stdio, "serve": _harness.serve_program, "function": _harness.run_function}
+    status = runs[mode](program)
     os._exit(status)

@@ -418,7 +418,7 @@ def bwrap_argv() -> list[str]:
     if not str(prefix).startswith("/usr"):
         argv += ["--ro-bind", str(prefix), str(prefix)]
     here = Path(__file__).parent
-    for name in ("_harness.py", "_bwrap_main.py"):
+    for name in ("_harness.py", "_bwrap_main.py", "_wire.py", "_isolate.py"):
         argv += ["--ro-bind", str(here / name), f"/rk/{name}"]
     argv += ["--bind", "{home}", "/sandbox", "--chdir", "/sandbox", "--", python, "-I", "-B", "/rk/_bwrap_main.py"]
     _bwrap_cache[:] = argv

@@ -160,18 +160,24 @@ def test_bwrap_hides_expected_output_even_when_world_readable():
 
 
 @pytest.mark.parametrize("backend", ["fork", "bwrap"])
-def test_own_process_memory_is_not_readable(backend):
-    """Reading /proc/self/mem would expose the nonce and tests. fork: the uid change makes the
-    process non-dumpable; bwrap (a fresh exec, dumpable again): the audit hook."""
+def test_own_process_memory_holds_no_tests(backend):
+    """Reading its own memory gains a program nothing: the tests live in the judge process.
+    (fork: the uid change makes the process non-dumpable; bwrap: a fresh exec, readable.)"""
     if backend == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     passes = rewardkit.reward("code.passes", entry_point="add", backend=backend)
-    # stands in for a memory-scanning exploit: it "wins" exactly when the memory is readable
+    tests = "def check(candidate):\n    assert candidate(1, 2) == 987654321\n"
+    # passes exactly when the test source (its expected value) is somewhere in its own memory
     program = (
-        "def add(a, b):\n    try:\n        with open('/proc/self/mem', 'rb') as mem:\n"
-        "            mem.read(0)\n    except OSError:\n        return 0\n    return a + b"
+        "import re\ndef add(a, b):\n    try:\n        maps = open('/proc/self/maps').read().splitlines()\n"
+        "        mem = open('/proc/self/mem', 'rb', buffering=0)\n    except OSError:\n        return 0\n"
+        "    for line in maps:\n        span, perms = line.split()[:2]\n        if not perms.startswith('r'):\n"
+        "            continue\n        lo, hi = (int(x, 16) for x in span.split('-'))\n        try:\n"
+        "            mem.seek(lo)\n            found = re.search(rb'candidate\\(1, 2\\) == (\\d+)', mem.read(hi - lo))\n"
+        "        except (OSError, ValueError, OverflowError, MemoryError):\n            continue\n"
+        "        if found:\n            return int(found.group(1))\n    return 0"
     )
-    assert passes([_fence(program)], tests=[ADD_TESTS]) == [0.0]
+    assert passes([_fence(program)], tests=[tests]) == [0.0]
 
 
 HARNESS_HACKS = {
