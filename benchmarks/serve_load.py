@@ -8,6 +8,12 @@ server) first. Every response is checked: one result per item, equal to the in-p
 overall, and the server's overhead on ``math.equivalence``.
 
     python benchmarks/serve_load.py [--items 20000] [--batch 64] [--clients 64] [--ray --replicas 2]
+    python benchmarks/serve_load.py --tenants [--fast-requests 150]
+
+``--tenants`` runs the mixed-tenant case instead: fast clients send 1-item requests (one of an
+inline ``fast`` reward, one of ``bench.spin`` with 5 ms of CPU, which goes to the worker pool)
+alone, then again while slow clients keep the pool busy with 8-item batches of a CPU-bound
+reward (``bench.spin``, 1.5 s per item); each client's p50/p99 is printed for both.
 
 Bounded: at most ``--items`` items and ``--deadline`` seconds per phase; loopback only.
 """
@@ -142,12 +148,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+def start_server(args: argparse.Namespace, prefix: list[str] | None = None) -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = free_port()
-    cmd = [sys.executable, "-m", "rewardkit", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--max-concurrency", str(args.threads), "--log-level", "warning"]
+    cmd = (prefix or [sys.executable, "-m", "rewardkit", "serve"]) + [
+        "--host", "127.0.0.1", "--port", str(port), "--max-concurrency", str(args.threads), "--log-level", "warning"]
     if args.ray:
         cmd += ["--ray", "--replicas", str(args.replicas)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -231,7 +237,123 @@ def report(name: str, r: dict[str, Any]) -> None:
               f"in-process {p['p50_ms']:8.1f} / {p['p99_ms']:8.1f}")
 
 
+# -- the mixed-tenant case ---------------------------------------------------------------------
+def spin(*, completions: list[str], prompts: list[str], seconds: float) -> list[float]:
+    """``bench.spin``: burns ``seconds`` of CPU per item (a stand-in for a hostile sympy input)."""
+    out = []
+    for _ in completions:
+        end = time.process_time() + seconds
+        while time.process_time() < end:
+            pass
+        out.append(1.0)
+    return out
+
+
+class SpinPlugin:
+    """Registers ``bench.spin`` in the benchmark's server (``--_serve``)."""
+
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_rewards(register: Any) -> None:
+        register(spin, name="bench.spin", description="Burns CPU per item", cost="cpu", timeout=30.0,
+                 params={"seconds": 1.0})
+
+
+def serve_with_spin(argv: list[str]) -> None:
+    """The server process of ``--tenants``: ``rewardkit serve ARGV`` with ``bench.spin`` registered."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import serve_load  # workers unpickle serve_load.spin, never __main__.spin
+
+    from rewardkit.cli import main as cli
+    from rewardkit.plugins import register_plugin
+
+    register_plugin(serve_load.SpinPlugin, "bench")
+    cli(["serve", *argv])
+
+
+def fast_bodies() -> dict[str, dict[str, Any]]:
+    """One request body per fast client: 1 item each."""
+    rows = gsm8k.load("completions")[:4]
+    return {
+        "fast inline (format.tags)": {"reward": "format.tags", "completions": [rows[0]["completion"]]},
+        "fast pool (bench.spin 5 ms)": {"reward": "bench.spin", "params": {"seconds": 0.005}, "completions": ["x"]},
+    }
+
+
+async def fast_client(http: Any, url: str, body: dict[str, Any], n: int) -> list[float]:
+    took = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = await http.post(url + "/v1/score", json=body)
+        r.raise_for_status()
+        took.append(time.perf_counter() - t)
+    return took
+
+
+async def slow_client(http: Any, url: str, stop: asyncio.Event, took: list[float], seconds: float) -> None:
+    body = {"reward": "bench.spin", "params": {"seconds": seconds}, "completions": ["x"] * 8}
+    while not stop.is_set():
+        t = time.perf_counter()
+        r = await http.post(url + "/v1/score", json=body)
+        r.raise_for_status()
+        took.append(time.perf_counter() - t)
+
+
+async def tenants_phase(url: str, n: int, slow_clients: int, seconds: float) -> dict[str, Any]:
+    import httpx
+
+    bodies = fast_bodies()
+    out: dict[str, Any] = {}
+    async with httpx.AsyncClient(timeout=600) as http:
+        for body in bodies.values():  # warm: imports, worker start-up
+            await fast_client(http, url, body, 3)
+        alone = await asyncio.gather(*(fast_client(http, url, b, n) for b in bodies.values()))
+        stop, slow_took = asyncio.Event(), []  # type: ignore[var-annotated]
+        slow = [asyncio.create_task(slow_client(http, url, stop, slow_took, seconds)) for _ in range(slow_clients)]
+        await asyncio.sleep(1.0)  # the slow batches hold the pool now
+        for body in bodies.values():  # warm again: an extra worker may load the reward
+            await fast_client(http, url, body, 3)
+        mixed = await asyncio.gather(*(fast_client(http, url, b, n) for b in bodies.values()))
+        stop.set()
+        await asyncio.gather(*slow)
+    for name, a, m in zip(bodies, alone, mixed):
+        out[name] = {"alone_p50_ms": 1000 * pct(a, 0.5), "alone_p99_ms": 1000 * pct(a, 0.99),
+                     "mixed_p50_ms": 1000 * pct(m, 0.5), "mixed_p99_ms": 1000 * pct(m, 0.99),
+                     "p99_ratio": pct(m, 0.99) / pct(a, 0.99), "requests": n}
+    out["slow (bench.spin, 8 items)"] = {"batches": len(slow_took), "mixed_p50_ms": 1000 * pct(slow_took, 0.5),
+                                         "mixed_p99_ms": 1000 * pct(slow_took, 0.99)}
+    return out
+
+
+def run_tenants(args: argparse.Namespace) -> None:
+    load_start = os.getloadavg()
+    proc, url = start_server(args, [sys.executable, str(Path(__file__).resolve()), "--_serve"])
+    try:
+        result = asyncio.run(tenants_phase(url, args.fast_requests, args.slow_clients, args.slow_seconds))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    load_end = os.getloadavg()
+    print(f"\n== mixed tenants: {args.slow_clients} slow clients (8 x {args.slow_seconds:g} s CPU per batch) vs "
+          f"fast 1-item clients, {args.fast_requests} requests each; server workers: "
+          f"{os.environ.get('REWARDKIT_WORKERS', 'all cores')}")
+    for name, r in result.items():
+        if "alone_p50_ms" in r:
+            print(f"  {name:40} p50/p99 ms: alone {r['alone_p50_ms']:7.1f} / {r['alone_p99_ms']:7.1f}   "
+                  f"with slow tenants {r['mixed_p50_ms']:7.1f} / {r['mixed_p99_ms']:7.1f}   "
+                  f"(p99 x{r['p99_ratio']:.2f})")
+        else:
+            print(f"  {name:40} {r['batches']} batches, p50/p99 ms {r['mixed_p50_ms']:.0f} / {r['mixed_p99_ms']:.0f}")
+    print(f"load average {load_start} -> {load_end}; {os.cpu_count()} CPUs")
+    out = Path(args.out).with_name("serve_tenants.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"loadavg_start": load_start, "loadavg_end": load_end, "cpus": os.cpu_count(),
+                               "workers": os.environ.get("REWARDKIT_WORKERS"), "result": result}, indent=2))
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--_serve"]:
+        return serve_with_spin(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=20000, help="items of the mixed-reward phase")
     ap.add_argument("--math-items", type=int, default=2560, help="items of each math.equivalence phase")
@@ -242,7 +364,13 @@ def main() -> None:
     ap.add_argument("--ray", action="store_true", help="serve with Ray Serve")
     ap.add_argument("--replicas", type=int, default=2)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "serve_load.json"))
+    ap.add_argument("--tenants", action="store_true", help="run the mixed-tenant case only")
+    ap.add_argument("--fast-requests", type=int, default=150, help="1-item requests per fast client (--tenants)")
+    ap.add_argument("--slow-clients", type=int, default=2, help="clients sending slow batches (--tenants)")
+    ap.add_argument("--slow-seconds", type=float, default=1.5, help="CPU seconds per slow item (--tenants)")
     args = ap.parse_args()
+    if args.tenants:
+        return run_tenants(args)
     load_start = os.getloadavg()
     phases = {
         "mixed rewards (GSM8K stored completions)": batches(args.items, args.batch),

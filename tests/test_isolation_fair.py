@@ -45,6 +45,28 @@ def test_a_small_call_finishes_while_a_large_one_is_still_running():
 
 
 @pytest.mark.timeout(120)
+def test_two_large_calls_do_not_keep_a_third_small_one_waiting():
+    """Idle extra workers are kept for starved calls: two busy tenants cannot take them all."""
+    pool = WorkerPool(size=1)
+    try:
+        pool.map(rk_hostile.echo, {}, _items([0.0]), timeout=30)  # warm
+        big = [threading.Thread(target=pool.map, args=(rk_hostile.echo, {}, _items([0.1] * 6, "delay0.5"), 30))
+               for _ in range(2)]
+        for t in big:
+            t.start()
+        time.sleep(0.3)
+        small = [pool.map(rk_hostile.echo, {}, _items([0.7]), timeout=30) for _ in range(3)]
+        still_running = all(t.is_alive() for t in big)
+        for t in big:
+            t.join(60)
+        assert small == [[("ok", [0.7])]] * 3
+        assert still_running, "the 1-item calls waited for the 6-item calls"
+        assert pool.stats()["workers"] <= 3
+    finally:
+        pool.close()
+
+
+@pytest.mark.timeout(120)
 def test_concurrent_calls_each_get_their_own_results():
     pool = WorkerPool(size=2)
     outs: dict[int, list] = {}

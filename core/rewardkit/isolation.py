@@ -243,8 +243,8 @@ class WorkerPool:
     Every ``map`` call is its own queue; one driver thread hands the next item to an idle worker
     from the call with the fewest workers busy on it (round robin among equals), so a small call
     does not wait behind a large one. A call that finds every worker busy with other calls may
-    start one extra worker (up to ``2 * size`` in all); extra workers stop after
-    :data:`EXTRA_IDLE_SECONDS` idle.
+    start one extra worker (up to ``size + max(2, size)`` in all), and only such starved calls use
+    workers beyond ``size``; extra workers stop after :data:`EXTRA_IDLE_SECONDS` idle.
     """
 
     def __init__(self, size: int | None = None, memory_mb: int | None = None) -> None:
@@ -430,10 +430,16 @@ class WorkerPool:
         return min(ready, key=lambda b: (b.busy, b.turn)) if ready else None
 
     def _idle_worker(self, batch: _Batch) -> _Worker | None:
+        """A worker for ``batch``'s next item, or None. A call with no worker yet (starved) may use
+        any idle worker and start an extra one; any other call only while fewer than ``size`` are
+        busy, so the extra workers stay free for the next starved call."""
+        starved = batch.busy == 0
+        if not starved and sum(w.busy is not None for w in self._workers) >= self.size:
+            return None
         idle = [w for w in self._workers if w.busy is None]
         if idle:
             return next((w for w in idle if batch.fn_key in w.keys), idle[0])
-        limit = self.size if batch.busy else 2 * self.size  # a starved call may add an extra worker
+        limit = self.size + max(2, self.size) if starved else self.size
         if len(self._workers) < limit:
             self._workers.append(self._start())
             return self._workers[-1]
