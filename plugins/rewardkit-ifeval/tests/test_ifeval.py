@@ -131,11 +131,47 @@ def test_bullets_count_star_and_dash_items_but_not_dividers():
     assert count_bullets("inline * star and - dash") == 0
 
 
-def test_sentences_ignore_abbreviations_initials_and_list_numbers():
+def test_sentences_ignore_abbreviations_and_initials_as_punkt_does():
     assert count_sentences("Dr. Smith arrived. He sat down! Did he eat? Yes") == 4
-    assert count_sentences("J. R. R. Tolkien wrote books, e.g. The Hobbit.") == 1
+    # Punkt's English model has no "e.g": it ends a sentence before a capital (the reference says 2)
+    assert count_sentences("J. R. R. Tolkien wrote books, e.g. The Hobbit.") == 2
     assert count_sentences("") == 0
-    assert count_sentences("... !!!") == 0
+
+
+#: (text, sentences) as NLTK's Punkt counts them with the English punkt_tab model (the reference's
+#: nltk.sent_tokenize), measured with benchmarks/ifeval_rewards.py --sentences.
+PUNKT_COUNTS = [
+    ("1. Apples\n2. Pears\n3. Plums", 4), ("Here is a list:\n1. Apples\n2. Pears\n3. Plums", 4),
+    ("1. Apples are red.\n2. Pears are green.", 4), ("1. apples\n2. pears", 1), ("- Apples\n- Pears\n- Plums", 1),
+    ("* one\n* two", 1), ("1) Apples\n2) Pears", 1), ("Text.\n\n1. First\n2. second", 3),
+    ("Step 1. Do it. Step 2. Done.", 4), ("My plan:\n1. Wake up early.\n2. Eat breakfast.\n3. Go for a run.\n4. Work.", 8),
+    ("Top picks:\n1. The Hobbit\n2. Dune\n3. Emma", 4), ("I like Mr. Smith. He is nice.", 2),
+    ("See e.g. the dog. It runs.", 3), ("It is 5 p.m. now. Go.", 2), ("Visit the U.S. then go.", 1),
+    ("A. Smith went home. He slept.", 2), ("See Mr. He left.", 2), ('He said "Stop." Then left.', 2),
+    ("Wait... what? Yes!", 2), ("Hello world.**", 2), ("This is it.\n```", 2),
+    ("**The rain taps on the windows. People hurry past.**", 3), ("Hi!\n\n- a\n- b\n\nBye.", 2),
+]
+
+
+@pytest.mark.parametrize("text, expected", PUNKT_COUNTS)
+def test_sentences_count_list_items_and_markup_as_punkt_does(text, expected):
+    # before: a numbered list was one sentence (14 of these 23 disagreed), so "fewer than N sentences"
+    # was met by any numbered list
+    assert count_sentences(text) == expected
+
+
+def test_a_numbered_list_no_longer_passes_fewer_than_n_sentences():
+    r = rewardkit.reward("ifeval.strict")
+    listed = "Steps:\n1. Preheat the oven.\n2. Mix the flour.\n3. Bake it.\n4. Serve it."
+    kw = [{"num_sentences": 3, "relation": "less than"}]
+    assert r([listed], instruction_id_list=[["length_constraints:number_sentences"]], kwargs=[kw]) == [0.0]
+    assert r(["Preheat and bake."], instruction_id_list=[["length_constraints:number_sentences"]], kwargs=[kw]) == [1.0]
+
+
+def test_sentence_counting_is_linear_on_hostile_text():
+    # NLTK's Punkt gives up (its ReDoS guard) on "Mr. A. B. " x 100,000; this counter does not
+    assert count_sentences("Mr. A. B. " * 100_000) >= 1
+    assert count_sentences(". " * 200_000) == 200_000
 
 
 def test_capital_words_split_contractions_like_the_treebank_tokenizer():
