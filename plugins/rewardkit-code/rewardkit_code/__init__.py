@@ -83,6 +83,31 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
 
 
 @rewardkit.hookimpl
+def rewardkit_register_commands(cli):  # type: ignore[no-untyped-def]
+    import click
+
+    @cli.command(name="code-sandbox")
+    @click.option("--backend", default="auto", show_default=True, type=click.Choice(BACKENDS))
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    def code_sandbox(backend: str, as_json: bool) -> None:
+        """rewardkit-code: the sandbox backend active here and the defences that hold."""
+        import json
+
+        from .sandbox import describe
+
+        found = describe(backend)
+        if as_json:
+            click.echo(json.dumps(found, indent=2))
+            return
+        click.echo(f"rewardkit-code backend {backend!r} -> {found['backend']!r}")
+        for what in found["defences"]:
+            click.echo(f"  holds:   {what}")
+        for what, why in found["missing"].items():
+            click.echo(f"  MISSING: {what} ({why})")
+        click.echo(f"  bubblewrap installed: {'yes' if found['bwrap'] else 'no'}")
+
+
+@rewardkit.hookimpl
 def rewardkit_register_probes(register):  # type: ignore[no-untyped-def]
     from .probes import code_cheats
 

@@ -473,3 +473,37 @@ def get_sandbox() -> Sandbox:
             _sandbox = Sandbox()
             atexit.register(_sandbox.close)
         return _sandbox
+
+
+def describe(backend: str = "auto") -> dict[str, Any]:
+    """What a run with ``backend`` gets on this machine (starts this process's sandbox).
+
+    Keys: ``backend`` (the one ``auto`` resolves to), ``defences`` (what holds), ``missing``
+    (what does not, and why), ``bwrap`` (whether bubblewrap is installed).
+    """
+    box = get_sandbox()
+    with box._lock:
+        if box._proc is None or box._proc.poll() is not None:
+            box.close()
+            box.start()
+        info = dict(box.info)
+        active = box.backend(backend) if backend != "bwrap" else "bwrap"
+    defences, missing = ["fresh forked process per program", "rlimits (cpu, address space, file size, files)",
+                         "the tests judged in a separate process (function tests)"], {}
+    checks = {
+        "no network": info.get("network") or "",
+        "unprivileged uid of its own": "" if info.get("privileged") else "not root",
+        "private /tmp, /var/tmp, /dev/shm emptied per run; /proc hiding other users": info.get("ns") or "",
+        "memory and processes summed per run (cgroup)": info.get("cgroup_why") or "",
+        "no_new_privs + seccomp (no unshare/setns/ptrace/mount/AF_UNIX; no exec/fork in function tests)":
+            info.get("seccomp") or "",
+    }
+    for what, why in checks.items():
+        if why:
+            missing[what] = why
+        else:
+            defences.append(what)
+    if active == "bwrap":
+        defences.append("bubblewrap: only system directories visible, own pid namespace")
+    return {"backend": active, "defences": defences, "missing": missing, "bwrap": shutil.which("bwrap") is not None,
+            "cgroups": info.get("cgroups") or []}
