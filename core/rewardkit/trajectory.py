@@ -94,16 +94,19 @@ def answer_text(completion: Any, where: str = "completion") -> str:
     from .utils import completion_text
 
     if is_trajectory(completion):
-        return final_answer(as_trajectory(completion, where))
+        return _final(as_trajectory(completion, where))
     return completion_text(completion, where=where)
 
 
 def final_answer(trajectory: Any) -> str:
     """The text of the last assistant message; ``""`` when a tool message follows it (the rollout
     stopped before answering) or there is no assistant message."""
+    return _final(as_trajectory(trajectory))
+
+
+def _final(messages: list[dict[str, Any]]) -> str:
     from .utils import completion_text
 
-    messages = as_trajectory(trajectory)
     for message in reversed(messages):
         if message["role"] == "tool":
             return ""
