@@ -38,7 +38,8 @@ def deployment(settings: ServeSettings, replicas: int) -> Any:
     limit = settings.max_concurrency + settings.max_queue
     dep: Any = serve.deployment(RewardkitReplica, name=APP_NAME, num_replicas=replicas, max_ongoing_requests=limit,
                            graceful_shutdown_timeout_s=120)
-    return dep.bind(dataclasses.asdict(settings))
+    # fields as they are (asdict would turn the Policy into plain dicts); each replica re-checks them
+    return dep.bind({f.name: getattr(settings, f.name) for f in dataclasses.fields(settings)})
 
 
 def run_ray(settings: ServeSettings, *, replicas: int = 1, address: str | None = None) -> None:
