@@ -208,6 +208,7 @@ class Cgroups:
 
     def _make(self, name: str) -> None:
         mine = _own_cgroups()
+        self._sweep_stale(mine)
         v2 = _v2_root()
         if v2 and {"memory", "pids"} <= set(_read(os.path.join(v2, "cgroup.controllers")).split()):
             parent = v2 + mine.get("", "/")
@@ -226,6 +227,26 @@ class Cgroups:
             os.mkdir(path)
             self.dirs.append(path)
         self.version = 1
+
+    @staticmethod
+    def _sweep_stale(mine: dict[str, str]) -> None:
+        """Remove the empty cgroups of zygotes that were killed (``rewardkit-code-<pid>``, pid gone)."""
+        parents = [f"/sys/fs/cgroup/{c}{mine.get(c, '/')}" for c in ("memory", "pids")]
+        v2 = _v2_root()
+        if v2:
+            parents.append(v2 + mine.get("", "/"))
+        for parent in parents:
+            try:
+                names = os.listdir(parent)
+            except OSError:
+                continue
+            for name in names:
+                pid = name.rpartition("-")[2]
+                if name.startswith("rewardkit-code-") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+                    try:
+                        os.rmdir(os.path.join(parent, name))
+                    except OSError:
+                        pass
 
     def limit(self, memory: int, pids: int) -> None:
         """Set this run's totals (written only when they change)."""

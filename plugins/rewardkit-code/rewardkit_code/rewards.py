@@ -95,8 +95,20 @@ def compiles_inline(*, completions: Sequence[str], prompts: Sequence[str], langu
 
 
 def _parses(program: str) -> bool:
+    """The program parses and does something: a statement, or an expression with a call. A bare
+    value (``623``, a string, ``x + 1``) is no program: an answer span holding only the final answer
+    of a maths question parsed as Python and scored 1 (``rewardkit probe``, padding family)."""
     try:
-        ast.parse(program)
+        tree = ast.parse(program)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    return True
+    return any(_does_something(node) for node in tree.body)
+
+
+_ACTIONS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom)
+
+
+def _does_something(node: ast.stmt) -> bool:
+    if not isinstance(node, ast.Expr):
+        return True
+    return any(isinstance(sub, _ACTIONS) for sub in ast.walk(node))

@@ -169,3 +169,11 @@ def test_function_tests_survive_a_chatty_program():
     chatty = "def add(a, b):\n    for _ in range(20000):\n        print('thinking ' * 40)\n    return a + b\n"
     r = rewardkit.reward("code.passes", entry_point="add")
     assert r([fence(chatty)], tests=[["assert add(1, 2) == 3"]]) == [1.0]
+
+
+def test_a_bare_value_is_no_program():
+    """The final answer of a maths question in <answer> parsed as Python and scored 1 (probe: padding)."""
+    r = rewardkit.reward("code.compiles")
+    bare = ["<think>\n125+498 = 623\n</think>\n<answer>\n623\n</answer>", fence("'just a string'\n"), fence("x + 1\n")]
+    assert r(bare) == [0.0, 0.0, 0.0]
+    assert r([fence("print(x + 1)\n"), fence("import os\n"), fence('def f():\n    """doc"""\n')]) == [1.0, 1.0, 1.0]
