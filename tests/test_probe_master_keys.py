@@ -19,11 +19,28 @@ def says_something(*, completions, prompts, answer):
     return [1.0 if c.strip() else 0.0 for c in completions]
 
 
+def exact(*, completions, prompts, answer):
+    from rewardkit.utils import answer_span
+
+    return [1.0 if answer_span(c) == str(a) else 0.0 for c, a in zip(completions, answer)]
+
+
+def own_gold(row, target):
+    """Answers the probe row's gold, but brings its own gold column: the attack must be scored against it."""
+    return [("row_gold", f"<answer>{row.gold}</answer>", {"answer": row.wrong})]
+
+
 class Plugin:
     @staticmethod
     @rewardkit.hookimpl
     def rewardkit_register_rewards(register):
         register(says_something, name="mkprobe.lenient", description="any text", columns=("answer",))
+        register(exact, name="mkprobe.exact", description="exact answer span", columns=("answer",))
+
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_probes(register):
+        register("mkprobe.own_gold", own_gold, targets=("mkprobe.exact",))
 
 
 @pytest.fixture
@@ -80,3 +97,11 @@ def test_check_plugin_probe_fails_a_master_key_acceptor(plugin):
     res = CliRunner().invoke(cli, ["check-plugin", "mkprobe", "--probe"])
     assert res.exit_code == 1
     assert "FAIL mkprobe.lenient: probe family 'master_keys'" in res.output
+
+
+def test_a_column_the_family_brings_wins_over_the_row_gold(plugin):
+    # before: the probe row's gold was passed as 'answer' whatever the family brought (gym.score
+    # accepted '<answer>1</answer>' for an lcm item because the GSM8K gold was 1)
+    result = probe(["mkprobe.exact"], rows=3, family=["mkprobe.own_gold"])
+    cell = result["rewards"]["mkprobe.exact"]["families"]["mkprobe.own_gold"]
+    assert cell["attacks"] == 3 and cell["accepted"] == 0

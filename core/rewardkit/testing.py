@@ -59,6 +59,7 @@ __all__ = [
     "plugin_rewards",
     "reward_names",
     "NONFINITE_TOKENS",
+    "MASTER_KEYS",
 ]
 
 #: Every rule the kit checks, with what it means.
@@ -78,6 +79,10 @@ RULES: dict[str, str] = {
     "non-finite": "a non-finite number (nan, inf, -Infinity, 1e400, JSON NaN) in place of a completion's numbers "
                   "never passes where a non-number in their place fails (deterministic rewards)",
 }
+
+#: The probe's "master keys" (``:``, ``Thought process:``, ``The answer is`` and translations), for
+#: plugin tests and plugin probe families: none is an answer to anything.
+from .probe.families import MASTER_KEYS  # noqa: E402
 
 #: Non-finite number spellings the ``non-finite`` rule puts where a completion's numbers were.
 NONFINITE_TOKENS = ("nan", "NaN", "inf", "-Infinity", "Infinity", "1e400", "-1e999")

@@ -249,7 +249,8 @@ def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Fa
             continue  # this family's attacks do not bring the columns the reward reads
         completions = [a[2] for a in attacks]
         golds = [a[0].gold for a in attacks]
-        extra = {c: [a[3][c] for a in attacks] for c in cols_needed}
+        # columns the family brings win over the probe row's gold (a family may bring its own answer)
+        extra = {c: [a[3][c] for a in attacks] for c in target.columns() if attacks and all(c in a[3] for a in attacks)}
         values, statuses = target.score(
             completions, [a[0].prompt for a in attacks], {"answer": golds, "reference": golds, **extra}
         )
@@ -265,7 +266,7 @@ def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Fa
                 {
                     "row": attacks[i][0].index,
                     "variant": attacks[i][1],
-                    "gold": attacks[i][0].gold,
+                    "gold": extra["answer"][i] if "answer" in extra else attacks[i][0].gold,
                     "score": values[i],
                     "completion": _clip(attacks[i][2]),
                 }

@@ -47,6 +47,17 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
 
 
 @rewardkit.hookimpl
+def rewardkit_register_probes(register: Callable[..., Any]) -> None:
+    """Probe families for ``gym.score`` that bring generated items as their columns."""
+    from . import probes
+
+    register("gym.master_keys", probes.master_keys, targets=("gym.score",),
+             description="master keys as the answer to generated reasoning-gym items")
+    register("gym.universal_answers", probes.universal_answers, targets=("gym.score",),
+             description="the trust scan's universal answers (nan, 0, True, [], *...) to generated items")
+
+
+@rewardkit.hookimpl
 def rewardkit_register_datasets(register: Callable[..., Any]) -> None:
     """Register the ``reasoning-gym:<task>`` data source."""
     register(PREFIX, load, description="reasoning-gym generated items: question, answer, task, metadata")

@@ -196,3 +196,12 @@ def test_no_served_task_passes_a_universal_answer_on_half_the_items():
     assert "complex_arithmetic" not in REFUSED  # fixed by the non-finite guard instead
     served_weak = [t for t in SCAN if t not in REFUSED and weakness(t) is not None]
     assert served_weak == []
+
+
+def test_probe_families_bring_items_and_pass_nothing():
+    from rewardkit.probe import probe
+
+    result = probe(["gym.score"], rows=6, family=["gym.master_keys", "gym.universal_answers"])
+    cells = result["rewards"]["gym.score"]["families"]
+    for fam in ("gym.master_keys", "gym.universal_answers"):
+        assert cells[fam]["attacks"] > 50 and cells[fam]["accepted"] == 0, cells[fam]["examples"]

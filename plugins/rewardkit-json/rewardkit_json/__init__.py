@@ -32,6 +32,15 @@ _ANSWER = {
 
 
 @rewardkit.hookimpl
+def rewardkit_register_probes(register: Callable[..., Any]) -> None:
+    """A probe family that brings the gold and schema columns json.match and json.schema read."""
+    from . import probes
+
+    register("json.master_keys", probes.master_keys, targets=("json.match", "json.schema"),
+             description="master keys and non-finite numbers as the JSON answer (gold and schema from the row)")
+
+
+@rewardkit.hookimpl
 def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         valid, name="json.valid", fast_path=valid_fast, cost="cpu", timeout=30.0,

@@ -218,3 +218,12 @@ def test_the_last_value_in_the_text_is_the_answer():
 def test_the_answer_tag_beats_any_later_json():
     text = '<answer>{"score": 0.5}</answer>\nP.S. not this: {"score": 5}'
     assert values("json.schema", [text], schema=[UNIT], strict=True) == [1.0]
+
+
+def test_probe_family_master_keys_and_nonfinite_answers_pass_nothing():
+    from rewardkit.probe import probe
+
+    result = probe(["json.match", "json.schema"], rows=4, family=["json.master_keys"])
+    for name in ("json.match", "json.schema"):
+        cell = result["rewards"][name]["families"]["json.master_keys"]
+        assert cell["attacks"] > 200 and cell["accepted"] == 0, cell["examples"]
