@@ -117,7 +117,8 @@ def _print(result: dict[str, Any]) -> None:
     from rich.table import Table
 
     console = Console(width=max(120, Console().width))
-    fams = list(result["families"])
+    # only the families that attacked some probed reward: a column of '-' says nothing
+    fams = [f for f in result["families"] if any(f in d["families"] for d in result["rewards"].values())]
     table = Table("reward", "kind", "thr", *fams, title=f"accept rate, {result['rows']} rows of {result['source']}")
     for label, d in result["rewards"].items():
         cells = []
