@@ -15,7 +15,7 @@ from typing import Any
 from . import prompts as P
 from .backends import Answer, Query
 from .judge import BASE_URL_ENV, ask, report
-from .rules import decoy, final_answer, gold_text, rule_verdicts
+from .rules import decoy, final_answer, final_statement, gold_text, rule_verdicts
 
 
 class InvalidVerdict(ValueError):
@@ -44,7 +44,7 @@ def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any]
     """1.0 when the final answer is equivalent to the gold answer, 0.0 when not; invalid -> error."""
     n = len(completions)
     golds = [gold_text(a) for a in answer]
-    finals = [final_answer(c, p["answer_only"], p["max_chars"]) for c in completions]
+    finals = [final_statement(c, p["answer_only"], p["max_chars"]) for c in completions]
     decided: list[float | None] = (
         rule_verdicts(completions, finals, golds, prompts, answer) if p["rules"] else [None] * n
     )

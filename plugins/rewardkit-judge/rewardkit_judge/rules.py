@@ -29,10 +29,54 @@ def gold_text(answer: Any) -> str:
 
 
 def final_answer(completion: str, answer_only: str, limit: int) -> str:
-    """The completion's final answer as the judge sees it (see ``rewardkit.utils.response_text``), clipped."""
+    """What the judge sees of a completion (``rewardkit.utils.response_text``: the ``<answer>`` span, else
+    the text after ``</think>``; everything for ``"no"``), clipped to ``limit`` characters."""
     from rewardkit.utils import response_text
 
     return clip(response_text(completion, answer_only).strip(), limit)
+
+
+#: Where a final answer is stated in untagged text: ``#### 42``, ``The answer is 42``, ``Answer: 42``, ``A: 42``.
+_MARKER_RE = re.compile(r"####|\bfinal answer(?: is)?\s*:?|\bthe answer is\b\s*:?|\banswer\s*:|^\s*A\s*:",
+                        re.IGNORECASE | re.MULTILINE)
+_BOXED = "\\boxed{"
+
+
+def final_statement(completion: str, answer_only: str, limit: int) -> str:
+    """The final answer statement, for equivalence: the ``<answer>`` span when there is one; in untagged
+    text (after ``</think>``), the last ``\\boxed{...}``, else what follows the last answer marker
+    (``####``, ``the answer is``, ``answer:``, ``A:``) on its line, else the last non-empty line.
+    ``answer_only="no"`` keeps everything; ``"yes"`` the span only."""
+    from rewardkit.utils import answer_span, response_text
+
+    if answer_only != "auto" or answer_span(completion) is not None:
+        return final_answer(completion, answer_only, limit)
+    text = response_text(completion, "auto").strip()
+    box = text.rfind(_BOXED)
+    if box >= 0:
+        inner = _braced(text, box + len(_BOXED))
+        if inner is not None:
+            return clip(inner.strip(), limit)
+    last = max(_MARKER_RE.finditer(text), key=lambda m: m.start(), default=None)
+    if last is not None:
+        rest = text[last.end() :].strip().splitlines()
+        if rest and rest[0].strip():
+            return clip(rest[0].strip(), limit)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return clip(lines[-1] if lines else "", limit)
+
+
+def _braced(text: str, start: int) -> str | None:
+    """The text from ``start`` to its matching ``}`` (nesting counted), or None when unclosed."""
+    depth = 1
+    for i in range(start, min(len(text), start + 10_000)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:i]
+    return None
 
 
 def has_content(text: str) -> bool:

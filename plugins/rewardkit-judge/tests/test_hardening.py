@@ -157,3 +157,17 @@ def test_openai_backend_needs_a_url(monkeypatch):
     monkeypatch.delenv("REWARDKIT_JUDGE_BASE_URL", raising=False)
     with pytest.raises(rewardkit.ParameterError, match="base_url"):
         rewardkit.reward("judge.equivalence", backend="openai", model="m")
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("6 * 3 = <<6*3=18>>18 lines.\nA: 18", "18"),
+    ("So it is \\boxed{\\frac{1}{2}}, done.", "\\frac{1}{2}"),
+    ("I first thought 3.\nFinal answer: 7", "7"),
+    ("The answer is 5.\n\nThought process:", "5."),
+    ("<think>the answer is 3</think>Paris is the capital.", "Paris is the capital."),
+    ("<answer>Lyon</answer>\nThe answer is Paris", "Lyon"),
+])
+def test_equivalence_shows_only_the_final_statement(fake, text, shown):
+    params, backend = fake(lambda q: "No")
+    rewardkit.reward("judge.equivalence", **params, rules=False, swap=False)([text], answer=["Paris"])
+    assert fenced(backend.asked[0], "Candidate answer") == shown
