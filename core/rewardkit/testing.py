@@ -23,8 +23,10 @@ passes, one value per completion, values that are finite floats inside the decla
 or ``None``, no error on sample input, the same output for the same input (deterministic
 rewards), the same value for an item whether it is scored alone or in a batch
 (deterministic rewards), empty, whitespace-only, very long (1 MB by default) and non-ASCII
-completions scored without error within the declared deadline, and a clear
-:class:`rewardkit.MissingColumnError` for each missing declared column.
+completions scored without error within the declared deadline, a clear
+:class:`rewardkit.MissingColumnError` for each missing declared column, and no passing score for
+a non-finite number (``nan``, ``inf``, ``1e400``, JSON ``NaN``) put where the sample completions
+hold numbers, wherever a non-number in the same place fails (deterministic rewards).
 
 The kit calls rewards the way the host does (``rewardkit.reward(name)``, so ``cpu`` rewards
 run in worker processes with their deadline) and calls the raw ``fn`` of ``fast`` and
