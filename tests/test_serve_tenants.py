@@ -340,3 +340,26 @@ def test_json_numbers_in_bodies_stay_plain():
 
     assert non_finite_field(json.dumps({"completions": ["NaN is a word", "1e400 in text"]}).encode()) is None
     assert non_finite_field(b'{"a": [1, {"b": -Infinity}]}') == "a[1].b"
+
+
+def test_judge_endpoint_and_key_names_are_not_the_clients(url):
+    """A judge reward pointed at the client's own URL with the server's secret's name would leak it."""
+    if "judge.equivalence" not in rewardkit.rewards():
+        pytest.skip("rewardkit-judge is not installed")
+    got = post(url, {"reward": "judge.equivalence", "params": {"backend": "openai", "base_url": "http://evil/v1",
+                                                               "api_key_env": "REWARDKIT_TOKEN"},
+                     "completions": ["x"], "columns": {"answer": ["x"]}})
+    assert got.status_code == 403 and got.json()["field"].startswith("params."), got.text
+
+
+def test_readyz_reports_saturation_and_dead_workers():
+    from rewardkit.serve.app import Admission, _readiness
+    from rewardkit.serve.guard import Budget
+
+    settings = ServeSettings(max_concurrency=1, max_queue=0)
+    admission, budget = Admission(settings), Budget(100)
+    assert _readiness(settings, admission, budget, False) == []
+    admission.enter()
+    budget.take(95)
+    why = _readiness(settings, admission, budget, True)
+    assert any("queue full" in w for w in why) and any("bytes in flight" in w for w in why) and "stopping" in why
