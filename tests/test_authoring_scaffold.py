@@ -131,7 +131,7 @@ def test_new_plugin_installs_is_discovered_scores_and_passes_its_tests(installed
     name, root = installed_plugin
     rk = [sys.executable, "-m", "rewardkit"]
 
-    listed = _run(*rk, "plugins", "--json")
+    listed = _run(*rk, "plugins", "--load", "--json")
     assert listed.returncode == 0, listed.stderr
     plugin = {p["name"]: p for p in json.loads(listed.stdout)}[name]
     assert plugin["error"] is None

@@ -12,7 +12,7 @@ def run(*args):
 
 
 def test_plugins_json_lists_name_version_hooks():
-    out = run("plugins", "--json")
+    out = run("plugins", "--load", "--json")
     assert out.exit_code == 0
     data = {p["name"]: p for p in json.loads(out.output)}
     assert data["format"]["distribution"] == "rewardkit-format"

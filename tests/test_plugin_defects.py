@@ -82,12 +82,12 @@ def test_help_works_with_exiting_and_hanging_plugins(site):
     out = _cli(site, "--help")
     assert out.returncode == 0, out.stderr
     assert "Commands" in out.stdout and "plugins" in out.stdout
-    assert "squat" in out.stdout
+    assert "squat" not in out.stdout  # --help imports no plugin (issue 24); 'rewardkit squat' still runs
 
 
 @pytest.mark.timeout(200)
 def test_plugins_lists_each_broken_plugin_by_name(site):
-    out = _cli(site, "plugins", "--json")
+    out = _cli(site, "plugins", "--load", "--json")
     assert out.returncode == 0, out.stderr
     assert "HIJACKED" not in out.stdout
     rows = {row["name"]: row for row in json.loads(out.stdout)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import importlib
 import importlib.util
 import json
@@ -45,7 +44,14 @@ def _module_exists(name: str) -> bool:
 
 
 class RewardkitGroup(click.Group):
-    """A group whose built-in heavy commands import on first use; plugins add more via a hook."""
+    """A group whose built-in heavy commands import on first use; plugins add more via a hook.
+
+    Plugins are imported only when a command needs them: ``rewardkit --help`` and ``rewardkit
+    plugins`` never wait on a plugin's import; a name that is no built-in command loads the
+    plugins' commands (bounded, see :mod:`rewardkit.plugins`) and is looked up again.
+    """
+
+    plugin_commands_loaded = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         lazy = [n for n, (mod, _, _) in LAZY_COMMANDS.items() if _module_exists(mod)]
@@ -53,8 +59,14 @@ class RewardkitGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         cmd = super().get_command(ctx, name)
-        if cmd is not None or name not in LAZY_COMMANDS:
+        if cmd is not None:
             return cmd
+        if name not in LAZY_COMMANDS:
+            if not self.plugin_commands_loaded:
+                self.plugin_commands_loaded = True
+                add_plugin_commands(self)
+                return super().get_command(ctx, name)
+            return None
         module, attr, _ = LAZY_COMMANDS[name]
         if not _module_exists(module):
             return None
@@ -72,6 +84,10 @@ class RewardkitGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+        if not self.plugin_commands_loaded:
+            with formatter.section("Plugin commands"):
+                formatter.write_text("Installed plugins may add commands; they are imported when you run one "
+                                     "('rewardkit plugins --load' lists each plugin's hooks).")
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -102,16 +118,30 @@ def cli() -> None:
 
 @cli.command(name="plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def plugins_command(as_json: bool) -> None:
-    """List installed plugins: name, version, hooks and load errors."""
-    from .plugins import plugin_infos
-    from .registry import registry
+@click.option("--load", is_flag=True,
+              help="Import every plugin (each bounded by REWARDKIT_PLUGIN_TIMEOUT) to show its hooks, rewards "
+                   "and load errors; without it nothing is imported.")
+def plugins_command(as_json: bool, load: bool) -> None:
+    """List installed plugins: name, version, module; with --load also hooks, rewards and load errors."""
+    from .plugins import entry_point_infos, plugin_infos
 
-    registry.errors()  # run registration so that hook failures are recorded too
-    infos = plugin_infos()
+    if load:
+        from .registry import registry
+
+        root = click.get_current_context().find_root().command
+        if isinstance(root, RewardkitGroup) and not root.plugin_commands_loaded:
+            root.plugin_commands_loaded = True
+            add_plugin_commands(root)  # command hooks too: their problems are printed as warnings
+        registry.errors()  # run registration so that hook failures are recorded too
+        specs = registry.specs()
+        infos = plugin_infos()
+    else:
+        specs, infos = {}, entry_point_infos()
     data: list[dict[str, Any]] = [
-        {"name": i.name, "distribution": i.distribution, "version": i.version, "hooks": i.hooks,
-         "rewards": sorted(n for n, s in registry.specs().items() if s.plugin == i.name), "error": i.error}
+        {"name": i.name, "distribution": i.distribution, "version": i.version, "module": i.module,
+         "hooks": i.hooks if load else None,
+         "rewards": sorted(n for n, s in specs.items() if s.plugin == i.name) if load else None,
+         "error": i.error, "loaded": load}
         for i in infos
     ]
     if as_json:
@@ -120,13 +150,20 @@ def plugins_command(as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("plugin", "version", "hooks", "rewards", "status")
-    for d in data:
-        status = "[red]error: " + d["error"] + "[/red]" if d["error"] else "ok"
-        table.add_row(d["name"], d["version"] or "-", ", ".join(d["hooks"]), ", ".join(d["rewards"]), status)
+    if not load:
+        table = Table("plugin", "distribution", "version", "module")
+        for d in data:
+            table.add_row(d["name"], d["distribution"] or "-", d["version"] or "-", d["module"])
+    else:
+        table = Table("plugin", "version", "hooks", "rewards", "status")
+        for d in data:
+            status = "[red]error: " + d["error"] + "[/red]" if d["error"] else "ok"
+            table.add_row(d["name"], d["version"] or "-", ", ".join(d["hooks"]), ", ".join(d["rewards"]), status)
     Console(width=max(100, Console().width)).print(table)
     if not data:
         click.echo("No plugins installed. Try: pip install -e plugins/rewardkit-format")
+    elif not load:
+        click.echo("Not imported; 'rewardkit plugins --load' imports each (bounded) to show hooks, rewards and errors.")
 
 
 @cli.command(name="rewards")
@@ -250,8 +287,7 @@ def _print_scores(completions: list[str], results: list[Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: load plugins (they may add commands), then run the CLI."""
-    add_plugin_commands(cli)
+    """Entry point: run the CLI (plugins are imported only when a command needs them)."""
     cli.main(args=argv, prog_name="rewardkit")
 
 
@@ -267,19 +303,15 @@ def add_plugin_commands(group: click.Group) -> dict[str, str]:
     over unless the name is a built-in command or another plugin's. Returns the problems by plugin
     (also printed as warnings).
     """
-    from .plugins import call_bounded, load_plugins, pm
+    from .plugins import collect
 
-    load_plugins()
     builtin = {n for n in group.commands if n not in _PLUGIN_COMMANDS} | set(LAZY_COMMANDS)
     owners: dict[str, str] = {}
     problems: dict[str, str] = {}
-    for impl in reversed(pm.hook.rewardkit_register_commands.get_hookimpls()):
-        plugin = impl.plugin_name
-        sandbox = click.Group(name=plugin)
-        _, error = call_bounded(functools.partial(impl.function, cli=sandbox),
-                                f"plugin {plugin!r}: rewardkit_register_commands")
-        if error is not None:
-            problems[plugin] = f"failed to add commands: {error}"
+    for result in reversed(collect("rewardkit_register_commands", kwarg="cli", make=lambda p: click.Group(name=p))):
+        plugin, sandbox = result.plugin, result.value
+        if result.error is not None:
+            problems[plugin] = f"failed to add commands: {result.error}"
             continue
         refused = []
         for name, command in sandbox.commands.items():

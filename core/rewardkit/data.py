@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 from collections.abc import Iterator
@@ -207,26 +206,31 @@ def data_source_errors() -> dict[str, str]:
 
 
 def _collect_sources() -> tuple[dict[str, DataSource], dict[str, str]]:
-    from .plugins import call_bounded, load_plugins, pm
+    from .plugins import collect
 
-    load_plugins()
     found: dict[str, DataSource] = {}
     errors: dict[str, list[str]] = {}
-    for impl in pm.hook.rewardkit_register_datasets.get_hookimpls():  # registration order: first wins
-        plugin = impl.plugin_name
-
-        def register(prefix: str, loader: Any, description: str = "", _plugin: str = plugin) -> None:
-            problem = _source_problem(prefix, loader, found)
+    for result in collect("rewardkit_register_datasets"):  # registration order: first wins
+        plugin = result.plugin
+        for args, kwargs in result.value:
+            try:
+                source = _source(plugin, *args, **kwargs)
+            except TypeError as exc:
+                errors.setdefault(plugin, []).append(f"register() called wrongly: {exc}; rejected from plugin {plugin!r}")
+                continue
+            problem = _source_problem(source.prefix, source.loader, found)
             if problem:
-                errors.setdefault(_plugin, []).append(f"{problem}; rejected from plugin {_plugin!r}")
+                errors.setdefault(plugin, []).append(f"{problem}; rejected from plugin {plugin!r}")
             else:
-                found[prefix] = DataSource(prefix, loader, description, _plugin)
-
-        _, error = call_bounded(functools.partial(impl.function, register=register),
-                                f"plugin {plugin!r}: rewardkit_register_datasets")
-        if error:
-            errors.setdefault(plugin, []).append(error)
+                found[source.prefix] = source
+        if result.error:
+            errors.setdefault(plugin, []).append(result.error)
     return found, {p: "; ".join(e) for p, e in errors.items()}
+
+
+def _source(plugin: str, prefix: str, loader: Any, description: str = "") -> DataSource:
+    """The data source one ``register(prefix, loader, description="")`` call describes."""
+    return DataSource(prefix, loader, description, plugin)
 
 
 def _source_problem(prefix: Any, loader: Any, found: dict[str, DataSource]) -> str | None:

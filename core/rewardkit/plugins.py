@@ -8,10 +8,15 @@ interpreter cannot be contained in-process.)
 
 Other modules read this state through functions (:func:`plugin_infos`, :func:`generation`) and
 report registration failures through :func:`set_registration_errors`; nothing else writes it.
+Every hook is called through :func:`collect`, the one hook collector: each plugin's implementation
+on its own bounded thread, its ``register(...)`` calls recorded, the result cached until the
+plugins change, an error kept against that plugin alone. :func:`entry_point_infos` lists the
+installed plugins from their metadata without importing any (``rewardkit plugins``, ``--help``).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import math
 import os
@@ -69,6 +74,10 @@ class _State:
         self.infos: dict[str, PluginInfo] = {}
         self.generation = 0
         self.lock = threading.RLock()
+        #: hook name -> (generation, results) of :func:`collect`, guarded by its own lock (a hook may
+        #: read plugin state from its thread while the collector waits for it)
+        self.hooks: dict[str, tuple[int, list[HookResult]]] = {}
+        self.hook_lock = threading.RLock()
 
 
 _state = _State()
@@ -138,6 +147,71 @@ def load_plugins() -> dict[str, PluginInfo]:
             _load_entry_point(ep)
         _state.generation += 1
         return _state.infos
+
+
+def entry_point_infos() -> list[PluginInfo]:
+    """Every installed plugin the allow/block lists select, from entry-point metadata alone: nothing is
+    imported, so a plugin whose import hangs costs nothing here. Plugins already loaded keep their status."""
+    allow = _names_from_env(ALLOW_ENV)
+    block = _names_from_env(BLOCK_ENV) or set()
+    found = {}
+    for ep in _entry_points():
+        if (allow is not None and ep.name not in allow) or ep.name in block:
+            continue
+        dist = getattr(ep, "dist", None)
+        found[ep.name] = PluginInfo(ep.name, dist.name if dist else None, dist.version if dist else None, ep.value)
+    with _state.lock:
+        found.update(_state.infos)
+    return sorted(found.values(), key=lambda i: i.name)
+
+
+@dataclass
+class HookResult:
+    """One plugin's answer to a hook: what it registered (or the object it was given), or why it failed."""
+
+    plugin: str
+    value: Any
+    error: str | None = None
+
+
+class _Recorder:
+    """The ``register`` callable handed to a plugin's hook: records each call until closed."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+        self.closed = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> None:
+        if not self.closed:  # a hook that overran its deadline: later registrations are ignored
+            self.calls.append((args, kwargs))
+
+
+def collect(hook: str, *, kwarg: str = "register", make: Callable[[str], Any] | None = None) -> list[HookResult]:
+    """Call every loaded plugin's implementation of ``hook``, in registration order, once per plugin generation.
+
+    Each call is bounded (:func:`call_bounded`); a hook that raises, exits or hangs gives that plugin
+    an error and nothing else. With ``make`` unset, the hook receives a ``register`` callable and the
+    result's ``value`` is the list of its ``(args, kwargs)`` calls; otherwise it receives
+    ``make(plugin)`` (e.g. a command group) as ``kwarg`` and ``value`` is that object.
+    """
+    load_plugins()
+    with _state.hook_lock:
+        generation = _state.generation
+        cached = _state.hooks.get(hook)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        results = []
+        for impl in getattr(pm.hook, hook).get_hookimpls():
+            arg = _Recorder() if make is None else make(impl.plugin_name)
+            _, error = call_bounded(functools.partial(impl.function, **{kwarg: arg}),
+                                    f"plugin {impl.plugin_name!r}: {hook}")
+            if isinstance(arg, _Recorder):
+                arg.closed = True
+                results.append(HookResult(impl.plugin_name, arg.calls, error))
+            else:
+                results.append(HookResult(impl.plugin_name, arg, error))
+        _state.hooks[hook] = (generation, results)
+        return results
 
 
 def _entry_points() -> list[importlib.metadata.EntryPoint]:

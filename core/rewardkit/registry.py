@@ -11,10 +11,7 @@ A rejected reward is left out and its plugin is listed with the error (``rewardk
 
 from __future__ import annotations
 
-import functools
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from . import plugins
 from .errors import DuplicateRewardError, RegistrationError, UnknownRewardError
@@ -56,8 +53,8 @@ class Registry:
 def _collect() -> tuple[dict[str, RewardSpec], dict[str, str]]:
     specs: dict[str, RewardSpec] = {}
     errors: dict[str, str] = {}
-    for impl in plugins.pm.hook.rewardkit_register_rewards.get_hookimpls():  # registration order: first wins
-        found, rejected, error = _register_plugin(impl)
+    for result in plugins.collect("rewardkit_register_rewards"):  # registration order: first wins
+        found, rejected, error = _register_plugin(result)
         for spec in found:
             other = specs.get(spec.name)
             if other is not None:
@@ -68,25 +65,34 @@ def _collect() -> tuple[dict[str, RewardSpec], dict[str, str]]:
                 continue
             specs[spec.name] = spec
         if error is not None:
-            errors[impl.plugin_name] = error
+            errors[result.plugin] = error
         elif rejected:
-            errors[impl.plugin_name] = "; ".join(rejected)
+            errors[result.plugin] = "; ".join(rejected)
     return specs, errors
 
 
-def _register_plugin(impl: Any) -> tuple[list[RewardSpec], list[str], str | None]:
-    """Call one plugin's hook: (accepted specs, rejection messages, error that voids them all)."""
-    plugin = impl.plugin_name
+def _register_plugin(result: plugins.HookResult) -> tuple[list[RewardSpec], list[str], str | None]:
+    """One plugin's recorded ``register`` calls: (accepted specs, rejection messages, error that voids them all)."""
+    plugin = result.plugin
+    error = result.error
+    if error is not None:
+        if error.startswith(RegistrationError.__name__ + ": "):
+            return [], [], error[len(RegistrationError.__name__) + 2 :]
+        if "rewardkit_register_rewards" not in error:  # a timeout or exit already names the hook
+            error = f"rewardkit_register_rewards raised {error}"
+        return [], [], error
     found: list[RewardSpec] = []
     rejected: list[str] = []
-    done = threading.Event()
-
-    def register(fn: Callable[..., Any], **meta: Any) -> None:
-        if done.is_set():
-            return  # a hook that overran its deadline: whatever it registers later is ignored
+    for args, meta in result.value:
+        meta = dict(meta)
         meta.setdefault("plugin", plugin)
         meta.setdefault("version", plugins.plugin_version(plugin))
-        spec = build_spec(fn, **meta)
+        try:
+            spec = build_spec(*args, **meta)
+        except RegistrationError as exc:  # a malformed registration voids the plugin, as a raising hook does
+            return [], [], str(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. register() called with unknown keywords
+            return [], [], f"rewardkit_register_rewards raised {type(exc).__name__}: {exc}"
         if spec.plugin != plugin or not spec.name.startswith(f"{plugin}."):
             rejected.append(f"reward {spec.name!r} rejected: plugin {plugin!r} may only register rewards "
                             f"named {plugin + '.'!r}<reward>")
@@ -94,16 +100,6 @@ def _register_plugin(impl: Any) -> tuple[list[RewardSpec], list[str], str | None
             rejected.append(f"reward {spec.name!r} is registered twice by plugin {plugin!r}; the second was rejected")
         else:
             found.append(spec)
-
-    _, error = plugins.call_bounded(functools.partial(impl.function, register=register),
-                                    f"plugin {plugin!r}: rewardkit_register_rewards")
-    done.set()
-    if error is not None:
-        if not error.startswith(RegistrationError.__name__) and "rewardkit_register_rewards" not in error:
-            error = f"rewardkit_register_rewards raised {error}"
-        elif error.startswith(RegistrationError.__name__ + ": "):
-            error = error[len(RegistrationError.__name__) + 2 :]
-        return [], [], error
     return found, rejected, None
 
 

@@ -32,39 +32,56 @@ class ProbeError(RewardkitError):
 
 
 def families() -> dict[str, Family]:
-    """The built-in families and those plugins register through ``rewardkit_register_probes``."""
-    from ..plugins import load_plugins, pm
+    """The built-in families and those plugins register through ``rewardkit_register_probes``.
 
-    load_plugins()
+    A plugin whose hook fails, or whose registration is malformed or takes a name already taken,
+    contributes nothing and is listed by :func:`family_errors`; the other plugins' families stay.
+    """
+    return _families()[0]
+
+
+def family_errors() -> dict[str, str]:
+    """Plugins whose probe families were rejected, with the reason."""
+    return _families()[1]
+
+
+def _families() -> tuple[dict[str, Family], dict[str, str]]:
+    from ..plugins import collect
+
     found = {f.name: f for f in BUILTIN}
-    for impl in pm.hook.rewardkit_register_probes.get_hookimpls():
+    errors: dict[str, str] = {}
+    for result in collect("rewardkit_register_probes"):
+        if result.error is not None:
+            errors[result.plugin] = result.error
+            continue
+        try:
+            mine = [_family(result.plugin, *args, **kwargs) for args, kwargs in result.value]
+        except (ProbeError, TypeError) as exc:
+            errors[result.plugin] = str(exc)
+            continue
+        taken = next((f for f in mine if f.name in found), None)
+        if taken is not None:
+            errors[result.plugin] = (f"probe family {taken.name!r} is registered by both "
+                                     f"{found[taken.name].plugin!r} and {result.plugin!r}")
+            continue
+        found.update((f.name, f) for f in mine)
+    return found, errors
 
-        def register(
-            name: str,
-            generate: Any,
-            *,
-            description: str = "",
-            targets: Sequence[str] = ("answer",),
-            _plugin: str = impl.plugin_name,
-        ) -> None:
-            if not isinstance(name, str) or not name.replace("_", "").replace(".", "").isalnum():
-                raise ProbeError(
-                    f"plugin {_plugin!r}: probe family name must be letters, digits, '_' or '.', got {name!r}"
-                )
-            if not callable(generate):
-                raise ProbeError(f"plugin {_plugin!r}: the generator of probe family {name!r} is not callable")
-            bad = [t for t in targets if t not in TARGETS and not NAME_RE.match(str(t))]
-            if bad or not targets:
-                raise ProbeError(
-                    f"plugin {_plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)} "
-                    f"or reward names ('plugin.reward'), got {list(targets)}"
-                )
-            if name in found:
-                raise ProbeError(f"probe family {name!r} is registered by both {found[name].plugin!r} and {_plugin!r}")
-            found[name] = Family(name, generate, description, tuple(targets), _plugin)
 
-        impl.function(register=register)
-    return found
+def _family(plugin: str, name: str, generate: Any, *, description: str = "",
+            targets: Sequence[str] = ("answer",)) -> Family:
+    """One ``register(name, generate, description=..., targets=...)`` call, checked."""
+    if not isinstance(name, str) or not name.replace("_", "").replace(".", "").isalnum():
+        raise ProbeError(f"plugin {plugin!r}: probe family name must be letters, digits, '_' or '.', got {name!r}")
+    if not callable(generate):
+        raise ProbeError(f"plugin {plugin!r}: the generator of probe family {name!r} is not callable")
+    bad = [t for t in targets if t not in TARGETS and not NAME_RE.match(str(t))]
+    if bad or not targets:
+        raise ProbeError(
+            f"plugin {plugin!r}: probe family {name!r}: targets must be among {list(TARGETS)} "
+            f"or reward names ('plugin.reward'), got {list(targets)}"
+        )
+    return Family(name, generate, description, tuple(targets), plugin)
 
 
 # -- rows -----------------------------------------------------------------------------------------
@@ -318,6 +335,7 @@ def probe(
             for f in fams.values()
         },
         "rewards": {t.label: probe_target(t, probe_rows, fams) for t in targets},
+        **({"plugin_errors": family_errors()} if family_errors() else {}),
     }
 
 

@@ -77,9 +77,11 @@ def probe(
     registers. An attack is
     accepted when it scores above the reward's pass threshold.
     """
-    from .api import families, markdown, worst, write_json
+    from .api import families, family_errors, markdown, worst, write_json
     from .api import probe as run_probe
 
+    for plugin, error in family_errors().items():
+        click.echo(f"warning: plugin {plugin!r} added no probe families: {error}", err=True)
     if list_families:
         for f in families().values():
             click.echo(f"{f.name:20} {','.join(f.targets):14} {f.plugin:12} {f.description}")
