@@ -31,7 +31,7 @@ def test_a_small_call_finishes_while_a_large_one_is_still_running():
         pool.map(rk_hostile.echo, {}, _items([0.0]), timeout=30)  # warm
         slow: dict[str, object] = {}
         big = threading.Thread(target=lambda: slow.setdefault("out", pool.map(
-            rk_hostile.echo, {}, _items([0.1] * 6, "delay0.5"), timeout=30)))
+            rk_hostile.echo, {}, _items([0.1] * 6, "delay1.0"), timeout=30)))
         big.start()
         time.sleep(0.3)  # the large call is running
         small = pool.map(rk_hostile.echo, {}, _items([0.7]), timeout=30)
@@ -50,7 +50,7 @@ def test_two_large_calls_do_not_keep_a_third_small_one_waiting():
     pool = WorkerPool(size=1)
     try:
         pool.map(rk_hostile.echo, {}, _items([0.0]), timeout=30)  # warm
-        big = [threading.Thread(target=pool.map, args=(rk_hostile.echo, {}, _items([0.1] * 6, "delay0.5"), 30))
+        big = [threading.Thread(target=pool.map, args=(rk_hostile.echo, {}, _items([0.1] * 6, "delay1.0"), 30))
                for _ in range(2)]
         for t in big:
             t.start()

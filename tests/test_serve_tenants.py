@@ -54,7 +54,7 @@ def test_1_a_small_request_is_answered_while_a_slow_batch_runs(url, tmp_path):
     # the log path is a path parameter: the default policy refuses it, so this test's server allows it
     with rk_tenants.live(policy={"reward": {"tn.*": {"allow": ["log"]}}}) as base:
         big = threading.Thread(target=lambda: slow.setdefault("r", post(base, {
-            "reward": "tn.logged_sleep", "params": {"log": log, "delay": 1.0}, "completions": ["a"] * 6})))
+            "reward": "tn.logged_sleep", "params": {"log": log, "delay": 2.0}, "completions": ["a"] * 6})))
         big.start()
         while rk_tenants.lines(log) < 1:
             time.sleep(0.02)
