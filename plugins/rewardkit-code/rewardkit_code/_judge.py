@@ -49,14 +49,22 @@ class Program:
         self.deadline = deadline
         self.dead = ""
         self.calls = 0
+        self.greeted = False
+        self.never_loaded = False
 
     def hello(self) -> None:
+        """Read the program's first frame: it loaded, or what it raised (read lazily: the first call
+        goes out before it, saving a round trip)."""
+        if self.greeted:
+            return
+        self.greeted = True
         try:
             reply = _wire.recv(self.answer_fd, self.deadline)
         except (EOFError, TimeoutError, _wire.WireError, OSError) as exc:
-            self.dead = f"the program did not start: {_why(exc)}"
+            self.dead, self.never_loaded = f"the program did not start: {_why(exc)}", True
             return
         if type(reply) is not dict or reply.get("ready") is not True:
+            self.never_loaded = True
             error = reply.get("error") if type(reply) is dict else None
             self.dead = f"the program raised {error}" if type(error) is str else "the program did not start"
 
@@ -70,6 +78,12 @@ class Program:
         self.calls += 1
         try:
             _wire.send(self.call_fd, request)
+        except OSError as exc:
+            self.dead = f"{name}(): {_why(exc)}"
+        self.hello()
+        if self.dead:
+            raise ProgramError(self.dead)
+        try:
             reply = _wire.recv(self.answer_fd, self.deadline)
         except (EOFError, TimeoutError, OSError) as exc:
             self.dead = f"{name}(): {_why(exc)}"
@@ -295,12 +309,11 @@ def judge(spec: dict, program: Program) -> dict:
     check = spec["kind"] == "check"
     cases = [_compiled(src, check) for src in ([spec["tests"]] if check else spec["cases"])]
     tally = Tally()
-    program.hello()
     env = build_env(spec, cases, program, tally)
     entry = spec.get("entry_point") or ""
     results, error = [], ""
     for case in cases:
-        if program.dead:  # the program never started: nothing of it can pass
+        if program.dead:  # the program died or never started: nothing of it can pass
             passed, counted, why = 0, max(1, case.asserts), program.dead
         elif check and not entry:
             passed, counted, why = 0, max(1, case.asserts), "no entry point for check(candidate)"
@@ -308,6 +321,10 @@ def judge(spec: dict, program: Program) -> dict:
             passed, counted, why = run_case(case, env, tally, env[entry] if check else None)
         results.append([passed, counted])
         error = error or why
+    program.hello()  # tests that never called the program: did it even load?
+    if program.never_loaded:  # nothing of a program that did not load passes
+        results = [[0, t] for _, t in results]
+        error = error or program.dead
     return {"cases": results, "error": error or None, "calls": program.calls}
 
 

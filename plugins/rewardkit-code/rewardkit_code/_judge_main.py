@@ -36,6 +36,7 @@ def main() -> None:
         os.setgid(uid)
         os.setuid(uid)
     libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG, after the uid change
+    libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace or /proc/<pid>/mem, even for a program of our uid
     if os.getppid() != client:
         return
     _isolate.Seccomp(libc, True).install()

@@ -47,3 +47,9 @@ def test_exceptions_the_tests_expect_reach_them_as_builtins():
              "    else:\n        assert False\n    assert candidate(4) == 2\n")
     program = "```python\ndef root(x):\n    if x < 0:\n        raise ValueError('negative')\n    return int(x ** 0.5)\n```"
     assert rewardkit.reward("code.passes", entry_point="root")([program], tests=[tests]) == [1.0]
+
+
+def test_a_program_that_does_not_load_passes_nothing():
+    tests = rewardkit.reward("code.tests")
+    broken = "```python\nraise ValueError('boom')\ndef f(x):\n    return x\n```"
+    assert tests([broken, broken], tests=["assert True\nassert f(1) == 1", "assert True"]) == [0.0, 0.0]
