@@ -363,3 +363,20 @@ def test_readyz_reports_saturation_and_dead_workers():
     budget.take(95)
     why = _readiness(settings, admission, budget, True)
     assert any("queue full" in w for w in why) and any("bytes in flight" in w for w in why) and "stopping" in why
+
+
+def test_3_inline_work_per_call_is_bounded(tenants):
+    """Many mid-size items of a fast reward: past the inline budget they go to workers (with deadlines)."""
+    from rewardkit.serve.deadline import INLINE_BATCH_FACTOR, SizeGuard
+
+    seen: list[int] = []
+
+    def fn(*, completions, prompts):
+        seen.append(len(completions))
+        return [1.0] * len(completions)
+
+    guard = SizeGuard(fn, 100)
+    out = guard(completions=["x" * 90] * (2 * INLINE_BATCH_FACTOR), prompts=[""] * (2 * INLINE_BATCH_FACTOR))
+    inline = sum(v == 1.0 for v in out)
+    assert seen == [inline] and 0 < inline <= INLINE_BATCH_FACTOR * 100 // 90
+    assert all(v is rewardkit.DEFER for v in out[inline:])

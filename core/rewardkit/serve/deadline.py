@@ -1,7 +1,9 @@
 """Every reward the server runs has a deadline, ``fast`` ones included.
 
 A ``fast`` reward runs inline (in the request's thread) only on items up to ``inline_chars``
-characters (completion, prompt and columns together); larger items go to the worker pool,
+characters (completion, prompt and columns together), and on at most ``INLINE_BATCH_FACTOR``
+times that many characters per call in all; larger items, and the items past that budget, go
+to the worker pool,
 where the per-item deadline kills what overruns. A ``fast`` reward whose function cannot
 travel to a worker (not picklable) refuses larger items with an error outcome instead. A
 ``cpu`` reward's own fast path is guarded the same way. ``model`` rewards are left as they are
@@ -21,6 +23,8 @@ from ..spec import DEFER
 
 #: Default size (characters per item) up to which a ``fast`` reward runs inline.
 INLINE_CHARS = 8192
+#: Characters of one call that may run inline in all: this many times the per-item limit.
+INLINE_BATCH_FACTOR = 32
 
 
 def item_chars(completion: str, prompt: str, columns: dict[str, Any]) -> int:
@@ -37,8 +41,11 @@ class SizeGuard:
     def __call__(self, *, completions: list[str], prompts: list[str], **kwargs: Any) -> list[Any]:
         cols = {k: v for k, v in kwargs.items() if isinstance(v, list) and len(v) == len(completions)}
         params = {k: v for k, v in kwargs.items() if k not in cols}
-        small = [i for i in range(len(completions))
-                 if item_chars(completions[i], prompts[i], {k: v[i] for k, v in cols.items()}) <= self.limit]
+        sizes = [item_chars(completions[i], prompts[i], {k: v[i] for k, v in cols.items()})
+                 for i in range(len(completions))]
+        small = [i for i, size in enumerate(sizes) if size <= self.limit]
+        if not self.refuse:
+            small = _within(small, sizes, self.limit * INLINE_BATCH_FACTOR)
         if self.refuse and len(small) < len(completions):
             if len(completions) == 1:  # the host retries a raising batch item by item
                 raise ValueError(f"item of more than {self.limit} characters: this reward cannot run in a worker "
@@ -55,6 +62,17 @@ class SizeGuard:
             for i, value in zip(small, values):
                 out[i] = value
         return out
+
+
+def _within(idx: list[int], sizes: list[int], budget: int) -> list[int]:
+    """The first items of ``idx`` whose sizes add up to at most ``budget``."""
+    out, used = [], 0
+    for i in idx:
+        used += sizes[i]
+        if used > budget:
+            break
+        out.append(i)
+    return out
 
 
 class _Oversize(Exception):
