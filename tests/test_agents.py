@@ -96,3 +96,41 @@ def test_bench_names_the_row_of_a_malformed_trajectory(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(DataError, match=r"row 2.*message 0, tool_calls\[0\]: function.arguments"):
         bench.run(str(path), rewards=["tools.call_format"], out=str(tmp_path / "out"))
+
+
+class NamedProbe:
+    """A reward reading the trajectory and a 'budget' column, and a probe family aimed at it by name."""
+
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_rewards(register):
+        def few_calls(*, completions, prompts, trajectory, budget):
+            return [float(0 < len(tool_calls(t)) <= b) for t, b in zip(trajectory, budget)]
+
+        register(few_calls, name="agt.few_calls", description="some calls, within the budget",
+                 columns=("trajectory", "budget"))
+
+    @staticmethod
+    @rewardkit.hookimpl
+    def rewardkit_register_probes(register):
+        def too_many(row, target):
+            call = {"type": "function", "function": {"name": "f", "arguments": "{}"}}
+            return [("three", [{"role": "assistant", "content": "", "tool_calls": [call] * 3},
+                               {"role": "assistant", "content": row.gold}], {"budget": 2})]
+
+        register("agt_too_many", too_many, targets=("agt.few_calls",), description="over the budget")
+
+
+def test_probe_family_aimed_at_a_reward_by_name_with_its_own_columns():
+    from rewardkit.plugins import register_plugin, unregister_plugin
+    from rewardkit.probe import probe
+
+    register_plugin(NamedProbe, "agt")
+    try:
+        result = probe(["agt.few_calls", "format.tags"], rows=3, family=["agt_too_many", "empty_shell"])
+    finally:
+        unregister_plugin("agt")
+    mine = result["rewards"]["agt.few_calls"]
+    assert mine["families"]["agt_too_many"]["attacks"] == 3 and mine["families"]["agt_too_many"]["accepted"] == 0
+    assert "empty_shell" not in mine["families"]  # it brings no 'budget' column
+    assert "agt_too_many" not in result["rewards"]["format.tags"]["families"]
