@@ -380,3 +380,14 @@ def test_3_inline_work_per_call_is_bounded(tenants):
     inline = sum(v == 1.0 for v in out)
     assert seen == [inline] and 0 < inline <= INLINE_BATCH_FACTOR * 100 // 90
     assert all(v is rewardkit.DEFER for v in out[inline:])
+
+
+def test_nemo_gym_unscorable_item_says_why(tenants):
+    with rk_tenants.live(default=rewardkit.reward("tn.hang_when_big")) as base:
+        body = dict(NEMO_VERIFY, response=dict(NEMO_VERIFY["response"], output=[
+            {"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "x" * 20_000}]}]))
+        got = post(base, body, path="/verify")
+        bad = post(base, {"solution_strs": ["a", "b"], "ground_truths": ["1"]}, path="/verl/compute_score")
+    assert got.status_code == 200, got.text
+    assert got.json()["reward"] == 0.0 and got.json()["failure_reason"].startswith("rewardkit: timeout")
+    assert bad.status_code == 400 and bad.json()["field"] == "ground_truths"
