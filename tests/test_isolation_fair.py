@@ -103,3 +103,17 @@ def test_a_cancelled_call_stops_its_work_and_settles_every_item():
         assert pool.map(rk_hostile.echo, {}, _items([0.3]), timeout=30) == [("ok", [0.3])]
     finally:
         pool.close()
+
+
+@pytest.mark.timeout(120)
+def test_closing_the_pool_answers_every_waiting_call():
+    pool = WorkerPool(size=1)
+    out: dict[str, list] = {}
+    t = threading.Thread(target=lambda: out.setdefault("r", pool.map(rk_hostile.echo, {}, _items([0.1] * 3, "delay30"),
+                                                                      timeout=60)))
+    t.start()
+    _until(lambda: pool.stats()["busy"] == 1)
+    pool.close()
+    t.join(30)
+    assert not t.is_alive(), "a call waiting on a closed pool hung"
+    assert [r.kind for r in out["r"]] == ["crashed"] * 3

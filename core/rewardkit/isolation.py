@@ -579,6 +579,8 @@ class WorkerPool:
             driver.join(timeout=10)
         with self._lock:
             for w in self._workers:
+                if w.busy is not None:  # a call still waiting on it gets its answer, never a hang
+                    self._finish(w, Result("crashed", "the worker pool was closed"))
                 self._stop(w)
             self._workers, self._driver = [], None
             for batch in self._active:
