@@ -2,7 +2,8 @@
 
 - :func:`final_answer`: the part of a completion the judge sees (never the reasoning by default).
 - :func:`rule_verdicts`: ``text.exact`` or ``math.equivalence`` says 1 -> 1.0; ``math.equivalence``
-  says 0 on a plain-number gold and an answer with a digit -> 0.0; an answer with no letter or digit -> 0.0; else ``None``
+  says 0 on a plain-number gold and an answer with a digit -> 0.0; an answer with no letter or digit,
+  or a plain-number gold and an answer with no digit and no number word -> 0.0; else ``None``
   (the judge decides). A rule's error or timeout decides nothing.
 """
 
@@ -84,6 +85,20 @@ def has_content(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
 
+#: Number words: an answer to a numeric gold with no digit and none of these states no number.
+_NUMBER_WORD_RE = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+    r"billion|trillion|dozen|half|halves|quarter|third|none|no)\b|[零〇一二两三四五六七八九十百千万亿]",
+    re.IGNORECASE,
+)
+
+
+def states_a_number(text: str) -> bool:
+    """Whether ``text`` holds a digit or a number word (English words, CJK numerals)."""
+    return _digits(text) or bool(_NUMBER_WORD_RE.search(text))
+
+
 def is_number(text: str) -> bool:
     return bool(NUMBER_RE.fullmatch(text.strip())) and any(ch.isdigit() for ch in text)
 
@@ -133,6 +148,8 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
     for i, (ans, gold) in enumerate(zip(answers, golds)):
         if not has_content(ans) and has_content(gold):
             out[i] = 0.0
+        elif is_number(gold) and not states_a_number(ans):
+            out[i] = 0.0  # "Thought process:" for "18": no number stated, nothing to judge
         else:
             todo.append(i)
     if not todo:

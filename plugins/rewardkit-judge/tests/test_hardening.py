@@ -171,3 +171,11 @@ def test_equivalence_shows_only_the_final_statement(fake, text, shown):
     params, backend = fake(lambda q: "No")
     rewardkit.reward("judge.equivalence", **params, rules=False, swap=False)([text], answer=["Paris"])
     assert fenced(backend.asked[0], "Candidate answer") == shown
+
+
+def test_a_numeric_gold_and_an_answer_stating_no_number_is_a_rule_zero(fake):
+    params, backend = fake(yes)
+    r = rewardkit.reward("judge.equivalence", **params)
+    s = r.score(["Thought process:", "<answer>Solution</answer>", "<answer>eighteen</answer>"], answer=["18"] * 3)
+    assert s.values[:2] == [0.0, 0.0] and s.usage["judge_rule_decisions"] == 2
+    assert backend.asked and all("eighteen" in q.messages[-1][1] for q in backend.asked)  # words go to the judge
