@@ -40,24 +40,18 @@ def final_answer(completion: str, answer_only: str, limit: int) -> str:
 #: Where a final answer is stated in untagged text: ``#### 42``, ``The answer is 42``, ``Answer: 42``, ``A: 42``.
 _MARKER_RE = re.compile(r"####|\bfinal answer(?: is)?\s*:?|\bthe answer is\b\s*:?|\banswer\s*:|^\s*A\s*:",
                         re.IGNORECASE | re.MULTILINE)
-_BOXED = "\\boxed{"
 
 
 def final_statement(completion: str, answer_only: str, limit: int) -> str:
     """The final answer statement, for equivalence: the ``<answer>`` span when there is one; in untagged
-    text (after ``</think>``), the last ``\\boxed{...}``, else what follows the last answer marker
-    (``####``, ``the answer is``, ``answer:``, ``A:``) on its line, else the last non-empty line.
-    ``answer_only="no"`` keeps everything; ``"yes"`` the span only."""
+    text (after ``</think>``), the rest of the line after the last answer marker (``####``, ``the answer
+    is``, ``answer:``, ``A:``), else the last non-empty line. A whole line, never one box of it: "\\boxed{626}
+    or \\boxed{623}" stays ambiguous for the judge. ``answer_only="no"`` keeps everything; ``"yes"`` the span."""
     from rewardkit.utils import answer_span, response_text
 
     if answer_only != "auto" or answer_span(completion) is not None:
         return final_answer(completion, answer_only, limit)
     text = response_text(completion, "auto").strip()
-    box = text.rfind(_BOXED)
-    if box >= 0:
-        inner = _braced(text, box + len(_BOXED))
-        if inner is not None:
-            return clip(inner.strip(), limit)
     last = max(_MARKER_RE.finditer(text), key=lambda m: m.start(), default=None)
     if last is not None:
         rest = text[last.end() :].strip().splitlines()
@@ -65,19 +59,6 @@ def final_statement(completion: str, answer_only: str, limit: int) -> str:
             return clip(rest[0].strip(), limit)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return clip(lines[-1] if lines else "", limit)
-
-
-def _braced(text: str, start: int) -> str | None:
-    """The text from ``start`` to its matching ``}`` (nesting counted), or None when unclosed."""
-    depth = 1
-    for i in range(start, min(len(text), start + 10_000)):
-        if text[i] == "{":
-            depth += 1
-        elif text[i] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[start:i]
-    return None
 
 
 def has_content(text: str) -> bool:
@@ -142,26 +123,26 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
                   prompts: Sequence[str], raw_golds: Sequence[Any]) -> list[float | None]:
     """1.0 / 0.0 where a cheap verifier is sure, ``None`` where the judge must decide."""
     from rewardkit import Status
+    from rewardkit.utils import response_text
 
     out: list[float | None] = [None] * len(completions)
-    todo = []
-    for i, (ans, gold) in enumerate(zip(answers, golds)):
-        if not has_content(ans) and has_content(gold):
+    n = len(completions)
+    responses = [response_text(c, "auto").strip() for c in completions]
+    exact = _reward("text.exact").score(responses, reference=list(golds))
+    math = _reward("math.equivalence").score(list(completions), prompts=list(prompts),
+                                             answer=[str(g) for g in raw_golds])
+
+    def said(s: Any, i: int, value: float) -> bool:
+        return bool(s.statuses[i] is Status.VALUE and s.values[i] == value)
+
+    for i in range(n):
+        ans, gold = answers[i], golds[i]
+        if said(math, i, 1.0) or said(exact, i, 1.0):
+            out[i] = 1.0
+        elif said(math, i, 0.0) and is_number(gold) and _digits(ans):
+            out[i] = 0.0  # math read a number and it is not the gold (several answers included)
+        elif not has_content(ans) and has_content(gold):
             out[i] = 0.0
         elif is_number(gold) and not states_a_number(ans):
             out[i] = 0.0  # "Thought process:" for "18": no number stated, nothing to judge
-        else:
-            todo.append(i)
-    if not todo:
-        return out
-    exact = _reward("text.exact").score([answers[i] for i in todo], reference=[golds[i] for i in todo])
-    math = _reward("math.equivalence").score([completions[i] for i in todo], prompts=[prompts[i] for i in todo],
-                                             answer=[str(raw_golds[i]) for i in todo])
-    for j, i in enumerate(todo):
-        if exact.statuses[j] is Status.VALUE and exact.values[j] == 1.0:
-            out[i] = 1.0
-        elif math.statuses[j] is Status.VALUE and math.values[j] == 1.0:
-            out[i] = 1.0
-        elif math.statuses[j] is Status.VALUE and math.values[j] == 0.0 and is_number(golds[i]) and _digits(answers[i]):
-            out[i] = 0.0
     return out

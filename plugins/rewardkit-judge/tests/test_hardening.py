@@ -161,7 +161,8 @@ def test_openai_backend_needs_a_url(monkeypatch):
 
 @pytest.mark.parametrize("text, shown", [
     ("6 * 3 = <<6*3=18>>18 lines.\nA: 18", "18"),
-    ("So it is \\boxed{\\frac{1}{2}}, done.", "\\frac{1}{2}"),
+    ("So it is \\boxed{\\frac{1}{2}}, done.", "So it is \\boxed{\\frac{1}{2}}, done."),
+    ("So the answer is \\boxed{Lyon} or \\boxed{Paris}.", "\\boxed{Lyon} or \\boxed{Paris}."),
     ("I first thought 3.\nFinal answer: 7", "7"),
     ("The answer is 5.\n\nThought process:", "5."),
     ("<think>the answer is 3</think>Paris is the capital.", "Paris is the capital."),
@@ -179,3 +180,12 @@ def test_a_numeric_gold_and_an_answer_stating_no_number_is_a_rule_zero(fake):
     s = r.score(["Thought process:", "<answer>Solution</answer>", "<answer>eighteen</answer>"], answer=["18"] * 3)
     assert s.values[:2] == [0.0, 0.0] and s.usage["judge_rule_decisions"] == 2
     assert backend.asked and all("eighteen" in q.messages[-1][1] for q in backend.asked)  # words go to the judge
+
+
+def test_two_boxed_answers_are_not_read_as_the_last_one(fake):
+    """Found by check-plugin --probe (several_answers/boxes, 14.3%): the last box was shown as the answer."""
+    params, backend = fake(yes)
+    text = "Their combined weights are 125+498 = 623 pounds.\nSo the answer is \\boxed{626} or \\boxed{623}."
+    assert rewardkit.reward("judge.equivalence", **params)([text], answer=["623"]) == [0.0]
+    rewardkit.reward("judge.equivalence", **params)(["So it is \\boxed{Lyon} or \\boxed{Paris}."], answer=["Paris"])
+    assert "Lyon" in fenced(backend.asked[0], "Candidate answer")  # the judge sees both boxes
