@@ -84,7 +84,7 @@ def metrics(s: Any, wall: float, labels: list[bool] | None) -> dict[str, Any]:
         scored = [(a, y) for a, y, st in zip(accepted, labels, s.statuses) if st is Status.VALUE]
         neg = [a for a, y in zip(accepted, labels) if not y]
         out["accuracy_scored"] = round(sum(a == y for a, y in scored) / len(scored), 3) if scored else None
-        out["accuracy_all"] = round(sum(a == y for a, y in zip(accepted, labels)) / n, 3)  # invalid counts as wrong
+        out["accuracy_all"] = round(sum(a == y for a, y in zip(accepted, labels)) / n, 3)  # an invalid item counts as not accepted
         out["false_positive_rate"] = round(sum(neg) / len(neg), 3) if neg else None
     return out
 
@@ -210,7 +210,7 @@ def table(result: dict[str, Any]) -> str:
         cells = {c: acc[c][mode] for c in cols}
         rows += [
             (f"{mode}: accuracy (scored items)", [cells[c]["accuracy_scored"] for c in cols]),
-            (f"{mode}: accuracy (invalid = wrong)", [cells[c]["accuracy_all"] for c in cols]),
+            (f"{mode}: accuracy (invalid = not accepted)", [cells[c]["accuracy_all"] for c in cols]),
             (f"{mode}: false-positive rate", [cells[c]["false_positive_rate"] for c in cols]),
             (f"{mode}: invalid verdicts", [f"{cells[c]['invalid']}/{cells[c]['items']}" for c in cols]),
             (f"{mode}: rule decisions", [cells[c]["rule_decisions"] for c in cols]),
