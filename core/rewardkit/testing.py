@@ -93,10 +93,13 @@ NOT_A_NUMBER = "qqq"
 
 
 def _not_a_number(token: str) -> tuple[str, ...]:
-    """The baselines for ``token``: ``qqq``, and for a token with digits the token with its ``e`` made a
-    ``q`` (``1e400`` -> ``1q400``). The non-finite token is blamed only when it beats both: a reward
-    that matches digits as text, or checks Python syntax (``qqq`` is a name), is not blamed on it."""
-    return (NOT_A_NUMBER, token.replace("e", "q")) if any(ch.isdigit() for ch in token) else (NOT_A_NUMBER,)
+    """The baselines for ``token``: ``qqq``, and the token with every letter made ``q`` or ``Q`` (case,
+    length, signs and digits kept: ``NaN`` -> ``QqQ``, ``-Infinity`` -> ``-Qqqqqqqq``, ``1e400`` ->
+    ``1q400``). The non-finite token is blamed only when it beats all of them, so a reward that scores
+    length or case, matches digits as text, or checks Python syntax is not blamed on it: what is left
+    is reading the token as a number."""
+    shaped = "".join(("Q" if ch.isupper() else "q") if ch.isalpha() else ch for ch in token)
+    return (NOT_A_NUMBER,) if shaped == NOT_A_NUMBER else (NOT_A_NUMBER, shaped)
 
 
 #: Answer layouts the ``non-finite`` rule fills besides the sample completions (``{}`` is the number).
