@@ -35,7 +35,7 @@ def load(model_path: str, adapter: str | None) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl.chat_template_utils import add_response_schema, qwen2_5_chat_template
 
-    tok = AutoTokenizer.from_pretrained(model_path)
+    tok: Any = AutoTokenizer.from_pretrained(model_path)
     tok.chat_template = qwen2_5_chat_template
     tok = add_response_schema(tok)
     tok.padding_side = "left"
@@ -159,6 +159,9 @@ def overhead(args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     flat = [{**r, "completion": answer_text(r["completion"])} for r in rows]
     result: dict[str, Any] = {"rows": len(rows), "load": os.getloadavg()[0]}
+    warm = out / "warm.jsonl"  # the first bench in a process pays the imports (pyarrow, matplotlib): not timed
+    warm.write_text("".join(json.dumps(r) + "\n" for r in rows[:50]))
+    bench.run(str(warm), rewards=args.reward, out=str(out / "bench-warm"))
     for name, data in (("trajectory", rows), ("flat", flat)):
         path = out / f"{name}.jsonl"
         path.write_text("".join(json.dumps(r) + "\n" for r in data))
