@@ -396,6 +396,32 @@ def bwrap_interpreter() -> str:
 
 
 _bwrap_cache: list[str] = []
+#: The files a bubblewrap run binds into ``/rk``.
+HARNESS_FILES = ("_harness.py", "_bwrap_main.py", "_wire.py", "_isolate.py")
+_PRIVATE = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def harness_dir(here: Path) -> Path:
+    """Where bubblewrap finds the harness files. The zygote runs bwrap from its own mount namespace,
+    whose ``/tmp``, ``/var/tmp`` and ``/dev/shm`` are fresh tmpfs: a plugin installed below one of
+    them (a checkout or venv in ``/tmp``) is invisible there, so its files are copied once to a
+    cache folder keyed by their content."""
+    real = os.path.realpath(here)
+    if not any(real == d or real.startswith(d + "/") for d in _PRIVATE):
+        return here
+    import hashlib
+
+    digest = hashlib.sha256(b"".join((here / n).read_bytes() for n in HARNESS_FILES)).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rewardkit" / f"code-harness-{digest}"
+    if not all((cache / n).is_file() for n in HARNESS_FILES):
+        cache.mkdir(parents=True, exist_ok=True)
+        for name in HARNESS_FILES:
+            tmp = cache / f".{name}.{os.getpid()}"
+            tmp.write_bytes((here / name).read_bytes())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, cache / name)
+        os.chmod(cache, 0o755)
+    return cache
 
 
 def bwrap_argv() -> list[str]:
@@ -417,8 +443,8 @@ def bwrap_argv() -> list[str]:
     prefix = Path(python).parent.parent
     if not str(prefix).startswith("/usr"):
         argv += ["--ro-bind", str(prefix), str(prefix)]
-    here = Path(__file__).parent
-    for name in ("_harness.py", "_bwrap_main.py", "_wire.py", "_isolate.py"):
+    here = harness_dir(Path(__file__).parent)
+    for name in HARNESS_FILES:
         argv += ["--ro-bind", str(here / name), f"/rk/{name}"]
     argv += ["--bind", "{home}", "/sandbox", "--chdir", "/sandbox", "--", python, "-I", "-B", "/rk/_bwrap_main.py"]
     _bwrap_cache[:] = argv

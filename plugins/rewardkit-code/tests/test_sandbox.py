@@ -164,3 +164,24 @@ def test_stderr_over_its_cap_is_drained_not_fatal(sandbox):
     program = "import sys\nfor _ in range(2000):\n    sys.stderr.write('debug ' * 100 + '\\n')\nprint('answer')\n"
     run = sandbox.run(program)
     assert run.ok and run.stdout == b"answer\n" and len(run.stderr) == 1 << 16
+
+
+def test_harness_files_below_a_private_scratch_dir_are_copied_out(tmp_path, monkeypatch):
+    """A checkout or venv in /tmp is hidden from bwrap by the zygote's tmpfs /tmp (CI cloned into
+    /tmp and every bwrap run failed with "Can't find source path"): the files are copied out."""
+    from rewardkit_code import sandbox
+
+    here = Path(sandbox.__file__).parent
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    fake = Path("/tmp") / f"rk-harness-test-{os.getpid()}"
+    fake.mkdir(exist_ok=True)
+    try:
+        for name in sandbox.HARNESS_FILES:
+            (fake / name).write_bytes((here / name).read_bytes())
+        out = sandbox.harness_dir(fake)
+        assert not str(out).startswith(("/tmp/", "/var/tmp/", "/dev/shm/"))
+        assert all((out / n).read_bytes() == (here / n).read_bytes() for n in sandbox.HARNESS_FILES)
+    finally:
+        for name in sandbox.HARNESS_FILES:
+            (fake / name).unlink(missing_ok=True)
+        fake.rmdir()
