@@ -412,7 +412,9 @@ def harness_dir(here: Path) -> Path:
     import hashlib
 
     digest = hashlib.sha256(b"".join((here / n).read_bytes() for n in HARNESS_FILES)).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rewardkit" / f"code-harness-{digest}"
+    # As root the runs take the sandbox uid, which cannot enter /root: use a folder every uid can read.
+    base = Path("/var/cache") if os.geteuid() == 0 else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    cache = base / "rewardkit" / f"code-harness-{digest}"
     if not all((cache / n).is_file() for n in HARNESS_FILES):
         cache.mkdir(parents=True, exist_ok=True)
         for name in HARNESS_FILES:
@@ -420,7 +422,8 @@ def harness_dir(here: Path) -> Path:
             tmp.write_bytes((here / name).read_bytes())
             os.chmod(tmp, 0o644)
             os.replace(tmp, cache / name)
-        os.chmod(cache, 0o755)
+        for folder in (cache.parent, cache):
+            os.chmod(folder, 0o755)
     return cache
 
 
