@@ -276,6 +276,26 @@ def json_loads_finite(text: str, *, max_depth: int = JSON_MAX_DEPTH) -> Any:
     return value
 
 
+@lru_cache(maxsize=256)
+def json_schema_validator(schema_text: str) -> Any:
+    """A cached ``jsonschema`` validator for a schema given as JSON text (``json.dumps(schema,
+    sort_keys=True)``), of the schema's own draft (``$schema``; 2020-12 when absent), the schema
+    itself checked first: ``ValueError("invalid JSON Schema: ...")``. Needs ``jsonschema``."""
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except SchemaError as exc:
+        raise ValueError(f"invalid JSON Schema: {exc.message}") from None
+    return cls(schema)
+
+
+__all__ += ["json_schema_validator"]
+
+
 # -- for plugins that call models (see docs/plugin-utilities.md) ----------------------------------
 from .usage import report_usage  # noqa: E402  (re-exported: the usage channel, rewardkit.usage)
 

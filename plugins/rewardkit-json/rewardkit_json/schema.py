@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from typing import Any
 
-from rewardkit.utils import response_text
+from rewardkit.utils import json_schema_validator, response_text
 
 from .extract import find_json, parse_gold
 from .repair import loads_repaired
-
-
-@lru_cache(maxsize=256)
-def _validator(schema_text: str) -> Any:
-    """A validator for the schema's own draft ($schema; 2020-12 when absent), schema checked."""
-    import jsonschema
-    from jsonschema.exceptions import SchemaError
-
-    schema = json.loads(schema_text)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except SchemaError as exc:
-        raise ValueError(f"invalid JSON Schema: {exc.message}") from None
-    return cls(schema)
 
 
 def validator_for(schema: Any, row: int) -> Any:
@@ -33,7 +17,7 @@ def validator_for(schema: Any, row: int) -> Any:
     if not isinstance(schema, (dict, bool)):
         raise ValueError(f"column 'schema', row {row}: a JSON Schema is an object or a boolean, got {schema!r}"[:200])
     try:
-        return _validator(json.dumps(schema, sort_keys=True))
+        return json_schema_validator(json.dumps(schema, sort_keys=True))
     except ValueError as exc:
         raise ValueError(f"column 'schema', row {row}: {exc}") from None
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rewardkit.utils import json_schema_validator
+
 #: Schema keywords whose check runs a regular expression chosen by the data (a slow pattern on hostile
 #: arguments could backtrack for long): rows whose tools use them are scored in a worker, under a deadline.
 REGEX_KEYS = ('"pattern"', '"patternProperties"')
@@ -69,15 +71,8 @@ def _one_spec(spec: Any, k: int) -> tuple[str, Any]:
     return fn["name"], schema
 
 
-@lru_cache(maxsize=256)
 def _validator(schema_text: str) -> Any:
-    import jsonschema
-    from jsonschema.exceptions import SchemaError
-
-    schema = json.loads(schema_text)
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        cls.check_schema(schema)
-    except SchemaError as exc:
-        raise ValueError(f"invalid JSON Schema for a tool's parameters: {exc.message}") from None
-    return cls(schema)
+        return json_schema_validator(schema_text)
+    except ValueError as exc:
+        raise ValueError(f"a tool's parameters: {exc}") from None
