@@ -117,16 +117,20 @@ class Judge:
         parent.settimeout(None)
 
     def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
-            try:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-            self._proc = None
+        _stop(self._sock, self._proc)
+        self._sock = self._proc = None
+
+
+def _stop(sock: socket.socket | None, proc: subprocess.Popen[bytes] | None) -> None:
+    """Close a helper process's socket, then kill and reap the process (either may be None)."""
+    if sock is not None:
+        sock.close()
+    if proc is not None:
+        try:
+            proc.kill()
+            proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
 
 
 class Sandbox:
@@ -184,16 +188,8 @@ class Sandbox:
 
     def close(self) -> None:
         self.judge.close()
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
-        if self._proc is not None:
-            try:
-                self._proc.kill()
-                self._proc.wait(timeout=5)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-            self._proc = None
+        _stop(self._sock, self._proc)
+        self._sock = self._proc = None
         for path in self.info.get("cgroups") or []:  # the zygote removes them unless it was killed
             try:
                 os.rmdir(path)
