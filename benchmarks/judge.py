@@ -33,6 +33,7 @@ from typing import Any
 
 import rewardkit
 from rewardkit import Status
+from rewardkit.bench.metrics import pairwise
 
 DATA = Path(__file__).resolve().parents[1] / "core" / "rewardkit" / "data" / "gsm8k" / "completions.jsonl"
 MODEL = "smollm2-135m-instruct"
@@ -184,20 +185,11 @@ def pairwise_block(backend: dict[str, Any], all_rows: list[dict[str, Any]], n: i
     start = time.perf_counter()
     s = judge.score(comps, prompts=prompts, pair_a=pa, pair_b=pb)
     wall = time.perf_counter() - start
-    wins = ties = losses = skipped = 0
-    for k in range(len(pairs)):
-        c, rj = s.values[2 * k], s.values[2 * k + 1]
-        if c is None or rj is None:
-            skipped += 1
-        elif c > rj:
-            wins += 1
-        elif c == rj:
-            ties += 1
-        else:
-            losses += 1
-    counted = wins + ties + losses
-    return {"pairs": len(pairs), "wins": wins, "ties": ties, "losses": losses, "skipped": skipped,
-            "accuracy": round((wins + 0.5 * ties) / counted, 3) if counted else None, "wall_s": round(wall, 2),
+    # the same count as bench --pairs (a tie counts half, a pair with a missing score is skipped)
+    m = pairwise(s.values[0::2], s.values[1::2])
+    acc = m["accuracy"]
+    return {"pairs": len(pairs), "wins": m["wins"], "ties": m["ties"], "losses": m["losses"], "skipped": m["skipped"],
+            "accuracy": round(acc, 3) if acc is not None else None, "wall_s": round(wall, 2),
             "model_calls": int(s.usage.get("judge_model_calls", 0))}
 
 
