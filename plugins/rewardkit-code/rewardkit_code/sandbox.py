@@ -394,6 +394,7 @@ def bwrap_interpreter() -> str:
 _bwrap_cache: list[str] = []
 #: The files a bubblewrap run binds into ``/rk``.
 HARNESS_FILES = ("_harness.py", "_bwrap_main.py", "_wire.py", "_isolate.py")
+#: ``_isolate.SCRATCH``, restated: this module is also loaded alone, outside its package.
 _PRIVATE = ("/tmp", "/var/tmp", "/dev/shm")
 
 
