@@ -186,3 +186,9 @@ def test_harness_files_below_a_private_scratch_dir_are_copied_out(tmp_path, monk
         for name in sandbox.HARNESS_FILES:
             (fake / name).unlink(missing_ok=True)
         fake.rmdir()
+
+
+def test_scratch_dirs_copied_out_are_the_ones_the_zygote_replaces():
+    from rewardkit_code import _isolate, sandbox
+
+    assert sandbox._PRIVATE == _isolate.SCRATCH
