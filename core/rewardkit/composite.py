@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CompositeError, ParameterError, RewardkitError
+from .options import DEFAULT_ON_ERROR, check_on_error, host_options
+from .options import ERROR_POLICIES as ERROR_POLICIES  # re-exported: defined in rewardkit.options
 from .outcomes import Scores, Status, Tally, tally
 from .reward import Reward
 from .reward import reward as build_reward
 from .suggest import close_matches
-from .terms import DEFAULT_ON_ERROR, check_on_error, host_options
-from .terms import ERROR_POLICIES as ERROR_POLICIES  # re-exported: defined in rewardkit.terms
 
 SHAPINGS = ("unit", "clip", "none")
 TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns", "on_error")

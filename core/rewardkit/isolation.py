@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
-from .terms import check_timeout  # the one definition of a deadline (rewardkit.terms)
+from .options import check_timeout  # the one definition of a deadline (rewardkit.options)
 
 #: Number of worker processes (default: all cores).
 WORKERS_ENV = "REWARDKIT_WORKERS"

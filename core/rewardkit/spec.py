@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .errors import ParameterError, RegistrationError
-from .terms import DEFAULT_TIMEOUT, HOST_OPTIONS, check_timeout
+from .options import DEFAULT_TIMEOUT, HOST_OPTIONS, check_timeout
 
 Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")

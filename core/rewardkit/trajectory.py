@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TextTypeError
+from .messages import completion_text
 
 #: The column name under which the host passes each completion's trajectory to rewards that declare it.
 TRAJECTORY = "trajectory"
@@ -79,8 +80,6 @@ def as_trajectory(completion: Any, where: str = "completion") -> list[dict[str, 
     message index); plain text or a chat completion without tools becomes one assistant message
     holding its text (:func:`rewardkit.utils.completion_text`).
     """
-    from .utils import completion_text
-
     if not is_trajectory(completion):
         return [{"role": "assistant", "content": completion_text(completion, where=where)}]
     out = []
@@ -91,8 +90,6 @@ def as_trajectory(completion: Any, where: str = "completion") -> list[dict[str, 
 
 def answer_text(completion: Any, where: str = "completion") -> str:
     """The text rewards judge: a trajectory's final answer, else the completion's plain text."""
-    from .utils import completion_text
-
     if is_trajectory(completion):
         return _final(as_trajectory(completion, where))
     return completion_text(completion, where=where)
@@ -105,8 +102,6 @@ def final_answer(trajectory: Any) -> str:
 
 
 def _final(messages: list[dict[str, Any]]) -> str:
-    from .utils import completion_text
-
     for message in reversed(messages):
         if message["role"] == "tool":
             return ""
@@ -127,8 +122,6 @@ def tool_calls(trajectory: Any) -> list[ToolCall]:
 
 def tool_results(trajectory: Any) -> list[ToolResult]:
     """Every tool message's content as text, in order, with its tool name and call id when given."""
-    from .utils import completion_text
-
     out = []
     for i, message in enumerate(as_trajectory(trajectory)):
         if message["role"] == "tool":
@@ -150,8 +143,6 @@ def _check_message(message: Any, where: str) -> dict[str, Any]:
     if content is not None and not isinstance(content, (str, list, tuple)):
         raise TrajectoryError(f"{where}: 'content' must be text, a list of parts or null, got {type(content).__name__}")
     if isinstance(content, (list, tuple)):
-        from .utils import completion_text
-
         completion_text(content, where=f"{where}: content")  # parts must be text parts or skippable
     calls = message.get("tool_calls")
     if calls is not None and calls != []:
