@@ -255,8 +255,21 @@ def reward(name: str, *, timeout: float | None = None, columns: Mapping[str, str
     """Build the registered reward ``name`` with ``params`` (validated now, not at first call).
 
     ``columns`` maps a column the reward reads to the data column that holds it, e.g.
-    ``reward("text.bleu", columns={"reference": "solution"})``.
+    ``reward("text.bleu", columns={"reference": "solution"})``. ``name`` may carry parameters
+    the way ``-r`` and :func:`rewardkit.remote` spell them, ``reward("text.rouge:variant=rougeL")``
+    (``timeout`` and ``columns`` included); a parameter given both ways is a :class:`ParameterError`.
     """
+    if ":" in name:
+        from .options import host_options
+        from .rewardspec_arg import parse_reward_arg
+
+        name, spelled = parse_reward_arg(name)
+        twice = sorted(set(spelled) & set(params))
+        if twice:
+            raise ParameterError(name, twice[0], f"given twice (in the name {name}:... and as a keyword); set it once")
+        spelled, options = host_options(spelled, timeout=timeout, columns=columns, where=name)
+        timeout, columns = options.get("timeout"), options.get("columns")
+        params = {**spelled, **params}
     return Reward(registry.get(name), params, timeout=timeout, columns=columns)
 
 
