@@ -17,7 +17,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,20 +26,9 @@ from ..errors import RewardkitError
 from ..suggest import close_matches
 from ..terms import DEFAULT_ON_ERROR, ConfigError, composite_from_config
 from .precision import DTYPES
+from .schema import Key, check_bounds, check_table, known_names
 
 # -- schema -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Key:
-    """One config key: accepted types, default, allowed choices and a one-line help."""
-
-    types: tuple[type, ...]
-    default: Any = None
-    choices: tuple[Any, ...] | None = None
-    help: str = ""
-    min: float | None = None
-    max: float | None = None
-
 
 _NUM = (int, float)
 SCHEDULES = ("constant", "linear", "cosine")
@@ -239,55 +228,13 @@ def apply_override(raw: dict[str, Any], item: str) -> None:
 
 # -- validation -------------------------------------------------------------------------------
 
-def _type_name(types: Iterable[type]) -> str:
-    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string", dict: "a table", list: "an array"}
-    return " or ".join(names.get(t, t.__name__) for t in types)
-
-
-def check_table(table: Any, schema: Mapping[str, Key], where: str) -> dict[str, Any]:
-    """Check one table against ``schema``; return it with defaults filled in."""
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where}: expected a table, got {type(table).__name__}")
-    for k in table:
-        if k not in schema:
-            raise ConfigError(f"{where}.{k}: unknown key{close_matches(k, schema) or _known(schema)}")
-    out: dict[str, Any] = {}
-    for k, spec in schema.items():
-        if k not in table:
-            out[k] = spec.default
-            continue
-        v = table[k]
-        ok = isinstance(v, spec.types) and not (isinstance(v, bool) and bool not in spec.types)
-        if not ok:
-            raise ConfigError(f"{where}.{k}: expected {_type_name(spec.types)}, got {type(v).__name__} {v!r}")
-        if spec.choices is not None and isinstance(v, str) and v not in spec.choices:
-            raise ConfigError(f"{where}.{k}: {v!r} is not one of {list(spec.choices)}{close_matches(v, spec.choices)}")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ConfigError(f"{where}.{k}: must be finite, got {v!r}")
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            check_bounds(f"{where}.{k}", v, spec.min, spec.max)
-        out[k] = v
-    return out
-
-
-def check_bounds(where: str, value: float, lo: float | None, hi: float | None) -> None:
-    """Raise a ConfigError naming ``where`` when ``value`` lies outside ``[lo, hi]``."""
-    if lo is not None and value < lo:
-        raise ConfigError(f"{where}: must be >= {lo}, got {value!r}")
-    if hi is not None and value > hi:
-        raise ConfigError(f"{where}: must be <= {hi}, got {value!r}")
-
-
-def _known(names: Iterable[str]) -> str:
-    names = list(names)
-    return f" (known: {', '.join(names)})" if len(names) <= 12 else ""
 
 
 def validate(raw: Mapping[str, Any], source: str | None = None) -> TrainConfig:
     """Validate a parsed config (see :func:`load_config`)."""
     for k in raw:
         if k not in TOP_KEYS:
-            raise ConfigError(f"{k}: unknown top-level key{close_matches(k, TOP_KEYS) or _known(TOP_KEYS)}")
+            raise ConfigError(f"{k}: unknown top-level key{close_matches(k, TOP_KEYS) or known_names(TOP_KEYS)}")
     model = check_table(raw.get("model", {}), MODEL_KEYS, "model")
     if model["lora"] is not None:
         model["lora"] = check_table(model["lora"], LORA_KEYS, "model.lora")
@@ -576,7 +523,7 @@ def alarms_from_config(raw: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     alarms = check_table(raw.get("alarms", {}), keys, "alarms")
     for name in alarms["off"]:
         if name not in ALARMS:
-            hint = close_matches(str(name), ALARMS) or _known(ALARMS)
+            hint = close_matches(str(name), ALARMS) or known_names(ALARMS)
             raise ConfigError(f"alarms.off: {name!r} is not an alarm{hint}")
     on_alarm = raw.get("on_alarm", "warn")
     if on_alarm not in ON_ALARM:

@@ -22,8 +22,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..terms import ConfigError
 from ..trajectory import TRAJECTORY
-from .config import ConfigError, Key, check_table
+from .schema import Key, check_table
 
 ENVIRONMENT_KEYS = {
     "tools": Key((str,), None, help="'file.py[:Attr]' (relative to the config) or 'package.module[:Attr]'"),

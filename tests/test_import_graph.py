@@ -1,0 +1,122 @@
+"""The house stays without circles: no import cycle among core's modules, function-level imports included.
+
+A module imports another when any ``import`` or ``from ... import`` anywhere in it (module level or
+inside a function) names it; ``from pkg import name`` counts as importing ``pkg.name`` when that is a
+module, else ``pkg``. A cycle found here names its modules and the edges that tie them.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parents[1] / "core" / "rewardkit"
+
+
+def _modules(root: Path) -> dict[str, Path]:
+    out = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join([root.name, *parts])] = path
+    return out
+
+
+def _imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = here[: len(here) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:  # a name inside a module: climb to the module
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def import_graph(root: Path = CORE) -> dict[str, set[str]]:
+    known = _modules(root)
+    return {name: _imports(name, path, known) for name, path in known.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on.add(start)
+        while work:
+            v, edges = work[-1]
+            w = next(edges, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph[w]))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    x = stack.pop()
+                    on.discard(x)
+                    comp.append(x)
+                    if x == v:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return out
+
+
+def _describe(graph: dict[str, set[str]], comp: list[str]) -> str:
+    members = set(comp)
+    edges = [f"  {m} -> {', '.join(sorted(graph[m] & members))}" for m in comp]
+    return f"cycle of {len(comp)}:\n" + "\n".join(edges)
+
+
+def test_the_checker_finds_a_function_level_cycle(tmp_path):
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from .b import x\n")
+    (pkg / "b.py").write_text("def f():\n    from . import a\n")
+    (pkg / "c.py").write_text("import pkg.a\n")
+    assert cycles(import_graph(pkg)) == [["pkg.a", "pkg.b"]]
+
+
+def test_no_import_cycle_in_core():
+    graph = import_graph()
+    assert "rewardkit.terms" in graph and "rewardkit.train.config" in graph
+    found = cycles(graph)
+    assert not found, "import cycles in core/rewardkit:\n" + "\n".join(_describe(graph, c) for c in found)
+
+
+def test_option_checks_import_no_other_rewardkit_module():
+    """``rewardkit.options`` and ``rewardkit.messages`` sit at the bottom: only ``rewardkit.errors`` below them."""
+    graph = import_graph()
+    assert graph["rewardkit.options"] <= {"rewardkit.errors"}
+    assert graph["rewardkit.messages"] <= {"rewardkit.errors"}
