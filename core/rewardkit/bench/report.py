@@ -24,177 +24,11 @@ def _columns(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
     """The report as (title, text, table) sections, rendered to both Markdown and HTML."""
-    inp, run = summary["input"], summary["run"]
     cols = _columns(summary)
-    out: list[tuple[str, str, Table | None]] = []
-    what = (
-        f"pairs {inp['pairs'][0]} / {inp['pairs'][1]}" if inp["pairs"] else f"completion column `{inp['completion']}`"
-    )
-    text = (
-        f"Source `{inp['source']}` (sha256 {inp['sha256'][:12]}...): {inp['rows']:,} rows, {inp['items']:,} items; "
-        f"{what}; prompt `{inp['prompt'] or '-'}`; label `{inp['label'] or '-'}`. "
-        f"Backend {run['backend']}, {run['workers']} worker(s), shards of {run['shard_size']:,} "
-        f"({run['shards_computed']} computed, {run['shards_reused']} reused), "
-        f"scoring took {run['scoring_seconds']:.2f}s."
-    )
-    if inp["bad_rows"]:
-        text += f" {len(inp['bad_rows'])} malformed row(s) skipped: " + "; ".join(
-            f"{b['path']}:{b['line']} ({b['error']})" for b in inp["bad_rows"][:10]
-        )
-    out.append(("Input", text, None))
-
-    rows = []
-    for label, c in cols.items():
-        d, o, lat = c["distribution"], c["outcomes"], c["latency"]
-        rows.append(
-            [
-                label,
-                d["count"],
-                d["mean"],
-                d["std"],
-                d["min"],
-                d["max"],
-                o["none"],
-                o["error"],
-                o["timeout"],
-                lat["items_per_second"],
-                lat["p50_ms"],
-                lat["p95_ms"],
-                lat["p99_ms"],
-                lat["max_ms"],
-            ]
-        )
-    out.append(
-        (
-            "Scores and speed",
-            "Latency is per item: a batch's time shared among its items for fast and model rewards, each item's "
-            "round trip through a worker process for cpu rewards. Items/s is items over the reward's own scoring "
-            "time (wall time of its batches).",
-            (
-                [
-                    "reward",
-                    "count",
-                    "mean",
-                    "std",
-                    "min",
-                    "max",
-                    "none",
-                    "error",
-                    "timeout",
-                    "items/s",
-                    "p50 ms",
-                    "p95 ms",
-                    "p99 ms",
-                    "max ms",
-                ],
-                rows,
-            ),
-        )
-    )
-
-    if any("classification" in c for c in cols.values()):
-        rows = []
-        for label, c in cols.items():
-            k = c.get("classification")
-            if k:
-                rows.append(
-                    [
-                        label,
-                        c["threshold"],
-                        k["n"],
-                        k["accuracy"],
-                        k["precision"],
-                        k["recall"],
-                        k["f1"],
-                        c.get("roc_auc"),
-                        k["tp"],
-                        k["fp"],
-                        k["tn"],
-                        k["fn"],
-                    ]
-                )
-        out.append(
-            (
-                "Agreement with the label",
-                "Predicted positive when the score is >= the threshold; items without a score are left out. "
-                "ROC-AUC only for graded rewards (more than two distinct values).",
-                (
-                    [
-                        "reward",
-                        "threshold",
-                        "n",
-                        "accuracy",
-                        "precision",
-                        "recall",
-                        "F1",
-                        "ROC-AUC",
-                        "TP",
-                        "FP",
-                        "TN",
-                        "FN",
-                    ],
-                    rows,
-                ),
-            )
-        )
-    if any("pairwise" in c for c in cols.values()):
-        rows = [
-            [
-                label,
-                c["pairwise"]["n"],
-                c["pairwise"]["accuracy"],
-                c["pairwise"]["wins"],
-                c["pairwise"]["ties"],
-                c["pairwise"]["losses"],
-                c["pairwise"]["skipped"],
-            ]
-            for label, c in cols.items()
-            if "pairwise" in c
-        ]
-        out.append(
-            (
-                "Pairwise accuracy",
-                "Share of pairs where the chosen completion scores higher; ties count half.",
-                (["reward", "pairs", "accuracy", "wins", "ties", "losses", "skipped"], rows),
-            )
-        )
-    if summary.get("rank_correlation"):
-        m = summary["rank_correlation"]
-        names = list(m)
-        out.append(
-            (
-                "Rank correlation (Spearman)",
-                "Over items where both have a score.",
-                (["", *names], [[a, *[m[a][b] for b in names]] for a in names]),
-            )
-        )
-    if "composite" in summary:
-        comp = summary["composite"]
-        rows = [
-            [t["term"], t["column"], t["weight"], t["shaping"], t["gate"] or "-", t["signature"]] for t in comp["terms"]
-        ]
-        out.append(
-            (
-                "Composite terms",
-                "The composite total sums each term's shaped value times its weight.",
-                (["term", "column", "weight", "shaping", "gate", "signature"], rows),
-            )
-        )
-    for label, c in cols.items():
-        dis = c.get("disagreements")
-        if dis and (dis["reward_yes_label_no"] or dis["reward_no_label_yes"]):
-            rows = [
-                [kind.replace("_", " "), ex["row"] + 1, ex["value"], ex["completion"]]
-                for kind, exs in dis.items()
-                for ex in exs
-            ]
-            out.append(
-                (
-                    f"Disagreements: {label}",
-                    "A seeded sample of items where the reward and the label disagree.",
-                    (["kind", "row", "score", "completion"], rows),
-                )
-            )
+    out: list[tuple[str, str, Table | None]] = [_input_section(summary), _scores_section(cols)]
+    out += _agreement_sections(cols)
+    out += _rank_and_composite_sections(summary)
+    out += _disagreement_sections(cols)
     msgs = [[label, m["row"] + 1, m["message"]] for label, c in cols.items() for m in c.get("messages", [])]
     if msgs:
         out.append(("Errors and timeouts (first few per reward)", "", (["reward", "row", "message"], msgs)))
@@ -209,6 +43,88 @@ def sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
             (["column", "signature"], [[k, v] for k, v in summary["signatures"].items()]),
         )
     )
+    return out
+
+
+def _input_section(summary: dict[str, Any]) -> tuple[str, str, Table | None]:
+    inp, run = summary["input"], summary["run"]
+    what = (
+        f"pairs {inp['pairs'][0]} / {inp['pairs'][1]}" if inp["pairs"] else f"completion column `{inp['completion']}`"
+    )
+    text = (
+        f"Source `{inp['source']}` (sha256 {inp['sha256'][:12]}...): {inp['rows']:,} rows, {inp['items']:,} items; "
+        f"{what}; prompt `{inp['prompt'] or '-'}`; label `{inp['label'] or '-'}`. "
+        f"Backend {run['backend']}, {run['workers']} worker(s), shards of {run['shard_size']:,} "
+        f"({run['shards_computed']} computed, {run['shards_reused']} reused), "
+        f"scoring took {run['scoring_seconds']:.2f}s."
+    )
+    if inp["bad_rows"]:
+        text += f" {len(inp['bad_rows'])} malformed row(s) skipped: " + "; ".join(
+            f"{b['path']}:{b['line']} ({b['error']})" for b in inp["bad_rows"][:10]
+        )
+    return ("Input", text, None)
+
+
+_SCORE_HEADER = ["reward", "count", "mean", "std", "min", "max", "none", "error", "timeout",
+                 "items/s", "p50 ms", "p95 ms", "p99 ms", "max ms"]
+_AGREEMENT_HEADER = ["reward", "threshold", "n", "accuracy", "precision", "recall", "F1", "ROC-AUC",
+                     "TP", "FP", "TN", "FN"]
+
+
+def _scores_section(cols: dict[str, Any]) -> tuple[str, str, Table | None]:
+    rows = []
+    for label, c in cols.items():
+        d, o, lat = c["distribution"], c["outcomes"], c["latency"]
+        rows.append([label, d["count"], d["mean"], d["std"], d["min"], d["max"], o["none"], o["error"], o["timeout"],
+                     lat["items_per_second"], lat["p50_ms"], lat["p95_ms"], lat["p99_ms"], lat["max_ms"]])
+    text = ("Latency is per item: a batch's time shared among its items for fast and model rewards, each item's "
+            "round trip through a worker process for cpu rewards. Items/s is items over the reward's own scoring "
+            "time (wall time of its batches).")
+    return ("Scores and speed", text, (_SCORE_HEADER, rows))
+
+
+def _agreement_sections(cols: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
+    out: list[tuple[str, str, Table | None]] = []
+    rows = [[label, c["threshold"], k["n"], k["accuracy"], k["precision"], k["recall"], k["f1"], c.get("roc_auc"),
+             k["tp"], k["fp"], k["tn"], k["fn"]]
+            for label, c in cols.items() if (k := c.get("classification"))]
+    if rows:
+        out.append(("Agreement with the label",
+                    "Predicted positive when the score is >= the threshold; items without a score are left out. "
+                    "ROC-AUC only for graded rewards (more than two distinct values).",
+                    (_AGREEMENT_HEADER, rows)))
+    pairs = [[label, p["n"], p["accuracy"], p["wins"], p["ties"], p["losses"], p["skipped"]]
+             for label, c in cols.items() if (p := c.get("pairwise"))]
+    if pairs:
+        out.append(("Pairwise accuracy", "Share of pairs where the chosen completion scores higher; ties count half.",
+                    (["reward", "pairs", "accuracy", "wins", "ties", "losses", "skipped"], pairs)))
+    return out
+
+
+def _rank_and_composite_sections(summary: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
+    out: list[tuple[str, str, Table | None]] = []
+    if summary.get("rank_correlation"):
+        m = summary["rank_correlation"]
+        names = list(m)
+        out.append(("Rank correlation (Spearman)", "Over items where both have a score.",
+                    (["", *names], [[a, *[m[a][b] for b in names]] for a in names])))
+    if "composite" in summary:
+        rows = [[t["term"], t["column"], t["weight"], t["shaping"], t["gate"] or "-", t["signature"]]
+                for t in summary["composite"]["terms"]]
+        out.append(("Composite terms", "The composite total sums each term's shaped value times its weight.",
+                    (["term", "column", "weight", "shaping", "gate", "signature"], rows)))
+    return out
+
+
+def _disagreement_sections(cols: dict[str, Any]) -> list[tuple[str, str, Table | None]]:
+    out: list[tuple[str, str, Table | None]] = []
+    for label, c in cols.items():
+        dis = c.get("disagreements")
+        if dis and (dis["reward_yes_label_no"] or dis["reward_no_label_yes"]):
+            rows = [[kind.replace("_", " "), ex["row"] + 1, ex["value"], ex["completion"]]
+                    for kind, exs in dis.items() for ex in exs]
+            out.append((f"Disagreements: {label}", "A seeded sample of items where the reward and the label disagree.",
+                        (["kind", "row", "score", "completion"], rows)))
     return out
 
 
