@@ -78,9 +78,7 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
         grpo_dtype: str = "float32", log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Evaluate, SFT, GRPO, evaluate; print a before/after table. Returns the figures (``<out>/demo.json``)."""
     from .models import resolve_model
-    from .train.config import load_config
     from .train.evaluate import EvalResult
-    from .train.sft import run_sft
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -115,16 +113,9 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
     grpo_rows = grpo_steps * prompts_per_step
     sft_dir = out / "sft"
     say(f"2/5 SFT warm-up: {sft_steps} steps of {sft_batch_size} GSM8K train solutions in the tag format")
-    if resume and (sft_dir / "sft_config.json").is_file():
-        sft_info = json.loads((sft_dir / "sft_config.json").read_text(encoding="utf-8"))
-        sft_steps_done = sft_info["steps"]
-        say(f"    reusing {sft_dir}")
-    else:
-        cfg = load_config(data=grpo_config(path, out / "grpo", steps=1, rows=sft_rows, rewards=terms,
-                                           max_completion_length=max_new_tokens))
-        sft = run_sft(cfg, output_dir=sft_dir, max_steps=sft_steps, batch_size=sft_batch_size,
-                      learning_rate=sft_learning_rate, lora=False, logging_steps=5, log=say)
-        sft_steps_done = sft.steps
+    sft_steps_done = _sft_stage(path, out, sft_dir, terms, resume=resume, rows=sft_rows, steps=sft_steps,
+                                batch_size=sft_batch_size, learning_rate=sft_learning_rate,
+                                max_new_tokens=max_new_tokens, say=say)
     mid = None
     if sft_eval or (resume and (out / "eval_sft.json").is_file()):
         say("3/5 evaluating after SFT")
@@ -134,22 +125,11 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
 
     say(f"4/5 GRPO: {grpo_steps} steps ({prompts_per_step} prompts x {num_generations} completions) "
         f"with {', '.join(t['name'] for t in terms)}")
-    from .train.grpo import train
-
     grpo_out = out / "grpo"
-    cfg = load_config(data=grpo_config(str(sft_dir), grpo_out, steps=grpo_steps, rows=sft_rows + grpo_rows,
-                                       max_completion_length=max_new_tokens, rewards=terms,
-                                       learning_rate=grpo_learning_rate, num_generations=num_generations,
-                                       prompts_per_step=prompts_per_step, lora=grpo_lora, dtype=grpo_dtype))
-    cfg.rows = cfg.rows[sft_rows:]  # GRPO prompts the SFT did not see
-    final = grpo_out / "final"
-    if resume and ((final / "config.json").is_file() or (final / "adapter_config.json").is_file()):
-        say(f"    reusing {final}")
-        grpo_steps_done = grpo_steps
-    else:
-        result = train(cfg)
-        final = result.final_model or grpo_out
-        grpo_steps_done = result.global_step
+    final, grpo_steps_done = _grpo_stage(str(sft_dir), grpo_out, terms, resume=resume, skip_rows=sft_rows,
+                                         rows=grpo_rows, steps=grpo_steps, max_new_tokens=max_new_tokens,
+                                         learning_rate=grpo_learning_rate, num_generations=num_generations,
+                                         prompts_per_step=prompts_per_step, lora=grpo_lora, dtype=grpo_dtype, say=say)
     say("5/5 evaluating after GRPO")
     after = evaluated("after", final, "after SFT + GRPO")
 
@@ -167,14 +147,54 @@ def run(*, questions: int = 20, sft_steps: int = 16, grpo_steps: int = 4, max_ne
         "metrics": str(grpo_out / "metrics.jsonl"), "notes": notes, "table": table,
     }
     (out / "demo.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    echo = log or click.echo
-    echo("")
-    echo(f"Before/after on {questions} held-out GSM8K test questions (greedy, at most {max_new_tokens} new tokens):")
-    for line in table:
-        echo(line)
-    echo(f"format: {before.format_method}; accuracy: {before.accuracy_method}")
-    echo(f"GRPO metrics: {grpo_out / 'metrics.jsonl'}; figures: {out / 'demo.json'}; total {figures['seconds']:.0f}s")
+    _print_table(log or click.echo, figures, grpo_out, out)
     return figures
+
+
+def _print_table(echo: Callable[[str], None], figures: dict[str, Any], grpo_out: Path, out: Path) -> None:
+    echo("")
+    echo(f"Before/after on {figures['questions']} held-out GSM8K test questions (greedy, at most "
+         f"{figures['max_new_tokens']} new tokens):")
+    for line in figures["table"]:
+        echo(line)
+    echo(f"format: {figures['format_method']}; accuracy: {figures['accuracy_method']}")
+    echo(f"GRPO metrics: {grpo_out / 'metrics.jsonl'}; figures: {out / 'demo.json'}; total {figures['seconds']:.0f}s")
+
+
+def _sft_stage(model: str, out: Path, sft_dir: Path, terms: list[dict[str, Any]], *, resume: bool, rows: int,
+               steps: int, batch_size: int, learning_rate: float, max_new_tokens: int, say: Any) -> int:
+    """Run (or, resuming, reuse) the SFT warm-up; the number of steps it took."""
+    from .train.config import load_config
+    from .train.sft import run_sft
+
+    if resume and (sft_dir / "sft_config.json").is_file():
+        say(f"    reusing {sft_dir}")
+        return int(json.loads((sft_dir / "sft_config.json").read_text(encoding="utf-8"))["steps"])
+    cfg = load_config(data=grpo_config(model, out / "grpo", steps=1, rows=rows, rewards=terms,
+                                       max_completion_length=max_new_tokens))
+    sft = run_sft(cfg, output_dir=sft_dir, max_steps=steps, batch_size=batch_size,
+                  learning_rate=learning_rate, lora=False, logging_steps=5, log=say)
+    return int(sft.steps)
+
+
+def _grpo_stage(model: str, grpo_out: Path, terms: list[dict[str, Any]], *, resume: bool, skip_rows: int, rows: int,
+                steps: int, max_new_tokens: int, learning_rate: float, num_generations: int, prompts_per_step: int,
+                lora: bool, dtype: str, say: Any) -> tuple[Path, int]:
+    """Run (or, resuming, reuse) GRPO from the SFT model; the final model's folder and the steps done."""
+    from .train.config import load_config
+    from .train.grpo import train
+
+    cfg = load_config(data=grpo_config(model, grpo_out, steps=steps, rows=skip_rows + rows,
+                                       max_completion_length=max_new_tokens, rewards=terms,
+                                       learning_rate=learning_rate, num_generations=num_generations,
+                                       prompts_per_step=prompts_per_step, lora=lora, dtype=dtype))
+    cfg.rows = cfg.rows[skip_rows:]  # GRPO prompts the SFT did not see
+    final = grpo_out / "final"
+    if resume and ((final / "config.json").is_file() or (final / "adapter_config.json").is_file()):
+        say(f"    reusing {final}")
+        return final, steps
+    result = train(cfg)
+    return Path(result.final_model or grpo_out), int(result.global_step)
 
 
 def _evaluate(model: str | Path, questions: int, max_new_tokens: int, say: Any) -> Any:
