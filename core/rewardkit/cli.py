@@ -170,7 +170,10 @@ def plugins_command(as_json: bool, load: bool) -> None:
 @click.argument("names", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
-    """List registered rewards with plugin, columns, range, cost and parameters."""
+    """List registered rewards with plugin, columns, range, cost and parameters.
+
+    A reward that executes text from its inputs (sandboxed) shows "executes inputs" beside its cost.
+    """
     from .registry import registry
 
     specs = registry.specs()
@@ -185,7 +188,8 @@ def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
     for s in chosen:
         params = ", ".join(f"{k}={p.default!r}" for k, p in s.params.items())
         table.add_row(s.name, f"{s.plugin} {s.version}", ", ".join(s.columns) or "-",
-                      f"[{s.lo:g}, {s.hi:g}]", s.cost, params or "-", s.description)
+                      f"[{s.lo:g}, {s.hi:g}]", s.cost + ("; executes inputs" if s.executes_inputs else ""),
+                      params or "-", s.description)
     Console(width=max(140, Console().width)).print(table)
     for plugin, err in registry.errors().items():
         click.echo(f"warning: plugin {plugin!r} registered no rewards: {err}", err=True)

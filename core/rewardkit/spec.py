@@ -116,6 +116,10 @@ class RewardSpec:
     version: str = "0"
     #: Sample value per declared column for the contract kit (one value shared by every sample item).
     examples: Mapping[str, Any] = field(default_factory=dict)
+    #: The reward executes text from its inputs (a library scorer that ``eval``s an answer, a program
+    #: run): it must do so only inside a sandbox, and ``rewardkit serve`` refuses it unless the operator
+    #: lists it in the policy's ``executes_inputs``.
+    executes_inputs: bool = False
 
     @property
     def lo(self) -> float:
@@ -164,6 +168,7 @@ class RewardSpec:
             "cost": self.cost,
             "deterministic": self.deterministic,
             "timeout": self.timeout,
+            "executes_inputs": self.executes_inputs,
             "params": {
                 k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {}),
                     **({"kind": p.kind} if p.kind != "value" else {})}
@@ -188,6 +193,7 @@ def build_spec(
     plugin: str = "__main__",
     version: str = "0",
     examples: Mapping[str, Any] | None = None,
+    executes_inputs: bool = False,
 ) -> RewardSpec:
     """Validate what a plugin passed to ``register(...)`` and build its RewardSpec."""
 
@@ -232,6 +238,8 @@ def build_spec(
             ) from None
     if fast_path is not None and not callable(fast_path):
         raise bad("fast_path must be callable")
+    if not isinstance(executes_inputs, bool):
+        raise bad(f"executes_inputs must be True or False, got {executes_inputs!r}")
     samples = _check_examples(examples, cols, cost, bad)
     spec = RewardSpec(
         name=name,
@@ -248,6 +256,7 @@ def build_spec(
         plugin=plugin,
         version=version,
         examples=samples,
+        executes_inputs=executes_inputs,
     )
     try:
         spec.resolve_params({})

@@ -8,6 +8,8 @@ server spends). The operator widens or narrows that per reward in a TOML file
 
     rewards = ["math.*", "format.*", "code.tests"]   # served (globs); default: every reward
     max_timeout = 30                                 # seconds per item a client may ask for
+    executes_inputs = ["gym.score_sandboxed"]        # rewards that execute their inputs (sandboxed): refused
+                                                     # unless listed here (globs); default: none
 
     [reward."code.*"]
     allow = ["memory_mb", "run_timeout"]             # path/resource parameters clients may set
@@ -34,7 +36,7 @@ from ..errors import RewardkitError
 #: Per-item seconds a client may ask for when the policy does not say.
 DEFAULT_MAX_TIMEOUT = 60.0
 _RULE_KEYS = ("allow", "clamp", "fixed", "deny")
-_TOP_KEYS = ("rewards", "max_timeout", "reward")
+_TOP_KEYS = ("rewards", "max_timeout", "reward", "executes_inputs")
 
 
 class PolicyError(RewardkitError):
@@ -63,6 +65,8 @@ class Policy:
     max_timeout: float = DEFAULT_MAX_TIMEOUT
     rules: tuple[tuple[str, Rule], ...] = ()
     source: str = "built-in default"
+    #: Globs of rewards that execute their inputs (``RewardSpec.executes_inputs``) the operator serves.
+    executes_inputs: tuple[str, ...] = ()
 
     # -- reading ---------------------------------------------------------------------------
     @classmethod
@@ -87,7 +91,10 @@ class Policy:
         if not isinstance(tables, Mapping):
             raise RewardkitError(f"{source}: [reward.\"GLOB\"] tables expected, got {tables!r}")
         rules = tuple((glob, _rule(table, f"{source}: reward.{glob!r}")) for glob, table in tables.items())
-        return cls(tuple(rewards), ceiling, rules, source)
+        executing = raw.get("executes_inputs", [])
+        if not isinstance(executing, list) or not all(isinstance(r, str) and r for r in executing):
+            raise RewardkitError(f"{source}: executes_inputs must be a list of reward names or globs, got {executing!r}")
+        return cls(tuple(rewards), ceiling, rules, source, tuple(executing))
 
     # -- applying --------------------------------------------------------------------------
     def serves(self, name: str) -> bool:
@@ -118,6 +125,10 @@ class Policy:
             spec = registry.get(name)
         except RewardkitError:
             return dict(params), timeout  # unknown: the host's own error follows
+        if spec.executes_inputs and not any(fnmatch.fnmatchcase(name, g) for g in self.executes_inputs):
+            raise PolicyError(f"{where}reward", f"reward {name!r} executes text from its inputs (in a sandbox); "
+                                                "this server serves such rewards only when the operator lists them "
+                                                "in the policy's executes_inputs")
         rule = self.rule(name)
         out = dict(params)
         for key, value in params.items():
@@ -152,6 +163,7 @@ class Policy:
     def describe(self) -> dict[str, Any]:
         """Plain data for ``GET /v1/policy``: what clients may do here."""
         return {"source": self.source, "rewards": list(self.rewards), "max_timeout": self.max_timeout,
+                "executes_inputs": list(self.executes_inputs),
                 "default": "clients may set ordinary parameters, not path or resource ones",
                 "rules": {g: {"allow": sorted(r.allow), "deny": sorted(r.deny), "clamp": dict(r.clamp),
                               "fixed": dict(r.fixed)} for g, r in self.rules}}
