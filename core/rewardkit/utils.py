@@ -10,6 +10,9 @@
   (the same pool and deadlines as ``cpu`` rewards).
 * :func:`final_answer`, :func:`tool_calls`, :func:`tool_results`: the parts of an agent trajectory
   (a completion that is a list of chat messages with tool calls; see :mod:`rewardkit.trajectory`).
+* :func:`negated`, :func:`answer_unit`, :func:`units_agree`, :func:`empty_slot`: the precision rule
+  shared by the verifiers (see :mod:`rewardkit.precision`): a negated answer, a unit that disagrees
+  with the gold's or an empty answer slot is no answer.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ __all__ = ["ANSWER_ONLY", "ToolCall", "ToolResult", "WorkerError", "after_think"
            "completion_text", "final_answer", "is_trajectory", "map_in_workers", "response_text", "tool_calls",
            "tool_results"]
 __all__ += ["JSON_MAX_DEPTH", "check_json_value", "finite_float", "json_loads_finite", "nonfinite_numbers"]
+# the precision rule shared by the verifiers (rewardkit.precision: negations, units, empty answer slots)
+from .precision import answer_unit, empty_slot, negated, units_agree  # noqa: E402
+
+__all__ += ["answer_unit", "empty_slot", "negated", "units_agree"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
 _BLANKS = r"[ \t\r\n]{0,8}"

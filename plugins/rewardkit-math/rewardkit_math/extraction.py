@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rewardkit.utils import answer_span
+from rewardkit.utils import answer_span, empty_slot, negated
 
 from .normalize import undouble
 
@@ -225,10 +225,14 @@ def _hashes(text: str) -> list[str]:
 
 
 _ANSWER_IS_RE = re.compile(
-    r"(?i)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
+    r"(?im)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
+    r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)"  # PRM800K's "# Answer" heading
 )
-_SENTENCE_END_RE = re.compile(r"\.(?=\s|$)|\n")
-_PROSE_IS_RE = re.compile(r"[A-Za-z]{2,}\s.* is \S")
+#: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial)
+_SENTENCE_END_RE = re.compile(r"[.!](?=\s|$)|\n")
+# a sentence after the marker names its value after a copula: "Josh's profit was $70,000", "the largest $n$ is 34"
+_PROSE_IS_RE = re.compile(r"[A-Za-z][\w'\u2019$]*\s.*?\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+\S")
+_COPULA_RE = re.compile(r"\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+")
 #: after a leading math span: the sentence ends there ("$14{,}916$. I hope it is correct.")
 _SENTENCE_AFTER_RE = re.compile(r"[$\])]*\s*(?:[.!;](?:\s|$)|$)")
 
@@ -253,6 +257,11 @@ def _answer_is(text: str) -> list[str]:
         ends = ends[-MAX_CANDIDATES:]
     for at in ends:
         rest = text[at : at + MAX_ANSWER]
+        if empty_slot(rest):  # "The answer is  ." holds no answer; "Answer:" ending its line: the next line
+            rest = _next_line(rest)
+            if not rest:
+                out.append("")
+                continue
         line = rest.split("\n", 1)[0]
         spans = _latex_spans(line)
         if spans and rest.lstrip().startswith(("$", "\\(", "\\[")):
@@ -262,11 +271,31 @@ def _answer_is(text: str) -> list[str]:
             continue
         end = _SENTENCE_END_RE.search(rest)
         ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()
-        if _PROSE_IS_RE.match(ans):  # "Final Answer: The largest $n$ is 34."
-            ans = ans.rsplit(" is ", 1)[1].strip()
-        if ans:
-            out.append(ans)
+        if _PROSE_IS_RE.match(ans):  # "Final Answer: The largest $n$ is 34.", "Josh's profit was $70,000"
+            ans = _after_copula(ans)
+        out.append(ans)  # an empty slot is an answer found empty (no answer), never a licence to read on
     return out
+
+
+def _after_copula(sentence: str) -> str:
+    """The text after the last copula of a sentence, with a negation before it kept
+    (``the value is not 5`` stays negated)."""
+    found = list(_COPULA_RE.finditer(sentence))
+    last = found[-1] if found else None
+    if last is None:
+        return sentence
+    rest = sentence[last.end():].strip()
+    return sentence[last.start():].strip() if negated(sentence, last.end()) else rest
+
+
+def _next_line(rest: str) -> str:
+    """The first non-blank line after a marker that ends its line (``Answer:\n\n42``), or ""."""
+    if "\n" not in rest.split(".", 1)[0]:
+        return ""  # the slot closes on its own line: "The answer is ."
+    for line in rest.split("\n")[1:4]:
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 def _a_colon(text: str) -> list[str]:
@@ -332,7 +361,7 @@ def _latex_final(text: str) -> list[str]:
     if not spans:
         return []
     end, last = spans[-1]
-    tail = _last_number(text[end + 1 :].lstrip("$])"))
+    tail = _last_number(text[end + 1 :].lstrip("$])"), latex=True)
     return tail or [last]
 
 
@@ -388,7 +417,35 @@ _ALTERNATIVE_RE = re.compile(r"(?i)\bor\b")
 _BROKEN_MATH_RE = re.compile(r"\\\([^\n]{0,200}\n[^\n]{0,200}(?:\n[^\n]{0,200})?\\\)|\$[ \t]*\n[^$\n]{0,200}\n[ \t]*\$")
 
 
-def _last_number(text: str) -> list[str]:
+_LATEX_MARK_RE = re.compile(r"\\[a-zA-Z]{2,}|[\^_]")
+_RUN_STOP = " \t\n"
+
+
+def _latex_run(text: str, start: int, end: int) -> str | None:
+    r"""The bare LaTeX expression holding the number at ``start:end`` (``\frac{1}{2}``, ``2^{10}``,
+    ``\sqrt{2}``), or None when the number stands in prose.
+
+    The run is the blank-free text around the number, widened to balance its braces (at most
+    ``MAX_ANSWER`` characters each way); it is LaTeX when it holds a command (``\frac``) or ``^``/``_``."""
+    lo, hi = start, end
+    floor, ceil = max(0, start - MAX_ANSWER), min(len(text), end + MAX_ANSWER)
+    depth = 0
+    while lo > floor and (depth > 0 or text[lo - 1] not in _RUN_STOP):
+        lo -= 1
+        depth += {"}": 1, "{": -1}.get(text[lo], 0)
+        depth = max(depth, 0)
+    depth = 0
+    while hi < ceil and (depth > 0 or text[hi] not in _RUN_STOP):
+        depth += {"{": 1, "}": -1}.get(text[hi], 0)
+        depth = max(depth, 0)
+        hi += 1
+    run = text[lo:hi].strip("([.,;:!?)]")
+    if not _LATEX_MARK_RE.search(run.replace("\\$", "").replace("\\%", "")):
+        return None
+    return run
+
+
+def _last_number(text: str, latex: bool = False) -> list[str]:
     """The last number; with the other numbers of its line when that line offers alternatives
     (``either 626 or 623``), so that the several-answers rule sees them all."""
     if "\\(" in text or "$ " in text:
@@ -398,6 +455,11 @@ def _last_number(text: str) -> list[str]:
         last = found
     if last is None:
         return []
+    run = _latex_run(text, last.start(), last.end())
+    if run is not None:  # bare LaTeX is never scanned for its digits: after a math span it is read as
+        return [run if latex else ""]  # LaTeX ("... $a=1$. So it is \sqrt{2}"); in prose it is no answer
+    if negated(text, last.start()):
+        return ["not " + last.group()]  # "It is certainly not 42": a negated number is no answer
     line_start = text.rfind("\n", 0, last.start()) + 1
     line = text[line_start : last.end()]
     if _ALTERNATIVE_RE.search(line):

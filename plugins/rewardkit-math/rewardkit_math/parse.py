@@ -59,13 +59,19 @@ STOPWORDS = {
     "he", "up", "do", "am", "us", "In", "It", "If", "So", "We", "On", "No", "My", "He", "Is", "At", "As", "An",
 }
 #: scale words: a number followed by one is multiplied, not stripped like a unit
-SCALES = {"dozen": "12", "dozens": "12", "hundred": "100", "hundreds": "100", "thousand": "1000",
+#: (plural ``dozens`` is a unit, read as written: ``7 dozens`` is 7 dozens, i.e. 7)
+SCALES = {"dozen": "12", "hundred": "100", "hundreds": "100", "thousand": "1000",
           "thousands": "1000", "million": "1000000", "millions": "1000000", "billion": "1000000000",
           "billions": "1000000000", "trillion": "1000000000000"}
 UNITS = {
     "cm", "mm", "km", "kg", "mg", "ml", "hr", "hrs", "ft", "mph", "sec", "min", "mi", "lb", "lbs",
     "oz", "yd", "yds", "pm", "am", "inch", "inches", "feet", "units", "unit", "sq",
+    "gb", "mb", "kb", "tb", "kph",
 }
+#: units that may be glued to their number (``48g``, ``200GB``): a one-letter variable never is (``2x``)
+GLUED_UNITS = UNITS | {"g"}
+#: leading words that negate the answer: never dropped as prose ("not 42" is no answer)
+NEGATION_WORDS = {"not", "never", "no", "cannot", "neither", "nor", "isn", "aren", "wasn", "don", "doesn", "won"}
 COMMANDS = {
     "frac": ("cmd", "frac"), "sqrt": ("cmd", "sqrt"), "binom": ("cmd", "binom"),
     "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"), "div": ("op", "/"),
@@ -147,6 +153,10 @@ def tokenize(text: str) -> list[tuple[str, str, bool]]:
                 out.append(("const", "inf", space))
             elif low in ("and", "or"):
                 out.append(("op", ",", space))
+            elif low == "equals":  # "x equals 2"
+                out.append(("op", "=", space))
+            elif low in GLUED_UNITS and not space and out and out[-1][0] == "num":
+                out.append(("word", val, False))  # "48g", "200GB": a unit glued to its number
             elif low in SCALES:  # "623 thousand" is 623000, never 623
                 out.append(("op", "*", space))
                 out.append(("num", SCALES[low], True))
@@ -188,10 +198,12 @@ UNIT_LETTERS = {"m", "g", "s", "h", "L", "l"}
 
 def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool]]:
     """Drop trailing unit words (``18 dollars per day``, ``5 cm^2``, ``3 km/h``) and leading prose."""
+    if len(toks) == 2 and toks[0][0] == "num" and toks[1][0] == "word" and not toks[1][2]:
+        return toks[:1]  # "48g": a known unit glued to its number
     if len(toks) == 2 and toks[0][0] == "num" and toks[1][0] == "sym" and toks[1][2] and toks[1][1] in UNIT_LETTERS:
         return toks[:1]  # "12 m": a number and a one-letter unit after a space
     start = 0
-    while start < len(toks) - 1 and toks[start][0] == "word":
+    while start < len(toks) - 1 and toks[start][0] == "word" and toks[start][1].lower() not in NEGATION_WORDS:
         start += 1
     if start and toks[start][0] in ("num", "op"):  # "about 5", "roughly -3"
         toks = toks[start:]
@@ -644,6 +656,7 @@ _WORDS_RE = re.compile(r"[A-Za-z][A-Za-z\-, ]*")
 
 
 _TIME_RE = re.compile(r"\d{1,2}:0\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?", re.I)
+_CLOCK_TIME_RE = re.compile(r"(\d{1,2}):([0-5]\d)(?::[0-5]\d)?\s*(?:[ap]\.?\s?m\b\.?|[ap]\.\s?m\.?)", re.I)
 
 
 def _numbers(text: str, decimal_comma: str) -> str:
@@ -763,6 +776,9 @@ def parse(text: str, decimal_comma: str = "auto") -> Node:
     """
     if len(text) > 4 * MAX_CHARS:
         raise ParseError(f"answer longer than {MAX_CHARS} characters")
+    clock = _CLOCK_TIME_RE.fullmatch(_WRAP_RE.sub(lambda m: m.group(1), text).strip().strip("$").strip())
+    if clock:  # 4:30 p.m., \text{4:30 p.m.}: a time of day (its am/pm is its unit, checked by the precision rule)
+        return ("text", f"{int(clock.group(1))}:{clock.group(2)}")
     cleaned = clean(text)
     if _TIME_RE.fullmatch(cleaned):  # 12:00, 3:05 pm: a time of day, compared as written
         return ("text", " ".join(cleaned.lower().replace(".", "").split()))

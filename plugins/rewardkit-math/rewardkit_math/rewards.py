@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from rewardkit import DEFER
+from rewardkit.utils import answer_unit, negated, units_agree
 
 from .compare import EMPTY_WORDS, Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
@@ -237,14 +238,47 @@ def _completion_choice(completion: str) -> str | None:
     return m.group(1) if m else None
 
 
+#: gold texts that are a missing value written out (``str(None)``, pandas' ``nan``): no gold, never the text
+MISSING_GOLD = frozenset({"None", "nan", "NaN", "null", "<NA>"})
+# a chemical formula: element symbols with counts glued to them (CO2, H2O), compared as written
+_FORMULA_RE = re.compile(r"\d*(?:[A-Z][a-z]?\d*){2,}")
+
+
+def missing_gold(gold: Any) -> bool:
+    """Whether a gold cell is missing (None, NaN, or its text ``None``/``nan``): the row is not applicable."""
+    if gold is None or (isinstance(gold, float) and gold != gold):
+        return True
+    return isinstance(gold, str) and gold.strip() in MISSING_GOLD
+
+
+def _formula(text: str) -> bool:
+    t = clean(text).replace(" ", "")
+    return _FORMULA_RE.fullmatch(t) is not None and re.search(r"[A-Za-z]\d", t) is not None
+
+
+def _not_the_answer(text: str, gold: Gold) -> bool:
+    """The precision rule (:mod:`rewardkit.precision`): the span read is not the answer when a negation
+    governs it, when its unit disagrees with the gold's, or when it or the gold is a chemical formula
+    written differently (``2CO`` is not ``CO2``)."""
+    if negated(text):
+        return True
+    if not units_agree(answer_unit(text), answer_unit(gold.text)):
+        return True
+    return (_formula(text) or _formula(gold.text)) and _canon(text) != gold.canon
+
+
 def judge(completion: str, gold: Any, opts: Options, scalar: Any = None, prompt: str = "") -> float | None:
-    """1.0 / 0.0 for one item, None when the gold cannot be parsed; raises Undecided.
+    """1.0 / 0.0 for one item, None when the gold is missing or cannot be parsed; raises Undecided.
 
     A verbatim echo of ``prompt`` in the completion is never read as its answer."""
+    if missing_gold(gold):
+        return None
     g = gold_answer(gold if isinstance(gold, str) else str(gold), tuple(opts.extract), opts.decimal_comma, opts.letters)
     if g is None:
         return None
     texts = _final_texts(completion, tuple(opts.extract), opts.multiple, prompt)
+    if texts and _not_the_answer(texts[-1], g):
+        return 0.0
     verbatim = texts
     if texts is None and len(completion) <= MAX_ANSWER and "\n" not in completion.strip():
         verbatim = [completion]  # nothing extracted: a short completion may still be the gold, verbatim

@@ -1,0 +1,158 @@
+"""The precision rule shared by the verifiers: pay only when the span read *is* the answer.
+
+Public through :mod:`rewardkit.utils` (see docs/math.md, "Precision rules"). This module imports
+no other rewardkit module, so any plugin or core part may use it.
+
+* :func:`negated`: a negation ("not", "isn't", "never", "cannot be", ...) governs the answer
+  (``The answer is definitely not 42.``, ``It is certainly not 42, though.``): no answer.
+* :func:`answer_unit` and :func:`units_agree`: the unit or word attached to an answer's number
+  (``200 GB``, ``48g``, ``5 apples``, ``3:00 pm``, ``$70,000``) must agree with the gold's when the
+  gold has one; it may be dropped, or added when the gold has none (``200 GB`` against 200 is right,
+  ``100 miles`` against ``100 km`` is wrong).
+* :func:`empty_slot`: an answer slot holding nothing (``The answer is  .``) is no answer.
+
+Every function is linear in the length of its input (no backtracking regex over it).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NEGATIONS", "answer_unit", "empty_slot", "negated", "units_agree"]
+
+#: words and phrases that negate what follows them
+NEGATIONS = (
+    "not", "never", "no", "isn't", "isnt", "aren't", "wasn't", "weren't", "cannot", "can't", "couldn't",
+    "won't", "wouldn't", "shouldn't", "doesn't", "don't", "didn't", "neither", "nor", "nowhere",
+)
+_APOS = "'\u2019"
+# what may stand between a negation and the number it governs: adverbs, copulas, "equal to", articles
+_FILLER = (
+    r"(?:[a-z]+ly|be|is|was|are|were|equal|equals|to|the|a|an|answer|final|number|value|result|that|it|"
+    r"just|quite|even|so|as|much|more|less|than|at|least|most|only|about|around|approximately|"
+    r"possibly|possible|correct|right|exactly|really)"
+)
+_NEG_WORD = r"(?:" + "|".join(re.escape(w).replace("'", "['\u2019]") for w in NEGATIONS) + r")"
+# a negation, then at most four filler words, then the end of the text before the number
+_GOVERNS_RE = re.compile(
+    r"(?i)(?<![\w'\u2019])" + _NEG_WORD + r"(?:\s+" + _FILLER + r"){0,4}[\s:=*$(\\]*$"
+)
+# where a clause ends: the number after it is governed by nothing before it
+_CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s|[\n;]|\bbut\b|\bhowever\b", re.I)
+_NUMBER_RE = re.compile(r"\d")
+#: how far back (characters) a negation is looked for
+WINDOW = 120
+
+
+def _clause_before(text: str) -> str:
+    """The part of ``text`` after its last clause boundary (at most ``WINDOW`` characters)."""
+    tail = text[-WINDOW:]
+    found = list(_CLAUSE_END_RE.finditer(tail))
+    last = found[-1] if found else None
+    return tail[last.end():] if last is not None else tail
+
+
+def negated(text: str, at: int | None = None) -> bool:
+    """Whether a negation governs the answer in ``text``.
+
+    With ``at`` (the index where the answer starts in ``text``), the clause before it is read;
+    without, ``text`` is the answer span itself and the clause before its first digit is read
+    (``not 42``, ``definitely not 42``, ``certainly isn't 42``, ``cannot be 42``). Between the
+    negation and the number only filler words may stand (adverbs, ``be``, ``equal to``, ...):
+    ``I'm not sure, but it is 42`` and ``not only ... but 42`` are not negated.
+    """
+    if at is None:
+        digit = _NUMBER_RE.search(text)
+        at = digit.start() if digit else len(text)
+    before = _clause_before(text[max(0, at - WINDOW) : at])
+    return bool(before.strip()) and _GOVERNS_RE.search(before) is not None
+
+
+# ---- units ------------------------------------------------------------------------------------
+
+#: spellings of one unit -> its canonical name
+_SYNONYMS = {
+    "km": "km", "kilometer": "km", "kilometre": "km", "kms": "km",
+    "m": "m", "meter": "m", "metre": "m", "cm": "cm", "centimeter": "cm", "centimetre": "cm",
+    "mm": "mm", "millimeter": "mm", "millimetre": "mm", "mi": "mi", "mile": "mi",
+    "ft": "ft", "foot": "ft", "feet": "ft", "in": "in", "inch": "in", "inche": "in", "yd": "yd", "yard": "yd",
+    "g": "g", "gram": "g", "gramme": "g", "kg": "kg", "kilogram": "kg", "kilo": "kg", "mg": "mg", "milligram": "mg",
+    "lb": "lb", "lbs": "lb", "pound": "lb", "oz": "oz", "ounce": "oz", "ton": "t", "tonne": "t", "t": "t",
+    "l": "l", "liter": "l", "litre": "l", "ml": "ml", "milliliter": "ml", "millilitre": "ml", "gal": "gal", "gallon": "gal",
+    "h": "h", "hr": "h", "hrs": "h", "hour": "h", "min": "min", "minute": "min", "mins": "min",
+    "s": "s", "sec": "s", "secs": "s", "second": "s", "day": "day", "week": "week", "wk": "week",
+    "month": "month", "year": "year", "yr": "year", "yrs": "year",
+    "am": "am", "a.m": "am", "pm": "pm", "p.m": "pm",
+    "$": "dollar", "dollar": "dollar", "usd": "dollar", "buck": "dollar", "cent": "cent", "\u00a2": "cent",
+    "\u20ac": "euro", "euro": "euro", "eur": "euro", "\u00a3": "gbp", "\u00a5": "yen", "yen": "yen",
+    "%": "%", "percent": "%", "pct": "%", "percentage": "%",
+    "mph": "mph", "kph": "kph", "kmh": "kph",
+    "gb": "gb", "gigabyte": "gb", "mb": "mb", "megabyte": "mb", "kb": "kb", "kilobyte": "kb",
+    "tb": "tb", "terabyte": "tb", "byte": "byte", "bit": "bit",
+    "dozen": "dozen",
+}
+#: words after a number that are not a unit (the answer's sentence goes on)
+_NOT_UNITS = {
+    "and", "or", "but", "is", "are", "was", "were", "per", "each", "in", "of", "to", "for", "from", "at", "on",
+    "the", "a", "an", "which", "that", "so", "because", "since", "as", "with", "by", "total", "altogether",
+    "left", "more", "less", "fewer", "remaining", "extra", "additional", "then", "than", "when", "if", "it",
+    "times", "x", "this", "these", "those", "there", "he", "she", "they", "we", "i", "you", "after", "before",
+    "all", "only", "exactly", "about", "approximately", "will", "would", "can", "has", "have", "had",
+}
+# a number (digits, thousands, decimals, a clock time), then what is attached to it
+_QUANTITY_RE = re.compile(
+    r"(?P<pre>[$\u20ac\u00a3\u00a5]|\\\$)?\s*(?<![\^_\w])-?\d[\d,]*(?:\.\d+)?(?::\d\d)?"
+    r"(?P<post>\s*(?:%|\\%|\u00a2)|\s*(?:[ap]\.\s?m\b\.?)|[ \t]*[A-Za-z][A-Za-z.]*)?"
+)
+_WRAP_RE = re.compile(r"\\(?:text|textrm|mathrm|textnormal|mbox|textbf|textit|operatorname)\s*\{([^{}]*)\}")
+
+
+def _canonical(word: str) -> str | None:
+    w = word.strip().strip(".").lower().replace("\\", "")
+    if not w:
+        return None
+    if w in _SYNONYMS:
+        return _SYNONYMS[w]
+    for cut in ("es", "s"):  # plurals: miles, inches, apples, dozens
+        if w.endswith(cut) and w[: -len(cut)] in _SYNONYMS:
+            return _SYNONYMS[w[: -len(cut)]]
+    if w in _NOT_UNITS or len(w) < 3:
+        return None  # a one- or two-letter name that is no known unit is a variable (2x), not a unit
+    return w[:-1] if w.endswith("s") and not w.endswith("ss") else w
+
+
+def answer_unit(answer: str) -> str | None:
+    """The canonical unit or word attached to the last number of ``answer``, or None.
+
+    ``200 GB`` -> ``gb``; ``48g`` -> ``g``; ``100 miles`` -> ``mi``; ``5 apples`` -> ``apple``;
+    ``3:00 p.m.`` -> ``pm``; ``$70,000`` -> ``dollar``; ``\\text{4:30 p.m.}`` -> ``pm``; ``25\\%`` -> ``%``.
+    A one- or two-letter word that is no known unit is a variable (``2x``), not a unit.
+    """
+    text = _WRAP_RE.sub(lambda m: " " + m.group(1) + " ", answer) if "\\" in answer else answer
+    found = list(_QUANTITY_RE.finditer(text))
+    last = found[-1] if found else None
+    if last is None:
+        return None
+    if last.group("post"):
+        unit = _canonical(last.group("post").replace(" ", ""))
+        if unit is not None:
+            return unit
+    if last.group("pre"):
+        return _canonical(last.group("pre"))
+    return None
+
+
+def units_agree(pred_unit: str | None, gold_unit: str | None) -> bool:
+    """Whether the predicted unit agrees with the gold's: equal, or either side has none
+    (a unit may be dropped, and added where the gold has none)."""
+    return pred_unit is None or gold_unit is None or pred_unit == gold_unit
+
+
+# blanks and bold marks, then sentence punctuation (not a decimal point: ".5") or the end of the line
+_SLOT_RE = re.compile(r"[ \t*]*(?:[.!?,;](?![\d])|$)", re.M)
+
+
+def empty_slot(after_marker: str) -> bool:
+    """Whether an answer marker's slot is empty on its line: ``The answer is  .``, ``Answer: **.**``,
+    or the marker ends its line (``Answer:`` then a line break; the caller may read the next line)."""
+    return _SLOT_RE.match(after_marker) is not None

@@ -1,0 +1,98 @@
+"""Issue 32: the precision rule (a span pays only when it IS the answer) and the recall on prose.
+
+Every case here scored the other way before (docs/math.md, "Precision rules").
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+WRONG_PAID_BEFORE = [
+    # negation governing the number
+    ("The answer is definitely not 42.", "42"),
+    ("I cannot solve this. It is certainly not 42, though.", "42"),
+    ("The answer cannot be 42.", "42"),
+    ("The answer isn't 42.", "42"),
+    ("It is never 42.", "42"),
+    ("The answer is not 42", "#### 42"),
+    ("<answer>not 42</answer>", "42"),
+    # bare LaTeX read for its digits
+    ("Let $a=1$. So the value is \\sqrt{2}", "2"),
+    ("# Answer\n\n\\frac{1}{2}", "2"),
+    ("Let $a=1$. Then the result is 2^{10}", "10"),
+    ("The value is \\frac{1}{2}", "2"),
+    # a unit or word that disagrees with the gold's
+    ("The answer is 100 miles.", "100 km"),
+    ("The answer is 5 g.", "5 kg"),
+    ("The answer is 3:00 am.", "3:00 pm"),
+    ("The answer is 5 oranges.", "5 apples"),
+    ("The answer is 2CO.", "CO2"),
+    ("100 miles", "100 km"),
+    ("5 g", "5 kg"),
+    ("\\boxed{5 \\text{ oranges}}", "5 apples"),
+    ("The answer is 2:15 p.m.", "\\text{4:30 p.m.}"),  # not a ratio 2:15 = 4:30
+    # an empty answer slot
+    ("Step 7: The answer is  .", "7"),
+    ("The answer is **.** So 7 it is", "7"),
+]
+
+RIGHT_MISSED_BEFORE = [
+    ("The answer is x equals 2.", "2"),
+    ("The answer is Josh's profit was $70,000.", "70000"),
+    ("The answer is 200 GB.", "200"),
+    ("The answer is 48g.", "48"),
+    ("The answer is 187 raspberries!", "187"),
+    ("The answer is 5!", "5"),
+    ("The answer is 7 dozens.", "7"),
+    ("The answer is 4:30 p.m.", "\\text{4:30 p.m.}"),
+    ("# Answer\n\n\\frac{1}{2}", "\\frac{1}{2}"),
+    ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
+    ("The final answer is:\n\n42", "42"),
+    ("The answer is 100 kilometers.", "100 km"),
+    ("The answer is 5 apples.", "5 apples"),
+    ("The answer is 3:00 p.m.", "3:00 pm"),
+]
+
+
+@pytest.mark.parametrize("completion, gold", WRONG_PAID_BEFORE)
+def test_a_span_that_is_not_the_answer_scores_0(judge, completion, gold):
+    assert judge(completion, gold) == 0.0
+    assert judge(completion, gold, fast=True) == 0.0
+
+
+@pytest.mark.parametrize("completion, gold", RIGHT_MISSED_BEFORE)
+def test_answers_written_in_prose_are_read(judge, completion, gold):
+    assert judge(completion, gold) == 1.0
+
+
+@pytest.mark.parametrize("completion, gold", [
+    ("The answer is 42.", "42"),  # the same numbers without the negation still pay
+    ("I'm not sure at first, but the answer is 42.", "42"),
+    ("It is not 41, it is 42.", "42"),
+    ("The answer is 100 km.", "100"),  # a unit may be added where the gold has none
+    ("The answer is 100.", "100 km"),  # and dropped where it has one
+    ("\\boxed{5!}", "120"),  # a factorial inside math stays a factorial
+    ("<answer>623 thousand</answer>", "623000"),
+    ("The answer is CO2.", "CO2"),
+])
+def test_what_the_rules_leave_alone(judge, completion, gold):
+    assert judge(completion, gold) == 1.0
+
+
+def test_singular_dozen_still_multiplies(judge):
+    assert judge("<answer>2 dozen</answer>", "24") == 1.0
+    assert judge("<answer>623 dozen</answer>", "623") == 0.0
+
+
+@pytest.mark.parametrize("gold", [None, float("nan"), "None", "nan"])
+def test_missing_gold_is_not_applicable(judge, eq, gold):
+    assert judge("\\boxed{None}", gold) is None
+    assert judge("\\boxed{42}", gold, fast=True) is None
+    assert eq(["\\boxed{None}", "The answer is 42."], answer=[gold, gold]) == [None, None]
+
+
+def test_a_missing_gold_is_never_the_text_none(judge):
+    assert not isinstance(judge("\\boxed{None}", None), float)
+    assert math.isclose(judge("\\boxed{42}", 42), 1.0)
