@@ -1,9 +1,6 @@
 """Other trainers' request shapes, turned into the host's (completions, prompts, columns) and back.
 
-* NeMo Gym's resources server: ``POST /verify`` takes ``BaseVerifyRequest`` (the task's
-  ``responses_create_params``, the policy's ``response`` and the task's own fields) and answers
-  ``BaseVerifyResponse``: the request plus ``reward`` (and ``failure_reason`` when the item could
-  not be scored: its ``reward`` is then the server's fill value).
+* NeMo Gym's resources server: see :mod:`rewardkit.serve.nemo_gym` (re-exported here).
 * verl: ``POST /verl/compute_score`` takes the arguments verl passes a reward function
   (``data_sources``, ``solution_strs``, ``ground_truths``, ``extra_infos``, or their singular
   forms for one item) and answers verl's result dicts: ``{"score", "rewardkit_none",
@@ -14,59 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from .nemo_gym import NEMO_ANSWER, nemo_completion, nemo_inputs, nemo_prompt, verify_response
 from .schemas import NemoGymVerifyRequest, VerlBatchRequest
 from .scoring import RequestError
 
-#: NeMo Gym's usual task field holding the reference answer.
-NEMO_ANSWER = "expected_answer"
-
-
-def _text(content: Any) -> str:
-    """Text of a message's content: a string, or a list of parts with ``text``."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return ""
-
-
-def nemo_completion(response: dict[str, Any]) -> str:
-    """The text of the last assistant message of a Responses-API ``response.output``."""
-    output = response.get("output")
-    if not isinstance(output, list):
-        raise RequestError("response.output", "NeMo Gym's response.output must be a list of output items")
-    texts = [_text(o.get("content")) for o in output
-             if isinstance(o, dict) and o.get("type", "message") == "message" and o.get("role", "assistant") == "assistant"]
-    return texts[-1] if texts else ""
-
-
-def nemo_prompt(params: dict[str, Any]) -> str:
-    """The last user message of ``responses_create_params.input`` (a string or a list of messages)."""
-    given = params.get("input", "")
-    if isinstance(given, str):
-        return given
-    if not isinstance(given, list):
-        raise RequestError("responses_create_params.input", "input must be text or a list of messages")
-    users = [_text(m.get("content")) for m in given if isinstance(m, dict) and m.get("role") == "user"]
-    return users[-1] if users else ""
-
-
-def nemo_inputs(req: NemoGymVerifyRequest, label_column: str) -> tuple[list[str], list[str], dict[str, list[Any]]]:
-    """One item: completion, prompt, and the task's fields as columns (``expected_answer`` also fills the label column)."""
-    extra = dict(req.model_extra or {})
-    columns = {k: [v] for k, v in extra.items()}
-    if NEMO_ANSWER in extra and label_column not in columns:
-        columns[label_column] = [extra[NEMO_ANSWER]]
-    return [nemo_completion(req.response)], [nemo_prompt(req.responses_create_params)], columns
+__all__ = ["NEMO_ANSWER", "nemo_completion", "nemo_inputs", "nemo_prompt", "nemo_response", "verl_inputs", "verl_item"]
 
 
 def nemo_response(req: NemoGymVerifyRequest, item: dict[str, Any], fill: float) -> dict[str, Any]:
-    body = req.model_dump()
-    value = item["value"]
-    body["reward"] = float(fill if value is None else value)
-    if item["status"] != "value":
-        body["failure_reason"] = f"rewardkit: {item['status']}" + (f": {item['message']}" if item.get("message") else "")
-    return body
+    """``BaseVerifyResponse`` for one scored item (:func:`rewardkit.serve.nemo_gym.verify_response`)."""
+    return verify_response(req, item, None, fill)
 
 
 def verl_inputs(req: VerlBatchRequest, label_column: str) -> tuple[list[str], dict[str, list[Any]], bool]:
