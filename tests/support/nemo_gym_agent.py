@@ -29,7 +29,6 @@ def _port() -> int:
 
 def _model_app(replies: dict[str, str]) -> Any:
     from fastapi import FastAPI, Request
-
     from nemo_gym.openai_utils import NeMoGymResponse
 
     app = FastAPI()
@@ -60,8 +59,6 @@ async def _serve(app: Any, port: int) -> Any:
 
 
 async def main(resources_url: str, rollouts: list[dict[str, Any]]) -> dict[str, Any]:
-    from omegaconf import OmegaConf
-
     from nemo_gym.base_resources_server import AggregateMetrics
     from nemo_gym.config_types import BaseServerConfig
     from nemo_gym.reward_profile import compute_aggregate_metrics
@@ -72,6 +69,7 @@ async def main(resources_url: str, rollouts: list[dict[str, Any]]) -> dict[str, 
         raise_for_status,
         set_global_aiohttp_client,
     )
+    from omegaconf import OmegaConf
     from responses_api_agents.simple_agent.app import SimpleAgent, SimpleAgentConfig, SimpleAgentVerifyResponse
 
     host, _, port = resources_url.removeprefix("http://").partition(":")
