@@ -150,6 +150,13 @@ def find_json(text: str, want: str = "any") -> Found:
     return Found(candidate[first_bad:] if first_bad is not None else candidate)
 
 
+def missing(value: Any) -> bool:
+    """Whether a gold/schema cell is missing (None, or NaN from a table): the row is not applicable.
+
+    A cell holding JSON text ``null`` is a real gold value (JSON's null), not a missing one."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
 def parse_gold(value: Any, row: int, column: str) -> Any:
     """A gold/schema cell: a parsed JSON value, or JSON text of one."""
     if isinstance(value, str):

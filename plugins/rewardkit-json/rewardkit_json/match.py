@@ -9,7 +9,7 @@ from typing import Any
 from rewardkit import DEFER
 from rewardkit.utils import response_text
 
-from .extract import find_json, parse_gold
+from .extract import find_json, missing, parse_gold
 
 Path = tuple[Any, ...]
 _MISSING = object()
@@ -78,6 +78,9 @@ def _score(completions: list[str], gold: list[Any], mode: str, rel_tol: float, a
            answer_only: str, answer_tag: str, inline: bool) -> list[Any]:
     out: list[Any] = []
     for row, (completion, cell) in enumerate(zip(completions, gold)):
+        if missing(cell):  # an unlabelled row: not applicable (never a gold of null that `null` matches)
+            out.append(None)
+            continue
         want = parse_gold(cell, row, "gold")
         if inline and len(completion) > INLINE_MAX_CHARS:
             out.append(DEFER)
@@ -89,8 +92,8 @@ def _score(completions: list[str], gold: list[Any], mode: str, rel_tol: float, a
 
 
 def match(*, completions: list[str], prompts: list[str], gold: list[Any], mode: str, rel_tol: float,
-          abs_tol: float, strings: str, answer_only: str, answer_tag: str) -> list[float]:
-    """Field-level agreement with the gold JSON; 0 when the completion holds no JSON."""
+          abs_tol: float, strings: str, answer_only: str, answer_tag: str) -> list[float | None]:
+    """Field-level agreement with the gold JSON; 0 when the completion holds no JSON, None without a gold."""
     return _score(completions, gold, mode, rel_tol, abs_tol, strings, answer_only, answer_tag, False)
 
 

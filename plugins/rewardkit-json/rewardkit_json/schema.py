@@ -7,7 +7,7 @@ from typing import Any
 
 from rewardkit.utils import json_schema_validator, response_text
 
-from .extract import find_json, parse_gold
+from .extract import find_json, missing, parse_gold
 from .repair import loads_repaired
 
 
@@ -49,7 +49,9 @@ def required_share(validator: Any, value: Any) -> float:
 
 def _one(
     completion: str, schema: Any, row: int, strict: bool, repair: bool, answer_only: str, answer_tag: str
-) -> float:
+) -> float | None:
+    if missing(schema):
+        return None  # no schema on this row: not applicable
     validator = validator_for(schema, row)
     found = find_json(response_text(completion, answer_only, answer_tag), wanted_kind(validator.schema))
     ok, value = (True, found.value) if found.ok else (loads_repaired(found.text) if repair else (False, None))
@@ -61,6 +63,6 @@ def _one(
 
 
 def schema_reward(*, completions: list[str], prompts: list[str], schema: list[Any], strict: bool, repair: bool,
-                  answer_only: str, answer_tag: str) -> list[float]:
-    """Share of required fields valid (or, strict, 1 only when the whole value validates)."""
+                  answer_only: str, answer_tag: str) -> list[float | None]:
+    """Share of required fields valid (or, strict, 1 only when the whole value validates); None without a schema."""
     return [_one(c, s, i, strict, repair, answer_only, answer_tag) for i, (c, s) in enumerate(zip(completions, schema))]

@@ -94,8 +94,9 @@ def run(
 
     With ``numbers="exact"`` a graded metric scores an item whose references are all numbers as
     1 when the answer is one of those numbers and 0 otherwise (see :func:`numeric_items`)."""
-    hyps = [normalise(answer_text(c, answer_only, answer_tag), *norm) for c in completions]
-    refs = [tuple(normalise(r, *norm) for r in references(v, i, column)) for i, v in enumerate(reference)]
+    keep = metric == "exact"  # text.exact compares numbers as numbers (sign and decimal point kept)
+    hyps = [normalise(answer_text(c, answer_only, answer_tag), *norm, numbers=keep) for c in completions]
+    refs = [tuple(normalise(r, *norm, numbers=keep) for r in references(v, i, column)) for i, v in enumerate(reference)]
     refs = [tuple(r for r in rs if r.strip()) or () for rs in refs] if any(norm) else refs
     if numbers == "exact" and metric in GRADED:
         numeric = numeric_items(completions, reference, answer_only, answer_tag, column)

@@ -27,15 +27,49 @@ def answer_text(completion: str, mode: str, tag: str) -> str:
     return completion if mode == "auto" else ""
 
 
-def normalise(text: str, case: bool, punct: bool, space: bool, articles: bool = False) -> str:
+# a number with the sign written against it (``-5``, ``x-1``, ``x - 1``), thousands and decimals
+_NUMBER_IN_TEXT = re.compile(r"(?:([-+\u2212]) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)")
+
+
+def _number(m: re.Match[str], text: str) -> str:
+    """One number written canonically: thousands separators and trailing decimal zeros dropped, its
+    sign kept (a ``+`` only between two operands: ``x+1``, never ``+5``); ``-0`` is ``0``."""
+    sign, digits = m.group(1) or "", m.group(2).replace(",", "")
+    if "." in digits:
+        digits = digits.rstrip("0").rstrip(".")
+    before = text[: m.start()].rstrip()[-1:]
+    binary = bool(before) and (before.isalnum() or before in ")]}")
+    if sign == "+" and not binary:
+        sign = ""
+    if sign and set(digits) <= {"0", "."} and not binary:
+        sign = ""
+    return (" " if binary else "") + ("-" if sign == "\u2212" else sign) + digits
+
+
+def _without_punct(text: str, numbers: bool) -> str:
+    """Punctuation and symbols deleted; with ``numbers``, a number's sign and decimal point are kept
+    (``-5`` is not ``5``, ``1.5`` is not ``15``, ``x-1`` is not ``x+1``)."""
+    if not numbers or not any(ch.isdigit() for ch in text):
+        return _PUNCT.sub("", text)
+    out, pos = [], 0
+    for m in _NUMBER_IN_TEXT.finditer(text):
+        out.append(_PUNCT.sub("", text[pos : m.start()]))
+        out.append(_number(m, text))
+        pos = m.end()
+    out.append(_PUNCT.sub("", text[pos:]))
+    return "".join(out)
+
+
+def normalise(text: str, case: bool, punct: bool, space: bool, articles: bool = False, numbers: bool = False) -> str:
     """Lower-case, delete punctuation and symbols, drop English articles, collapse blanks.
 
-    Collapsing blanks also turns control characters into blanks.
+    Collapsing blanks also turns control characters into blanks. With ``numbers`` (``text.exact``),
+    deleting punctuation keeps what makes a number: its sign and decimal point (see :func:`_without_punct`).
     """
     if case:
         text = text.lower()
     if punct:
-        text = _PUNCT.sub("", text)
+        text = _without_punct(text, numbers)
     if articles:
         text = _ARTICLES.sub(" ", text)
     if space:
@@ -45,8 +79,8 @@ def normalise(text: str, case: bool, punct: bool, space: bool, articles: bool = 
 
 def references(value: Any, row: int, column: str) -> tuple[str, ...]:
     """The non-empty references in one row's cell: a string, a number, or a list of them."""
-    if value is None:
-        return ()
+    if value is None or (isinstance(value, float) and value != value):
+        return ()  # a missing reference (None, NaN from a table): not applicable
     if isinstance(value, str):
         items: Any = (value,)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -61,7 +95,7 @@ def references(value: Any, row: int, column: str) -> tuple[str, ...]:
     for item in items:
         if isinstance(item, (int, float)) and not isinstance(item, bool):
             item = str(item)
-        if item is None:
+        if item is None or (isinstance(item, float) and item != item):
             continue
         if not isinstance(item, str):
             raise TypeError(

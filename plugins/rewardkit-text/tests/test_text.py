@@ -280,3 +280,29 @@ def test_a_numeric_reference_is_matched_exactly(name):
     overlap = rewardkit.reward(name, numbers="overlap")(["<answer>623 thousand</answer>"], reference=["623"])
     assert overlap[0] > 0.0
     assert r(["<answer>the cat</answer>"], reference=["the cat"]) == [1.0]  # text references unchanged
+
+
+# -- issue 32: numbers are numbers under ignore_punct; a missing reference is not applicable ------------
+
+
+@pytest.mark.parametrize("hyp, ref", [("-5", "5"), ("1.5", "15"), ("x-1", "x+1"), ("x - 1", "x + 1"),
+                                      ("The answer is -5.", "The answer is 5."), ("0.5", "05")])
+def test_exact_keeps_sign_and_decimal_point(hyp, ref):
+    assert score("text.exact", [hyp], [ref]) == [0.0]
+
+
+@pytest.mark.parametrize("hyp, ref", [("+5", "5"), ("1,000", "1000"), ("1.50", "1.5"), ("-0", "0"),
+                                      ("x-1", "x - 1"), ("The answer is -5!", "the answer is -5"),
+                                      ("\u22125", "-5")])
+def test_exact_still_normalises_numbers(hyp, ref):
+    assert score("text.exact", [hyp], [ref]) == [1.0]
+
+
+def test_exact_without_ignore_punct_is_unchanged():
+    assert score("text.exact", ["-5"], ["5"], ignore_punct=False) == [0.0]
+    assert score("text.exact", ["1.50"], ["1.5"], ignore_punct=False) == [0.0]
+
+
+@pytest.mark.parametrize("name", ["text.exact", "text.token_f1", "text.bleu"])
+def test_a_missing_reference_is_not_applicable(name):
+    assert score(name, ["None", "nan", r"\boxed{None}"], [None, float("nan"), [None]]) == [None, None, None]
