@@ -14,7 +14,6 @@ WRONG_PAID_BEFORE = [
     ("The answer is definitely not 42.", "42"),
     ("I cannot solve this. It is certainly not 42, though.", "42"),
     ("The answer cannot be 42.", "42"),
-    ("The answer isn't 42.", "42"),
     ("It is never 42.", "42"),
     ("The answer is not 42", "#### 42"),
     ("<answer>not 42</answer>", "42"),
@@ -35,7 +34,6 @@ WRONG_PAID_BEFORE = [
     ("The answer is 2:15 p.m.", "\\text{4:30 p.m.}"),  # not a ratio 2:15 = 4:30
     # an empty answer slot
     ("Step 7: The answer is  .", "7"),
-    ("The answer is **.** So 7 it is", "7"),
 ]
 
 RIGHT_MISSED_BEFORE = [
@@ -49,10 +47,6 @@ RIGHT_MISSED_BEFORE = [
     ("The answer is 4:30 p.m.", "\\text{4:30 p.m.}"),
     ("# Answer\n\n\\frac{1}{2}", "\\frac{1}{2}"),
     ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
-    ("The final answer is:\n\n42", "42"),
-    ("The answer is 100 kilometers.", "100 km"),
-    ("The answer is 5 apples.", "5 apples"),
-    ("The answer is 3:00 p.m.", "3:00 pm"),
 ]
 
 
@@ -68,6 +62,18 @@ def test_answers_written_in_prose_are_read(judge, completion, gold):
 
 
 @pytest.mark.parametrize("completion, gold", [
+    ("The answer isn't 42.", "42"),
+    ("The answer is **.** So 7 it is", "7"),
+])
+def test_guards_that_already_held(judge, completion, gold):
+    assert judge(completion, gold) == 0.0
+
+
+@pytest.mark.parametrize("completion, gold", [
+    ("The final answer is:\n\n42", "42"),  # a marker that ends its line: the next line
+    ("The answer is 100 kilometers.", "100 km"),  # spellings of one unit agree
+    ("The answer is 5 apples.", "5 apples"),
+    ("The answer is 3:00 p.m.", "3:00 pm"),
     ("The answer is 42.", "42"),  # the same numbers without the negation still pay
     ("I'm not sure at first, but the answer is 42.", "42"),
     ("It is not 41, it is 42.", "42"),
