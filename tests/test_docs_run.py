@@ -1,0 +1,150 @@
+"""Every runnable block of README.md and docs/*.md runs as written, in order, from the repo root's layout.
+
+The convention (markers, inputs, what runs) is in tests/support/doc_blocks.py and docs/contributing-docs.md.
+Each doc runs in its own scratch folder holding links to the checkout's top-level entries, so paths
+are written as from a fresh clone and whatever a command writes stays out of the checkout. Blocks
+marked ``slow`` run only with ``RK_DOCS_SLOW=1``; ``needs``, ``fragment`` and ``file`` blocks never run
+(a ``file`` block must appear in the shipped file it names).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from doc_blocks import Block, MarkerError, blocks, runnable_bash
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK_TIMEOUT = float(os.environ.get("RK_DOCS_TIMEOUT", "240"))
+
+_KERNEL = textwrap.dedent("""
+    import json, sys, traceback
+    ns = {"__name__": "__main__"}
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            exec(compile(req["code"], req["where"], "exec"), ns)
+            out = {"ok": True}
+        except BaseException:
+            out = {"ok": False, "error": traceback.format_exc(limit=6)}
+        sys.stdout.flush(); sys.stderr.flush()
+        print("\\n@@doc-test@@" + json.dumps(out), flush=True)
+""")
+
+
+def _name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def _scratch(tmp_path: Path) -> Path:
+    work = tmp_path / "clone"
+    work.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in (".git", "runs", "out") and not entry.name.startswith(".pytest"):
+            (work / entry.name).symlink_to(entry)
+    return work
+
+
+def _env(work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "COLUMNS": "120",
+                "PYTHONUNBUFFERED": "1", "HOME": os.environ.get("HOME", str(work))})
+    return env
+
+
+class _Python:
+    """One interpreter per doc: its python blocks run in order and share names."""
+
+    def __init__(self, work: Path) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", _KERNEL], cwd=work, env=_env(work), text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def run(self, block: Block) -> tuple[bool, str]:
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps({"code": block.code, "where": block.where}) + "\n")
+        self.proc.stdin.flush()
+        output = []
+        for line in self.proc.stdout:
+            if line.startswith("@@doc-test@@"):
+                result = json.loads(line[len("@@doc-test@@"):])
+                return result["ok"], "".join(output) + result.get("error", "")
+            output.append(line)
+        return False, "".join(output) + f"\n(the interpreter exited with {self.proc.wait()})"
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def _run_bash(block: Block, work: Path) -> tuple[bool, str]:
+    try:
+        proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", runnable_bash(block.code)], cwd=work,
+                              env=_env(work), capture_output=True, text=True, timeout=BLOCK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return False, f"timed out after {BLOCK_TIMEOUT:.0f}s (mark it <!-- doc-test: slow --> or make it faster)"
+    return proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+
+
+def _file_block_holds(block: Block) -> None:
+    path = ROOT / block.detail
+    assert path.is_file(), f"{block.where}: marked as the file {block.detail}, which is not shipped"
+    text = path.read_text(encoding="utf-8")
+    assert block.code.strip() in text, f"{block.where}: the block is not the text of {block.detail}"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_name)
+def test_doc_blocks_run(doc, tmp_path):
+    slow_too = os.environ.get("RK_DOCS_SLOW") == "1"
+    work = _scratch(tmp_path)
+    python: _Python | None = None
+    failures = []
+    try:
+        for block in blocks(doc, _name(doc)):
+            if block.marker == "file":
+                _file_block_holds(block)
+            if not block.runnable or (block.marker == "slow" and not slow_too):
+                continue
+            if block.lang == "python":
+                python = python or _Python(work)
+                ok, output = python.run(block)
+            else:
+                ok, output = _run_bash(block, work)
+            if ok == (block.marker == "fails"):
+                expected = "to fail" if block.marker == "fails" else "to succeed"
+                failures.append(f"{block.where} ({block.lang}) was expected {expected}:\n{block.code}\n{output}")
+    finally:
+        if python is not None:
+            python.close()
+    assert not failures, "\n\n".join(failures)
+
+
+def test_markers_are_known_and_give_a_reason():
+    for doc in DOCS:
+        blocks(doc, _name(doc))  # raises MarkerError on an unknown marker or a missing reason
+
+
+def test_a_marker_without_its_reason_is_refused(tmp_path):
+    doc = tmp_path / "x.md"
+    doc.write_text("<!-- doc-test: needs gpu -->\n```bash\nrewardkit train\n```\n")
+    with pytest.raises(MarkerError, match="needs KIND: why"):
+        blocks(doc)
+    doc.write_text("<!-- doc-test: later -->\n```bash\ntrue\n```\n")
+    with pytest.raises(MarkerError, match="unknown doc-test marker"):
+        blocks(doc)
+
+
+def test_blocks_are_read_with_their_markers(tmp_path):
+    doc = tmp_path / "x.md"
+    doc.write_text("text\n<!-- doc-test: slow -->\n```bash\npip install -e .\necho hi\n```\n\n```toml\na = 1\n```\n")
+    found = blocks(doc)
+    assert [(b.lang, b.marker, b.line) for b in found] == [("bash", "slow", 3), ("toml", "", 8)]
+    assert found[0].runnable and not found[1].runnable
+    assert runnable_bash(found[0].code).splitlines()[1] == "echo hi"
+    assert "skipped by the doc-test" in runnable_bash(found[0].code).splitlines()[0]
