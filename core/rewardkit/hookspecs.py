@@ -25,7 +25,8 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     ``register``: ``name`` (``"<plugin>.<reward>"``), ``description`` (one line), ``columns``
     (dataset columns it needs), ``range`` (``(lo, hi)``), ``params`` (name -> default or
     :class:`rewardkit.Param`), ``cost`` (``"fast"``, ``"cpu"`` or ``"model"``),
-    ``deterministic``, ``timeout`` (seconds per item for ``cpu`` rewards), ``fast_path``
+    ``deterministic``, ``timeout`` (seconds per item: each item's deadline in the worker
+    pool for ``cpu`` rewards; ``timeout`` x items for a ``model`` reward's batch), ``fast_path``
     (``cpu`` only: same signature, decides items inline or returns ``rewardkit.DEFER`` for
     those the worker pool must score), ``check_params`` (raises ``ValueError`` on a bad
     combination of parameters) and ``examples`` (declared column -> one sample value, given to

@@ -89,12 +89,15 @@ class Reward:
         with collecting() as usage:
             if n and self.spec.cost == "cpu":
                 item_seconds = self._score_cpu(texts, prompt_texts, cols, put, fail)
+            elif n and self.spec.cost == "model":
+                self._score_model(texts, prompt_texts, cols, put, fail)
             elif n:
                 self._score_inline(list(range(n)), texts, prompt_texts, cols, self.spec.fn, put, fail)
         seconds = time.perf_counter() - start
         if not item_seconds and n:
             item_seconds = [seconds / n] * n
-        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds, reasons, usage)
+        result = Scores(self.name, self.signature, values, statuses, messages, seconds, item_seconds, reasons,
+                        dict(usage))  # a copy: a model call left running past its deadline may still report
         with self._totals_lock:
             self.totals["items"] += n
             for s in statuses:
@@ -138,12 +141,16 @@ class Reward:
             **self.params,
         )
 
-    def _score_inline(self, idx, texts, prompts, cols, fn, put, fail, allow_defer: bool = False) -> list[int]:
-        """Run ``fn`` on the items ``idx`` in this process; on a raise, retry item by item.
+    def _score_inline(self, idx, texts, prompts, cols, fn, put, fail, allow_defer: bool = False,
+                      deadline: float | None = None) -> list[int]:
+        """Run ``fn`` on the items ``idx`` in this process; on a raise, retry item by item (until
+        ``deadline``, a ``time.monotonic()`` instant, when one is given).
 
         Returns the indices the function deferred (only when ``allow_defer``).
         """
         deferred: list[int] = []
+        if deadline is not None and time.monotonic() > deadline:
+            return deferred  # the caller has timed these items out
         try:
             raw = self._call(fn, idx, texts, prompts, cols)
         except Exception as exc:  # noqa: BLE001 - isolate the failing rows below
@@ -151,7 +158,7 @@ class Reward:
                 fail(idx[0], Reason.RAISED, f"reward {self.name!r} raised {type(exc).__name__}: {_text(exc)}"[:500])
                 return deferred
             for i in idx:
-                deferred += self._score_inline([i], texts, prompts, cols, fn, put, fail, allow_defer)
+                deferred += self._score_inline([i], texts, prompts, cols, fn, put, fail, allow_defer, deadline)
             return deferred
         items, message = check_batch_length(self.name, raw, len(idx))
         if items is None:
@@ -164,6 +171,35 @@ class Reward:
             else:
                 put(i, value)
         return deferred
+
+    def _score_model(self, texts, prompts, cols, put, fail) -> None:
+        """Score a ``model`` reward in a thread under the batch's deadline, ``timeout`` seconds per item: a
+        model or server that never answers holds the batch that long, then its unscored items time out.
+        The thread is left to finish on its own (a thread cannot be stopped); nothing it does after the
+        deadline reaches this batch's outcome, and it re-scores no more items one by one."""
+        n = len(texts)
+        limit = self.timeout * n
+        lock, scored, open_ = threading.Lock(), set(), [True]
+
+        def keep(record: Any) -> Any:
+            def call(i: int, *args: Any) -> None:
+                with lock:
+                    if open_[0]:
+                        record(i, *args)
+                        scored.add(i)
+            return call
+
+        deadline = time.monotonic() + limit
+        finished = _run_in_thread(lambda: self._score_inline(list(range(n)), texts, prompts, cols, self.spec.fn,
+                                                             keep(put), keep(fail), deadline=deadline), limit)
+        with lock:
+            open_[0] = False
+            for i in sorted(set(range(n)) - scored):
+                if finished:
+                    fail(i, Reason.CRASHED, f"reward {self.name!r} ended without scoring this item")
+                else:
+                    fail(i, Reason.TIMEOUT, f"reward {self.name!r} gave no result within its deadline "
+                                            f"({self.timeout:g}s per item, {limit:g}s for this batch of {n})")
 
     def _score_cpu(self, texts, prompts, cols, put, fail) -> list[float]:
         """Score through the fast path and the worker pool; return per-item seconds."""
@@ -249,6 +285,23 @@ def _check_column_map(spec: RewardSpec, columns: Mapping[str, str] | None) -> di
             raise ParameterError(spec.name, "columns", f"columns[{declared!r}] must be a column name, got {source!r}")
         out[declared] = source
     return out
+
+
+def _run_in_thread(fn: Any, seconds: float) -> bool:
+    """Run ``fn`` in a daemon thread (in a copy of this context: the usage channel); whether it ended in time."""
+    import contextvars
+
+    ctx = contextvars.copy_context()
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            ctx.run(fn)
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="rewardkit-model-reward", daemon=True).start()
+    return done.wait(seconds)
 
 
 def reward(name: str, *, timeout: float | None = None, columns: Mapping[str, str] | None = None, **params: Any) -> Reward:
