@@ -76,15 +76,18 @@ class Backend(Protocol):
 
 
 def _fingerprint(folder: Path) -> str:
-    """Names and sizes of a checkpoint's files, and config.json's content: enough to tell models apart."""
+    """The SHA-256 of every file's content in a checkpoint folder (weights, tokenizer, config) with its
+    name: a checkpoint replaced in place, even by one of the same file names and sizes, is another judge."""
     h = hashlib.sha256()
     for p in sorted(folder.iterdir()):
         if p.is_file():
-            h.update(f"{p.name}:{p.stat().st_size};".encode())
-    config = folder / "config.json"
-    if config.is_file():
-        h.update(config.read_bytes())
+            h.update(f"{p.name}:{_file_digest(p)};".encode())
     return h.hexdigest()[:16]
+
+
+def _file_digest(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 class TransformersBackend:
@@ -123,6 +126,9 @@ class TransformersBackend:
             tok.pad_token = tok.eos_token
         tok.padding_side = "left"
         model = AutoModelForCausalLM.from_pretrained(self.folder, local_files_only=True, dtype=torch.float32)
+        if _fingerprint(self.folder) != self._fingerprint:  # replaced since: cache keys would name other weights
+            raise BackendError(f"judge model {self.name!r}: the checkpoint in {self.folder} changed after this "
+                               "process fingerprinted it; restart to judge with the new weights")
         model.to(self.device)  # type: ignore[arg-type]  # a device string is accepted
         self._tok, self._model = tok, model.eval()
 

@@ -5,18 +5,22 @@ keeps in ``Scores.usage`` and training writes into ``metrics.jsonl``:
 ``judge_calls`` (answers asked for), ``judge_cache_hits``, ``judge_model_calls`` (answers the model
 computed), ``judge_seconds`` (model time of those), ``judge_prompt_tokens``,
 ``judge_completion_tokens``, ``judge_invalid`` (verdicts turned into error outcomes) and
-``judge_rule_decisions`` (items a cheap rule decided without the judge).
+``judge_rule_decisions`` (items a cheap rule decided without the judge). Each question is counted once,
+also when the host re-scores a batch item by item (:mod:`rewardkit_judge.ledger`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from . import ledger
 from .backends import Answer, Backend, OpenAIBackend, Query, TransformersBackend
 from .cache import DiskCache, cache_key, open_cache
+from .ledger import report
 
 #: Environment variable read when ``base_url`` is not given.
 BASE_URL_ENV = "REWARDKIT_JUDGE_BASE_URL"
@@ -62,7 +66,9 @@ def register_backend(params: Mapping[str, Any], backend: Backend) -> None:
 
 
 def ask(params: Mapping[str, Any], queries: Sequence[Query]) -> list[Answer]:
-    """Answers to ``queries``: cached ones from disk, the rest from the backend (then cached)."""
+    """Answers to ``queries``: those a failed batch computed (:func:`rewardkit_judge.ledger.take`), cached
+    ones from disk, the rest from the backend. Only answers with a verdict are cached: no verdict (an
+    empty reply, an off-menu or non-finite score) is asked again next time."""
     if not queries:
         return []
     backend = backend_for(params)
@@ -70,37 +76,46 @@ def ask(params: Mapping[str, Any], queries: Sequence[Query]) -> list[Answer]:
     identity = {"judge": PROMPT_VERSION, **backend.identity()}
     keys = [cache_key({"id": identity, "messages": q.messages, "choices": q.choices}) for q in queries]
     answers: list[Answer | None] = [None] * len(queries)
-    if cache is not None:
-        for i, k in enumerate(keys):
-            hit = cache.get(k)
-            if hit is not None:
-                answers[i] = Answer.from_dict(hit)
-                answers[i].cached = True  # type: ignore[union-attr]
+    fresh: dict[str, Answer] = {}  # computed by the model, counted in this call
+    for i, k in enumerate(keys):
+        if k in fresh:
+            answers[i] = fresh[k]
+        elif (handed := ledger.take(k)) is not None:
+            answers[i] = fresh[k] = handed
+        elif cache is not None and (hit := cache.get(k)) is not None:
+            answer = checked(queries[i], Answer.from_dict(hit))
+            if answer.verdict is not None:  # an entry without one (an older version wrote them) is a miss
+                answer.cached = True
+                answers[i] = answer
     todo = [i for i, a in enumerate(answers) if a is None]
     # one query asked once per batch, even when several items share it (swap checks, pairs)
     unique = list(dict.fromkeys(keys[i] for i in todo))
     first = {k: next(i for i in todo if keys[i] == k) for k in unique}
-    fresh = backend.run([queries[first[k]] for k in unique]) if unique else []
-    by_key = dict(zip(unique, fresh))
-    for k, a in by_key.items():
-        if cache is not None:
-            cache.put(k, a.to_dict())
+    asked = backend.run([queries[first[k]] for k in unique]) if unique else []
+    for k, a in zip(unique, asked):
+        fresh[k] = checked(queries[first[k]], a)
+        ledger.computed(k, fresh[k])
+        if cache is not None and fresh[k].verdict is not None:
+            cache.put(k, fresh[k].to_dict())
     for i in todo:
-        answers[i] = by_key[keys[i]]
-    report(judge_calls=len(queries), judge_cache_hits=len(queries) - len(todo), judge_model_calls=len(fresh),
-           judge_seconds=sum(a.seconds for a in fresh), judge_prompt_tokens=sum(a.prompt_tokens for a in fresh),
-           judge_completion_tokens=sum(a.completion_tokens for a in fresh))
-    out = [a for a in answers if a is not None]
-    for q, a in zip(queries, out):
-        if a.verdict is not None and a.verdict not in q.choices:  # a backend's off-menu answer is no verdict
-            a.raw, a.verdict = a.raw or a.verdict, None
-    return out
+        answers[i] = fresh[keys[i]]
+    made = list(fresh.values())
+    report(judge_calls=len(queries), judge_cache_hits=sum(a is not None and a.cached for a in answers),
+           judge_model_calls=len(made), judge_seconds=sum(a.seconds for a in made),
+           judge_prompt_tokens=sum(a.prompt_tokens for a in made),
+           judge_completion_tokens=sum(a.completion_tokens for a in made))
+    return [a for a in answers if a is not None]
 
 
-def report(**amounts: float) -> None:
-    """Add to this batch's usage (a no-op on hosts without the usage channel)."""
-    try:
-        from rewardkit.utils import report_usage
-    except ImportError:  # an older host
-        return
-    report_usage(**amounts)
+def checked(q: Query, a: Answer) -> Answer:
+    """``a`` with no verdict when it is off the query's menu or any score of it is not a finite number."""
+    bad = [c for c, lp in a.logprobs.items() if not _finite(lp)]
+    if bad:
+        a.raw, a.verdict = f"non-finite log-prob for {bad[0]!r} ({a.logprobs[bad[0]]}); it said {a.raw!r}", None
+    elif a.verdict is not None and a.verdict not in q.choices:  # a backend's off-menu answer is no verdict
+        a.raw, a.verdict = a.raw or a.verdict, None
+    return a
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)

@@ -3,34 +3,48 @@
 An invalid verdict (no allowed verdict, a swap check that disagrees) raises :class:`InvalidVerdict`:
 the host records that item as an error outcome (dropped under ``on_error="drop"``), never as 0 or 1.
 A Yes that the judge also gives to a wrong reference (the decoy check) is no evidence: 0, counted.
-A batch in which some item is invalid is re-scored
-item by item by the host, so only the invalid items fail (cache hits when the cache is on).
+A batch in which some item is invalid is re-scored item by item by the host, so only the invalid items
+fail; the answers the batch computed are handed to those calls and each question is counted once
+(:mod:`rewardkit_judge.ledger`). A row with no gold (or no rubric) is None: not applicable.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import prompts as P
 from .backends import Answer, Query
-from .judge import BASE_URL_ENV, ask, report
-from .rules import decoy, final_answer, final_statement, gold_text, rule_verdicts
+from .golds import gold_text, missing
+from .judge import BASE_URL_ENV, ask
+from .ledger import batch, report
+from .rules import decoy, final_answer, final_statement, rule_verdicts
 
 
 class InvalidVerdict(ValueError):
     """The judge gave no usable verdict for an item: an error outcome, never a score."""
 
 
-def _fail(problems: dict[int, str], n: int) -> None:
-    """Raise for the invalid items; the count is reported once, when the host re-scores items alone."""
+def _fail(problems: dict[int, str], rows: Sequence[int]) -> None:
+    """Raise for the invalid items (``rows``: each item's row in the host's batch, for the message)."""
     if not problems:
         return
-    if n == 1:
-        report(judge_invalid=1)
+    report(judge_invalid=len(problems))  # held back unless this call scores one item (see ledger)
     first = min(problems)
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    raise InvalidVerdict(f"item {first}: {problems[first]}{more}")
+    raise InvalidVerdict(f"item {rows[first]}: {problems[first]}{more}")
+
+
+def _labelled(column: Sequence[Any], n: int, score: Callable[[list[int]], list[float]]) -> list[float | None]:
+    """``score(rows)`` on the rows whose ``column`` holds a value; None (not applicable) on the others: a
+    missing gold or rubric is never the text "None". Usage is counted once per question (see ledger)."""
+    rows = [i for i in range(n) if not missing(column[i])]
+    out: list[float | None] = [None] * n
+    with batch(n):
+        if rows:
+            for i, value in zip(rows, score(rows)):
+                out[i] = value
+    return out
 
 
 def _said(a: Answer) -> str:
@@ -40,8 +54,15 @@ def _said(a: Answer) -> str:
 # -- judge.equivalence ----------------------------------------------------------------------------
 
 
-def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], **p: Any) -> list[float]:
-    """1.0 when the final answer is equivalent to the gold answer, 0.0 when not; invalid -> error."""
+def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any], **p: Any) -> list[float | None]:
+    """1.0 when the final answer is equivalent to the gold answer, 0.0 when not, None with no gold;
+    invalid -> error."""
+    return _labelled(answer, len(completions), lambda rows: _equivalence(
+        [completions[i] for i in rows], [prompts[i] for i in rows], [answer[i] for i in rows], p, rows))
+
+
+def _equivalence(completions: list[str], prompts: list[str], answer: list[Any], p: dict[str, Any],
+                 rows: list[int]) -> list[float]:
     n = len(completions)
     golds = [gold_text(a) for a in answer]
     finals = [final_statement(c, p["answer_only"], p["max_chars"]) for c in completions]
@@ -72,21 +93,26 @@ def equivalence(*, completions: list[str], prompts: list[str], answer: list[Any]
         for i, a in zip(accepted, fooled):
             if a.verdict is None:
                 problems[i] = f"the judge gave no Yes/No verdict on the decoy check (it said {_said(a)})"
-        if n == 1 or not problems:
-            report(judge_decoy_rejections=sum(a.verdict == P.YES for a in fooled))
+        report(judge_decoy_rejections=sum(a.verdict == P.YES for a in fooled))
         # a Yes also given to a wrong reference is no evidence: the answer is not shown equivalent (0)
         accepted = [i for i, a in zip(accepted, fooled) if a.verdict == P.NO]
     for i in accepted:
         out[i] = 1.0
-    _fail(problems, n)
+    _fail(problems, rows)
     return out
 
 
 # -- judge.rubric ----------------------------------------------------------------------------------
 
 
-def rubric(*, completions: list[str], prompts: list[str], rubric: list[Any], **p: Any) -> list[float]:
-    """The judge's level from 1 to ``levels`` by the item's rubric, mapped onto [0, 1]."""
+def rubric(*, completions: list[str], prompts: list[str], rubric: list[Any], **p: Any) -> list[float | None]:
+    """The judge's level from 1 to ``levels`` by the item's rubric, mapped onto [0, 1]; None with no rubric."""
+    return _labelled(rubric, len(completions), lambda rows: _rubric(
+        [completions[i] for i in rows], [prompts[i] for i in rows], [rubric[i] for i in rows], p, rows))
+
+
+def _rubric(completions: list[str], prompts: list[str], rubric: list[Any], p: dict[str, Any],
+            rows: list[int]) -> list[float]:
     levels = p["levels"]
     responses = [final_answer(c, p["answer_only"], p["max_chars"]) for c in completions]
     queries = [P.rubric(P.clip(q, p["max_chars"]), r, P.clip(str(rb), p["max_chars"]), levels)
@@ -99,7 +125,7 @@ def rubric(*, completions: list[str], prompts: list[str], rubric: list[Any], **p
             out.append(0.0)
         else:
             out.append((int(a.verdict) - 1) / (levels - 1))
-    _fail(problems, len(out))
+    _fail(problems, rows)
     return out
 
 
@@ -126,6 +152,12 @@ def pairwise(*, completions: list[str], prompts: list[str], pair_a: list[Any], p
              **p: Any) -> list[float]:
     """1.0 when the judge prefers this completion to its opponent in both orders, 0.0 in neither,
     0.5 for a tie (identical texts, or a judge whose preference follows the position)."""
+    with batch(len(completions)):
+        return _pairwise(completions, prompts, pair_a, pair_b, p)
+
+
+def _pairwise(completions: list[str], prompts: list[str], pair_a: list[Any], pair_b: list[Any],
+              p: dict[str, Any]) -> list[float]:
     opp = opponents(completions, pair_a, pair_b)
     mine = [final_answer(c, p["answer_only"], p["max_chars"]) for c in completions]
     theirs = [final_answer(o, p["answer_only"], p["max_chars"]) for o in opp]
@@ -146,7 +178,7 @@ def pairwise(*, completions: list[str], prompts: list[str], pair_a: list[Any], p
             continue
         wins = (first.verdict == "A") + (second is not None and second.verdict == "B")
         out[i] = wins / len(said)
-    _fail(problems, len(out))
+    _fail(problems, range(len(out)))
     return out
 
 

@@ -1,10 +1,11 @@
 """What happens before the judge: the answer span, and cheap verifiers that decide when they are sure.
 
 - :func:`final_answer`: the part of a completion the judge sees (never the reasoning by default).
-- :func:`rule_verdicts`: ``text.exact`` or ``math.equivalence`` says 1 -> 1.0; ``math.equivalence``
-  says 0 on a plain-number gold and an answer with a digit -> 0.0; an answer with no letter or digit,
-  or a plain-number gold and an answer with no digit and no number word -> 0.0; else ``None``
-  (the judge decides). A rule's error or timeout decides nothing.
+- :func:`rule_verdicts`: ``math.equivalence`` says 1 on a plain-math gold (a number or expression with no
+  unit, word, time or formula: :func:`rewardkit_judge.golds.plain_math`) -> 1.0; ``text.exact`` with
+  punctuation kept says 1 -> 1.0; ``math.equivalence`` says 0 on a plain-number gold and an answer with a
+  digit -> 0.0; an answer with no letter or digit, or a plain-number gold and an answer with no digit
+  and no number word -> 0.0; else ``None`` (the judge decides). A rule's error or timeout decides nothing.
 """
 
 from __future__ import annotations
@@ -14,19 +15,13 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from .golds import plain_math
 from .prompts import clip
 
 #: A plain number as a gold answer: 42, -3.5, 1,234, $12, 15%.
 NUMBER_RE = re.compile(r"^[-+]?\$?\s?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\s?%?$")
 #: Decoy references for a non-numeric gold (the first that differs from both sides is used).
 DECOYS = ("I don't know.", "None of the above.", "The question has no answer.")
-
-
-def gold_text(answer: Any) -> str:
-    """The gold final answer: the text after the last ``####`` (GSM8K solutions), else all of it, stripped."""
-    text = str(answer)
-    cut = text.rfind("####")
-    return (text[cut + 4 :] if cut >= 0 else text).strip()
 
 
 def final_answer(completion: str, answer_only: str, limit: int) -> str:
@@ -128,7 +123,8 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
     out: list[float | None] = [None] * len(completions)
     n = len(completions)
     responses = [response_text(c, "auto").strip() for c in completions]
-    exact = _reward("text.exact").score(responses, reference=list(golds))
+    # punctuation kept: "-5" is not "5", "3:00" not "300"; a whole response equal to the gold drops nothing
+    exact = _reward("text.exact", ignore_punct=False).score(responses, reference=list(golds))
     math = _reward("math.equivalence").score(list(completions), prompts=list(prompts),
                                              answer=[str(g) for g in raw_golds])
 
@@ -137,8 +133,8 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
 
     for i in range(n):
         ans, gold = answers[i], golds[i]
-        if said(math, i, 1.0) or said(exact, i, 1.0):
-            out[i] = 1.0
+        if said(exact, i, 1.0) or (said(math, i, 1.0) and plain_math(gold)):
+            out[i] = 1.0  # math reads "100 km" and "100 miles" both as 100: its 1 decides for plain golds only
         elif said(math, i, 0.0) and is_number(gold) and _digits(ans):
             out[i] = 0.0  # math read a number and it is not the gold (several answers included)
         elif not has_content(ans) and has_content(gold):
