@@ -10,6 +10,10 @@ Three sets, one run:
   answer-type categories (matrices, several answers, intervals, relations, text and choice
   letters, number formats, escaping, false positives, ...), written by
   ``benchmarks/data/make_math_answer_types.py``; reported per category as well.
+- prose answers: ``benchmarks/data/math_prose_answers.jsonl``, 1,944 labelled answers written in
+  prose (sentences after a marker, units and unit golds, negations, bare LaTeX endings, empty
+  answer slots, times, correct and wrong) built from GSM8K test golds by
+  ``benchmarks/data/make_math_prose_answers.py``; reported with precision, recall and F1 and per kind.
 - math-verify tests: ``benchmarks/data/math_verify_cases.jsonl``, the 254 (gold, pred,
   expected) cases of math-verify's own test files (``tests/test_all.py``, ``test_boxed.py``,
   ``test_numina_cases.py``, ``test_open_thoughts.py``; MIT licence), collected by
@@ -52,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 LATEX = HERE / "data" / "math_latex_pairs.jsonl"
 TYPES = HERE / "data" / "math_answer_types.jsonl"
 MV_CASES = HERE / "data" / "math_verify_cases.jsonl"
+PROSE = HERE / "data" / "math_prose_answers.jsonl"
 MV_FILES = ("tests/test_all.py", "tests/test_boxed.py", "tests/test_numina_cases.py", "tests/test_open_thoughts.py")
 CHECKERS = ("rewardkit", "math-verify", "trl")
 
@@ -67,9 +72,11 @@ def load_sets(limit: int | None) -> dict[str, list[dict[str, Any]]]:
              for r in map(json.loads, TYPES.read_text(encoding="utf-8").splitlines())]
     suite = [{"completion": r["pred"], "gold": r["gold"], "label": bool(r["expected"]), "raw_gold": True}
              for r in map(json.loads, MV_CASES.read_text(encoding="utf-8").splitlines())]
+    prose = [{"completion": r["pred"], "gold": r["gold"], "label": bool(r["label"]), "category": r["kind"]}
+             for r in map(json.loads, PROSE.read_text(encoding="utf-8").splitlines())]
     if limit:
         gsm = gsm[:limit]
-    return {"gsm8k": gsm, "latex": latex, "answer types": types, "math-verify tests": suite}
+    return {"gsm8k": gsm, "latex": latex, "answer types": types, "math-verify tests": suite, "prose answers": prose}
 
 
 def delimited(gold: str) -> str:
@@ -138,7 +145,12 @@ def agreement(values: list[float | None], labels: list[bool]) -> dict[str, Any]:
     fn = sum(1 for v, y in zip(values, labels) if (v is None or v < 0.5) and y)
     none = sum(1 for v in values if v is None)
     right = len(labels) - fp - fn
-    return {"n": len(labels), "accuracy": right / len(labels), "false_pos": fp, "false_neg": fn, "none": none}
+    tp = sum(labels) - fn
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / sum(labels) if sum(labels) else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"n": len(labels), "accuracy": right / len(labels), "false_pos": fp, "false_neg": fn, "none": none,
+            "precision": precision, "recall": recall, "f1": f1}
 
 
 def measure(name: str, rows: list[dict[str, Any]], workers: int, repeat: int = 1) -> dict[str, Any]:
@@ -179,11 +191,11 @@ def by_category(name: str, rows: list[dict[str, Any]]) -> dict[str, dict[str, An
     return out
 
 
-def category_table(per: dict[str, dict[str, dict[str, Any]]]) -> str:
+def category_table(per: dict[str, dict[str, dict[str, Any]]], set_name: str = "answer types") -> str:
     names = list(per)
     cats = list(per[names[0]])
     head = f"{'category':<18} {'n':>4} " + " ".join(f"{n + ' agree':>17} {'/s':>7}" for n in names)
-    lines = ["\nanswer types by category (agreement with the labels, completions per second on one core)", head]
+    lines = [f"\n{set_name} by category (agreement with the labels, completions per second on one core)", head]
     for cat in cats:
         row = f"{cat:<18} {per[names[0]][cat]['n']:>4} "
         row += " ".join(f"{per[n][cat]['accuracy']:>17.1%} {per[n][cat]['per_s_1core']:>7,.0f}" for n in names)
@@ -195,7 +207,8 @@ def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
     base = next((r for r in results if r["checker"] == "math-verify"), None)
     lines = [
         f"\n{set_name}: {results[0]['n']} completions",
-        f"{'checker':<12} {'accuracy':>9} {'false+':>7} {'false-':>7} {'none':>5} {'/s 1 core':>11} "
+        f"{'checker':<12} {'accuracy':>9} {'false+':>7} {'false-':>7} {'none':>5} {'precision':>9} {'recall':>7} "
+        f"{'F1':>7} {'/s 1 core':>11} "
         f"{'/s ' + str(workers) + ' cores':>11} {'x math-verify (1 core, all)':>28}",
     ]
     for r in results:
@@ -203,7 +216,8 @@ def table(set_name: str, results: list[dict[str, Any]], workers: int) -> str:
         ratio_all = r.get("per_s_all", float("nan")) / base.get("per_s_all", float("nan")) if base else float("nan")
         lines.append(
             f"{r['checker']:<12} {r['accuracy']:>9.4%} {r['false_pos']:>7} {r['false_neg']:>7} {r['none']:>5} "
-            f"{r['per_s_1core']:>11,.0f} {r.get('per_s_all', float('nan')):>11,.0f} {ratio:>19.1f}x {ratio_all:>6.1f}x"
+            f"{r['precision']:>9.2%} {r['recall']:>7.2%} {r['f1']:>7.2%} {r['per_s_1core']:>11,.0f} "
+            f"{r.get('per_s_all', float('nan')):>11,.0f} {ratio:>19.1f}x {ratio_all:>6.1f}x"
         )
     return "\n".join(lines)
 
@@ -268,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mismatches", type=int, default=10, help="rewardkit disagreements to print per set")
     ap.add_argument("--repeat", type=int, default=3, help="one-core figure: best of N runs of each checker")
     ap.add_argument("--json", type=Path, default=None, help="write the figures here")
+    ap.add_argument("--sets", default=None, help="comma-separated subset of the sets (gsm8k, latex, answer types, "
+                    "math-verify tests, prose answers)")
     ap.add_argument("--math-verify-tests", type=Path, default=None, metavar="DIR",
                     help="a Math-Verify checkout: run its own test files with each checker in compare_strings, then stop")
     args = ap.parse_args(argv)
@@ -287,7 +303,12 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.workers} worker processes for the all-cores figure, "
           f"load average {load} (other work on the machine slows every checker)")
     report: dict[str, Any] = {}
-    for set_name, rows in load_sets(args.limit).items():
+    sets = load_sets(args.limit)
+    wanted = [s.strip() for s in args.sets.split(",")] if args.sets else list(sets)
+    for s in wanted:
+        if s not in sets:
+            ap.error(f"unknown set {s!r} (choose from {', '.join(sets)})")
+    for set_name, rows in ((s, sets[s]) for s in wanted):
         results = [measure(name, rows, args.workers, args.repeat) for name in names]
         print(table(set_name, results, args.workers), flush=True)
         rk = next((r for r in results if r["checker"] == "rewardkit"), None)
@@ -297,11 +318,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  rewardkit mismatch: label={row['label']} got={v} gold={row['gold']!r} "
                       f"completion=...{row['completion'][-80:]!r}")
         report[set_name] = [{k: v for k, v in r.items() if k != "values"} for r in results]
-        if set_name == "answer types":
+        if set_name in ("answer types", "prose answers"):
             _warm_all(names)
             per = {name: by_category(name, rows) for name in names}
-            print(category_table(per), flush=True)
-            report["answer types by category"] = per
+            print(category_table(per, set_name), flush=True)
+            report[f"{set_name} by category"] = per
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
