@@ -158,7 +158,7 @@ def test_config_default_serves_its_composite(tmp_path):
                       'gate = "format.tags"\ngate_min = 0.5\n')
     with serve(tmp_path, "--config", str(config), "--openrlhf-strip", "<|im_end|>",
                "--openrlhf-strip", "<|endoftext|>") as s:
-        assert [t["term"] for t in httpx.get(s.url + "/healthz").json()["default"]] == ["format.tags", "math.equivalence"]
+        assert [t["term"] for t in httpx.get(s.url + "/v1/server").json()["default"]] == ["format.tags", "math.equivalence"]
         query = [c + "<|im_end|><|endoftext|><|endoftext|>" for c in COMPLETIONS]  # as OpenRLHF decodes them
         data = httpx.post(s.url + "/get_reward", json={"query": query, "labels": COLUMNS["answer"]}).json()
     local = rewardkit.Composite.from_config(COMPOSITE)(COMPLETIONS, answer=COLUMNS["answer"])
@@ -270,7 +270,7 @@ def test_429_when_concurrency_and_queue_are_full(tmp_path):
                                                         "completions": ["a"]}, timeout=60)))
         t.start()
         # the event loop answers /healthz while a thread scores
-        wait_until(lambda: httpx.get(s.url + "/healthz").json()["inflight"] == 1, "the first request")
+        wait_until(lambda: httpx.get(s.url + "/v1/server").json()["inflight"] == 1, "the first request")
         busy = httpx.post(s.url + "/v1/score", json={"reward": "format.tags", "completions": ["a"]})
         assert busy.status_code == 429 and busy.json()["limit"] == "concurrent requests"
         assert "max-concurrency" in busy.json()["detail"] and busy.headers["retry-after"] == "1"
@@ -298,7 +298,7 @@ def test_sigterm_with_50_requests_in_flight_loses_none(tmp_path):
 
         with ThreadPoolExecutor(50) as pool:
             futures = [pool.submit(one, i) for i in range(50)]
-            wait_until(lambda: httpx.get(s.url + "/healthz").json()["inflight"] == 50, "50 requests in flight")
+            wait_until(lambda: httpx.get(s.url + "/v1/server").json()["inflight"] == 50, "50 requests in flight")
             s.proc.send_signal(signal.SIGTERM)
             wait_until(lambda: "Shutting down" in s.output(), "the server to stop accepting")
             with pytest.raises(httpx.ConnectError):

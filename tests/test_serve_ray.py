@@ -20,7 +20,7 @@ def test_ray_serve_two_replicas_score_like_in_process(tmp_path):
                env={"REWARDKIT_WORKERS": "1", "RAY_USAGE_STATS_ENABLED": "0"}) as s:
         remote = rewardkit.remote(s.url, "math.equivalence", batch_size=2)
         assert remote(completions, answer=answers) == rewardkit.reward("math.equivalence")(completions, answer=answers)
-        pids = {httpx.get(s.url + "/healthz").json()["pid"] for _ in range(40)}
+        pids = {httpx.get(s.url + "/v1/server").json()["pid"] for _ in range(40)}
         assert len(pids) == 2  # Ray Serve's proxy spread the requests over both replicas
         code = s.stop(timeout=120)
     assert code == 0

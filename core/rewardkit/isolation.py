@@ -12,7 +12,9 @@ so it works from any thread, and a small call never waits for a large one to fin
 * A worker that dies (segfault, ``os._exit``, out of memory) turns its item into ``crashed``.
 * Results are read without blocking and reassembled from frames, so a partial frame on a pipe
   never holds the collector past a deadline.
-* A worker whose host dies (even by SIGKILL) kills its own process group within a second.
+* A worker whose host dies (even by SIGKILL) dies with it: on Linux the kernel kills it at once
+  (``PR_SET_PDEATHSIG``, which holds even while a reward spins in C code holding the GIL); a
+  watcher thread also kills its process group within a second (every platform).
 * A worker's stdout goes to the host's stderr: a reward that prints cannot corrupt the host's
   output (``--json``).
 * A ``map`` interrupted by any exception (``KeyboardInterrupt`` included), or cancelled through
@@ -92,8 +94,25 @@ def _limit_memory(memory_mb: int) -> None:
         pass
 
 
+def _die_with_owner(owner: int) -> None:
+    """Linux: the kernel SIGKILLs this worker the moment its owner dies (``PR_SET_PDEATHSIG``), even
+    while the worker holds the GIL in C code (a catastrophic regex) where no watcher thread can run.
+    An owner already gone before that was set is caught by the ``getppid`` check after it."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+        except (OSError, AttributeError):
+            pass
+    if owner and os.getppid() != owner:
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
 def _watch_parent(interval: float = 1.0) -> None:
-    """Kill this worker's process group (it and its children) once the host is gone, even mid-item."""
+    """Kill this worker's process group (it and its children) once the host is gone, even mid-item
+    (every platform; Linux also has :func:`_die_with_owner`)."""
     parent = os.getppid()
 
     def watch() -> None:
@@ -105,9 +124,10 @@ def _watch_parent(interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="rewardkit-parent-watch", daemon=True).start()
 
 
-def _worker_main(read_fd: int, write_fd: int, memory_mb: int) -> None:
+def _worker_main(read_fd: int, write_fd: int, memory_mb: int, owner: int = 0) -> None:
     """Loop of one worker: receive (call, key, payload, index, item), send back (call, index, result)."""
     if os.getpgrp() == os.getpid():  # started by WorkerPool: the leader of its own group
+        _die_with_owner(owner)
         _watch_parent()
     _limit_memory(memory_mb)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
@@ -202,6 +222,7 @@ class _Batch:
     busy: int = 0  # workers on this batch now
     turn: int = 0  # when it was last served (round robin among equals)
     cancelled: str | None = None  # why the caller gave up (the driver settles the rest)
+    owner: tuple[str, float] = ("", 1.0)  # whose call it is (fair turns across owners; see charged_to)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -237,6 +258,29 @@ def cancel_on(event: threading.Event) -> Iterator[None]:
         _local.cancel = old
 
 
+def cancelled() -> str | None:
+    """Why this thread's work should stop (the event of an enclosing :func:`cancel_on` is set), else None.
+
+    Inline scoring checks it between items and terms; the event's ``why`` says why, when it has one.
+    """
+    event = getattr(_local, "cancel", None)
+    if event is None or not event.is_set():
+        return None
+    return str(getattr(event, "why", None) or "cancelled: the caller went away")
+
+
+@contextmanager
+def charged_to(owner: str, share: float = 1.0) -> Iterator[None]:
+    """Within this block (this thread), ``map`` calls count as ``owner``'s: the pool hands its turns
+    out fairly across owners (weighted by ``share``) before calls (``rewardkit serve``'s tenants)."""
+    old = getattr(_local, "owner", None)
+    _local.owner = (owner, share)
+    try:
+        yield
+    finally:
+        _local.owner = old
+
+
 class WorkerPool:
     """A lazily started pool of worker processes shared fairly by concurrent calls from any thread.
 
@@ -270,7 +314,8 @@ class WorkerPool:
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "rewardkit._worker", str(to_child_r), str(from_child_w), str(self.memory_mb)],
+                [sys.executable, "-m", "rewardkit._worker", str(to_child_r), str(from_child_w), str(self.memory_mb),
+                 str(os.getpid())],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
                 stdout=2,  # a reward that prints must not corrupt the host's stdout
@@ -334,8 +379,15 @@ class WorkerPool:
         if not items:
             return []
         batch = self._new_batch(fn, params, items, timeout, key)
+        batch.owner = getattr(_local, "owner", None) or ("", 1.0)
+        cancel = cancel if cancel is not None else getattr(_local, "cancel", None)
+        if cancel is not None and cancel.is_set():  # nothing starts for a caller that has gone
+            why = str(getattr(cancel, "why", None) or "cancelled: the caller went away")
+            if seconds is not None:
+                seconds[:] = [0.0] * len(items)
+            return [Result("timeout", why) for _ in items]
         self._submit(batch)
-        self._wait(batch, cancel if cancel is not None else getattr(_local, "cancel", None))
+        self._wait(batch, cancel)
         if seconds is not None:
             seconds[:] = batch.took
         return [r if r is not None else Result("crashed", "lost result") for r in batch.results]
@@ -368,7 +420,7 @@ class WorkerPool:
         try:
             while not batch.done.wait(None if cancel is None else 0.05):
                 if cancel is not None and cancel.is_set():
-                    self._cancel(batch, "cancelled: the caller went away")
+                    self._cancel(batch, str(getattr(cancel, "why", None) or "cancelled: the caller went away"))
                     cancel = None  # the driver settles the rest now
         except BaseException:
             self._cancel(batch, "cancelled: the call was interrupted")
@@ -425,9 +477,15 @@ class WorkerPool:
                 pass
 
     def _next_batch(self) -> _Batch | None:
-        """The call to serve next: the fewest workers busy on it, then the longest since served."""
+        """The call to serve next: its owner's workers per share the fewest, then the fewest workers
+        busy on the call itself, then the longest since served."""
         ready = [b for b in self._active if b.todo and b.cancelled is None]
-        return min(ready, key=lambda b: (b.busy, b.turn)) if ready else None
+        if not ready:
+            return None
+        by_owner: dict[str, int] = {}
+        for b in self._active:
+            by_owner[b.owner[0]] = by_owner.get(b.owner[0], 0) + b.busy
+        return min(ready, key=lambda b: (by_owner[b.owner[0]] / b.owner[1], b.busy, b.turn))
 
     def _idle_worker(self, batch: _Batch) -> _Worker | None:
         """A worker for ``batch``'s next item, or None. A call with no worker yet (starved) may use

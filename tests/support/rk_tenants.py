@@ -56,7 +56,7 @@ def live(settings: Any = None, default: Any = None, **kw: Any) -> Iterator[str]:
     settings = settings or ServeSettings(port=free_port(), **kw)
     app = create_app(settings, default)
     config = uvicorn.Config(app, host="127.0.0.1", port=settings.port, log_level="warning", log_config=None,
-                            http=protocol(settings.header_timeout, settings.max_connections),
+                            http=protocol(settings.header_timeout, settings.max_connections, app),
                             timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

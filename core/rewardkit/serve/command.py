@@ -18,7 +18,16 @@ from .limits import ServeSettings
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (non-loopback needs --token).")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--token", envvar="REWARDKIT_TOKEN", default=None, help="Bearer token required on every endpoint "
-              "but /healthz [env REWARDKIT_TOKEN].")
+              "but /healthz and /readyz [env REWARDKIT_TOKEN]; its holder is the tenant 'default'.")
+@click.option("--tokens", "tokens", type=click.Path(exists=True, dir_okay=False),
+              help="Tenants (TOML): [tenant.NAME] token, share, policy; each gets its weighted share of "
+              "threads, pool turns, bytes in flight and connections.")
+@click.option("--max-terms", default=16, show_default=True, type=int, help="Terms per composite.")
+@click.option("--max-term-items", default=65_536, show_default=True, type=int,
+              help="Items x terms per request (one request's total work).")
+@click.option("--max-answer-bytes", default=16 * 1024 * 1024, show_default=True, type=int, help="Bytes of one answer.")
+@click.option("--request-timeout", default=120.0, show_default=True, type=float,
+              help="Seconds one request may score, all its terms together; what is left then times out.")
 @click.option("--max-body-bytes", default=32 * 1024 * 1024, show_default=True, type=int)
 @click.option("--max-items", default=8192, show_default=True, type=int, help="Items per request.")
 @click.option("--max-concurrency", default=4, show_default=True, type=int, help="Requests scoring at once (threads).")
@@ -86,7 +95,7 @@ def run_uvicorn(settings: ServeSettings, default: object, log_level: str = "info
 
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, log_config=None,
                             backlog=2048, timeout_keep_alive=5, http=protocol(settings.header_timeout,
-                                                                              settings.max_connections),
+                                                                              settings.max_connections, app),
                             timeout_graceful_shutdown=max(1, math.ceil(settings.shutdown_timeout)))
     server = uvicorn.Server(config)
     click.echo(f"rewardkit serve: http://{settings.host}:{settings.port} "

@@ -55,16 +55,25 @@ class ServeSettings:
     inline_chars: int = 8192
     #: The operator's policy (:mod:`rewardkit.serve.policy`); a plain dict is read as a policy file's tables.
     policy: Any = None
+    #: A tokens file naming the tenants (:mod:`rewardkit.serve.tenants`); ``token`` is one more tenant.
+    tokens: str | None = None
+    #: Terms per composite, and items x terms per request (one request's total work).
+    max_terms: int = 16
+    max_term_items: int = 65_536
+    #: Bytes of one answer.
+    max_answer_bytes: int = 16 * 1024 * 1024
+    #: Seconds one request may score in all, every term together; then what is left times out.
+    request_timeout: float = 120.0
 
     def __post_init__(self) -> None:
         for name in ("max_body_bytes", "max_items", "max_concurrency", "max_inflight_bytes", "max_connections",
-                     "inline_chars"):
+                     "inline_chars", "max_terms", "max_term_items", "max_answer_bytes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise RewardkitError(f"serve: {name} must be a positive integer, got {value!r}")
         if not isinstance(self.max_queue, int) or self.max_queue < 0:
             raise RewardkitError(f"serve: max_queue must be a non-negative integer, got {self.max_queue!r}")
-        for name in ("header_timeout", "body_timeout", "shutdown_timeout"):
+        for name in ("header_timeout", "body_timeout", "shutdown_timeout", "request_timeout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 86_400:
                 raise RewardkitError(f"serve: {name} must be a number of seconds in (0, 86400), got {value!r}")
@@ -75,10 +84,18 @@ class ServeSettings:
         if self.token is None:
             self.token = os.environ.get(TOKEN_ENV) or None
         self.token = check_token(self.token)
+        self.tenants()  # a bad tokens file fails at start
+
+    def tenants(self) -> Any:
+        """The tenants (:class:`rewardkit.serve.tenants.Tenants`) of ``tokens`` and ``token``."""
+        from .policy import Policy
+        from .tenants import Tenants
+
+        return Tenants.build(self.token, self.tokens, Policy.load)
 
     def check_bind(self) -> None:
         """Refuse to bind a non-loopback address without a token."""
-        if self.token or is_loopback(self.host):
+        if self.token or self.tokens or is_loopback(self.host):
             return
         raise RewardkitError(
             f"serve: refusing to bind {self.host!r} without a token; pass --token or set {TOKEN_ENV} "

@@ -26,6 +26,15 @@ class Metrics:
         self.outcomes = Counter("rewardkit_outcomes", "Item outcomes by reward and status",
                                 ["reward", "status"], registry=r)
         self.rejected = Counter("rewardkit_rejected", "Requests refused by limit or auth", ["reason"], registry=r)
+        self.tenant_requests = Counter("rewardkit_tenant_requests", "HTTP requests by tenant and status code",
+                                       ["tenant", "code"], registry=r)
+        self.tenant_items = Counter("rewardkit_tenant_items", "Items scored by tenant", ["tenant"], registry=r)
+        self.tenant_seconds = Counter("rewardkit_tenant_seconds", "Seconds of scoring requests by tenant",
+                                      ["tenant"], registry=r)
+        self.tenant_rejected = Counter("rewardkit_tenant_rejected", "Requests refused or stopped by tenant and reason",
+                                       ["tenant", "reason"], registry=r)
+        self.tenant_held = Gauge("rewardkit_tenant_held", "What each tenant holds now: threads, queue places, "
+                                 "bytes, connections", ["tenant", "resource"], registry=r)
         Gauge("rewardkit_queue_depth", "Scoring requests waiting for a thread", registry=r).set_function(queue_depth)
         Gauge("rewardkit_inflight", "Scoring requests admitted (running or waiting)", registry=r).set_function(inflight)
         Gauge("rewardkit_pool_workers", "Live worker processes of the cpu-reward pool",

@@ -49,14 +49,16 @@ class Scorer:
         self._lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------
-    def target(self, req: ScoreRequest) -> Target:
+    def target(self, req: ScoreRequest, policy: Policy | None = None) -> Target:
+        """The reward or composite ``req`` names, within ``policy`` (default: the server's)."""
+        policy = policy or self.policy
         if req.reward is not None and req.composite is not None:
             raise RequestError("reward", "give either 'reward' or 'composite', not both")
         if req.reward is None and req.composite is None:
             if self.default is None:
                 raise RequestError("reward", "no 'reward' or 'composite' given and the server has no default")
             return self.default
-        req = self._within_policy(req)
+        req = _within_policy(req, policy)
         key = json.dumps(req.model_dump(include={"reward", "params", "timeout", "column_map", "composite",
                                                  "on_error", "allow_negative"}), sort_keys=True, default=repr)
         with self._lock:
@@ -70,26 +72,42 @@ class Scorer:
                 self._cache.popitem(last=False)
         return built
 
-    def _within_policy(self, req: ScoreRequest) -> ScoreRequest:
-        """The request with the operator's policy applied (PolicyError when it asks too much)."""
-        if req.reward is not None:
-            params, timeout = self.policy.apply(req.reward, req.params, req.timeout)
-            return req.model_copy(update={"params": params, "timeout": timeout})
-        _check_weights(req.composite or [])
-        terms = []
-        for i, table in enumerate(req.composite or []):
-            name = table.get("name") if isinstance(table, dict) else None
-            if not isinstance(name, str):
-                raise RequestError(f"composite[{i}].name", "each composite term needs a reward 'name'")
-            params = table.get("params") or {}
-            if not isinstance(params, dict):
-                raise RequestError(f"composite[{i}].params", "params must be a table of parameter = value")
-            timeout = table.get("timeout")
-            if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-                raise RequestError(f"composite[{i}].timeout", f"timeout must be a number of seconds, got {timeout!r}")
-            params, timeout = self.policy.apply(name, params, timeout, where=f"composite[{i}].")
-            terms.append({**table, "params": params, **({"timeout": timeout} if timeout is not None else {})})
-        return req.model_copy(update={"composite": terms})
+    @staticmethod
+    def terms(target: Target) -> int:
+        return len(target.terms) if isinstance(target, Composite) else 1
+
+    @staticmethod
+    def check_work(settings: Any, items: int, terms: int | None) -> None:
+        """One request's work is bounded: items, terms per composite, items x terms (413 past them)."""
+        from .limits import LimitError
+
+        if items > settings.max_items:
+            raise LimitError(413, "items per request",
+                             f"{items} items per request exceeds the limit of {settings.max_items} (--max-items)")
+        if terms is None:
+            return
+        if terms > settings.max_terms:
+            raise LimitError(413, "terms per composite", f"{terms} terms exceed the limit of {settings.max_terms} "
+                             "per composite (--max-terms)")
+        if items * terms > settings.max_term_items:
+            raise LimitError(413, "items x terms", f"{items} items x {terms} terms = {items * terms} scorings exceed "
+                             f"the limit of {settings.max_term_items} per request (--max-term-items); send fewer items")
+
+    def default_target(self, endpoint: str) -> Target:
+        if self.default is None:
+            raise RequestError("reward", f"{endpoint} needs a server started with -r REWARD or --config")
+        return self.default
+
+    def score_default(self, completions: list[str], prompts: list[str] | None, columns: dict[str, list[Any]],
+                      label_field: str) -> Any:
+        """Score with the server's default; a missing label column is named as the protocol names it."""
+        target = self.default_target("this endpoint")
+        try:
+            return self.score(target, completions, prompts, columns)
+        except RequestError as exc:
+            if exc.field == f"columns.{self.label_column}":
+                raise RequestError(label_field, f"{exc} (sent as {label_field!r}; see --label-column)") from None
+            raise
 
     def _build(self, req: ScoreRequest) -> Target:
         if req.reward is not None:
@@ -117,6 +135,53 @@ class Scorer:
             raise RequestError(f"columns.{exc.column}", str(exc)) from None
         except (TypeError, ValueError) as exc:
             raise RequestError("completions", str(exc)) from None
+
+
+def _within_policy(req: ScoreRequest, policy: Policy) -> ScoreRequest:
+    """The request with the operator's policy applied (PolicyError when it asks too much). Host options
+    written among the parameters (``params.timeout``, ``params.columns``) are taken out first, so the
+    policy sees every one of them."""
+    if req.reward is not None:
+        params, options = _split(req.params, req.timeout, req.column_map, "")
+        params, timeout = policy.apply(req.reward, params, options.get("timeout"))
+        return req.model_copy(update={"params": params, "timeout": timeout, "column_map": options.get("columns")})
+    _check_weights(req.composite or [])
+    terms = []
+    for i, table in enumerate(req.composite or []):
+        name = table.get("name") if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            raise RequestError(f"composite[{i}].name", "each composite term needs a reward 'name'")
+        params = table.get("params") or {}
+        if not isinstance(params, dict):
+            raise RequestError(f"composite[{i}].params", "params must be a table of parameter = value")
+        params, options = _split(params, table.get("timeout"), table.get("columns"), f"composite[{i}].")
+        params, timeout = policy.apply(name, params, options.get("timeout"), where=f"composite[{i}].")
+        term = {k: v for k, v in table.items() if k not in ("params", "timeout", "columns")}
+        term["params"] = params
+        if timeout is not None:
+            term["timeout"] = timeout
+        if "columns" in options:
+            term["columns"] = options["columns"]
+        terms.append(term)
+    return req.model_copy(update={"composite": terms})
+
+
+def _split(params: dict[str, Any], timeout: Any, columns: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(reward parameters, host options)``; a timeout must be a positive finite number of seconds."""
+    from ..options import host_options
+
+    try:
+        own, options = host_options(params, timeout=timeout, columns=columns, where=where.rstrip(".") or "request")
+    except ParameterError as exc:
+        raise RequestError(f"{where}params.{exc.param}", str(exc)) from None
+    t = options.get("timeout")
+    if t is not None and (isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0):
+        raise RequestError(f"{where}timeout", f"timeout must be a positive number of seconds, got {t!r}")
+    c = options.get("columns")
+    if c is not None and (not isinstance(c, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                             for k, v in c.items())):
+        raise RequestError(f"{where}columns", "columns must map the reward's column names to the request's")
+    return own, options
 
 
 def _check_weights(terms: list[Any]) -> None:
@@ -171,13 +236,56 @@ def outcome_counts(target: Target, result: Scores | CompositeScores) -> dict[str
 
 
 # -- OpenRLHF --------------------------------------------------------------------------------
+#: Characters of the prompt's end that must open a left-truncated query for its response to be found.
+PROMPT_TAIL = 32
+
+
 def openrlhf_inputs(req: OpenRLHFRequest, label_column: str, strip: tuple[str, ...] = ()
-                    ) -> tuple[list[str], list[str], dict[str, list[Any]]]:
-    """Completions (``query`` without its prompt prefix and trailing ``strip`` tokens), prompts, labels."""
+                    ) -> tuple[list[str], list[str], dict[str, list[Any]], dict[int, str]]:
+    """Completions (``query`` without its prompt and trailing ``strip`` tokens), prompts, labels, and the
+    items refused because the response could not be told apart from the prompt (index -> why).
+
+    OpenRLHF cuts long prompts from the left, so a query may start inside its prompt: the
+    response then starts after the longest end of the prompt that opens the query (at least
+    :data:`PROMPT_TAIL` characters of it, or all of a shorter prompt). Without such a match the
+    item is refused (an error outcome, counted), never scored with the prompt's text in it.
+    """
     prompts = req.prompts if req.prompts is not None else [""] * len(req.query)
-    completions = [_strip_end(q[len(p):] if p and q.startswith(p) else q, strip) for q, p in zip(req.query, prompts)]
+    completions: list[str] = []
+    refused: dict[int, str] = {}
+    for i, (q, p) in enumerate(zip(req.query, prompts)):
+        response = _response_part(q, p)
+        if response is None:
+            refused[i] = ("the query does not contain the end of its prompt (truncated past it, or a different "
+                          "prompt); refused rather than scoring prompt text as the answer")
+            response = ""
+        completions.append(_strip_end(response, strip))
     columns = {label_column: list(req.labels)} if req.labels is not None else {}
-    return completions, prompts, columns
+    return completions, prompts, columns, refused
+
+
+def _response_part(query: str, prompt: str) -> str | None:
+    """``query`` after its prompt, also when the prompt was cut from the left; None when not found."""
+    if not prompt or query.startswith(prompt):
+        return query[len(prompt):]
+    kept = _overlap(prompt, query)  # the longest end of the prompt that opens the query (linear time)
+    if kept < min(len(prompt), PROMPT_TAIL):
+        return None
+    return query[kept:]
+
+
+def _overlap(prompt: str, query: str) -> int:
+    """Length of the longest suffix of ``prompt`` that is a prefix of ``query`` (KMP prefix function)."""
+    seq: list[str | None] = [*query[: len(prompt)], None, *prompt]
+    pi = [0] * len(seq)
+    for i in range(1, len(seq)):
+        k = pi[i - 1]
+        while k and seq[i] != seq[k]:
+            k = pi[k - 1]
+        if seq[i] == seq[k] and seq[i] is not None:
+            k += 1
+        pi[i] = k
+    return pi[-1]
 
 
 def _strip_end(text: str, tokens: tuple[str, ...]) -> str:
@@ -191,19 +299,25 @@ def _strip_end(text: str, tokens: tuple[str, ...]) -> str:
     return text
 
 
-def openrlhf_response(target: Target, result: Scores | CompositeScores, fill: float) -> dict[str, Any]:
-    """``{"rewards", "scores", "extra_logs"}``; unscorable items get ``fill`` and are counted."""
+def openrlhf_response(target: Target, result: Scores | CompositeScores, fill: float,
+                       refused: dict[int, str] | None = None) -> dict[str, Any]:
+    """``{"rewards", "scores", "extra_logs"}``; unscorable (and refused) items get ``fill`` and are counted."""
     if isinstance(result, Scores):
         totals: list[float | None] = list(result.values)
         per_term = {result.reward: list(result.values)}
         statuses = [s.value for s in result.statuses]
     else:
         totals = list(result.total)
-        per_term = dict(result.shaped)
+        per_term = {k: list(v) for k, v in result.shaped.items()}
         statuses = [st.value for st in result.total_statuses]
+    for i in refused or {}:
+        totals[i], statuses[i] = None, "error"
+        for vals in per_term.values():
+            vals[i] = None
     rewards = [fill if v is None else float(v) for v in totals]
     extra: dict[str, list[float]] = {name: [fill if v is None else float(v) for v in vals]
                                      for name, vals in per_term.items()}
     for status in ("none", "error", "timeout"):
         extra[f"rewardkit/{status}"] = [1.0 if s == status else 0.0 for s in statuses]
+    extra["rewardkit/prompt_not_found"] = [1.0 if i in (refused or {}) else 0.0 for i in range(len(rewards))]
     return {"rewards": rewards, "scores": rewards, "extra_logs": extra}
