@@ -161,6 +161,7 @@ def private_mounts(libc: ctypes.CDLL, root: str, tmpfs_mb: int = 1024) -> str:
                 _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, opts)
         os.mkdir(NEW_ROOT, 0o711)
         _mount(libc, f"/proc/self/fd/{keep_fd}", NEW_ROOT, None, MS_BIND)
+        stage(libc)
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
     finally:
         os.close(keep_fd)
@@ -168,37 +169,77 @@ def private_mounts(libc: ctypes.CDLL, root: str, tmpfs_mb: int = 1024) -> str:
 
 
 NEW_ROOT = "/tmp/.rk"
+#: the interpreter's prefix, shown to the sandbox uid (``_view.STAGED``)
+STAGED = "/tmp/.rkpy"
 
 
-def wipe_scratch() -> None:
-    """Remove everything a run left in the scratch directories (but the zygote's root)."""
-    import shutil
+def stage(libc: ctypes.CDLL) -> None:
+    """Bind this interpreter's prefix read-only at :data:`STAGED` (in the zygote's private namespace):
+    the sandbox uid cannot enter ``/root``, where pyenv puts it; bubblewrap binds it back at its real path."""
+    import sys
 
+    os.mkdir(STAGED, 0o755)
+    _mount(libc, os.path.realpath(sys.base_prefix), STAGED, None, MS_BIND | MS_REC)
+    _mount(libc, None, STAGED, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def wipe_scratch() -> bool:
+    """Remove everything a run left in the scratch directories (but the zygote's root and the
+    staged interpreter). Never raises: a tree too deep for :func:`shutil.rmtree` (a program's
+    1,500-deep chain) goes to ``rm -rf``; returns False when something could not be removed (the
+    client then replaces the zygote, and with it the tmpfs)."""
+
+    clean = True
     for path in SCRATCH:
         try:
             entries = list(os.scandir(path))
         except OSError:
             continue
         for entry in entries:
-            if entry.path == NEW_ROOT:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                try:
-                    os.unlink(entry.path)
-                except OSError:
-                    pass
+            if entry.path not in (NEW_ROOT, STAGED):
+                clean = remove_tree(entry.path) and clean
+    return clean
+
+
+def remove_tree(path: str) -> bool:
+    """Remove a file or a folder of any depth; never raises (False when something is left)."""
+    import shutil
+
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return True
+    except (OSError, RecursionError, MemoryError):
+        return _rm_rf(path)
+
+
+def _rm_rf(path: str) -> bool:
+    import subprocess
+
+    try:
+        subprocess.run(["rm", "-rf", "--one-file-system", "--", path], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return not os.path.lexists(path)
 
 
 class Cgroups:
-    """A memory and a pids cgroup for one zygote's runs (one run at a time)."""
+    """Memory, pids and CPU cgroups for one zygote's runs: a fresh child cgroup per run (made before
+    the run, removed after it), so no charge, counter or limit of one run reaches the next."""
+
+    CONTROLLERS = ("memory", "pids", "cpu")
 
     def __init__(self, name: str) -> None:
         self.dirs: list[str] = []
         self.why = ""
-        self._last: dict[str, str] = {}
         self.version = 0
+        self.runs: list[str] = []
+        self._count = 0
         try:
             self._make(name)
         except OSError as exc:
@@ -210,18 +251,21 @@ class Cgroups:
         mine = _own_cgroups()
         self._sweep_stale(mine)
         v2 = _v2_root()
-        if v2 and {"memory", "pids"} <= set(_read(os.path.join(v2, "cgroup.controllers")).split()):
+        wanted = set(self.CONTROLLERS)
+        if v2 and wanted <= set(_read(os.path.join(v2, "cgroup.controllers")).split()):
             parent = v2 + mine.get("", "/")
             path = os.path.join(parent, name)
             os.mkdir(path)
             self.dirs, self.version = [path], 2
             if not os.path.exists(os.path.join(path, "memory.max")):
                 with open(os.path.join(parent, "cgroup.subtree_control"), "w") as fh:
-                    fh.write("+memory +pids")
+                    fh.write("+memory +pids +cpu")
+            with open(os.path.join(path, "cgroup.subtree_control"), "w") as fh:
+                fh.write("+memory +pids +cpu")
             return
-        roots = {c: f"/sys/fs/cgroup/{c}" for c in ("memory", "pids")}
+        roots = {c: f"/sys/fs/cgroup/{c}" for c in self.CONTROLLERS}
         if not all(os.path.isdir(r) for r in roots.values()):
-            raise OSError(0, "no writable cgroup v2 with memory and pids, and no cgroup v1 memory and pids")
+            raise OSError(0, "no writable cgroup v2 with memory, pids and cpu, and no cgroup v1 memory, pids and cpu")
         for ctrl, root in roots.items():
             path = os.path.join(root + mine.get(ctrl, "/"), name)
             os.mkdir(path)
@@ -231,7 +275,7 @@ class Cgroups:
     @staticmethod
     def _sweep_stale(mine: dict[str, str]) -> None:
         """Remove the empty cgroups of zygotes that were killed (``rewardkit-code-<pid>``, pid gone)."""
-        parents = [f"/sys/fs/cgroup/{c}{mine.get(c, '/')}" for c in ("memory", "pids")]
+        parents = [f"/sys/fs/cgroup/{c}{mine.get(c, '/')}" for c in Cgroups.CONTROLLERS]
         v2 = _v2_root()
         if v2:
             parents.append(v2 + mine.get("", "/"))
@@ -243,49 +287,79 @@ class Cgroups:
             for name in names:
                 pid = name.rpartition("-")[2]
                 if name.startswith("rewardkit-code-") and pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-                    try:
-                        os.rmdir(os.path.join(parent, name))
-                    except OSError:
-                        pass
+                    folder = os.path.join(parent, name)
+                    for sub in _subdirs(folder):
+                        _rmdir(sub)
+                    _rmdir(folder)
 
-    def limit(self, memory: int, pids: int) -> None:
-        """Set this run's totals (written only when they change)."""
+    def begin(self, memory: int, pids: int, cpus: float) -> None:
+        """A fresh cgroup for the next run, with its limits (the child joins it with :meth:`join`)."""
+        self.end()
+        self._count += 1
+        runs = [os.path.join(d, f"run{self._count}") for d in self.dirs]
+        for path in runs:
+            os.mkdir(path)
+        self.runs = runs
+        quota = max(1000, int(cpus * 100_000))
         if self.version == 2:
-            self._write(self.dirs[0], "memory.max", str(memory))
-            self._write(self.dirs[0], "memory.swap.max", "0", optional=True)
-            self._write(self.dirs[0], "pids.max", str(pids))
-        elif self.version == 1:
-            mem, pid = self.dirs
-            if os.path.exists(os.path.join(mem, "memory.memsw.limit_in_bytes")):
-                self._write(mem, "memory.memsw.limit_in_bytes", "-1", optional=True)
-            self._write(mem, "memory.limit_in_bytes", str(memory))
-            self._write(mem, "memory.memsw.limit_in_bytes", str(memory), optional=True)
-            self._write(pid, "pids.max", str(pids))
+            run = runs[0]
+            _write(run, "memory.max", str(memory))
+            _write(run, "memory.swap.max", "0", optional=True)
+            _write(run, "pids.max", str(pids))
+            _write(run, "cpu.max", f"{quota} 100000")
+        else:
+            mem, pid, cpu = runs
+            _write(mem, "memory.limit_in_bytes", str(memory))
+            _write(mem, "memory.memsw.limit_in_bytes", str(memory), optional=True)
+            _write(pid, "pids.max", str(pids))
+            _write(cpu, "cpu.cfs_period_us", "100000", optional=True)
+            _write(cpu, "cpu.cfs_quota_us", str(quota), optional=True)
 
     def join(self) -> None:
-        """In a child, before it drops root: move it into the cgroups."""
-        for path in self.dirs:
+        """In a child, before it drops root: move it into this run's cgroups."""
+        for path in self.runs:
             with open(os.path.join(path, "cgroup.procs"), "w") as fh:
                 fh.write("0")
 
-    def remove(self) -> None:
-        for path in self.dirs:
-            try:
-                os.rmdir(path)
-            except OSError:
-                pass
+    def end(self) -> None:
+        """Remove this run's cgroups (every process of the run is dead; charges go with them)."""
+        for path in self.runs:
+            _rmdir(path)
+        self.runs = []
 
-    def _write(self, folder: str, name: str, value: str, optional: bool = False) -> None:
-        key = os.path.join(folder, name)
-        if self._last.get(key) == value and not value.startswith("-"):
-            return
+    def remove(self) -> None:
+        self.end()
+        for path in self.dirs:
+            _rmdir(path)
+
+
+def _write(folder: str, name: str, value: str, optional: bool = False) -> None:
+    try:
+        with open(os.path.join(folder, name), "w") as fh:
+            fh.write(value)
+    except OSError:
+        if not optional:
+            raise
+
+
+def _rmdir(path: str) -> None:
+    for _ in range(50):
         try:
-            with open(key, "w") as fh:
-                fh.write(value)
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
         except OSError:
-            if not optional:
-                raise
-        self._last[key] = value
+            import time
+
+            time.sleep(0.002)  # a killed process is still leaving the cgroup
+
+
+def _subdirs(folder: str) -> list[str]:
+    try:
+        return [e.path for e in os.scandir(folder) if e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
 def _read(path: str) -> str:

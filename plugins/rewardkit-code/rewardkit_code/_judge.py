@@ -84,7 +84,7 @@ class Program:
         if self.dead:
             raise ProgramError(self.dead)
         try:
-            reply = _wire.recv(self.answer_fd, self.deadline)
+            reply = _wire.recv(self.answer_fd, self.deadline, _wire.MAX_ANSWER)
         except (EOFError, TimeoutError, OSError) as exc:
             self.dead = f"{name}(): {_why(exc)}"
             raise ProgramError(self.dead) from None
@@ -94,8 +94,8 @@ class Program:
         if type(reply) is dict and "ok" in reply:
             try:
                 return _wire.decode(reply["ok"])
-            except (_wire.WireError, ValueError, TypeError, RecursionError) as exc:
-                raise ProgramError(f"{name}() returned something that is not plain data: {exc}") from None
+            except (_wire.WireError, ValueError, TypeError, RecursionError, MemoryError) as exc:
+                raise ProgramError(f"{name}() returned something that is not plain data: {type(exc).__name__}") from None
         raise _raised(name, reply)
 
 
@@ -244,9 +244,29 @@ def build_env(spec: dict, cases: list[Case], program: Program, tally: Tally) -> 
     if spec["kind"] != "check":  # assert tests call the program's functions by name
         for name in sorted(_free_names(cases, env)):
             env[name] = _module(name) or proxy(program, name)
-    if entry:
+        for name in sorted(tested_builtins(cases, env, entry)):
+            env[name] = proxy(program, name)  # a tested name is always the program's, even `pow` or `sorted`
+    if entry:  # the row's entry point (never the program's choice; the prompt's stub of it is left out)
         env[entry] = proxy(program, entry)
     return env
+
+
+def tested_builtins(cases: list[Case], env: dict, entry: str) -> set[str]:
+    """Builtin names an assert test tests: in a test string that calls no other free function (and
+    the row names no entry point), the builtins it calls are the functions under test (an MBPP-style
+    row ``assert pow(2, 3) == 8`` tests the program's ``pow``, never the judge's)."""
+    if entry:
+        return set()
+    out: set[str] = set()
+    for case in cases:
+        if case.tree is None:
+            continue
+        bound = set(env) | bound_names(case.tree)
+        called = {n.func.id for n in ast.walk(case.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+        free = called - bound
+        if free and not free - set(builtins.__dict__):
+            out |= free
+    return out
 
 
 def _free_names(cases: list[Case], env: dict) -> set[str]:
@@ -318,7 +338,7 @@ def judge(spec: dict, program: Program) -> dict:
         elif check and not entry:
             passed, counted, why = 0, max(1, case.asserts), "no entry point for check(candidate)"
         else:
-            passed, counted, why = run_case(case, env, tally, env[entry] if check else None)
+            passed, counted, why = run_case(case, env, tally, proxy(program, entry) if check else None)
         results.append([passed, counted])
         error = error or why
     program.hello()  # tests that never called the program: did it even load?

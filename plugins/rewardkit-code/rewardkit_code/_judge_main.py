@@ -20,6 +20,9 @@ import _judge  # noqa: E402
 
 #: uids of judges: JUDGE_UID_BASE + the judge's pid (below the programs' UID_BASE)
 JUDGE_UID_BASE = 1_400_000_000
+#: the judge's address space: answers are at most _wire.MAX_ANSWER bytes, so a program cannot make
+#: it grow past this; a MemoryError fails that program's call, never the next item's
+JUDGE_MEMORY = 2 << 30
 
 
 def main() -> None:
@@ -27,9 +30,10 @@ def main() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     client = os.getppid()
     _isolate.preload()  # before the uid change: it may not read the interpreter's directory
-    for res, value in ((resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0)):
+    for res, value in ((resource.RLIMIT_NOFILE, 64), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_AS, JUDGE_MEMORY)):
         soft, hard = resource.getrlimit(res)
-        resource.setrlimit(res, (min(value, hard), min(value, hard)))
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(res, (value, value))
     if os.geteuid() == 0:
         uid = JUDGE_UID_BASE + os.getpid()
         os.setgroups([])

@@ -22,7 +22,8 @@ import select
 import struct
 import time
 
-MAX_FRAME = 1 << 24  # bytes of one frame (a return value bigger than this fails the call)
+MAX_FRAME = 1 << 24  # bytes of one frame (the tests' calls)
+MAX_ANSWER = 1 << 22  # bytes of one answer the judge reads from a program (a bigger one fails the call)
 MAX_DEPTH = 200
 
 
@@ -115,16 +116,17 @@ def send(fd: int, obj: object) -> None:
         view = view[n:]
 
 
-def recv(fd: int, deadline: float | None = None) -> object:
-    """Read one frame and ``json.loads`` it. EOFError at end of stream, TimeoutError at the deadline."""
+def recv(fd: int, deadline: float | None = None, limit: int = MAX_FRAME) -> object:
+    """Read one frame of at most ``limit`` bytes and ``json.loads`` it. EOFError at end of stream,
+    TimeoutError at the deadline, WireError for a frame over the limit, garbled or too big to decode."""
     head = _read_exact(fd, 4, deadline)
     (size,) = struct.unpack("!I", head)
-    if size > MAX_FRAME:
-        raise WireError(f"a frame of {size:,} bytes is over the {MAX_FRAME:,}-byte limit")
+    if size > limit:
+        raise WireError(f"a frame of {size:,} bytes is over the {limit:,}-byte limit")
     try:
         return json.loads(_read_exact(fd, size, deadline))
-    except (ValueError, RecursionError) as exc:
-        raise WireError(f"garbled frame: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:
+        raise WireError(f"garbled frame: {type(exc).__name__}") from None
 
 
 def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:

@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import struct
@@ -22,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness  # noqa: E402  (the child's code, imported before any fork)
+import _inproc  # noqa: E402
 import _isolate  # noqa: E402
 import _wire  # noqa: E402,F401
 
@@ -116,13 +116,15 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         _own_fds(fds)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         lim = req["limits"]
-        home = _enter_home(req, root, privileged)
+        wrap = req.get("bwrap")
+        files = _memfds(req) if wrap else []  # bubblewrap copies them into the run's own tmpfs
+        home = "/" if wrap else _enter_home(req, root, privileged)
         if _CGROUPS is not None and req.get("cgroup"):
             _CGROUPS.join()
         _set_limits(lim)
         if privileged:
             _drop_to(UID_BASE + zygote)  # the zygote's uid slot: one run at a time per zygote
-        if not req.get("bwrap"):  # bubblewrap needs namespaces; it installs the filter itself
+        if not wrap:  # bubblewrap needs namespaces; it installs the filter itself
             _confine(req["mode"] in ("serve", "function"))
         _die_with_zygote(zygote)
         os.chdir(home)
@@ -132,18 +134,18 @@ def _child(req: dict, fds: list[int], root: str, privileged: bool) -> None:
         import resource
 
         _limit(resource.RLIMIT_AS, lim["memory"], lim["memory"])
-        for name in ("_isolate", "_wire"):
+        for name in ("_isolate",):
             sys.modules.pop(name, None)
-        if req.get("exec"):
+        if wrap:
+            _exec_bwrap(req, files)
+        elif req.get("exec"):
             _exec_program(req, home)
-        elif req.get("bwrap"):
-            _exec_bwrap(req, home)
         elif req["mode"] == "stdio":
             status = _harness.run_stdio(req["program"])
         elif req["mode"] == "serve":
             status = _harness.serve_program(req["program"])
         else:
-            status = _harness.run_function(req["program"])
+            status = _inproc.run_function(req["program"])
     except BaseException as exc:  # noqa: BLE001 - any failure to set up is status 125
         try:
             os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
@@ -217,16 +219,41 @@ def _exec_program(req: dict, home: str) -> None:
         with open(os.path.join(home, os.path.basename(req["source"])), "w", encoding="utf-8") as fh:
             fh.write(req["program"])
     argv = list(req["exec"])
-    if req.get("bwrap"):
-        argv = _with_seccomp([a.replace("{home}", home) for a in req["bwrap"]]) + argv
     os.execvp(argv[0], argv)
 
 
-def _exec_bwrap(req: dict, home: str) -> None:
-    """Hand the run to bubblewrap: a fresh interpreter that sees only system dirs and ``home``."""
-    with open(os.path.join(home, "solution.py"), "w", encoding="utf-8") as fh:
-        fh.write(req["program"])
-    argv = _with_seccomp([a.replace("{home}", home) for a in req["bwrap"]]) + [req["mode"]]
+def _memfds(req: dict) -> list[tuple[int, str]]:
+    """The run's files (``{name: base64}``) as memory files bubblewrap copies into ``/sandbox``."""
+    import base64
+
+    out = []
+    for name, data in (req.get("files") or {}).items():
+        fd = os.memfd_create("file", 0)
+        view = memoryview(base64.b64decode(data))
+        while view:
+            view = view[os.write(fd, view):]
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.set_inheritable(fd, True)
+        out.append((fd, os.path.basename(name)))
+    return out
+
+
+def _exec_bwrap(req: dict, files: list[tuple[int, str]]) -> None:
+    """Hand the run to bubblewrap (``_view.argv``): its own namespaces, an allow-list view, fresh
+    tmpfs ``/tmp`` and ``/sandbox`` holding the run's files, our seccomp filter; then either the
+    native command (``exec``) or a fresh interpreter running the harness."""
+    argv = list(req["bwrap"])
+    for fd, name in files:
+        argv += ["--file", str(fd), f"/sandbox/{name}"]
+        if name in (req.get("executable") or ()):
+            argv += ["--chmod", "0755", f"/sandbox/{name}"]
+    if req.get("info"):
+        argv += ["--info-fd", str(N_FDS)]
+    argv = _with_seccomp(argv + ["--"])
+    if req.get("exec"):
+        argv += list(req["exec"])
+    else:
+        argv += [req["python"], "-I", "-S", "-B", "/rk/_bwrap_main.py", req["mode"], *req.get("pythonpath", ())]
     os.execv(argv[0], argv)
 
 
@@ -333,8 +360,13 @@ def _kill_children() -> None:
 
 def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.socket) -> dict:
     start = time.monotonic()
+    lim = req["limits"]
     if _CGROUPS is not None and req.get("cgroup"):
-        _CGROUPS.limit(int(req["limits"]["memory"]), int(req["limits"]["nproc"]))
+        _CGROUPS.begin(int(lim["memory"]), int(lim["nproc"]), float(lim.get("cpus", 1.0)))
+    info = os.pipe() if req.get("bwrap") else None
+    if info is not None:
+        req["info"] = True
+        fds = fds + [info[1]]
     pid = os.fork()
     if pid == 0:
         _child(req, fds, root, privileged)
@@ -346,14 +378,33 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
         _kill(pid)
     status = _reap_all(pid, privileged)
     os.close(pidfd)
-    if _SCRATCH:
-        _isolate.wipe_scratch()  # every process of the run is dead: nothing survives into the next
-    elif not req.get("keep"):
-        shutil.rmtree(os.path.join(root, str(pid)), ignore_errors=True)
+    if _CGROUPS is not None:
+        _CGROUPS.end()  # a fresh cgroup per run: no charge of this run reaches the next
+    clean = True
+    if info is not None:
+        started = _drain(info[0])
+    else:
+        started = True
+        if _SCRATCH:
+            clean = _isolate.wipe_scratch()  # every process of the run is dead: nothing survives into the next
+        elif not req.get("keep"):
+            clean = _isolate.remove_tree(os.path.join(root, str(pid)))
     wall = time.monotonic() - start
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
-    return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned}
+    return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned,
+            "started": started, "dirty": not clean}
+
+
+def _drain(fd: int) -> bool:
+    """Whether bubblewrap wrote its info (it created the sandbox); closes ``fd``."""
+    try:
+        os.set_blocking(fd, False)
+        return bool(os.read(fd, 4096))
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _wait(pidfd: int, sock: socket.socket, end: float) -> tuple[bool, bool]:
@@ -417,7 +468,8 @@ def main() -> None:
     _send(sock, {"ready": True, "network": net, "privileged": privileged, "pid": os.getpid(), "subreaper": reaper,
                  "ns": ns, "seccomp": "" if flt is not None and flt.code else _no_seccomp(),
                  "cgroups": _CGROUPS.dirs if _CGROUPS else [],
-                 "cgroup_why": "" if _CGROUPS else (cgroups.why if cgroups else "not root")})
+                 "cgroup_why": "" if _CGROUPS else (cgroups.why if cgroups else "not root"),
+                 "staged": {os.path.realpath(sys.base_prefix): _isolate.STAGED} if _SCRATCH else {}})
     try:
         _serve(sock, root, privileged)
     finally:

@@ -13,7 +13,7 @@ from rewardkit import DEFER
 from .extract import extract_code
 from .runner import RUNNERS, Outcome
 from .sandbox import Limits
-from .suites import Suite, infer_entry_point, parse_suite
+from .suites import Suite, missing_entry_point, parse_suite, prompt_entry_point
 
 
 def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any], stop: bool) -> float | None:
@@ -25,8 +25,11 @@ def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any],
         return 0.0
     if params["prepend_prompt"]:
         program = prompt + program
-    if suite.kind == "check" and not suite.entry_point:
-        suite = Suite("check", code=suite.code, entry_point=infer_entry_point(prompt, program))
+    if suite.kind == "check" and not suite.entry_point:  # the row decides what is tested, never the program
+        name = prompt_entry_point(prompt)
+        if not name:
+            raise missing_entry_point()
+        suite = Suite("check", code=suite.code, entry_point=name)
     limits = Limits(wall=params["run_timeout"], cpu=max(1, int(params["run_timeout"]) + 1),
                     memory_mb=params["memory_mb"])
     outcome: Outcome = RUNNERS[params["language"]].run(

@@ -137,18 +137,22 @@ def _read_report(data: bytes, n: int) -> tuple[dict, tuple[tuple[int, int], ...]
 
 class CppRunner:
     """C++ (g++ on PATH): compile once per completion in the sandbox, then run the binary per
-    stdin/stdout case. Same zygote, uid, rlimits, namespaces and cleanup as Python runs."""
+    stdin/stdout case. With bubblewrap (the default) the build is a sandbox run whose tmpfs holds
+    the source and the binary; the binary comes back on its stdout (capped) and each case runs it
+    from a fresh tmpfs: nothing of the build touches the host's disk."""
 
     language = "cpp"
     compiler = ("g++", "-O2", "-std=c++17", "-o", "prog", "main.cpp")
     #: compiling needs more room than running: g++ spawns cc1plus, as and ld
-    compile_limits = Limits(wall=20.0, cpu=20, memory_mb=4096, file_mb=128, nproc=64)
+    compile_limits = Limits(wall=20.0, cpu=20, memory_mb=4096, file_mb=128, nproc=64, output_bytes=64 << 20)
 
     def run(self, program: str, suite: Suite, limits: Limits, *, stop_on_failure: bool,
             budget: float, strict: bool, backend: str = "auto", helpers: str = "") -> Outcome:
         if suite.kind != "stdio":
             raise ValueError(f"tests: the cpp runner runs stdin/stdout tests only, not {suite.kind!r} tests")
         sandbox = get_sandbox()
+        if backend in ("auto", "bwrap"):
+            return self._in_memory(program, suite, limits, stop_on_failure, budget, backend)
         keep = secrets.token_hex(8)
         try:
             built = sandbox.run(program, command=list(self.compiler), source="main.cpp", keep=keep,
@@ -159,6 +163,19 @@ class CppRunner:
                 "", command=["./prog"], stdin=stdin, keep=keep, limits=limits, backend=backend))
         finally:
             sandbox.discard(keep)
+
+    def _in_memory(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float,
+                   backend: str) -> Outcome:
+        sandbox = get_sandbox()
+        build = " ".join(self.compiler) + " >&2 && cat prog"
+        built = sandbox.run(program, command=["/bin/sh", "-c", build], source="main.cpp",
+                            limits=self.compile_limits, backend=backend)
+        if not built.ok or not built.stdout:
+            return Outcome(0, len(suite.cases), "does not compile: " + _why(built))
+        binary = built.stdout
+        return _stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
+            "", command=["./prog"], stdin=stdin, files={"prog": binary}, executable=("prog",), limits=limits,
+            backend=backend))
 
 
 def _stdio_cases(suite: Suite, stop: bool, budget: float, run_case: Callable[[bytes], Run]) -> Outcome:

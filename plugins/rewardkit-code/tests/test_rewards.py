@@ -135,7 +135,7 @@ HOSTILE = {
         "import os\nfor _ in range(4):\n    if os.fork() == 0:\n        os.setsid()\n        while True: pass\n"
     ),
     "network": "import socket\nsocket.create_connection(('127.0.0.1', 22), timeout=1)\nprint('YES')\n",
-    "kill the parent": "import os\nos.kill(os.getppid(), 9)\nprint('YES')\n",
+    "kill the parent": "import os\nos.kill(os.getppid(), 9)\nos.kill(1, 9)\n",
 }
 
 

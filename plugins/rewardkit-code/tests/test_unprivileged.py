@@ -20,8 +20,9 @@ UID = 4242
 CLIENT = r'''
 import importlib.util, json, os, sys, warnings
 warnings.simplefilter("ignore")
-spec = importlib.util.spec_from_file_location("rk_sandbox", sys.argv[1])
-mod = importlib.util.module_from_spec(spec); sys.modules["rk_sandbox"] = mod; spec.loader.exec_module(mod)
+import types
+pkg = types.ModuleType("rkc"); pkg.__path__ = [os.path.dirname(sys.argv[1])]; sys.modules["rkc"] = pkg
+import rkc.sandbox as mod
 box = mod.Sandbox(); box.start()
 out = {"info": box.info}
 out["plain"] = box.run("print(int(input()) * 2)", stdin=b"21\n").stdout.decode()
