@@ -23,9 +23,8 @@ __all__ = ["NEGATIONS", "answer_unit", "empty_slot", "negated", "units_agree"]
 #: words and phrases that negate what follows them
 NEGATIONS = (
     "not", "never", "no", "isn't", "isnt", "aren't", "wasn't", "weren't", "cannot", "can't", "couldn't",
-    "won't", "wouldn't", "shouldn't", "doesn't", "don't", "didn't", "neither", "nor", "nowhere",
+    "won't", "wouldn't", "shouldn't", "doesn't", "don't", "didn't", "neither", "nor", "nowhere", "hardly",
 )
-_APOS = "'\u2019"
 # what may stand between a negation and the number it governs: adverbs, copulas, "equal to", articles
 _FILLER = (
     r"(?:[a-z]+ly|be|is|was|are|were|equal|equals|to|the|a|an|answer|final|number|value|result|that|it|"
@@ -52,20 +51,33 @@ def _clause_before(text: str) -> str:
     return tail[last.end():] if last is not None else tail
 
 
-def negated(text: str, at: int | None = None) -> bool:
+# after the number, in its clause: "42 is not the answer", "42 is wrong", "42 isn't right"
+_DENIED_AFTER_RE = re.compile(
+    r"(?i)[\s)*$]*(?:is|was|would\s+be|seems|must\s+be)?\s*(?:(?:not|never|n['\u2019]t)\b|isn['\u2019]t|wasn['\u2019]t|"
+    r"(?:definitely\s+|clearly\s+|certainly\s+)?(?:wrong|incorrect|false|impossible)\b)"
+)
+_NUMBER_END_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
     """Whether a negation governs the answer in ``text``.
 
-    With ``at`` (the index where the answer starts in ``text``), the clause before it is read;
-    without, ``text`` is the answer span itself and the clause before its first digit is read
-    (``not 42``, ``definitely not 42``, ``certainly isn't 42``, ``cannot be 42``). Between the
-    negation and the number only filler words may stand (adverbs, ``be``, ``equal to``, ...):
-    ``I'm not sure, but it is 42`` and ``not only ... but 42`` are not negated.
+    With ``at`` (the index where the answer starts in ``text``), the clause before it is read,
+    and with ``end`` (where it ends) the words right after it; without, ``text`` is the answer
+    span itself, read before its first digit and after its last number. Negated: ``not 42``,
+    ``definitely not 42``, ``certainly isn't 42``, ``cannot be 42``, ``42 is not the answer``,
+    ``42 is wrong``. Between the negation and the number only filler words may stand (adverbs,
+    ``be``, ``equal to``, ...): ``I'm not sure, but it is 42`` and ``not only ... but 42`` are not.
     """
     if at is None:
         digit = _NUMBER_RE.search(text)
         at = digit.start() if digit else len(text)
+        numbers = list(_NUMBER_END_RE.finditer(text)) if digit else []
+        end = numbers[-1].end() if numbers else None
     before = _clause_before(text[max(0, at - WINDOW) : at])
-    return bool(before.strip()) and _GOVERNS_RE.search(before) is not None
+    if before.strip() and _GOVERNS_RE.search(before) is not None:
+        return True
+    return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
 
 
 # ---- units ------------------------------------------------------------------------------------

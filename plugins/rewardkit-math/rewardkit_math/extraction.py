@@ -273,8 +273,28 @@ def _answer_is(text: str) -> list[str]:
         ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()
         if _PROSE_IS_RE.match(ans):  # "Final Answer: The largest $n$ is 34.", "Josh's profit was $70,000"
             ans = _after_copula(ans)
-        out.append(ans)  # an empty slot is an answer found empty (no answer), never a licence to read on
+        # an empty slot is an answer found empty (no answer), never a licence to read on
+        out.append(_without_contrast(_PAREN_UNIT_RE.sub(r" \1", ans)))
     return out
+
+
+# "42, not 41", "42 apples, but not oranges": a contrast after the answer names what it is not
+_CONTRAST_RE = re.compile(r"(?i)(?:\s*,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+)(?:not|never|rather\s+than|instead\s+of)\s[^.;\n]*$")
+# the same contrast between two numbers of a prose line: "It's 42, not 41" ("42 apples, not 41")
+_CONTRAST_GAP_RE = re.compile(r"(?i)(?:\s*[A-Za-z]+){0,2}\s*,\s*(?:and\s+|but\s+)?(?:not|never)\s+$")
+# "42 (dollars)": a unit in brackets after the number
+_PAREN_UNIT_RE = re.compile(r"(?<=\d)\s*\(([A-Za-z][A-Za-z ]{1,30})\)\s*$")
+
+
+def _without_contrast(answer: str) -> str:
+    """``answer`` without a contrast clause after it, when what is left holds a number and no negation."""
+    m = _CONTRAST_RE.search(answer) if "," in answer or " but " in answer or " and " in answer else None
+    if m is None or m.start() == 0:
+        return answer
+    head = answer[: m.start()]
+    if not any(ch.isdigit() for ch in head) or negated(head):
+        return answer
+    return head
 
 
 def _after_copula(sentence: str) -> str:
@@ -445,6 +465,22 @@ def _latex_run(text: str, start: int, end: int) -> str | None:
     return run
 
 
+def _contrasted(text: str, at: int) -> str | None:
+    """The number before a contrast that ends at ``at`` ("It's 42, not " before 41), unless it is negated too."""
+    window = text[max(0, at - 200) : at]
+    gap = _CONTRAST_GAP_RE.search(window)
+    if gap is None:
+        return None
+    before = max(0, at - 200) + gap.start()
+    found = list(_NUMBER_RE.finditer(text, max(0, before - 60), before))
+    if not found or found[-1].end() != before:
+        return None
+    prev = found[-1]
+    if _latex_run(text, prev.start(), prev.end()) is not None or negated(text, prev.start(), prev.end()):
+        return None
+    return prev.group()
+
+
 def _last_number(text: str, latex: bool = False) -> list[str]:
     """The last number; with the other numbers of its line when that line offers alternatives
     (``either 626 or 623``), so that the several-answers rule sees them all."""
@@ -458,8 +494,10 @@ def _last_number(text: str, latex: bool = False) -> list[str]:
     run = _latex_run(text, last.start(), last.end())
     if run is not None:  # bare LaTeX is never scanned for its digits: after a math span it is read as
         return [run if latex else ""]  # LaTeX ("... $a=1$. So it is \sqrt{2}"); in prose it is no answer
-    if negated(text, last.start()):
-        return ["not " + last.group()]  # "It is certainly not 42": a negated number is no answer
+    if negated(text, last.start(), last.end()):
+        previous = _contrasted(text, last.start())
+        # "It is certainly not 42", "42 is wrong": a negated number is no answer; "It's 42, not 41" is 42
+        return [previous] if previous is not None else ["not " + last.group()]
     line_start = text.rfind("\n", 0, last.start()) + 1
     line = text[line_start : last.end()]
     if _ALTERNATIVE_RE.search(line):

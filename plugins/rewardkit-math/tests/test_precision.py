@@ -17,6 +17,10 @@ WRONG_PAID_BEFORE = [
     ("It is never 42.", "42"),
     ("The answer is not 42", "#### 42"),
     ("<answer>not 42</answer>", "42"),
+    ("The answer is hardly 42.", "42"),
+    ("No, 42 is not the answer.", "42"),  # a negation after the number, in its clause
+    ("So we get 42. But 42 is wrong.", "42"),
+    ("It's 41, not 42.", "42"),
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
@@ -46,6 +50,11 @@ RIGHT_MISSED_BEFORE = [
     ("The answer is 7 dozens.", "7"),
     ("The answer is 4:30 p.m.", "\\text{4:30 p.m.}"),
     ("# Answer\n\n\\frac{1}{2}", "\\frac{1}{2}"),
+    ("The answer is 42, not 41.", "42"),  # a contrast after the answer names what it is not
+    ("It's 42, not 41.", "42"),
+    ("42 is correct, not 41", "42"),
+    ("The answer is 42 apples, not oranges.", "42 apples"),
+    ("The answer is 42 (dollars).", "42"),
     ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
 ]
 
