@@ -14,6 +14,7 @@ import rewardkit
 from rewardkit import Param
 
 from .extract import SOURCES, extract_code
+from .isolated import run_python
 from .rewards import check_params, compiles, compiles_inline, passes, tests
 from .runner import RUNNERS, Outcome, Runner
 from .sandbox import BACKENDS, Limits, Run, Sandbox, SandboxError
@@ -21,7 +22,7 @@ from .suites import Suite, SuiteError, parse_suite
 
 __all__ = [
     "RUNNERS", "Limits", "Outcome", "Run", "Runner", "Sandbox", "SandboxError", "Suite", "SuiteError",
-    "compiles", "extract_code", "parse_suite", "passes", "tests",
+    "compiles", "extract_code", "parse_suite", "passes", "run_python", "tests",
 ]
 
 _LANGUAGE = Param("python", help="language of the program (a key of rewardkit_code.RUNNERS)",
