@@ -59,7 +59,8 @@ def fake_site(tmp_path, monkeypatch):
 
 def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work(fake_site):
     infos = {i.name: i for i in host.plugin_infos()}
-    assert infos["broken"].error == "ImportError: missing dependency: frobnicate"
+    assert infos["broken"].error.startswith("ImportError: missing dependency: frobnicate (at ")
+    assert infos["broken"].error.endswith("rewardkit_broken.py:1)")  # where it failed, file:line
     assert infos["broken"].distribution == "rewardkit-broken"
     assert infos["good"].ok and infos["good"].version == "1.2.3"
     assert rewardkit.reward("good.one")(["x"]) == [1.0]
@@ -67,6 +68,21 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work(fake_site):
     assert rewardkit.reward("good.one").signature.startswith("good==1.2.3:good.one")
     with pytest.raises(rewardkit.UnknownRewardError, match="plugin 'broken' failed to load: ImportError"):
         rewardkit.reward("broken.x")
+
+
+def test_rewards_and_bench_name_a_plugin_that_failed_to_import_with_file_and_line(fake_site, tmp_path):
+    from click.testing import CliRunner
+
+    from rewardkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["rewards"])
+    assert result.exit_code == 0
+    assert "plugin 'broken' failed to load" in result.stderr and "rewardkit_broken.py:1" in result.stderr
+    assert "REWARDKIT_DEBUG=1" in result.stderr
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"completion": "x", "answer": "1"}\n')
+    result = CliRunner().invoke(cli, ["bench", str(data), "-o", str(tmp_path / "out"), "--no-plots"])
+    assert "plugin 'broken' failed to load" in result.stderr and "rewardkit_broken.py:1" in result.stderr
 
 
 def test_allow_list_and_block_list(fake_site, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import sys
 from typing import Any
 
@@ -191,8 +192,18 @@ def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
                       f"[{s.lo:g}, {s.hi:g}]", s.cost + ("; executes inputs" if s.executes_inputs else ""),
                       params or "-", s.description)
     Console(width=max(140, Console().width)).print(table)
-    for plugin, err in registry.errors().items():
-        click.echo(f"warning: plugin {plugin!r} registered no rewards: {err}", err=True)
+    _warn_plugin_errors()
+
+
+def _warn_plugin_errors() -> None:
+    """Name every plugin whose import or registration failed, with file:line (REWARDKIT_DEBUG=1: the traceback)."""
+    from .plugins import load_errors
+
+    errors = load_errors()
+    for plugin, err in errors.items():
+        click.echo(f"warning: plugin {plugin!r} failed to load; its rewards are missing: {err}", err=True)
+    if errors and not os.environ.get("REWARDKIT_DEBUG"):
+        click.echo("(set REWARDKIT_DEBUG=1 to print each failure's full traceback)", err=True)
 
 
 @cli.command(name="score")

@@ -128,9 +128,26 @@ def call_bounded(fn: Callable[[], Any], what: str, seconds: float | None = None)
         exc = box["error"]
         _log_error(exc)
         if isinstance(exc, SystemExit):
-            return None, f"{what} called sys.exit({exc.code!r})"
-        return None, f"{type(exc).__name__}: {exc}"
+            return None, f"{what} called sys.exit({exc.code!r}){_where(exc)}"
+        return None, f"{type(exc).__name__}: {exc}{_where(exc)}"
     return box.get("value"), None
+
+
+def _where(exc: BaseException) -> str:
+    """`` (at FILE:LINE)``: where the error was raised, outside importlib's own frames (REWARDKIT_DEBUG=1
+    prints the whole traceback)."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f" (at {exc.filename}:{exc.lineno})"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "importlib" not in f.filename
+              and not f.filename.startswith("<frozen")]
+    return f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+
+
+def load_errors() -> dict[str, str]:
+    """Every plugin that failed to import or register: name -> error (with file:line)."""
+    load_plugins()
+    with _state.lock:
+        return {name: info.error for name, info in sorted(_state.infos.items()) if info.error is not None}
 
 
 def load_plugins() -> dict[str, PluginInfo]:

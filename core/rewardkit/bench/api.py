@@ -18,9 +18,9 @@ from typing import Any
 
 from ..data import Rows
 from .baseline import check_same_data, completions_hash
-from .job import BenchError, Entry, Items, ItemSource, applicable, available_columns, default_threshold, read_data
+from .job import BenchError, Entry, Items, ItemSource, available_columns, choose, default_threshold, read_data
 from .options import BenchOptions, ConfigArg, OutLock, RewardArg
-from .runner import Plan, ProgressBar, gather, plan, run_local
+from .runner import Plan, gather, plan, run_local
 from .shards import JobColumn, ShardStore, atomic_write_text, write_scores
 from .stream import Spec, StreamedItems, peek, streamable
 from .summary import COMPOSITE, build_summary, combine_composite
@@ -141,14 +141,31 @@ def _default_entries(opts: BenchOptions, available: list[str]) -> list[Entry]:
     from ..registry import registry
 
     specs = registry.specs()
-    names = applicable(specs, available, opts.costs)
+    names, left = choose(specs, available, opts.costs)
     if not names:
         raise BenchError(
-            f"no installed reward applies to this data (columns: {', '.join(available) or 'none'}; "
-            f"installed: {', '.join(sorted(specs)) or 'none'}); name rewards with --reward"
+            f"no installed reward of cost {', '.join(opts.costs)} applies to this data (columns: "
+            f"{', '.join(available) or 'none'}; installed: {', '.join(sorted(specs)) or 'none'}); "
+            "name rewards with --reward or widen --cost"
         )
-    opts.say(f"rewards that apply: {', '.join(names)}")
+    opts.say(f"picked {len(names)} reward(s) the rows can feed (cost {', '.join(opts.costs)}): {', '.join(names)}")
+    by_reason: dict[str, list[str]] = {}
+    for name, why in left.items():
+        by_reason.setdefault(why, []).append(name)
+    for why, which in sorted(by_reason.items()):
+        opts.say(f"  left out ({why}): {', '.join(which)}")
+    if "cost model" in left.values():
+        opts.say("  (reward models and in-process judges: add --cost fast,cpu,model, or name them with -r)")
+    _say_load_errors(opts)
     return _entries(names, opts.thresholds)
+
+
+def _say_load_errors(opts: BenchOptions) -> None:
+    """A plugin that failed to import is named (with file:line) instead of silently missing from the pick."""
+    from ..plugins import load_errors
+
+    for plugin, error in load_errors().items():
+        opts.say(f"  plugin {plugin!r} failed to load, so its rewards are missing: {error}")
 
 
 def _check_columns(rows: Rows, entries: list[Entry], mapping: Mapping[str, str], available: list[str]) -> list[str]:
@@ -257,10 +274,15 @@ def score(job: Job, jp: JobPlan) -> float:
     opts = job.opts
     options = opts.runner()
     t0 = time.perf_counter()
+    from ..progress import Progress
+
     total = sum(u.size for u in jp.plan.todo)
+    parts: dict[int, int] = {}
+    for u in jp.plan.todo:
+        parts[u.entry] = parts.get(u.entry, 0) + u.size
     description = f"scoring {len(job.entries)} reward(s) x {len(job.items):,} items"
     with (
-        ProgressBar(total, opts.progress, description) as bar,
+        Progress(total, description, enabled=opts.progress, unit="scores", parts=parts) as bar,
         _pool_size(opts.workers if opts.backend == "local" else None),
     ):
         if opts.backend == "ray":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .job import COSTS
+from .job import AUTO_COSTS, COSTS
 
 
 def parse_thresholds(values: tuple[str, ...]) -> dict[str, float]:
@@ -104,9 +104,10 @@ def _mapping(values: tuple[str, ...]) -> dict[str, str]:
 @click.option(
     "--cost",
     "costs",
-    default=",".join(COSTS),
+    default=",".join(AUTO_COSTS),
     show_default=True,
-    help="Cost classes to include when choosing rewards automatically.",
+    help="Cost classes to include when choosing rewards automatically (without --reward); add 'model' "
+    "for reward models and in-process judges, which take minutes to hours on a CPU.",
 )
 @click.option(
     "--samples",
@@ -158,9 +159,10 @@ def bench(
     """Score stored completions offline with rewards, compare them with labels, and write a report.
 
     DATA is a JSONL, CSV or Parquet file or a dataset saved with save_to_disk. Without DATA it
-    scores the bundled GSM8K completions with every installed reward that applies, against
-    their is_correct label. Writes scores.parquet, summary.json, signatures.json, report.md,
-    report.html and plots/ into --out.
+    scores the bundled GSM8K completions. Without --reward it picks the installed rewards the
+    rows can feed whose cost is in --cost (fast and cpu: minutes, not hours) and says which.
+    Writes scores.parquet, summary.json, signatures.json, report.md, report.html and plots/
+    into --out.
     """
     from .api import run
     from .job import parse_pairs

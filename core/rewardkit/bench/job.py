@@ -18,6 +18,8 @@ from ..trajectory import TRAJECTORY, answer_text, as_trajectory
 from .metrics import parse_label
 
 COSTS = ("fast", "cpu", "model")
+#: Cost classes a bench without --reward picks: those that finish in minutes on a CPU (model costs only when asked).
+AUTO_COSTS = ("fast", "cpu")
 
 
 class BenchError(RewardkitError):
@@ -311,5 +313,23 @@ def parse_pairs(text: str | None) -> tuple[str, str] | None:
 
 def applicable(specs: dict[str, Any], available: Sequence[str], costs: Sequence[str] = COSTS) -> list[str]:
     """Names of rewards whose declared columns the data has, limited to ``costs``."""
+    return choose(specs, available, costs)[0]
+
+
+def choose(specs: dict[str, Any], available: Sequence[str],
+           costs: Sequence[str] = AUTO_COSTS) -> tuple[list[str], dict[str, str]]:
+    """(rewards the rows can feed within ``costs``, {left-out reward: why}) for a bench without ``--reward``."""
     have = set(available)
-    return [name for name, s in sorted(specs.items()) if set(s.columns) <= have and s.cost in costs]
+    picked: list[str] = []
+    left: dict[str, str] = {}
+    for name, s in sorted(specs.items()):
+        missing = [c for c in s.columns if c not in have]
+        if missing:
+            left[name] = f"needs column {', '.join(missing)}"
+        elif s.cost not in costs:
+            left[name] = f"cost {s.cost}"
+        elif getattr(s, "executes_inputs", False):
+            left[name] = "executes its inputs (name it with -r)"
+        else:
+            picked.append(name)
+    return picked, left

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .job import COSTS, BenchError
+from .job import AUTO_COSTS, BenchError
 from .runner import Options
 
 RewardArg = str | tuple[str, Mapping[str, Any]]
@@ -31,7 +31,7 @@ class BenchOptions:
     thresholds: Mapping[str, float] = field(default_factory=dict)
     skip_bad_rows: bool = False
     limit: int | None = None
-    costs: Sequence[str] = COSTS
+    costs: Sequence[str] = AUTO_COSTS
     shard_size: int = 1000
     batch_size: int = 64
     workers: int | None = None

@@ -106,7 +106,10 @@ def run_local(
         by_shard.setdefault(u.shard, []).append(u)
     for k, chunk in items.chunks(options.shard_size, set(by_shard)):
         for u in by_shard[k]:
-            result = score_unit(entries[u.entry], chunk, 0, u.size, options.batch_size, advance)
+            def step(n: int, entry: int = u.entry) -> None:
+                advance(n, entry)  # type: ignore[call-arg]  # the progress prices each reward at its own rate
+
+            result = score_unit(entries[u.entry], chunk, 0, u.size, options.batch_size, step)
             store.write(u.key, u.shard, result)
 
 
@@ -117,52 +120,3 @@ def gather(plan_: Plan, entries: list[Entry], store: ShardStore) -> dict[str, Jo
         label = entries[u.entry].label
         out.setdefault(label, JobColumn()).extend(store.read(u.key, u.shard))
     return out
-
-
-class ProgressBar:
-    """A rich progress bar with rate and ETA on stderr, or nothing when disabled."""
-
-    def __init__(self, total: int, enabled: bool, description: str = "scoring") -> None:
-        self.enabled = enabled and total > 0
-        self.total = total
-        self._progress: Any = None
-        self._task: Any = None
-        self.description = description
-
-    def __enter__(self) -> ProgressBar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TextColumn("[cyan]{task.fields[rate]}"),
-                TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=False,
-            )
-            self._progress.__enter__()
-            self._task = self._progress.add_task(self.description, total=self.total, rate="")
-        return self
-
-    def advance(self, n: int) -> None:
-        if self._progress is not None:
-            self._progress.advance(self._task, n)
-            speed = self._progress.tasks[0].speed
-            if speed:
-                self._progress.update(self._task, rate=f"{speed:,.0f} scores/s")
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc)

@@ -1,0 +1,72 @@
+"""A newcomer's first hour (issue 35): bench's automatic pick, progress without a terminal, honest ETAs."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from click.testing import CliRunner
+
+from rewardkit.cli import cli
+from rewardkit.progress import Progress, format_seconds
+
+
+def _rows(tmp_path, n=6):
+    data = tmp_path / "rows.jsonl"
+    rows = [{"prompt": "What is 6*7?", "completion": f"<answer>{40 + i}</answer>", "answer": "42",
+             "reference": "42", "is_correct": i == 2} for i in range(n)]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return data
+
+
+def test_bench_without_reward_picks_fast_and_cpu_rewards_and_says_what_it_left_out(tmp_path):
+    result = CliRunner().invoke(cli, ["bench", str(_rows(tmp_path)), "-o", str(tmp_path / "out"), "--no-plots",
+                                      "--label", "is_correct"])
+    assert result.exit_code == 0, result.output
+    err = result.stderr
+    picked = next(line for line in err.splitlines() if line.startswith("picked "))
+    assert "(cost fast, cpu)" in picked and "format.tags" in picked and "math.equivalence" in picked
+    assert "rm.similarity" not in picked and "judge.equivalence" not in picked and "rm.classifier" not in picked
+    assert "left out (cost model): " in err and "rm.similarity" in err
+    assert "--cost fast,cpu,model" in err
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert not any(name.startswith(("rm.", "judge.")) for name in summary["rewards"])
+
+
+def test_bench_model_rewards_only_when_asked(tmp_path):
+    from rewardkit.bench.job import choose
+    from rewardkit.registry import registry
+
+    specs = registry.specs()
+    picked, left = choose(specs, ["completion", "prompt", "answer", "reference"])
+    assert "rm.similarity" not in picked and left["rm.similarity"] == "cost model"
+    picked, _ = choose(specs, ["completion", "prompt", "answer", "reference"], ("fast", "cpu", "model"))
+    assert "rm.similarity" in picked
+    assert left["json.schema"].startswith("needs column schema")
+
+
+def test_progress_without_a_terminal_prints_plain_periodic_lines():
+    out = io.StringIO()
+    with Progress(10, "scoring", stream=out, tty=False, every=0) as bar:
+        for _ in range(10):
+            bar.advance(1)
+    lines = out.getvalue().splitlines()
+    assert len(lines) >= 9  # one per advance (every=0) and a final one; no control characters
+    assert lines[0].startswith("scoring: 1/10 items (10%), ") and "items/s" in lines[0] and "ETA" in lines[0]
+    assert lines[-1].startswith("scoring: 10/10 items (100%)") and "done in" in lines[-1]
+    assert "\x1b" not in out.getvalue() and "\r" not in out.getvalue()
+
+
+def test_progress_eta_prices_each_part_at_its_own_rate_and_says_when_it_is_a_lower_bound(monkeypatch):
+    clock = iter([0.0, 1.0, 101.0, 101.0, 101.0, 101.0])  # start, two advances, then the line
+    monkeypatch.setattr("rewardkit.progress.time.perf_counter", lambda: next(clock))
+    bar = Progress(300, "x", enabled=False, parts={"fast": 100, "slow": 100, "unseen": 100})
+    bar.advance(100, "fast")  # 100 items in 1 s
+    bar.advance(1, "slow")  # 1 item in 100 s
+    eta, lower = bar.eta()
+    assert lower and eta == 99 * 100.0  # the slow part's 99 items at its own rate; 'unseen' not timed yet
+    assert "ETA >= 2h45m" in bar.line()
+
+
+def test_format_seconds():
+    assert [format_seconds(s) for s in (4, 75, 3700)] == ["4s", "1m15s", "1h01m"]
