@@ -145,12 +145,10 @@ def answer_unit(answer: str) -> str | None:
     last = found[-1] if found else None
     if last is None:
         return None
-    if last.group("post"):
-        unit = _canonical(last.group("post").replace(" ", ""))
-        if unit is not None:
-            return unit
-    if last.group("pre"):
+    if last.group("pre"):  # "$18 every day": the currency sign is the unit
         return _canonical(last.group("pre"))
+    if last.group("post"):
+        return _canonical(last.group("post").replace(" ", ""))
     return None
 
 

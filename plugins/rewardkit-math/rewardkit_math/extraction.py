@@ -481,6 +481,25 @@ def _contrasted(text: str, at: int) -> str | None:
     return prev.group()
 
 
+_ANY_NEGATION_RE = re.compile(r"(?i)\b(?:not|never|no|cannot|hardly|neither|nor|none)\b|n['\u2019]t\b")
+_SIDE_RE = re.compile(r"=(?![^=]*=)")
+
+
+def prose_number(answer: str) -> str | None:
+    """The number a sentence after an answer marker states, when the sentence itself does not parse:
+    ``Janet makes $18 every day at the farmers' market`` is 18, ``16 - 3 - 4 = 9, so 9 * 2 = $18`` is
+    18 (the last side of its last equation). None when it holds LaTeX, any negation, or several
+    different numbers (outside a last ``=``)."""
+    if "\\" in answer or _ANY_NEGATION_RE.search(answer):
+        return None
+    side = _SIDE_RE.search(answer)
+    text = answer[side.end() :] if side else answer
+    found = {m.group().replace(",", "") for m in _NUMBER_RE.finditer(text)}
+    if len(found) != 1:
+        return None
+    return found.pop()
+
+
 def _last_number(text: str, latex: bool = False) -> list[str]:
     """The last number; with the other numbers of its line when that line offers alternatives
     (``either 626 or 623``), so that the several-answers rule sees them all."""

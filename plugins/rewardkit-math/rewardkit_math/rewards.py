@@ -13,7 +13,16 @@ from rewardkit.utils import answer_unit, negated, units_agree
 
 from .compare import EMPTY_WORDS, Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
-from .extraction import MAX_ANSWER, MAX_CANDIDATES, STRATEGIES, check_order, extract, extract_gold, final_part
+from .extraction import (
+    MAX_ANSWER,
+    MAX_CANDIDATES,
+    STRATEGIES,
+    check_order,
+    extract,
+    extract_gold,
+    final_part,
+    prose_number,
+)
 from .normalize import clean, undouble
 from .parse import Node, ParseError, parse, plain_number
 
@@ -170,12 +179,26 @@ def prediction(completion: str, order: tuple[str, ...], multiple: str, decimal_c
             try:
                 parsed.append(_parse_answer(text, decimal_comma))
             except _Unparseable:
-                continue
+                item = _prose_item(text, decimal_comma)  # "Janet makes $18 every day at the farmers' market": 18
+                if item is None:
+                    continue
+                parsed.append(item)
         seen.add(key)
         if multiple != "reject" or len(parsed) > MAX_DISTINCT:
             break
     parsed.reverse()
     return parsed or None
+
+
+def _prose_item(text: str, decimal_comma: str) -> tuple[str, Any] | None:
+    """The number a sentence that does not parse states (see ``extraction.prose_number``), parsed; or None."""
+    number = prose_number(text)
+    if number is None:
+        return None
+    try:
+        return _parse_answer(number, decimal_comma)
+    except _Unparseable:
+        return None
 
 
 def _final_texts(completion: str, order: tuple[str, ...], multiple: str, prompt: str = "") -> list[str] | None:

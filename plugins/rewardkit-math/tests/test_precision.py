@@ -21,6 +21,8 @@ WRONG_PAID_BEFORE = [
     ("No, 42 is not the answer.", "42"),  # a negation after the number, in its clause
     ("So we get 42. But 42 is wrong.", "42"),
     ("It's 41, not 42.", "42"),
+    ("The answer is Janet doesn't make $42 every day.", "42"),  # a sentence with a negation states nothing
+    ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
@@ -55,6 +57,8 @@ RIGHT_MISSED_BEFORE = [
     ("42 is correct, not 41", "42"),
     ("The answer is 42 apples, not oranges.", "42 apples"),
     ("The answer is 42 (dollars).", "42"),
+    ("The answer is Janet makes $18 every day at the farmers' market.", "18"),  # one number in the sentence
+    ("The answer is Carla's download takes 160 minutes.", "160"),
     ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
 ]
 
