@@ -21,8 +21,6 @@ WRONG_PAID_BEFORE = [
     ("No, 42 is not the answer.", "42"),  # a negation after the number, in its clause
     ("So we get 42. But 42 is wrong.", "42"),
     ("It's 41, not 42.", "42"),
-    ("The answer is Janet doesn't make $42 every day.", "42"),  # a sentence with a negation states nothing
-    ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
@@ -77,6 +75,9 @@ def test_answers_written_in_prose_are_read(judge, completion, gold):
 @pytest.mark.parametrize("completion, gold", [
     ("The answer isn't 42.", "42"),
     ("The answer is **.** So 7 it is", "7"),
+    ("The answer is Janet doesn't make $42 every day.", "42"),  # a sentence with a negation states nothing
+    ("The answer is Janet does not make $42 every day.", "42"),
+    ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
 ])
 def test_guards_that_already_held(judge, completion, gold):
     assert judge(completion, gold) == 0.0
