@@ -2,8 +2,9 @@
 
     python -m rewardkit_gym.checks            # every generator, one line each, then a summary
 
-The check goes through the same path as ``gym.score`` (``<answer>`` extraction, the task's own
-``score_answer``), on items generated with the generator's default config.
+The check goes through the same path as ``gym.score_sandboxed`` (``<answer>`` extraction, the task's own
+``score_answer``, in bubblewrap for the tasks whose scorers execute text), on items generated with the
+generator's default config.
 """
 
 from __future__ import annotations
@@ -68,8 +69,12 @@ def check_generator(task: str, *, items: int = 3, seed: int = 0) -> Check:
         rows = generate(task, size=items, seed=seed)
         for row in rows:
             gold = row["answer"]
-            good = score_one(f"<answer>{gold}</answer>", "", task, gold, row["metadata"], False, True)
-            bad = score_one(f"<answer>{perturb(gold)}</answer>", "", task, gold, row["metadata"], False, True)
+            if gold is None:
+                raise ValueError("the item has no gold answer (its scorer checks a solution's validity)")
+            good = score_one(f"<answer>{gold}</answer>", "", task, gold, row["metadata"], False, True, True)
+            bad = score_one(f"<answer>{perturb(gold)}</answer>", "", task, gold, row["metadata"], False, True, True)
+            if good is None or bad is None:
+                raise ValueError(f"not applicable (None) for the gold {gold[:60]!r}")
             out.items += 1
             out.gold_ok += good == 1.0
             out.perturbed_lower += bad < good

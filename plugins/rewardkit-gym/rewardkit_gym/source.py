@@ -1,6 +1,7 @@
 """reasoning-gym generators as a rewardkit data source: ``dataset = "reasoning-gym:<task>"``.
 
-Rows carry ``question``, ``answer`` (the gold answer), ``task`` (the generator name) and
+Rows carry ``question``, ``answer`` (the gold answer; ``None`` for tasks without one, never the text
+``"None"``), ``task`` (the generator name) and
 ``metadata`` (what the task's scorer needs, as a JSON string: it survives Arrow, Parquet and TRL's
 datasets unchanged; ``gym.score`` accepts it as a string or a dict). The held-out split is generated with another seed:
 ``split = "test"`` uses ``seed + TEST_SEED_OFFSET``, and drops any question the train split of the
@@ -46,8 +47,8 @@ def generate(task: str, *, size: int, seed: int, config: Mapping[str, Any] | Non
         raise ValueError(f"reasoning-gym:{task}: bad generator config {dict(config or {})}: {exc}") from None
     except AssertionError as exc:
         raise ValueError(f"reasoning-gym:{task}: generator config rejected: {exc}") from None
-    return [{"question": x["question"], "answer": str(x["answer"]), "task": task, "metadata": _json(x["metadata"])}
-            for x in ds]
+    return [{"question": x["question"], "answer": None if x["answer"] is None else str(x["answer"]), "task": task,
+             "metadata": _json(x["metadata"])} for x in ds]
 
 
 def load(name: str, options: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ regenerates. A task missing from the table (a generator newer than the scan) is 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from rewardkit.utils import nonfinite_numbers
@@ -48,6 +49,32 @@ def weakness(task: str, scan: dict[str, dict[str, Any]] | None = None) -> tuple[
 
 #: Tasks refused by default, with the universal answer that passes them.
 REFUSED: dict[str, tuple[str, int, int]] = {t: w for t in sorted(SCAN) if (w := weakness(t)) is not None}
+
+
+def no_gold(task: str) -> bool:
+    """Whether ``task``'s items have no gold answer (its scorer checks a solution's validity: ``boxnet``,
+    ``graph_color``...): the scan found no item with a gold to perturb."""
+    row = SCAN.get(task) or {}
+    return bool(row.get("items")) and not row.get("error") and row.get("wrong_mean") is None
+
+
+@functools.cache
+def library_default_scorer(task: str) -> bool:
+    """Whether ``task`` keeps reasoning-gym's default ``score_answer``: 1 for an equal answer, and
+    ``len(gold) / len(answer)`` for any answer that merely *contains* the gold (``-1`` holds ``1``: 0.5)."""
+    from reasoning_gym.dataset import ProceduralDataset
+    from reasoning_gym.factory import DATASETS
+
+    cls = DATASETS[task][0] if task in DATASETS else None
+    return cls is not None and cls.score_answer is ProceduralDataset.score_answer
+
+
+def partial_credit_kept(task: str) -> bool:
+    """Whether a score below 1 stands for ``task``: only where the trust table shows that a wrong answer
+    earns none (its perturbed golds' mean score is 0) and the scorer is not the library's default
+    containment rule. Everywhere else a score below 1 is 0: a wrong answer must not be paid."""
+    row = SCAN.get(task) or {}
+    return row.get("wrong_mean") == 0 and not library_default_scorer(task)
 
 
 def check_trusted(task: str, allow_untrusted: bool = False) -> None:

@@ -47,6 +47,8 @@ def scan_task(task: str, items: int, seed: int) -> dict[str, Any]:
     wrong: list[float] = []
     for row in rows:
         for u in (*UNIVERSAL, None):
+            if u is None and row["answer"] in (None, "None", ""):
+                continue  # no gold to perturb (a validity-checking task)
             text = perturb(row["answer"]) if u is None else u
             try:
                 value = raw_score(f"<answer>{text}</answer>", "", task, row["answer"], row["metadata"])
@@ -55,8 +57,7 @@ def scan_task(task: str, items: int, seed: int) -> dict[str, Any]:
                 continue  # gym.score: 0 (a malformed answer)
             value = min(1.0, value) if math.isfinite(value) else 1.0  # min(1, nan) is 1
             if u is None:
-                if row["answer"] not in ("None", ""):
-                    wrong.append(value)
+                wrong.append(value)
                 continue
             hits[u] += value >= 0.5
             guarded[u] += value >= 0.5 and not nonfinite_answer(text, row["answer"])

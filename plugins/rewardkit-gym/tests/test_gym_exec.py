@@ -1,0 +1,189 @@
+"""Scorers that execute text (issue 30 item 6, issue 31 item 1) and precision rules (issue 32) of rewardkit-gym."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import rewardkit
+from rewardkit_gym import EXECUTING, ExecutingTaskError
+from rewardkit_gym.score import score_one
+from rewardkit_gym.source import generate
+
+needs_bwrap = pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+SECRET = "rk-test-secret-4242"
+
+
+def _cols(rows):
+    return {k: [x[k] for x in rows] for k in ("task", "answer", "metadata")}
+
+
+def test_exec_scan_matches_the_known_list():
+    # fails when a reasoning-gym version adds (or drops) an eval/exec/compile/parse_expr in a scorer:
+    # such a task must then be listed in EXECUTING, so gym.score refuses it and gym.score_sandboxed sandboxes it
+    from rewardkit_gym.exec_scan import scan_all
+
+    assert scan_all() == EXECUTING
+
+
+def test_the_scan_sees_an_eval_in_a_helper_and_a_method():
+    from rewardkit_gym.exec_scan import scan_function
+
+    class Fake:
+        def score_answer(self, answer, entry):
+            return self._parse(answer)
+
+        def _parse(self, text):
+            return eval(text)  # noqa: S307 - what the scan must find
+
+    Fake.__module__ = Fake.score_answer.__module__ = Fake._parse.__module__ = "reasoning_gym.fake"
+    assert "eval" in scan_function(Fake.score_answer, Fake)
+
+
+@pytest.mark.parametrize("task", ["string_insertion", "number_sorting", "countdown"])
+def test_gym_score_refuses_executing_tasks_naming_them(task):
+    rows = generate(task, size=2, seed=0)
+    out = rewardkit.reward("gym.score").score([f"<answer>{r['answer']}</answer>" for r in rows], **_cols(rows))
+    assert out.statuses == [rewardkit.Status.ERROR] * 2
+    assert f"{task!r}" in out.messages[0] and "gym.score_sandboxed" in out.messages[0]
+    with pytest.raises(ExecutingTaskError, match=task):
+        score_one("<answer>1</answer>", "", task, rows[0]["answer"], rows[0]["metadata"], False)
+
+
+def test_sandboxed_reward_declares_it_and_serve_refuses_it_by_default():
+    from rewardkit.serve.policy import Policy, PolicyError
+
+    assert rewardkit.rewards()["gym.score_sandboxed"]["executes_inputs"] is True
+    assert rewardkit.rewards()["gym.score"]["executes_inputs"] is False
+    with pytest.raises(PolicyError, match="executes_inputs"):
+        Policy().apply("gym.score_sandboxed", {}, None)
+    assert Policy.from_dict({"executes_inputs": ["gym.score_sandboxed"]}).apply("gym.score_sandboxed", {}, None)
+
+
+@needs_bwrap
+@pytest.mark.parametrize("task", sorted(EXECUTING))
+def test_sandboxed_gold_scores_one_and_no_eval_runs_in_this_process(task, monkeypatch):
+    def no_eval(*args, **kwargs):
+        raise AssertionError("eval ran in the host process")
+
+    rows = generate(task, size=1, seed=1)
+    gold = rows[0]["answer"]
+    monkeypatch.setattr(builtins, "eval", no_eval)
+    assert score_one(f"<answer>{gold}</answer>", "", task, gold, rows[0]["metadata"], False, True, True) == 1.0
+
+
+HOSTILE = [
+    "__import__('os').environ['RK_TEST_SECRET']",
+    "[c for c in __import__('os').environ['RK_TEST_SECRET']]",
+    "open('{probe}', 'w').write('pwned') and list('x')",
+    "list(open('{secret_file}').read())",
+    "__import__('subprocess').run(['touch', '{probe}'])",
+]
+
+
+@needs_bwrap
+@pytest.mark.parametrize("attack", HOSTILE)
+@pytest.mark.parametrize("task", ["string_insertion", "spiral_matrix"])
+def test_eval_tasks_cannot_reach_the_host(task, attack, tmp_path, monkeypatch):
+    # string_insertion evals the completion; with the secret as the gold, reading it would score 0.1
+    probe = tmp_path / "pwned"
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text(SECRET)
+    monkeypatch.setenv("RK_TEST_SECRET", SECRET)
+    row = generate(task, size=1, seed=0)[0]
+    answer = attack.format(probe=probe, secret_file=secret_file)
+    gold = SECRET if task == "string_insertion" else row["answer"]
+    value = score_one(f"<answer>{answer}</answer>", "", task, gold, row["metadata"], False, True, True)
+    assert value == 0.0 and not probe.exists()
+
+
+@needs_bwrap
+def test_number_sorting_gold_column_is_not_executed(tmp_path):
+    # the client's `answer` column is eval'd by the library when it is not JSON (inside `rewardkit serve`)
+    probe = tmp_path / "pwned"
+    row = generate("number_sorting", size=1, seed=0)[0]
+    evil = f"__import__('pathlib').Path('{probe}').write_text('x') or ['1.0']"
+    out = rewardkit.reward("gym.score_sandboxed").score(["<answer>['1.0']</answer>"], task=["number_sorting"],
+                                                        answer=[evil], metadata=[row["metadata"]])
+    assert out.values != [1.0] and not probe.exists()
+
+
+@needs_bwrap
+def test_the_sandbox_itself_hides_the_host(tmp_path, monkeypatch):
+    # the layer under the safe evaluators: code that does run in the sandbox sees no env, home, checkout or cwd
+    from rewardkit_gym.sandbox import run_python
+
+    monkeypatch.setenv("RK_TEST_SECRET", SECRET)
+    (tmp_path / "secret.txt").write_text(SECRET)
+    script = f"""
+import os, json, socket
+seen = {{"env": os.environ.get("RK_TEST_SECRET"), "file": os.path.exists({str(tmp_path / 'secret.txt')!r}),
+        "checkout": os.path.exists({str(Path(__file__).resolve())!r}), "home": os.path.exists("/root/.bashrc")}}
+try:
+    open({str(tmp_path / 'written')!r}, "w").write("x"); seen["wrote"] = True
+except OSError:
+    seen["wrote"] = False
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=1); seen["net"] = True
+except OSError:
+    seen["net"] = False
+open("/tmp/scratch", "w").write("mine")
+print(json.dumps(seen))
+"""
+    run = run_python(script)
+    assert run.ok, run.stderr
+    assert json.loads(run.stdout) == {"env": None, "file": False, "checkout": False, "home": False, "wrote": False,
+                                      "net": False}
+    again = run_python("import os; print(os.path.exists('/tmp/scratch'))")
+    assert again.stdout.strip() == b"False"  # nothing writable survives a run
+    assert not (tmp_path / "written").exists() and os.environ["RK_TEST_SECRET"] == SECRET
+
+
+@needs_bwrap
+def test_a_crash_or_stall_in_the_sandbox_is_the_answers_zero_and_a_missing_bwrap_an_error(monkeypatch):
+    from rewardkit_gym import executes, sandbox
+
+    monkeypatch.setattr(executes, "ANSWER_SECONDS", 1.0)  # CPU seconds the answer gets once the scorer is loaded
+    row = generate("countdown", size=1, seed=0)[0]
+    huge = "9" * 50 + "**" + "9" * 50  # parse_expr's screen lets plain math through; the CPU limit ends it
+    assert score_one(f"<answer>{huge}</answer>", "", "countdown", row["answer"], row["metadata"], False, True,
+                     True) == 0.0
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(sandbox.SandboxError, match="apt install bubblewrap"):
+        score_one(f"<answer>{row['answer']}</answer>", "", "countdown", row["answer"], row["metadata"], False,
+                  True, True)
+
+
+# -- issue 32: partial credit and missing gold ------------------------------------------------------
+
+
+def test_letter_counting_containment_credit_is_zero():
+    row = next(r for r in generate("letter_counting", size=40, seed=0) if r["answer"] == "1")
+    r = rewardkit.reward("gym.score")
+    cols = {"task": ["letter_counting"] * 3, "answer": ["1"] * 3, "metadata": [row["metadata"]] * 3}
+    assert r(["<answer>-1</answer>", "<answer>11</answer>", "<answer>1</answer>"], **cols) == [0.0, 0.0, 1.0]
+
+
+def test_partial_credit_kept_only_where_no_wrong_answer_earns_it():
+    from rewardkit_gym.trust import library_default_scorer, partial_credit_kept
+
+    assert library_default_scorer("letter_counting") and not partial_credit_kept("letter_counting")
+    assert not partial_credit_kept("acre")  # 'None' held the gold 'on': 0.5 on 7/20 items before
+    assert not partial_credit_kept("countdown")  # 0.05 for a wrong expression that uses the numbers
+    assert not partial_credit_kept("aiw")  # the scan's perturbed golds earned 0.15 on average
+
+
+def test_missing_gold_is_not_applicable_never_the_text_none():
+    row = generate("basic_arithmetic", size=1, seed=0)[0]
+    r = rewardkit.reward("gym.score")
+    out = r(["<answer>None</answer>"] * 3 + ["<answer>4</answer>"], task=["basic_arithmetic"] * 4,
+            answer=[None, "None", float("nan"), None], metadata=[row["metadata"]] * 4)
+    assert out == [None, None, None, None]
+    graph = generate("graph_color", size=1, seed=0)[0]
+    assert graph["answer"] is None  # was the text "None"
+    assert r(["<answer>None</answer>"], **_cols([graph])) == [0.0]  # no-gold tasks still score validity
