@@ -49,11 +49,12 @@ def _run_params() -> dict[str, Any]:
                              kind="resource"),
         "memory_mb": Param(1024, help="address-space limit of a run in MiB", min=64, max=65536,
                            kind="resource"),
-        "backend": Param("auto", help="'auto' (the strongest fast backend here: 'ns' where the kernel allows, "
-                         "else 'fork'), 'ns' (fork + private /tmp, /var/tmp, /dev/shm and /proc per run, cgroup "
-                         "limits per run), 'fork' (zygote child, unprivileged uid, no network, seccomp) or 'bwrap' "
-                         "(bubblewrap: only system directories visible, fresh interpreter, slower)", choices=BACKENDS,
-                         kind="resource"),
+        "backend": Param("auto", help="'auto' = 'bwrap' (bubblewrap, a fresh sandbox per run; required: an error says "
+                         "how to install it), 'sandboxfusion' (a SandboxFusion server, stdin/stdout tests: for "
+                         "containers and clusters), or the weaker, warned opt-ins 'ns' and 'fork' (docs/code.md)",
+                         choices=BACKENDS + ("sandboxfusion",), kind="resource"),
+        "sandbox_url": Param("", help="SandboxFusion server for backend='sandboxfusion' (default: "
+                             "$REWARDKIT_SANDBOX_URL)", kind="path"),
         "max_seconds": Param(30.0, help="sandbox time budget per completion; cases left unrun count as failed",
                              min=0.1, max=3600, kind="resource"),
     }

@@ -167,5 +167,6 @@ def argv(staged: dict[str, str], *, paths: Iterable[str] = (), tmp_mb: int = 64)
             out += ["--ro-bind", _source(path, staged), path]
     out += ["--ro-bind", _source(str(harness_dir(Path(__file__).parent)), staged), "/rk"]
     size = str(tmp_mb << 20)
-    out += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/sandbox", "--chdir", "/sandbox"]
+    out += ["--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/sandbox", "--chdir", "/sandbox",
+            "--remount-ro", "/"]  # the root tmpfs holding the mount points: only /tmp, /sandbox, /dev writable
     return out

@@ -32,20 +32,34 @@ def _score_one(completion: str, prompt: str, tests: Any, params: dict[str, Any],
         suite = Suite("check", code=suite.code, entry_point=name)
     limits = Limits(wall=params["run_timeout"], cpu=max(1, int(params["run_timeout"]) + 1),
                     memory_mb=params["memory_mb"])
-    outcome: Outcome = RUNNERS[params["language"]].run(
-        program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"],
-        backend=params["backend"], helpers=prompt)
+    if params["backend"] == "sandboxfusion":
+        from .fusion import run_suite
+
+        outcome: Outcome = run_suite(program, suite, limits, language=params["language"], stop_on_failure=stop,
+                                     budget=params["max_seconds"], url=params["sandbox_url"])
+    else:
+        outcome = RUNNERS[params["language"]].run(
+            program, suite, limits, stop_on_failure=stop, budget=params["max_seconds"], strict=params["strict"],
+            backend=params["backend"], helpers=prompt)
     return 1.0 if stop and outcome.passed == outcome.total else (0.0 if stop else outcome.share)
 
 
 def check_params(params: dict[str, Any]) -> None:
-    """backend='bwrap' needs bubblewrap installed (ValueError naming the parameter)."""
-    import shutil
+    """The backend can run here (ValueError naming the parameter): bubblewrap installed for
+    ``auto``/``bwrap`` (the message says how to install it), a server URL for ``sandboxfusion``."""
+    from . import _view, fusion
+    from .sandbox import SandboxError
 
-    if params.get("backend") == "bwrap" and shutil.which("bwrap") is None:
-        exc = ValueError("backend 'bwrap' needs bubblewrap on PATH (Debian/Ubuntu: apt-get install bubblewrap)")
-        exc.param = "backend"  # type: ignore[attr-defined]
-        raise exc
+    backend = params.get("backend", "auto")
+    try:
+        if backend in ("auto", "bwrap"):
+            _view.bwrap_path()
+        elif backend == "sandboxfusion":
+            fusion.server_url(params.get("sandbox_url", ""))
+    except (_view.ViewError, SandboxError) as exc:
+        error = ValueError(str(exc))
+        error.param = "backend"  # type: ignore[attr-defined]
+        raise error from None
 
 
 def _batch(completions: Sequence[str], prompts: Sequence[str], tests: Sequence[Any], stop: bool,

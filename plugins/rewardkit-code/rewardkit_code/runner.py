@@ -92,7 +92,7 @@ class PythonRunner:
     def _stdio(self, program: str, suite: Suite, limits: Limits, stop: bool, budget: float,
                backend: str) -> Outcome:
         sandbox = get_sandbox()
-        return _stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
+        return stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
             program, mode="stdio", stdin=stdin, limits=limits, backend=backend))
 
     def _function(self, program: str, suite: Suite, limits: Limits, strict: bool, backend: str) -> Outcome:
@@ -159,7 +159,7 @@ class CppRunner:
                                 limits=self.compile_limits, backend=backend)
             if not built.ok:
                 return Outcome(0, len(suite.cases), "does not compile: " + _why(built))
-            return _stdio_cases(suite, stop_on_failure, budget, lambda stdin: sandbox.run(
+            return stdio_cases(suite, stop_on_failure, budget, lambda stdin: sandbox.run(
                 "", command=["./prog"], stdin=stdin, keep=keep, limits=limits, backend=backend))
         finally:
             sandbox.discard(keep)
@@ -173,12 +173,12 @@ class CppRunner:
         if not built.ok or not built.stdout:
             return Outcome(0, len(suite.cases), "does not compile: " + _why(built))
         binary = built.stdout
-        return _stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
+        return stdio_cases(suite, stop, budget, lambda stdin: sandbox.run(
             "", command=["./prog"], stdin=stdin, files={"prog": binary}, executable=("prog",), limits=limits,
             backend=backend))
 
 
-def _stdio_cases(suite: Suite, stop: bool, budget: float, run_case: Callable[[bytes], Run]) -> Outcome:
+def stdio_cases(suite: Suite, stop: bool, budget: float, run_case: Callable[[bytes], Run]) -> Outcome:
     """Run every stdin/stdout case through ``run_case`` and compare outputs (outside the program)."""
     passed, reason = 0, ""
     end = time.monotonic() + budget
