@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
@@ -240,7 +241,10 @@ class _Worker:
 #: Seconds an extra worker (started beyond ``size`` so a newly arrived call need not wait) stays idle.
 EXTRA_IDLE_SECONDS = 5.0
 
-_local = threading.local()
+# the caller's stop event and owner: context variables, so a thread started in a copy of the
+# caller's context (a ``model`` reward's) sees them too; a new thread starts without them
+_cancel: ContextVar[threading.Event | None] = ContextVar("rewardkit_cancel", default=None)
+_owner: ContextVar[tuple[str, float] | None] = ContextVar("rewardkit_owner", default=None)
 
 
 @contextmanager
@@ -250,12 +254,11 @@ def cancel_on(event: threading.Event) -> Iterator[None]:
     ``rewardkit serve`` sets the event when the client disconnects: its items stop running and
     become ``timeout`` results saying so.
     """
-    old = getattr(_local, "cancel", None)
-    _local.cancel = event
+    token = _cancel.set(event)
     try:
         yield
     finally:
-        _local.cancel = old
+        _cancel.reset(token)
 
 
 def cancelled() -> str | None:
@@ -263,7 +266,7 @@ def cancelled() -> str | None:
 
     Inline scoring checks it between items and terms; the event's ``why`` says why, when it has one.
     """
-    event = getattr(_local, "cancel", None)
+    event = _cancel.get()
     if event is None or not event.is_set():
         return None
     return str(getattr(event, "why", None) or "cancelled: the caller went away")
@@ -273,12 +276,11 @@ def cancelled() -> str | None:
 def charged_to(owner: str, share: float = 1.0) -> Iterator[None]:
     """Within this block (this thread), ``map`` calls count as ``owner``'s: the pool hands its turns
     out fairly across owners (weighted by ``share``) before calls (``rewardkit serve``'s tenants)."""
-    old = getattr(_local, "owner", None)
-    _local.owner = (owner, share)
+    token = _owner.set((owner, share))
     try:
         yield
     finally:
-        _local.owner = old
+        _owner.reset(token)
 
 
 class WorkerPool:
@@ -379,8 +381,8 @@ class WorkerPool:
         if not items:
             return []
         batch = self._new_batch(fn, params, items, timeout, key)
-        batch.owner = getattr(_local, "owner", None) or ("", 1.0)
-        cancel = cancel if cancel is not None else getattr(_local, "cancel", None)
+        batch.owner = _owner.get() or ("", 1.0)
+        cancel = cancel if cancel is not None else _cancel.get()
         if cancel is not None and cancel.is_set():  # nothing starts for a caller that has gone
             why = str(getattr(cancel, "why", None) or "cancelled: the caller went away")
             if seconds is not None:

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+import rk_tenants
 import rk_testplugins
 
 import rewardkit
@@ -40,4 +41,5 @@ class ServePlugin:
 if __name__ == "__main__":
     register_plugin(rk_testplugins.CorePlugin, "t")
     register_plugin(ServePlugin, "ts")
+    register_plugin(rk_tenants.TenantPlugin, "tn")
     main(sys.argv[1:])

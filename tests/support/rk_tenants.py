@@ -28,11 +28,39 @@ def logged_sleep(*, completions, prompts, log, delay):
     return [0.5]
 
 
+def log_each(*, completions, prompts, log, delay):
+    """Appends a line to ``log`` per item, sleeping ``delay`` before each (inline, cpu fast path, model)."""
+    for _ in completions:
+        time.sleep(delay)
+        with open(log, "a") as f:
+            f.write("x\n")
+    return [0.5] * len(completions)
+
+
+def backtrack(*, completions, prompts):
+    """A ``cpu`` reward that spins in C holding the GIL (catastrophic backtracking) on ``spin``."""
+    import re
+
+    if completions[0] == "spin":
+        mark = os.environ.get("RK_BACKTRACK_MARK")
+        if mark:
+            with open(mark, "w") as f:
+                f.write(str(os.getpid()))
+        re.match(r"(a+)+$", "a" * 64 + "b")
+    return [1.0]
+
+
 class TenantPlugin:
     @staticmethod
     @rewardkit.hookimpl
     def rewardkit_register_rewards(register):
         register(hang_when_big, name="tn.hang_when_big", description="Hangs on big items", timeout=1.0)
+        logs = {"log": rewardkit.Param("", kind="path"), "delay": 0.05}
+        register(log_each, name="tn.inline_log", description="Logs per item (fast)", params=logs)
+        register(log_each, name="tn.fastpath_log", description="Logs per item (cpu fast path)", cost="cpu",
+                 fast_path=log_each, params=logs)
+        register(log_each, name="tn.model_log", description="Logs per item (model)", cost="model", params=logs)
+        register(backtrack, name="tn.backtrack", description="Spins in C on 'spin'", cost="cpu", timeout=600.0)
         register(logged_sleep, name="tn.logged_sleep", description="Logs, then sleeps", cost="cpu", timeout=30.0,
                  params={"log": rewardkit.Param("", kind="path"), "delay": 0.3})
 

@@ -13,6 +13,7 @@ verl needs a number per item, so an item that is not applicable, errored or time
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Sequence
@@ -44,13 +45,24 @@ def _result(item: dict[str, Any], fill: float) -> dict[str, Any]:
     return out
 
 
+def _label(value: Any) -> Any:
+    """A ground truth as the server's column takes it: text, or None when it is missing."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and math.isnan(value):  # pandas' missing value
+        return None
+    return str(value)
+
+
 def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str], ground_truths: Sequence[Any],
                         extra_infos: Sequence[Any] | None = None, *, url: str | None = None, reward: Any = None,
                         token: str | None = None, label_column: str = "answer", fill: float = 0.0,
                         **_: Any) -> list[dict[str, Any]]:
     """verl's batch reward manager signature: one request for the whole batch."""
     client = _client(url, reward, token)
-    items = client.score(list(solution_strs), **{label_column: [str(g) for g in ground_truths]})
+    # a missing ground truth stays None (JSON null) end to end: as the text "None" it would be a gold
+    # answer that \boxed{None} matches
+    items = client.score(list(solution_strs), **{label_column: [_label(g) for g in ground_truths]})
     return [_result(item, fill) for item in items]
 
 
