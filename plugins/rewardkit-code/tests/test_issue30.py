@@ -135,7 +135,8 @@ def test_the_program_never_chooses_the_entry_point():
     ("pow", ["assert pow(2, 3) == 8", "assert pow(3, 2) == 9"], "def pow(a, b):\n    return a ** b\n"),
     ("round", ["assert round(2.5) == 3", "assert round(0.5) == 1"], "def round(x):\n    return int(x + 0.5)\n"),
     ("sorted", ["assert sorted([3, 1, 2]) == [1, 2, 3]"], "def sorted(xs):\n    out = list(xs)\n    out.sort()\n    return out\n"),
-    ("max", ["assert max([1, 5, 2]) == 5"], "def max(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n    return best\n"),
+    ("max", ["assert max([1, 5, 2]) == 5"],
+     "def max(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n    return best\n"),
 ])
 def test_a_tested_name_is_the_programs_even_when_it_is_a_builtin(name, tests, honest):
     """``assert pow(2, 3) == 8`` resolved ``pow`` to the judge's builtin: a program with no function scored 1."""
