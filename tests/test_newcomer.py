@@ -70,3 +70,24 @@ def test_progress_eta_prices_each_part_at_its_own_rate_and_says_when_it_is_a_low
 
 def test_format_seconds():
     assert [format_seconds(s) for s in (4, 75, 3700)] == ["4s", "1m15s", "1h01m"]
+
+
+def test_probe_shows_progress_without_a_terminal_never_cuts_names_and_writes_a_heatmap(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    png = tmp_path / "probe.png"
+    result = CliRunner().invoke(cli, ["probe", "math.equivalence", "format.tags", "--rows", "3", "--png", str(png)])
+    assert result.exit_code == 0, result.output
+    assert "probing 2 reward(s)" in result.stderr and "2/2 rewards (100%)" in result.stderr
+    assert "math.equivalence" in result.stdout and "format.tags" in result.stdout
+    assert "math.…" not in result.stdout and "forma…" not in result.stdout
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bench_baseline_comparison_is_a_heatmap_in_the_report(tmp_path):
+    data = _rows(tmp_path)
+    common = ["bench", str(data), "-r", "math.equivalence", "--label", "is_correct"]
+    assert CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "v1")]).exit_code == 0
+    result = CliRunner().invoke(cli, [*common, "-o", str(tmp_path / "v2"), "--baseline", str(tmp_path / "v1")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "v2" / "plots" / "baseline.png").read_bytes()[:4] == b"\x89PNG"
+    assert "plots/baseline.png" in (tmp_path / "v2" / "report.md").read_text()

@@ -322,11 +322,13 @@ def print_comparison(cmp: dict[str, Any]) -> None:
     from rich.table import Table
 
     from .fmt import fmt as _fmt
+    from .fmt import keep_whole
 
     console = Console(width=max(120, Console().width))
     for title, _text, (head, rows) in sections(cmp)[:2]:
         table = Table(*head, title=title)
         for r in rows:
             table.add_row(*[_fmt(x) for x in r])
+        keep_whole(table)
         console.print(table)
     console.print(sections(cmp)[0][1])

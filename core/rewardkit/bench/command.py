@@ -222,6 +222,7 @@ def _print_summary(summary: dict, quiet: bool) -> None:
     from rich.table import Table
 
     from .fmt import fmt as _fmt
+    from .fmt import keep_whole
 
     table = Table(
         "reward", "mean", "none", "error", "timeout", "items/s", "p95 ms", "accuracy", "F1", "AUC", "pairwise"
@@ -244,4 +245,5 @@ def _print_summary(summary: dict, quiet: bool) -> None:
             _fmt(c.get("roc_auc")),
             _fmt((c.get("pairwise") or {}).get("accuracy")),
         )
+    keep_whole(table)
     Console(width=max(120, Console().width)).print(table)

@@ -19,3 +19,11 @@ def fmt(x: Any, digits: int = 4) -> str:
     if isinstance(x, int):
         return f"{x:,}"
     return str(x)
+
+
+def keep_whole(table: Any, column: int = 0) -> None:
+    """Never cut the cells of ``column`` (reward names) in a rich table: no wrapping, room for the longest."""
+    col = table.columns[column]
+    cells = [str(c) for c in col._cells] + [str(col.header)]
+    col.no_wrap = True
+    col.min_width = max(len(c) for c in cells)

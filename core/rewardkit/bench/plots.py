@@ -107,4 +107,8 @@ def make_plots(
     ax.set_xscale("log")
     ax.set(xlabel="per-item latency (ms, log scale); box: p25-p75, whiskers: p1-p99, x: max", title="Latency")
     out.append(("Latency per item", "latency.png", _png(fig)))
+    if summary.get("baseline", {}).get("rewards"):
+        from .heatmap import baseline_png
+
+        out.append(("Baseline comparison", "baseline.png", baseline_png(summary["baseline"], summary["input"]["items"])))
     return out

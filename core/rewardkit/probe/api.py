@@ -307,10 +307,12 @@ def probe(
     prompt_col: str | None = None,
     answer_col: str = "answer",
     everything: bool = False,
+    progress: bool = False,
 ) -> dict[str, Any]:
     """Probe ``rewards`` (and a config's composite) with every applicable family; returns the result.
 
-    ``everything``: also every registered reward that is not a ``model`` reward (``--all``)."""
+    ``everything``: also every registered reward that is not a ``model`` reward (``--all``).
+    ``progress``: a bar on a terminal, plain periodic lines on stderr elsewhere (:mod:`rewardkit.progress`)."""
     if everything:
         from ..plugins import load_plugins
 
@@ -334,9 +336,22 @@ def probe(
             f.name: {"description": f.description, "targets": list(f.targets), "plugin": f.plugin}
             for f in fams.values()
         },
-        "rewards": {t.label: probe_target(t, probe_rows, fams) for t in targets},
+        "rewards": _probe_all(targets, probe_rows, fams, progress),
         **({"plugin_errors": family_errors()} if family_errors() else {}),
     }
+
+
+def _probe_all(targets: Sequence[Target], rows: Sequence[ProbeRow], fams: Mapping[str, Family],
+               progress: bool) -> dict[str, Any]:
+    from ..progress import Progress
+
+    out: dict[str, Any] = {}
+    with Progress(len(targets), f"probing {len(targets)} reward(s) x {len(fams)} families", enabled=progress,
+                  unit="rewards") as bar:
+        for t in targets:
+            out[t.label] = probe_target(t, rows, fams)
+            bar.advance(1)
+    return out
 
 
 def worst(result: Mapping[str, Any]) -> tuple[str, str, float] | None:

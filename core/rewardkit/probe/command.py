@@ -48,6 +48,8 @@ from ..bench.command import parse_thresholds
 )
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), default=None, help="Write the full result here.")
 @click.option("--markdown", "md", is_flag=True, help="Print the accept-rate table as Markdown.")
+@click.option("--png", "png_out", type=click.Path(dir_okay=False), default=None,
+              help="Write the accept rates as a heatmap (rewards x families) to this PNG file.")
 @click.option("--list-families", is_flag=True, help="List the families (built-in and from plugins) and exit.")
 @click.option("--all", "everything", is_flag=True,
               help="Also probe every registered reward (model rewards only when named); those needing "
@@ -67,6 +69,7 @@ def probe(
     md: bool,
     list_families: bool,
     everything: bool,
+    png_out: str | None = None,
 ) -> None:
     """Attack REWARDS with exploit completions built from real rows; report accept rates per family.
 
@@ -97,9 +100,17 @@ def probe(
         prompt_col=prompt_col,
         answer_col=answer_col,
         everything=everything,
+        progress=True,
     )
     if json_out:
         write_json(result, json_out)
+    if png_out:
+        from pathlib import Path
+
+        from ..bench.heatmap import probe_png
+
+        Path(png_out).write_bytes(probe_png(result))
+        click.echo(f"wrote {png_out}", err=True)
     if md:
         click.echo(markdown(result))
     else:
@@ -121,7 +132,13 @@ def _print(result: dict[str, Any]) -> None:
     console = Console(width=max(120, Console().width))
     # only the families that attacked some probed reward: a column of '-' says nothing
     fams = [f for f in result["families"] if any(f in d["families"] for d in result["rewards"].values())]
-    table = Table("reward", "kind", "thr", *fams, title=f"accept rate, {result['rows']} rows of {result['source']}")
+    table = Table(title=f"accept rate, {result['rows']} rows of {result['source']}")
+    longest = max((len(label) for label in result["rewards"]), default=6)
+    table.add_column("reward", no_wrap=True, min_width=longest)  # a reward name is never cut (see keep_whole)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("thr", no_wrap=True)
+    for f in fams:
+        table.add_column(f, overflow="fold")  # a long family name wraps instead of ending in '...'
     for label, d in result["rewards"].items():
         cells = []
         for f in fams:
