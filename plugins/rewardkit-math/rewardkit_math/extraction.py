@@ -310,9 +310,10 @@ def _after_copula(sentence: str) -> str:
 
 def _next_line(rest: str) -> str:
     """The first non-blank line after a marker that ends its line (``Answer:\n\n42``), or ""."""
-    if "\n" not in rest.split(".", 1)[0]:
+    newline, stop = rest.find("\n"), rest.find(".")
+    if newline < 0 or 0 <= stop < newline:
         return ""  # the slot closes on its own line: "The answer is ."
-    for line in rest.split("\n")[1:4]:
+    for line in rest[newline:].split("\n", 4)[1:4]:
         if line.strip():
             return line.strip()
     return ""

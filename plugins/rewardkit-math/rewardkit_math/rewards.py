@@ -91,6 +91,16 @@ class Gold:
     letter: str | None
     decimals: int | None
 
+    @property
+    def unit(self) -> str | None:
+        """The unit or word attached to the gold's number (``rewardkit.utils.answer_unit``), cached."""
+        return _gold_unit(self.text)
+
+    @property
+    def formula(self) -> bool:
+        """Whether the gold is a chemical formula (compared as written), cached."""
+        return _formula(self.text)
+
 
 def _several(item: tuple[str, Any]) -> bool:
     if item[0] != "node":
@@ -274,7 +284,18 @@ def missing_gold(gold: Any) -> bool:
     return isinstance(gold, str) and gold.strip() in MISSING_GOLD
 
 
+@lru_cache(maxsize=8192)
+def _gold_unit(text: str) -> str | None:
+    return answer_unit(text)
+
+
+_LETTER_DIGIT_RE = re.compile(r"[A-Z][a-z]?\d")
+
+
+@lru_cache(maxsize=8192)
 def _formula(text: str) -> bool:
+    if _LETTER_DIGIT_RE.search(text) is None:
+        return False
     t = clean(text).replace(" ", "")
     return _FORMULA_RE.fullmatch(t) is not None and re.search(r"[A-Za-z]\d", t) is not None
 
@@ -285,9 +306,9 @@ def _not_the_answer(text: str, gold: Gold) -> bool:
     written differently (``2CO`` is not ``CO2``)."""
     if negated(text):
         return True
-    if not units_agree(answer_unit(text), answer_unit(gold.text)):
+    if gold.unit is not None and not units_agree(answer_unit(text), gold.unit):
         return True
-    return (_formula(text) or _formula(gold.text)) and _canon(text) != gold.canon
+    return (gold.formula or _formula(text)) and _canon(text) != gold.canon
 
 
 def judge(completion: str, gold: Any, opts: Options, scalar: Any = None, prompt: str = "") -> float | None:
