@@ -18,7 +18,7 @@ from .backends import Answer, Query
 from .golds import gold_text, missing
 from .judge import BASE_URL_ENV, ask
 from .ledger import batch, report
-from .rules import decoy, final_answer, final_statement, rule_verdicts
+from .rules import decoy, final_answer, final_statement, no_answer, rule_verdicts
 
 
 class InvalidVerdict(ValueError):
@@ -115,16 +115,17 @@ def _rubric(completions: list[str], prompts: list[str], rubric: list[Any], p: di
             rows: list[int]) -> list[float]:
     levels = p["levels"]
     responses = [final_answer(c, p["answer_only"], p["max_chars"]) for c in completions]
-    queries = [P.rubric(P.clip(q, p["max_chars"]), r, P.clip(str(rb), p["max_chars"]), levels)
-               for q, r, rb in zip(prompts, responses, rubric)]
-    out: list[float] = []
+    out = [0.0] * len(responses)  # an empty answer (nothing, "\boxed{}", "Answer:") is the lowest level, unasked
+    todo = [i for i, r in enumerate(responses) if not no_answer(r)]
+    report(judge_rule_decisions=len(responses) - len(todo))
+    queries = [P.rubric(P.clip(prompts[i], p["max_chars"]), responses[i], P.clip(str(rubric[i]), p["max_chars"]),
+                        levels) for i in todo]
     problems: dict[int, str] = {}
-    for i, a in enumerate(ask(p, queries)):
+    for i, a in zip(todo, ask(p, queries)):
         if a.verdict is None:
             problems[i] = f"the judge gave no level 1-{levels} (it said {_said(a)})"
-            out.append(0.0)
         else:
-            out.append((int(a.verdict) - 1) / (levels - 1))
+            out[i] = (int(a.verdict) - 1) / (levels - 1)
     _fail(problems, rows)
     return out
 
@@ -161,13 +162,17 @@ def _pairwise(completions: list[str], prompts: list[str], pair_a: list[Any], pai
     opp = opponents(completions, pair_a, pair_b)
     mine = [final_answer(c, p["answer_only"], p["max_chars"]) for c in completions]
     theirs = [final_answer(o, p["answer_only"], p["max_chars"]) for o in opp]
-    todo = [i for i in range(len(mine)) if mine[i] != theirs[i]]
+    out = [0.5] * len(mine)
+    for i in range(len(mine)):  # an empty answer loses to one that states something, unasked
+        if no_answer(mine[i]) != no_answer(theirs[i]):
+            out[i] = 0.0 if no_answer(mine[i]) else 1.0
+    todo = [i for i in range(len(mine)) if mine[i] != theirs[i] and no_answer(mine[i]) == no_answer(theirs[i])]
+    report(judge_rule_decisions=sum(no_answer(m) != no_answer(t) for m, t in zip(mine, theirs)))
     question = [P.clip(q, p["max_chars"]) for q in prompts]
     queries: list[Query] = [P.pairwise(question[i], mine[i], theirs[i]) for i in todo]
     if p["swap"]:
         queries += [P.pairwise(question[i], theirs[i], mine[i]) for i in todo]
     answers = ask(p, queries)
-    out = [0.5] * len(mine)
     problems: dict[int, str] = {}
     for j, i in enumerate(todo):
         first = answers[j]

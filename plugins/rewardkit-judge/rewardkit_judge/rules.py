@@ -1,6 +1,7 @@
 """What happens before the judge: the answer span, and cheap verifiers that decide when they are sure.
 
 - :func:`final_answer`: the part of a completion the judge sees (never the reasoning by default).
+- :func:`no_answer`: an empty answer slot (``\\boxed{}``, ``Answer:``, ``:``), scored without the judge.
 - :func:`rule_verdicts`: ``math.equivalence`` says 1 on a plain-math gold (a number or expression with no
   unit, word, time or formula: :func:`rewardkit_judge.golds.plain_math`) -> 1.0; ``text.exact`` with
   punctuation kept says 1 -> 1.0; ``math.equivalence`` says 0 on a plain-number gold and an answer with a
@@ -59,6 +60,17 @@ def final_statement(completion: str, answer_only: str, limit: int) -> str:
 def has_content(text: str) -> bool:
     """Whether ``text`` holds a letter or a digit (``:`` or ``...`` is no answer)."""
     return any(ch.isalnum() for ch in text)
+
+
+#: Wrappers and labels around an answer, which are no answer themselves: ``\boxed{}``, ``Answer:``.
+_WRAPPER_RE = re.compile(r"\\(?:boxed|fbox|text|textbf|mathrm|mathbf)\b")
+_LABEL_RE = re.compile(r"^(?:(?:the\s+)?(?:final\s+)?answer(?:\s+is)?)\s*[:=\-]?", re.IGNORECASE)
+
+
+def no_answer(text: str) -> bool:
+    """Whether ``text`` states nothing: no letter or digit once answer wrappers (``\\boxed{}``) and a
+    leading label (``Answer:``, ``The final answer is``) are set aside."""
+    return not has_content(_LABEL_RE.sub("", _WRAPPER_RE.sub(" ", text).strip()))
 
 
 #: Number words: an answer to a numeric gold with no digit and none of these states no number.
@@ -122,7 +134,8 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
 
     out: list[float | None] = [None] * len(completions)
     n = len(completions)
-    responses = [response_text(c, "auto").strip() for c in completions]
+    # a sentence's final full stop is no part of the answer ("Yes." for "yes"); other punctuation is kept
+    responses = [response_text(c, "auto").strip().rstrip(".!。").strip() for c in completions]
     # punctuation kept: "-5" is not "5", "3:00" not "300"; a whole response equal to the gold drops nothing
     exact = _reward("text.exact", ignore_punct=False).score(responses, reference=list(golds))
     math = _reward("math.equivalence").score(list(completions), prompts=list(prompts),
@@ -137,7 +150,7 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
             out[i] = 1.0  # math reads "100 km" and "100 miles" both as 100: its 1 decides for plain golds only
         elif said(math, i, 0.0) and is_number(gold) and _digits(ans):
             out[i] = 0.0  # math read a number and it is not the gold (several answers included)
-        elif not has_content(ans) and has_content(gold):
+        elif no_answer(ans) and has_content(gold):
             out[i] = 0.0
         elif is_number(gold) and not states_a_number(ans):
             out[i] = 0.0  # "Thought process:" for "18": no number stated, nothing to judge

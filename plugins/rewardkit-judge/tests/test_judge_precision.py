@@ -173,3 +173,21 @@ def test_a_server_that_never_answers_does_not_hold_the_batch():
         for c in held:
             c.close()
     assert s.statuses == [Status.TIMEOUT] * 4 and "deadline" in s.messages[0]  # before: 25 s, then errors
+
+
+EMPTY_ANSWERS = ["", "   \n", "\\boxed{}", "Answer:", "<think>I need 6 times 7.</think>"]
+
+
+def test_an_empty_answer_earns_nothing_from_rubric_or_pairwise_even_with_a_gullible_judge(fake):
+    """reward-doctor's "empty" attacks: a judge that gives the top level (or prefers A) to anything paid
+    an empty answer 1.0 in judge.rubric before; now no judge is asked and it is the lowest level / a loss."""
+    params, backend = fake(lambda q: q.choices[-1] if q.choices[0] == "1" else q.choices[0])
+    rub = rewardkit.reward("judge.rubric", **params).score(EMPTY_ANSWERS, rubric=["5: says 42; 1: anything else"] * 5)
+    assert rub.values == [0.0] * 5 and backend.asked == [] and rub.usage["judge_rule_decisions"] == 5
+    pair = rewardkit.reward("judge.pairwise", **params)
+    n = len(EMPTY_ANSWERS)
+    assert pair(EMPTY_ANSWERS, pair_a=["The answer is 42."] * n, pair_b=["The answer is 42."] * n) == [0.0] * n
+    assert pair(["The answer is 42."], pair_a=["The answer is 42."], pair_b=["\\boxed{}"]) == [1.0]
+    assert backend.asked == []
+    eq = rewardkit.reward("judge.equivalence", **params)
+    assert eq(["\\boxed{}", "Answer:"], answer=["Paris", "Paris"]) == [0.0, 0.0] and backend.asked == []

@@ -19,6 +19,10 @@ import rewardkit
 __all__ = ["rewardkit_register_commands", "rewardkit_register_rewards"]
 
 
+#: Seconds per item: a model reward's batch runs under ``TIMEOUT`` x items, and a first call loads the model.
+TIMEOUT = 60.0
+
+
 @rewardkit.hookimpl
 def rewardkit_register_rewards(register: Any) -> None:
     from . import classifier, similarity
@@ -30,6 +34,7 @@ def rewardkit_register_rewards(register: Any) -> None:
         range=(0.0, 1.0),
         params=classifier.params(),
         cost="model",
+        timeout=TIMEOUT,
         check_params=classifier.check_params,
     )
     register(
@@ -40,6 +45,7 @@ def rewardkit_register_rewards(register: Any) -> None:
         range=(0.0, 1.0),
         params=similarity.params(),
         cost="model",
+        timeout=TIMEOUT,
         check_params=similarity.check_params,
     )
 
