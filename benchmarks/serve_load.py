@@ -8,12 +8,16 @@ server) first. Every response is checked: one result per item, equal to the in-p
 overall, and the server's overhead on ``math.equivalence``.
 
     python benchmarks/serve_load.py [--items 20000] [--batch 64] [--clients 64] [--ray --replicas 2]
-    python benchmarks/serve_load.py --tenants [--fast-requests 150]
+    python benchmarks/serve_load.py --tenants [--fast-requests 150] [--flood 300]
 
-``--tenants`` runs the mixed-tenant case instead: fast clients send 1-item requests (one of an
-inline ``fast`` reward, one of ``bench.spin`` with 5 ms of CPU, which goes to the worker pool)
-alone, then again while slow clients keep the pool busy with 8-item batches of a CPU-bound
-reward (``bench.spin``, 1.5 s per item); each client's p50/p99 is printed for both.
+``--tenants`` runs the mixed-tenant case instead, with two tenants (``--tokens``): the honest
+tenant's fast clients send 1-item requests (one of an inline ``fast`` reward, one of
+``bench.spin`` with 5 ms of CPU, which goes to the worker pool) alone, then again while, all at
+once, the hostile tenant keeps the pool busy with 8-item batches of a CPU-bound reward
+(``bench.spin``, 1.5 s per item), sends composites of 200 terms x 3000 items (over the caps) and
+16 x 256 (at them), and holds sockets that declare a 32 MiB body and send nothing, while an
+unauthenticated peer holds ``--flood`` idle sockets (re-opened as the server closes them);
+each honest client's p50/p99 is printed for both, with the hostile tenant's answers by code.
 
 Bounded: at most ``--items`` items and ``--deadline`` seconds per phase; loopback only.
 """
@@ -148,12 +152,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(args: argparse.Namespace, prefix: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_server(args: argparse.Namespace, prefix: list[str] | None = None, extra: list[str] | None = None
+                 ) -> tuple[subprocess.Popen, str]:
     import httpx
 
     port = free_port()
     cmd = (prefix or [sys.executable, "-m", "rewardkit", "serve"]) + [
-        "--host", "127.0.0.1", "--port", str(port), "--max-concurrency", str(args.threads), "--log-level", "warning"]
+        "--host", "127.0.0.1", "--port", str(port), "--max-concurrency", str(args.threads), "--log-level", "warning",
+        *(extra or [])]
     if args.ray:
         cmd += ["--ray", "--replicas", str(args.replicas)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -280,70 +286,148 @@ def fast_bodies() -> dict[str, dict[str, Any]]:
     }
 
 
+HONEST, HOSTILE = "honest-tenant-token-0001", "hostile-tenant-token-0002"
+
+
+def tokens_file(folder: Path) -> Path:
+    """Two tenants of equal share: the honest one measured, the hostile one attacking."""
+    path = folder / "tokens.toml"
+    path.write_text(f'[tenant.honest]\ntoken = "{HONEST}"\n\n[tenant.hostile]\ntoken = "{HOSTILE}"\n')
+    return path
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def fast_client(http: Any, url: str, body: dict[str, Any], n: int) -> list[float]:
     took = []
     for _ in range(n):
         t = time.perf_counter()
-        r = await http.post(url + "/v1/score", json=body)
+        r = await http.post(url + "/v1/score", json=body, headers=bearer(HONEST))
         r.raise_for_status()
         took.append(time.perf_counter() - t)
     return took
 
 
-async def slow_client(http: Any, url: str, stop: asyncio.Event, took: list[float], seconds: float) -> None:
-    body = {"reward": "bench.spin", "params": {"seconds": seconds}, "completions": ["x"] * 8}
+async def hostile_loop(http: Any, url: str, stop: asyncio.Event, body: dict[str, Any], codes: dict[str, int],
+                       name: str, took: list[float] | None = None) -> None:
+    """The hostile tenant sends ``body`` again and again (its answers, 200 or 4xx, are counted by code)."""
     while not stop.is_set():
         t = time.perf_counter()
-        r = await http.post(url + "/v1/score", json=body)
-        r.raise_for_status()
-        took.append(time.perf_counter() - t)
+        r = await http.post(url + "/v1/score", json=body, headers=bearer(HOSTILE))
+        key = f"{name} {r.status_code}"
+        codes[key] = codes.get(key, 0) + 1
+        if took is not None and r.status_code == 200:
+            took.append(time.perf_counter() - t)
+        if r.status_code == 429:
+            await asyncio.sleep(0.05)
 
 
-async def tenants_phase(url: str, n: int, slow_clients: int, seconds: float) -> dict[str, Any]:
+async def held_sockets(port: int, stop: asyncio.Event, head: bytes, n: int, opened: list[int]) -> None:
+    """``n`` sockets sending ``head`` and then nothing, each re-opened as soon as the server closes it."""
+    async def one() -> None:
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                opened[0] += 1
+                if head:
+                    writer.write(head)
+                    await writer.drain()
+                reading = asyncio.ensure_future(reader.read(1))
+                stopping = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                reading.cancel()
+                stopping.cancel()
+                writer.close()
+            except OSError:
+                await asyncio.sleep(0.05)
+
+    await asyncio.gather(*(one() for _ in range(n)))
+
+
+def hostile_tasks(http: Any, url: str, stop: asyncio.Event, args: argparse.Namespace, codes: dict[str, int],
+                  slow_took: list[float]) -> list[asyncio.Task[Any]]:
+    """Every hostile case at once: slow CPU batches, composite amplification (over the caps and just under
+    them), declared-size lock-out, and an unauthenticated socket flood."""
+    port = int(url.rsplit(":", 1)[1])
+    spin_body = {"reward": "bench.spin", "params": {"seconds": args.slow_seconds}, "completions": ["x"] * 8}
+    amplified = {"composite": [{"name": "format.tags", "alias": f"t{i}", "timeout": 1} for i in range(200)],
+                 "completions": ["<think>a</think><answer>1</answer>"] * 3000}
+    at_cap = {"composite": [{"name": "format.tags", "alias": f"t{i}"} for i in range(16)],
+              "completions": ["<think>a</think><answer>1</answer>"] * 256}
+    declare = (b"POST /v1/score HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + HOSTILE.encode()
+               + b"\r\nContent-Type: application/json\r\nContent-Length: 33554432\r\n\r\n")
+    opened: list[int] = [0]
+    codes["flood sockets opened"] = 0
+    tasks = [asyncio.create_task(hostile_loop(http, url, stop, spin_body, codes, "slow spin", slow_took))
+             for _ in range(args.slow_clients)]
+    tasks += [asyncio.create_task(hostile_loop(http, url, stop, amplified, codes, "200 terms x 3000 items")),
+              asyncio.create_task(hostile_loop(http, url, stop, at_cap, codes, "16 terms x 256 items")),
+              asyncio.create_task(held_sockets(port, stop, declare, 4, opened)),
+              asyncio.create_task(held_sockets(port, stop, b"", args.flood, opened))]
+
+    async def count() -> None:
+        await stop.wait()
+        codes["flood sockets opened"] = opened[0]
+    tasks.append(asyncio.create_task(count()))
+    return tasks
+
+
+async def tenants_phase(url: str, args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
-    bodies = fast_bodies()
+    bodies, n = fast_bodies(), args.fast_requests
     out: dict[str, Any] = {}
-    async with httpx.AsyncClient(timeout=600) as http:
+    async with httpx.AsyncClient(timeout=600, limits=httpx.Limits(max_connections=64)) as http:
         for body in bodies.values():  # warm: imports, worker start-up
             await fast_client(http, url, body, 3)
         alone = await asyncio.gather(*(fast_client(http, url, b, n) for b in bodies.values()))
-        stop, slow_took = asyncio.Event(), []  # type: ignore[var-annotated]
-        slow = [asyncio.create_task(slow_client(http, url, stop, slow_took, seconds)) for _ in range(slow_clients)]
-        await asyncio.sleep(1.0)  # the slow batches hold the pool now
-        for body in bodies.values():  # warm again: an extra worker may load the reward
-            await fast_client(http, url, body, 3)
-        mixed = await asyncio.gather(*(fast_client(http, url, b, n) for b in bodies.values()))
+        stop, slow_took, codes = asyncio.Event(), [], {}  # type: ignore[var-annotated]
+        hostile = hostile_tasks(http, url, stop, args, codes, slow_took)
+        await asyncio.sleep(2.0)  # the attacks are in full swing now
+        async with httpx.AsyncClient(timeout=600) as honest:  # its own connections, as a separate client has
+            for body in bodies.values():  # warm again: an extra worker may load the reward
+                await fast_client(honest, url, body, 3)
+            mixed = await asyncio.gather(*(fast_client(honest, url, b, n) for b in bodies.values()))
         stop.set()
-        await asyncio.gather(*slow)
+        await asyncio.gather(*hostile)
     for name, a, m in zip(bodies, alone, mixed):
         out[name] = {"alone_p50_ms": 1000 * pct(a, 0.5), "alone_p99_ms": 1000 * pct(a, 0.99),
                      "mixed_p50_ms": 1000 * pct(m, 0.5), "mixed_p99_ms": 1000 * pct(m, 0.99),
                      "p99_ratio": pct(m, 0.99) / pct(a, 0.99), "requests": n}
-    out["slow (bench.spin, 8 items)"] = {"batches": len(slow_took), "mixed_p50_ms": 1000 * pct(slow_took, 0.5),
-                                         "mixed_p99_ms": 1000 * pct(slow_took, 0.99)}
+    out["hostile slow spin (8 items)"] = {"batches": len(slow_took), "mixed_p50_ms": 1000 * pct(slow_took, 0.5),
+                                          "mixed_p99_ms": 1000 * pct(slow_took, 0.99)}
+    out["hostile answers"] = codes
     return out
 
 
 def run_tenants(args: argparse.Namespace) -> None:
+    import tempfile
+
     load_start = os.getloadavg()
-    proc, url = start_server(args, [sys.executable, str(Path(__file__).resolve()), "--_serve"])
-    try:
-        result = asyncio.run(tenants_phase(url, args.fast_requests, args.slow_clients, args.slow_seconds))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=120)
+    with tempfile.TemporaryDirectory() as tmp:
+        extra = ["--tokens", str(tokens_file(Path(tmp))), "--max-connections", str(args.max_connections)]
+        proc, url = start_server(args, [sys.executable, str(Path(__file__).resolve()), "--_serve"], extra)
+        try:
+            result = asyncio.run(tenants_phase(url, args))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=120)
     load_end = os.getloadavg()
-    print(f"\n== mixed tenants: {args.slow_clients} slow clients (8 x {args.slow_seconds:g} s CPU per batch) vs "
-          f"fast 1-item clients, {args.fast_requests} requests each; server workers: "
-          f"{os.environ.get('REWARDKIT_WORKERS', 'all cores')}")
+    print(f"\n== mixed tenants: the honest tenant's 1-item requests ({args.fast_requests} per client) alone, then "
+          f"while the hostile tenant runs {args.slow_clients} slow clients (8 x {args.slow_seconds:g} s CPU), "
+          f"composites of 200 terms x 3000 items and 16 x 256, 4 sockets declaring 32 MiB, and an "
+          f"unauthenticated peer holds {args.flood} idle sockets (--max-connections {args.max_connections}); "
+          f"server workers: {os.environ.get('REWARDKIT_WORKERS', 'all cores')}")
     for name, r in result.items():
         if "alone_p50_ms" in r:
-            print(f"  {name:40} p50/p99 ms: alone {r['alone_p50_ms']:7.1f} / {r['alone_p99_ms']:7.1f}   "
-                  f"with slow tenants {r['mixed_p50_ms']:7.1f} / {r['mixed_p99_ms']:7.1f}   "
-                  f"(p99 x{r['p99_ratio']:.2f})")
+            print(f"  {name:32} p50/p99 ms: alone {r['alone_p50_ms']:7.1f} / {r['alone_p99_ms']:7.1f}   "
+                  f"under attack {r['mixed_p50_ms']:7.1f} / {r['mixed_p99_ms']:7.1f}   (p99 x{r['p99_ratio']:.2f})")
+        elif "batches" in r:
+            print(f"  {name:32} {r['batches']} batches, p50/p99 ms {r['mixed_p50_ms']:.0f} / {r['mixed_p99_ms']:.0f}")
         else:
-            print(f"  {name:40} {r['batches']} batches, p50/p99 ms {r['mixed_p50_ms']:.0f} / {r['mixed_p99_ms']:.0f}")
+            print(f"  {name:32} {r}")
     print(f"load average {load_start} -> {load_end}; {os.cpu_count()} CPUs")
     out = Path(args.out).with_name("serve_tenants.json")
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -368,6 +452,8 @@ def main() -> None:
     ap.add_argument("--fast-requests", type=int, default=150, help="1-item requests per fast client (--tenants)")
     ap.add_argument("--slow-clients", type=int, default=2, help="clients sending slow batches (--tenants)")
     ap.add_argument("--slow-seconds", type=float, default=1.5, help="CPU seconds per slow item (--tenants)")
+    ap.add_argument("--flood", type=int, default=300, help="idle unauthenticated sockets (--tenants)")
+    ap.add_argument("--max-connections", type=int, default=256, help="server --max-connections (--tenants)")
     args = ap.parse_args()
     if args.tenants:
         return run_tenants(args)
