@@ -15,7 +15,7 @@ from rewardkit.testing import MASTER_KEYS
 
 #: Served tasks the families draw items from: plain comparisons, partial credit, non-finite traps.
 PROBE_TASKS = ("basic_arithmetic", "chain_sum", "complex_arithmetic", "gcd", "leg_counting", "letter_counting",
-               "number_sorting", "prime_factorization", "spell_backward", "word_sorting", "products", "lcm")
+               "count_bits", "prime_factorization", "spell_backward", "word_sorting", "products", "lcm")
 ITEMS_PER_TASK = 4
 
 

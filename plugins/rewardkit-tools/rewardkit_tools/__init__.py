@@ -5,11 +5,13 @@ shape) and ``tool`` messages; the host passes it to these rewards as the ``traje
 (see docs/agents.md) and the final answer as the completion text. The declared tools come from
 the ``tools`` column: a list of OpenAI-style tool specs per row.
 
-* ``tools.call_format``: share of calls that name a declared tool with JSON arguments valid against
-  its schema (``jsonschema``); a call written into the text instead of made is a failed call.
+* ``tools.call_format``: 1 when every call names a declared tool with JSON arguments valid against its
+  schema (``jsonschema``) and the tool accepted it, else 0 (per completion: valid calls do not pad a
+  malformed one); a call written into the text instead of made is a failed call.
 * ``tools.efficiency``: calls used vs a ``budget`` (1 within it, 0 at twice it; 0 when any call is
   malformed; not applicable without calls).
-* ``tools.result_used``: the final answer states what a tool returned (never an error result).
+* ``tools.result_used``: the final answer states what a tool returned (a value, not denied or offered as
+  one of several; never an error result, never a result that echoes the call's own arguments).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         call_format, name="tools.call_format", fast_path=call_format_fast, cost="cpu", timeout=10.0,
         columns=("trajectory", "tools"), examples=_EXAMPLES, range=(0.0, 1.0),
-        description="Share of tool calls naming a declared tool with JSON arguments valid against its schema",
+        description="1 when every tool call names a declared tool with schema-valid JSON arguments the tool accepted",
         params={"require_call": Param(False, help="score 0 (not 'not applicable') when no tool was called")},
     )
     register(
@@ -45,7 +47,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     )
     register(
         result_used, name="tools.result_used", columns=("trajectory",), range=(0.0, 1.0),
-        description="1 when the final answer states what a tool returned (error results never count)",
+        description="1 when the final answer states a value a tool returned (not an error, not an echo of its call)",
         params={"answer_only": Param("auto", choices=ANSWER_ONLY,
                                      help="read the <answer> span: auto (when present, else after </think>), yes, no")},
     )

@@ -7,7 +7,7 @@ import math
 import re
 from typing import Any
 
-from rewardkit.utils import ToolCall, tool_calls
+from rewardkit.utils import ToolCall, ToolResult, tool_calls, tool_results
 
 from .specs import Declared
 
@@ -81,6 +81,36 @@ def well_formed(call: ToolCall, tools: Declared) -> bool:
     return validator is None or bool(validator.is_valid(args))
 
 
+def is_error(content: str) -> bool:
+    """A tool message reporting a failure (TRL writes ``{'error': '...'}`` when a tool raises or is unknown)."""
+    head = content.lstrip()[:12].lower()
+    return head.startswith(("{'error'", '{"error"', "error"))
+
+
+def paired(trajectory: list[dict[str, Any]]) -> list[tuple[ToolCall, ToolResult | None]]:
+    """Each made call with the tool message that answered it: by ``tool_call_id`` where the messages
+    carry ids, else the next unclaimed tool message after the call (``None``: no answer)."""
+    calls = tool_calls(trajectory)
+    results = tool_results(trajectory)
+    by_id = {r.call_id: r for r in results if r.call_id}
+    claimed: set[int] = {id(by_id[c.id]) for c in calls if c.id and c.id in by_id}
+    out: list[tuple[ToolCall, ToolResult | None]] = []
+    for call in calls:
+        result = by_id.get(call.id) if call.id else None
+        if result is None:
+            result = next((r for r in results if r.message > call.message and id(r) not in claimed
+                           and not (r.call_id and r.call_id in {c.id for c in calls})), None)
+            if result is not None:
+                claimed.add(id(result))
+        out.append((call, result))
+    return out
+
+
 def verdicts(trajectory: list[dict[str, Any]], tools: Declared) -> list[bool]:
-    """One verdict per attempted call: the made calls in order, then ``False`` per call written as text."""
-    return [well_formed(c, tools) for c in tool_calls(trajectory)] + [False] * hidden_calls(trajectory)
+    """One verdict per attempted call: the made calls in order, then ``False`` per call written as text.
+
+    A made call is well-formed when it names a declared tool with schema-valid arguments *and* the tool
+    accepted it: a call whose tool message is an error (``{'error': ...}``) is not well-formed.
+    """
+    made = [well_formed(c, tools) and not (r is not None and is_error(r.content)) for c, r in paired(trajectory)]
+    return made + [False] * hidden_calls(trajectory)

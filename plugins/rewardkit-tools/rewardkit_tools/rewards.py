@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable
 from typing import Any
 
 from rewardkit import DEFER
-from rewardkit.utils import response_text, tool_results
+from rewardkit.utils import ToolCall, response_text
 
-from .calls import verdicts
+from .calls import is_error, paired, verdicts
 from .specs import Declared, declared
 
 Row = Callable[[list[dict[str, Any]], Declared], float | None]
@@ -21,7 +22,7 @@ def _format_row(require_call: bool) -> Row:
         ok = verdicts(trajectory, tools)
         if not ok:
             return 0.0 if require_call else None
-        return sum(ok) / len(ok)
+        return float(all(ok))  # per completion: extra valid calls do not pad a malformed one
 
     return score
 
@@ -49,10 +50,11 @@ def _rows(row: Row, trajectory: list[Any], tools: list[Any], defer: bool) -> lis
 
 def call_format(*, completions: list[str], prompts: list[str], trajectory: list[Any], tools: list[Any],
                 require_call: bool) -> list[Any]:
-    """Share of the trajectory's tool calls that name a declared tool with schema-valid JSON arguments.
+    """1 when every tool call of the trajectory names a declared tool with schema-valid JSON arguments and
+    the tool accepted it, else 0 (per completion: nine good calls do not make a malformed tenth one 0.9).
 
-    A call written into the text instead of made counts as a failed call. No call at all: ``None``
-    (not applicable), or 0 with ``require_call``.
+    A call written into the text instead of made, and a call whose tool answered with an error, are
+    malformed. No call at all: ``None`` (not applicable), or 0 with ``require_call``.
     """
     return _rows(_format_row(require_call), trajectory, tools, defer=False)
 
@@ -80,16 +82,22 @@ def efficiency_fast(*, completions: list[str], prompts: list[str], trajectory: l
 NUMBER = re.compile(r"(?<![\w.])-?\d{1,300}(?:,\d{3}){0,100}(?:\.\d{1,300})?(?:[eE][-+]?\d{1,3})?(?![\w])")
 _BLANKS = re.compile(r"\s+")
 MAX_RESULT_CHARS = 500
-
-
-def is_error(content: str) -> bool:
-    """A tool message reporting a failure (TRL writes ``{'error': '...'}`` when a tool raises or is unknown)."""
-    head = content.lstrip()[:12].lower()
-    return head.startswith(("{'error'", '{"error"', "error"))
+#: Words that deny or hedge the value they govern ("not 42", "isn't false", "never 7").
+NEGATION = re.compile(r"\b(?:not|no|never|cannot|neither|nor|none|without)\b|n't\b", re.IGNORECASE)
+#: Words that offer alternatives ("True or False", "either 84 or 85").
+DISJUNCTION = re.compile(r"\b(?:or|either|maybe|perhaps|possibly)\b", re.IGNORECASE)
+#: A clause ends at . ; ! ? a newline, or a comma followed by a blank (not the comma of 1,234).
+CLAUSE_END = re.compile(r"[;!?\n]|\.(?!\d)|,(?=\s)")
+#: Values that have an opposite: stating both is stating neither.
+OPPOSITES = {"true": "false", "false": "true", "yes": "no", "no": "yes"}
 
 
 def numbers(text: str) -> list[float]:
     """The finite numbers written in ``text``, in order (``1,234`` is 1234)."""
+    return [v for _, v in _numbers(text)]
+
+
+def _numbers(text: str) -> list[tuple[re.Match[str], float]]:
     out = []
     for m in NUMBER.finditer(text):
         try:
@@ -97,7 +105,7 @@ def numbers(text: str) -> list[float]:
         except ValueError:
             continue
         if math.isfinite(value):
-            out.append(value)
+            out.append((m, value))
     return out
 
 
@@ -109,30 +117,87 @@ def _norm(text: str) -> str:
     return _BLANKS.sub(" ", text).strip().casefold()
 
 
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text of the clause around ``text[start:end]``, before and after the span."""
+    cuts = [m.end() for m in CLAUSE_END.finditer(text, 0, start)]
+    left = cuts[-1] if cuts else 0
+    stop = CLAUSE_END.search(text, end)
+    right = stop.start() if stop else len(text)
+    return text[left:start], text[end:right]
+
+
+def hedged(text: str, start: int, end: int) -> bool:
+    """Whether the value at ``text[start:end]`` is denied ("not 42") or offered as one of several
+    ("True or False", "either 84 or 85") within its clause."""
+    before, after = _clause(text, start, end)
+    return bool(NEGATION.search(before) or DISJUNCTION.search(before) or DISJUNCTION.search(after))
+
+
+def _states_number(answer: str, prompt: str, returned: list[float]) -> bool:
+    said = _numbers(answer)
+    if not said or not _close(said[-1][1], returned):
+        return False
+    last = said[-1][0]
+    if hedged(answer, last.start(), last.end()):
+        return False
+    allowed = returned + numbers(prompt)
+    return all(_close(v, allowed) for _, v in said)  # no second, unexplained number beside the result
+
+
+def _states_text(answer: str, result: str) -> bool:
+    """The answer states the text result: as whole words, not denied or offered as an alternative, and
+    without the result's opposite (``true``/``false``, ``yes``/``no``)."""
+    told = _norm(answer)
+    value = _norm(result).rstrip(".!")
+    if not value or len(value) > MAX_RESULT_CHARS:
+        return False
+    found = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", told))
+    if not found or any(hedged(told, m.start(), m.end()) for m in found):
+        return False
+    opposite = OPPOSITES.get(value)
+    return not (opposite and re.search(rf"(?<!\w){opposite}(?!\w)", told))
+
+
+def _echo(call: ToolCall, result: str) -> bool:
+    """A result the call's own arguments already hold (``calculate("400")`` -> ``400``): the tool
+    computed nothing, the model's own answer was passed through it."""
+    args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments, default=str)
+    got = numbers(result)
+    if got:
+        given = numbers(args)
+        return all(_close(v, given) for v in got)
+    value = _norm(result)
+    return bool(value) and value in _norm(args)
+
+
+def _results(traj: Any) -> tuple[list[str], list[str]]:
+    """``(every result that is not an error, those of them that do not echo their call's arguments)``."""
+    answered = [(c, r.content) for c, r in paired(traj) if r is not None and not is_error(r.content)]
+    return [r for _, r in answered], [r for c, r in answered if not _echo(c, r)]
+
+
 def _uses(answer: str, prompt: str, results: list[str]) -> bool:
     returned = [v for r in results for v in numbers(r)]
     if returned:
-        said = numbers(answer)
-        if not said or not _close(said[-1], returned):
-            return False
-        allowed = returned + numbers(prompt)
-        return all(_close(v, allowed) for v in said)  # no second, unexplained number beside the result
-    told = _norm(answer)
-    return any(r and len(r) <= MAX_RESULT_CHARS and r in told for r in map(_norm, results))
+        return _states_number(answer, prompt, returned)
+    return any(_states_text(answer, r) for r in results)
 
 
 def result_used(*, completions: list[str], prompts: list[str], trajectory: list[Any], answer_only: str) -> list[Any]:
     """1 when the final answer states what a tool returned, else 0; ``None`` without a usable tool result.
 
-    Numbers: the answer's last number is one a tool returned and every other number in it comes from a
-    tool result or the prompt. Text results: the answer contains one (blanks collapsed, any case).
-    Error results (``{'error': ...}``) never count.
+    Numbers: the answer's last number is one a tool returned, not denied or offered as an alternative
+    ("not 84", "84 or 12"), and every other number in it comes from a tool result or the prompt. Text
+    results: stated as whole words, not denied or offered as an alternative, and without their
+    opposite (``True``/``False``, ``yes``/``no``). Error results (``{'error': ...}``) never count (only
+    those: ``None``); results that echo the call's own arguments (``calculate("400")`` -> ``400``) are
+    never paid (only those: 0).
     """
     out: list[Any] = []
     for answer, prompt, traj in zip(completions, prompts, trajectory):
-        results = [r.content for r in tool_results(traj) if not is_error(r.content)]
-        if not results:
+        answered, usable = _results(traj)
+        if not answered:
             out.append(None)
             continue
-        out.append(float(_uses(response_text(answer, answer_only), prompt, results)))
+        out.append(float(bool(usable) and _uses(response_text(answer, answer_only), prompt, usable)))
     return out

@@ -21,11 +21,11 @@ def _score(name, completions, **params):
     return r.score(completions, prompts=[PROMPT] * len(completions), **cols)
 
 
-def test_call_format_partial_credit_per_call():
+def test_call_format_is_per_completion():
     two = _traj()
     two[0]["tool_calls"].append(_call("calculate", {"expr": "1"}, "c2"))  # the second breaks the schema
     s = _score("tools.call_format", [_traj(), two, _traj(name="search"), _traj(args='{"expression": "1+1"}')])
-    assert s.values == [1.0, 0.5, 0.0, 1.0]
+    assert s.values == [1.0, 0.0, 0.0, 1.0]  # 0.5 before: one malformed call of two
 
 
 def test_call_format_without_calls_is_not_applicable_unless_required():
@@ -93,3 +93,62 @@ def test_probe_families_are_all_refused():
     cells = [(r, f, c) for r, d in result["rewards"].items() for f, c in d["families"].items()]
     assert {f for _, f, _ in cells} == set(fams)
     assert all(c["attacks"] > 0 and c["accepted"] == 0 for _, _, c in cells), cells
+
+
+# -- issue 32: values, not containment; per completion; rejected calls; cheap calls -------------------
+
+
+@pytest.mark.parametrize("result, answer, expected", [
+    ("False", "True or False", 0.0),                    # 1.0 before: the result was contained
+    ("False", "It is not false, it is True", 0.0),      # 1.0 before
+    ("False", "<answer>False</answer>", 1.0),
+    ("False", "It is false.", 1.0),
+    ("no", "I do not know", 0.0),                       # 1.0 before: 'no' inside 'not'/'know'
+    ("no", "The answer is no.", 1.0),
+    ("no", "yes or no", 0.0),
+    ("Paris", "It is not Paris.", 0.0),
+    ("Paris", "Either Paris or Lyon.", 0.0),
+])
+def test_result_used_text_results_must_be_stated(result, answer, expected):
+    assert _score("tools.result_used", [_traj(result=result, answer=answer)]).values == [expected]
+
+
+@pytest.mark.parametrize("answer", ["The answer is not 84.", "It is 12 or 84."])
+def test_result_used_denied_or_alternative_numbers_score_zero(answer):
+    assert _score("tools.result_used", [_traj(answer=answer)]).values == [0.0]  # 1.0 before
+
+
+def test_one_cheap_call_does_not_score_one_on_all_three():
+    cheap = _traj(args={"expression": "400"}, result="400", answer="<answer>400</answer>")
+    got = {name: _score(name, [cheap]).values[0]
+           for name in ("tools.call_format", "tools.efficiency", "tools.result_used")}
+    assert got["tools.result_used"] == 0.0, got  # the tool echoed the model's own number: 1.0 before
+    assert not all(v == 1.0 for v in got.values())
+
+
+def test_nine_valid_calls_do_not_pad_a_malformed_one():
+    padded = _traj()
+    padded[0]["tool_calls"] = [_call("calculate", {"expression": "1"}, f"c{i}") for i in range(9)]
+    padded[0]["tool_calls"].append(_call("calculate", {"expr": "12*7"}, "c9"))
+    assert _score("tools.call_format", [padded]).values == [0.0]  # 0.9 before
+
+
+def test_a_call_the_tool_rejects_is_not_well_formed():
+    rejected = _traj(result="{'error': 'ZeroDivisionError: division by zero'}", answer="<answer>84</answer>")
+    for name in ("tools.call_format", "tools.efficiency"):
+        assert _score(name, [rejected]).values == [0.0], name  # 1.0 before: the schema held
+
+
+def test_results_pair_with_their_calls_by_id_or_order():
+    from rewardkit_tools.calls import paired
+
+    traj = [
+        {"role": "assistant", "content": "", "tool_calls": [_call("calculate", {"expression": "1+1"}, "a"),
+                                                             _call("calculate", {"expression": "2+2"}, "b")]},
+        {"role": "tool", "tool_call_id": "b", "name": "calculate", "content": "4"},
+        {"role": "tool", "tool_call_id": "a", "name": "calculate", "content": "2"},
+        {"role": "assistant", "content": "", "tool_calls": [_call("calculate", {"expression": "3+3"}, None)]},
+        {"role": "tool", "name": "calculate", "content": "6"},
+    ]
+    assert [(c.arguments["expression"], r.content if r else None) for c, r in paired(traj)] == [
+        ("1+1", "2"), ("2+2", "4"), ("3+3", "6")]
