@@ -91,3 +91,28 @@ def test_bench_baseline_comparison_is_a_heatmap_in_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "v2" / "plots" / "baseline.png").read_bytes()[:4] == b"\x89PNG"
     assert "plots/baseline.png" in (tmp_path / "v2" / "report.md").read_text()
+
+
+def _train_config(tmp_path, model: str) -> str:
+    cfg = tmp_path / "train.toml"
+    cfg.write_text(f'[model]\nname = "{model}"\n\n[task]\ndataset = "gsm8k"\nlimit = 4\n\n'
+                   f'[[reward]]\nname = "format.tags"\n\n[output]\ndir = "{tmp_path / "run"}"\n')
+    return str(cfg)
+
+
+def test_train_check_loads_the_models_config_and_tokenizer(tmp_path):
+    from rewardkit.tiny import save_tiny
+
+    model = save_tiny(tmp_path / "tiny")
+    result = CliRunner().invoke(cli, ["train", _train_config(tmp_path, str(model)), "--check"])
+    assert result.exit_code == 0, result.output
+    assert "config (qwen2) and tokenizer" in result.output
+
+
+def test_train_check_refuses_a_model_that_cannot_load(tmp_path):
+    broken = tmp_path / "not-a-model"
+    broken.mkdir()
+    (broken / "README.md").write_text("weights elsewhere\n")
+    result = CliRunner().invoke(cli, ["train", _train_config(tmp_path, str(broken)), "--check"])
+    assert result.exit_code != 0
+    assert "model.name" in result.output and "cannot be loaded" in result.output

@@ -202,6 +202,15 @@ def test_resume_after_interruption_continues_at_the_right_step(tiny_model, tmp_p
     assert [x["temperature"] for x in logged] == pytest.approx([1.0, 0.8667, 0.7333, 0.6], abs=1e-3)
     assert all(x["step"] <= 4 for x in read_jsonl(out / "samples.jsonl"))
 
+    # resuming the finished run trains nothing, writes nothing and says so (issue 35: it trained a step more)
+    final_written = (out / "final" / "config.json").stat().st_mtime_ns
+    steps = Steps()
+    again = train(make_config(tiny_model, out, rewards, resume=True, **extra), resume=True, callbacks=[steps])
+    assert again.already_finished and again.global_step == 4 and steps.begun == []
+    assert sorted(p.name for p in out.glob("checkpoint-*") if (p / "trainer_state.json").exists())[-1] == "checkpoint-4"
+    assert len(read_jsonl(out / "metrics.jsonl")) == len(lines)
+    assert (out / "final" / "config.json").stat().st_mtime_ns == final_written
+
 
 def test_temperature_at_schedules():
     from rewardkit.train.callbacks import temperature_at

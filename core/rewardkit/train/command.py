@@ -42,7 +42,8 @@ def _echo_plan(cfg: Any) -> None:
               help="Override a config value, e.g. --set grpo.learning_rate=1e-5 --set reward.0.weight=2 (repeatable).")
 @click.option("--resume", is_flag=True, help="Continue from the newest checkpoint in output.dir.")
 @click.option("--check", is_flag=True,
-              help="Validate the config, print the plan and the resolved config; load no model.")
+              help="Validate the config and load the model's config and tokenizer (no weights); print the plan and "
+                   "the resolved config; train nothing.")
 def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) -> None:
     """Train a model with GRPO (TRL) on the rewards of CONFIG.toml.
 
@@ -54,7 +55,10 @@ def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) ->
 
     cfg = load_config(config, overrides, resume=resume, check_output=not check)
     if check:
+        from .model_check import check_model_loads
+
         _echo_plan(cfg)
+        click.echo(f"model:   {check_model_loads(cfg.model)}")
         click.echo(json.dumps(cfg.resolved(), indent=2, default=str))
         return
     from .grpo import is_main_process, precision
@@ -65,6 +69,11 @@ def train(config: str, overrides: tuple[str, ...], resume: bool, check: bool) ->
         _echo_plan(cfg)
     result = run(cfg, resume=resume)
     if not is_main_process():
+        return
+    if result.already_finished:
+        where = result.resumed_from.name if result.resumed_from else "its last checkpoint"
+        click.echo(f"{cfg.output_dir} already finished at step {result.global_step} ({where}): nothing to resume, "
+                   "nothing written; raise grpo.max_steps (--set grpo.max_steps=N) to train further")
         return
     if result.resumed_from:
         click.echo(f"resumed from {result.resumed_from}")

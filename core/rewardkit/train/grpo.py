@@ -291,13 +291,32 @@ class TrainResult:
     metrics_path: Path
     alarms: list[Any] = field(default_factory=list)
     stopped_by_alarm: int | None = None
+    #: ``--resume`` found the run already at its last step: nothing was trained or written
+    already_finished: bool = False
+
+
+def finished_at(ckpt: Path, cfg: TrainConfig) -> int | None:
+    """The checkpoint's step when it already reached the run's last step (``grpo.max_steps``, else the
+    step count the trainer planned), or None when there is training left."""
+    state = json.loads((ckpt / "trainer_state.json").read_text(encoding="utf-8"))
+    step = int(state.get("global_step") or 0)
+    wanted = cfg.grpo.get("max_steps")
+    target = int(wanted) if isinstance(wanted, int) and wanted > 0 else int(state.get("max_steps") or 0)
+    return step if target > 0 and step >= target else None
 
 
 def train(cfg: TrainConfig, *, resume: bool = False, callbacks: Sequence[Any] = ()) -> TrainResult:
-    """Run GRPO for ``cfg``; with ``resume`` continue from the newest checkpoint in ``output.dir``."""
+    """Run GRPO for ``cfg``; with ``resume`` continue from the newest checkpoint in ``output.dir``.
+
+    Resuming a run that already reached its last step trains nothing and leaves ``final/`` as it is
+    (``already_finished``); raise ``grpo.max_steps`` (``--set grpo.max_steps=N``) to train further."""
     ckpt = last_checkpoint(cfg.output_dir) if resume else None
     if resume and ckpt is None:
         raise ConfigError(f"--resume: no complete checkpoint-* in {cfg.output_dir}")
+    if ckpt is not None and (step := finished_at(ckpt, cfg)) is not None:
+        done = cfg.output_dir / "final"
+        return TrainResult(cfg.output_dir, done if done.is_dir() else None, step, ckpt,
+                           cfg.output_dir / "metrics.jsonl", already_finished=True)
     run = build_trainer(cfg, callbacks=callbacks)
     run.trainer.train(resume_from_checkpoint=str(ckpt) if ckpt else None)
     final = None
