@@ -225,8 +225,12 @@ def _hashes(text: str) -> list[str]:
 
 
 _ANSWER_IS_RE = re.compile(
+    r"(?i)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
+)
+#: PRM800K's "# Answer" heading (its answer is the next line); with the marker above when the text has a "#"
+_HEADING_RE = re.compile(
     r"(?im)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
-    r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)"  # PRM800K's "# Answer" heading
+    r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)"
 )
 #: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial)
 _SENTENCE_END_RE = re.compile(r"[.!](?=\s|$)|\n")
@@ -248,7 +252,8 @@ def _answer_is(text: str) -> list[str]:
     if "nswer" not in text and "NSWER" not in text and "option" not in text and "choice" not in text:
         return []
     out: list[str] = []
-    found = [m for m in _ANSWER_IS_RE.finditer(text) if not _inside_text(text, m.start())]
+    markers = _HEADING_RE if "#" in text else _ANSWER_IS_RE
+    found = [m for m in markers.finditer(text) if not _inside_text(text, m.start())]
     # "Final Answer: The final answer is $14{,}916$.": one marker introducing the next is one answer
     ends = [m.end() for m, nxt in zip(found, [*found[1:], None])
             if nxt is None or text[m.end() : nxt.start()].strip(" \t*").lower() not in ("", "the")]

@@ -24,7 +24,7 @@ from .extraction import (
     prose_number,
 )
 from .normalize import clean, undouble
-from .parse import Node, ParseError, parse, plain_number
+from .parse import FUNCS, SCALES, Node, ParseError, parse, plain_number
 
 MAX_DISTINCT = 8  # distinct final answers compared under multiple="reject"
 MULTIPLE = ("reject", "last", "first")
@@ -52,9 +52,27 @@ class _Unparseable(Exception):
     pass
 
 
+# a number and unit words (``200 GB``, ``18 dollars per day``, ``187 raspberries!``): the number, read
+# without the tokenizer; words that change the value (scales, functions, and/or, dozen) take the long way
+_NUMBER_WORDS_RE = re.compile(r"\s*(\$?\s*-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s+((?:[A-Za-z]{3,}\s*){1,4})[.!]?\s*")
+_VALUE_WORDS = frozenset({"and", "or", "equals", "pi", "infty", "infinity", "inf", "nan", "dozen", "sqrt"})
+
+
+def _number_with_words(text: str) -> Fraction | None:
+    m = _NUMBER_WORDS_RE.fullmatch(text) if len(text) < 200 else None
+    if m is None:
+        return None
+    words = {w.lower() for w in m.group(2).split()}
+    if words & _VALUE_WORDS or words & SCALES.keys() or words & FUNCS:
+        return None
+    return plain_number(m.group(1))
+
+
 def _parse_answer(text: str, decimal_comma: str = "auto") -> tuple[str, Any]:
     """``("num", Fraction)`` for a plain number, ``("node", Node)`` otherwise; raises _Unparseable."""
     num = plain_number(text)
+    if num is None:
+        num = _number_with_words(text)
     if num is not None:
         return "num", num
     try:
