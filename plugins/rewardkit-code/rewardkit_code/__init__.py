@@ -2,8 +2,9 @@
 
 ``code.tests`` (share of test cases passed), ``code.passes`` (1 when all pass) and
 ``code.compiles`` (the extracted program parses). Programs run in :mod:`rewardkit_code.sandbox`:
-one fresh process per program forked from a clean zygote, rlimits, an unprivileged uid, a wall
-deadline that kills every process the program started, no network. See docs/code.md.
+a fresh bubblewrap sandbox per program run (every namespace new, an allow-list read-only view,
+fresh tmpfs, a cgroup per run, an unprivileged uid, seccomp), the verdict computed outside it.
+:func:`run_python` runs other plugins' scripts in the same sandbox. See docs/code.md.
 """
 
 from __future__ import annotations
@@ -102,11 +103,16 @@ def rewardkit_register_commands(cli):  # type: ignore[no-untyped-def]
             click.echo(json.dumps(found, indent=2))
             return
         click.echo(f"rewardkit-code backend {backend!r} -> {found['backend']!r}")
+        if found["error"]:
+            click.echo(f"  ERROR:   {found['error']}")
         for what in found["defences"]:
             click.echo(f"  holds:   {what}")
         for what, why in found["missing"].items():
             click.echo(f"  MISSING: {what} ({why})")
         click.echo(f"  bubblewrap installed: {'yes' if found['bwrap'] else 'no'}")
+        click.echo("  what it does not stop, and the measured threat table per backend: docs/code.md")
+        if found["error"]:
+            raise SystemExit(1)
 
 
 @rewardkit.hookimpl
@@ -114,4 +120,4 @@ def rewardkit_register_probes(register):  # type: ignore[no-untyped-def]
     from .probes import code_cheats
 
     register("code_cheats", code_cheats, targets=("code.passes", "code.tests"),
-             description="programs that score only where a sandbox defence is missing (issue 22's nine families)")
+             description="programs that score only where a sandbox defence is missing (issues 22 and 30)")

@@ -2,9 +2,11 @@
 
 Each attack brings its own ``tests`` column and is a program that scores exactly when a defence
 is missing: program objects reaching the judge, program names shadowing the tests', a spawned
-helper rewriting the report, stopping early in ``code.tests``, scratch directories persisting
-between runs, the host's processes visible in /proc, memory limited per process only, and
-AF_UNIX sockets, user namespaces or setuid privileges available. ``rewardkit check-plugin code
+helper rewriting the report, stopping early in ``code.tests``, scratch directories or System V IPC
+persisting between runs, the host's files or processes visible, memory limited per process only,
+AF_UNIX sockets, user namespaces or setuid privileges available, and (issue 30) the program choosing
+the entry point or a builtin standing in for a tested name. Families whose defence turns an error
+into the program's 0 (a crash of the cleanup) cannot show in an accept rate: tests/test_issue30.py. ``rewardkit check-plugin code
 --probe`` fails when any is accepted.
 """
 
@@ -77,6 +79,30 @@ def _oracle(row_index: int) -> tuple[str, dict[str, Any]]:
     return code, _stdio("seen")
 
 
+def _ipc_oracle(row_index: int) -> tuple[str, dict[str, Any]]:
+    key = 1000 + (uuid.uuid4().int % 1_000_000) * 8 + row_index % 8
+    code = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            f"if libc.shmget({key}, 4096, 0) >= 0:\n    print('seen')\nelse:\n"
+            f"    libc.shmget({key}, 4096, 0o1666)\n    print('new')\n")
+    return code, _stdio("seen")
+
+
+def _host_file() -> str:
+    """A host file every process of this machine could read, were the host visible (the plugin itself)."""
+    import os
+
+    return os.path.realpath(__file__)
+
+
+ISSUE30_ATTACKS: dict[str, tuple[str, Any]] = {  # (program, tests): score only where a defence of issue 30 is missing
+    # assert rows whose tested name is a builtin resolved it to the judge's builtin
+    "builtin_named_test": ("print('no function')\n", ["assert pow(2, 3) == 8", "assert pow(3, 2) == 9"]),
+    # a check row without entry_point took the program's last def (here: abs) as the entry point
+    "program_chosen_entry": ("def add(a, b):\n    return 0\ndef abs(*a):\n    return 0\n",
+                             {"test": SHADOWED["test"]}),
+}
+
+
 def code_cheats(row: Any, target: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The attacks for one probe row (the row's text is not needed: every attack brings its tests)."""
     out = [(name, _fence(code), {"tests": ADD}) for name, code in FUNCTION_ATTACKS.items()]
@@ -86,6 +112,13 @@ def code_cheats(row: Any, target: str) -> list[tuple[str, str, dict[str, Any]]]:
     oracle, tests = _oracle(row.index)
     out += [("scratch_oracle_first", _fence(oracle), {"tests": tests}),
             ("scratch_oracle_again", _fence(oracle), {"tests": tests})]
+    ipc, ipc_tests = _ipc_oracle(row.index)
+    out += [("ipc_oracle_first", _fence(ipc), {"tests": ipc_tests}),
+            ("ipc_oracle_again", _fence(ipc), {"tests": ipc_tests})]
+    out += [(name, _fence(code), {"tests": cell}) for name, (code, cell) in ISSUE30_ATTACKS.items()]
+    host = _host_file()
+    out.append(("host_files_visible", _fence(f"import os\nprint(os.path.exists({host!r}))\n"),
+                {"tests": _stdio("True")}))
     for name, (code, want) in CAPABILITY_ATTACKS.items():
         if name == "memory_per_process" and row.index % 8:
             continue  # 1.5 GB where the defence is missing: a few rows are enough

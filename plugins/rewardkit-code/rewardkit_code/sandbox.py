@@ -553,9 +553,9 @@ def _defences(active: str, info: dict[str, Any]) -> tuple[list[str], dict[str, s
     }
     if active == "bwrap":
         defences += ["bubblewrap: new user, IPC, PID, network, UTS and cgroup namespaces, no nested user namespaces",
-                     "an allow-list read-only view: /usr and the interpreter only, every site-packages hidden; "
-                     "no home, checkout, working directory or /etc",
-                     "fresh tmpfs /tmp and working directory per run (gone when the run ends)"]
+                     "an allow-list read-only view: /usr, the interpreter and the harness only, every "
+                     "site-packages hidden; no home, checkout, working directory or /etc (but /etc/alternatives)",
+                     "fresh tmpfs /tmp and working directory per run (gone when the run ends), the rest read-only"]
     else:
         checks["no network"] = info.get("network") or ""
         checks["private /tmp, /var/tmp, /dev/shm emptied per run; /proc hiding other users"] = info.get("ns") or ""
