@@ -6,6 +6,16 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 
+# bubblewrap: rewardkit-code runs every program in a fresh bwrap sandbox (required for code rewards)
+if ! command -v bwrap >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || true
+  elif [ "$(id -u)" = 0 ] && command -v dnf >/dev/null; then
+    dnf install -y -q bubblewrap >/dev/null || true
+  fi
+  command -v bwrap >/dev/null || echo "setup: warning: bubblewrap is missing; code rewards need it" \
+    "(apt install bubblewrap / dnf install bubblewrap)" >&2
+fi
 "$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
 plugins=()
 for dir in plugins/rewardkit-*/; do plugins+=(-e "$dir"); done
