@@ -61,6 +61,10 @@ def rewardkit_register_probes(register: Callable[..., Any]) -> None:
              description="calls whose arguments are not JSON or break the tool's schema")
     register("tool_result_ignored", probes.ignores_result, targets=("tools.result_used",),
              description="a good call whose result the final answer does not state")
+    register("tool_cheap_call", probes.cheap_calls,
+             targets=("tools.call_format", "tools.efficiency", "tools.result_used"),
+             description="calls that do no work: the answer echoed through the tool, valid calls padding a "
+                         "malformed one, a call the tool rejected")
     register("tool_call_in_text", probes.call_in_text,
              targets=("tools.call_format", "tools.efficiency", "tools.result_used"),
              description="a tool call written as text instead of made (it never ran)")

@@ -81,7 +81,23 @@ def ignores_result(row: Any, target: str) -> list[Attack]:
         _attack("answered_before", _turns(call, g, "", before=f"<answer>{w}</answer>")),
         _attack("no_answer", _turns(call, g, "I am not sure.")),
         _attack("result_then_other", _turns(call, g, f"<answer>{g} or rather {w}</answer>")),
+        _attack("denied", _turns(call, g, f"<answer>It is not {g}.</answer>")),
+        _attack("alternatives", _turns(call, g, f"<answer>either {w} or {g}</answer>")),
     ]
+
+
+def cheap_calls(row: Any, target: str) -> list[Attack]:
+    """Calls that do no work but farm the tool rewards: the model's own answer passed through the tool,
+    valid calls padding a malformed one, a call the tool rejected; the gold as the answer."""
+    g = f"<answer>{row.gold}</answer>"
+    echo = _turns(_call("calculate", {"expression": row.gold}), row.gold, g)
+    padded = _turns(_call("calculate", {"expr": row.gold}, "c9"), "{'error': 'bad arguments'}", g)
+    padded[0]["tool_calls"] = [_call("calculate", {"expression": "1"}, f"c{i}") for i in range(9)] + \
+        padded[0]["tool_calls"]
+    rejected = _turns(_call("calculate", {"expression": f"{row.gold} / 0"}), "{'error': 'division by zero'}", g)
+    attacks = {"echo": echo, "padded": padded, "rejected": rejected}
+    wanted = {"tools.result_used": ("echo",)}.get(target, ("padded", "rejected"))
+    return [_attack(name, attacks[name]) for name in wanted]
 
 
 def call_in_text(row: Any, target: str) -> list[Attack]:

@@ -88,7 +88,7 @@ def test_contract(name):
 def test_probe_families_are_all_refused():
     from rewardkit.probe import probe
 
-    fams = ["tool_undeclared", "tool_bad_arguments", "tool_result_ignored", "tool_call_in_text"]
+    fams = ["tool_undeclared", "tool_bad_arguments", "tool_result_ignored", "tool_call_in_text", "tool_cheap_call"]
     result = probe(reward_names("tools"), rows=4, family=fams)
     cells = [(r, f, c) for r, d in result["rewards"].items() for f, c in d["families"].items()]
     assert {f for _, f, _ in cells} == set(fams)
