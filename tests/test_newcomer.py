@@ -116,3 +116,15 @@ def test_train_check_refuses_a_model_that_cannot_load(tmp_path):
     result = CliRunner().invoke(cli, ["train", _train_config(tmp_path, str(broken)), "--check"])
     assert result.exit_code != 0
     assert "model.name" in result.output and "cannot be loaded" in result.output
+
+
+def test_audit_ranking_reports_progress_without_a_terminal(tmp_path, capsys):
+    from rewardkit.audit import build_queue, load_run
+
+    out = tmp_path / "out"
+    args = ["bench", str(_rows(tmp_path)), "-r", "math.equivalence", "--label", "is_correct", "-o", str(out), "-q"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    capsys.readouterr()
+    build_queue(load_run(out), 10, progress=True)
+    err = capsys.readouterr().err
+    assert err.startswith("audit: ranking items: 6/6 items (100%)") and "items/s" in err

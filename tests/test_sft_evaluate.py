@@ -46,7 +46,7 @@ def test_evaluate_tiny_model(tiny_path, tmp_path):
     assert 0.0 <= r.format_rate <= 1.0 and 0.0 <= r.accuracy <= 1.0
     assert all(1 <= s["tokens"] <= 6 for s in r.samples)
     assert r.samples[0]["gold"] == "18"  # the first GSM8K test question
-    assert lines[-1].startswith("eval: 3/3 generated")
+    assert lines[-1].startswith("eval: 3/3 completions (100%)") and "completions/s" in lines[-1]
     r.write(tmp_path / "e.json")
     again = ev.EvalResult.load(tmp_path / "e.json")
     assert again.summary() == r.summary() and again.samples == r.samples

@@ -19,12 +19,12 @@ class Verdict(BaseModel):
     verdict: str
 
 
-def create_app(run: Run, n: int = 200) -> Any:
+def create_app(run: Run, n: int = 200, progress: bool = False) -> Any:
     """``GET /`` the page, ``GET /api/queue`` the cards with saved verdicts, ``POST /api/verdict``."""
     from fastapi import FastAPI, HTTPException
     from fastapi.responses import HTMLResponse
 
-    queue = build_queue(run, n)
+    queue = build_queue(run, n, progress)
     by_item = {c["item"]: c for c in queue}
     store = VerdictStore(run.out)
     app = FastAPI(title="rewardkit audit", docs_url=None, redoc_url=None)

@@ -49,7 +49,7 @@ def review(out_dir: str, n: int, host: str, port: int, open_browser: bool) -> No
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise click.UsageError("the review page has no authentication: bind it to loopback (127.0.0.1) only")
     run = load_run(out_dir)
-    app = create_app(run, n)
+    app = create_app(run, n, progress=True)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

@@ -104,15 +104,22 @@ def reasons(run: Run, i: int) -> tuple[list[str], float]:
     return why, closest
 
 
-def build_queue(run: Run, n: int = 200) -> list[dict[str, Any]]:
+def build_queue(run: Run, n: int = 200, progress: bool = False) -> list[dict[str, Any]]:
     """Up to ``n`` items, most telling first: disagreeing with the label, then between rewards, then
-    near a threshold (ties by closeness to a threshold, then item order). Deterministic."""
+    near a threshold (ties by closeness to a threshold, then item order). Deterministic.
+
+    ``progress``: a bar on a terminal, plain periodic lines on stderr elsewhere (:mod:`rewardkit.progress`)."""
+    from ..progress import Progress
+
     weight = {"label": 4, "rewards": 2, "near": 1}
     ranked = []
-    for i in range(len(run.items)):
-        why, closest = reasons(run, i)
-        if why:
-            ranked.append((-sum(weight[w] for w in why), closest, i, why))
+    with Progress(len(run.items), "audit: ranking items", enabled=progress) as bar:
+        for i in range(len(run.items)):
+            why, closest = reasons(run, i)
+            if why:
+                ranked.append((-sum(weight[w] for w in why), closest, i, why))
+            if i % 1000 == 999 or i == len(run.items) - 1:
+                bar.advance(i + 1 - bar.done)
     ranked.sort()
     return [card(run, i, why) for _, _, i, why in ranked[:n]]
 

@@ -177,9 +177,14 @@ def evaluate(model: Any, task: Mapping[str, Any], *, n: int = 100, split: str = 
     prompts = [prompt_text(tokenizer, task, r) for r in rows]
     golds = [str(r["answer"]) for r in rows]
 
-    def progress(done: int, total: int) -> None:
+    from ..progress import Progress
+
+    bar = Progress(len(prompts), "eval", enabled=False, unit="completions")
+
+    def progress(done: int, total: int) -> None:  # one plain line per batch: done, rate, ETA
+        bar.advance(done - bar.done)
         if log:
-            log(f"eval: {done}/{total} generated ({time.perf_counter() - start:.0f}s)")
+            log(bar.line())
 
     completions, lengths = generate(model, tokenizer, prompts, max_new_tokens=max_new_tokens,
                                     batch_size=batch_size, temperature=temperature, seed=seed, progress=progress)
