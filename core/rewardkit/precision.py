@@ -56,6 +56,7 @@ _DENIED_AFTER_RE = re.compile(
     r"(?i)[\s)*$]*(?:is|was|would\s+be|seems|must\s+be)?\s*(?:(?:not|never|n['\u2019]t)\b|isn['\u2019]t|wasn['\u2019]t|"
     r"(?:definitely\s+|clearly\s+|certainly\s+)?(?:wrong|incorrect|false|impossible)\b)"
 )
+_TEXT_GROUP_RE = re.compile(r"\\[a-zA-Z]+\s*\{|[{}]|\\[,;:! ]")
 _NUMBER_END_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -70,11 +71,15 @@ def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
     ``be``, ``equal to``, ...): ``I'm not sure, but it is 42`` and ``not only ... but 42`` are not.
     """
     if at is None:
+        if "\\" in text or "{" in text:  # "\boxed{42 \text{ is wrong}}": LaTeX text groups are words
+            text = _TEXT_GROUP_RE.sub(" ", text)
         digit = _NUMBER_RE.search(text)
         at = digit.start() if digit else len(text)
         numbers = list(_NUMBER_END_RE.finditer(text)) if digit else []
         end = numbers[-1].end() if numbers else None
     before = _clause_before(text[max(0, at - WINDOW) : at])
+    if "\\" in before or "{" in before:  # "\boxed{\text{not } 42}": LaTeX text groups are words
+        before = _TEXT_GROUP_RE.sub(" ", before)
     if before.strip() and _GOVERNS_RE.search(before) is not None:
         return True
     return end is not None and _DENIED_AFTER_RE.match(text, end) is not None

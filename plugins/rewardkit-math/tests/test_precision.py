@@ -21,6 +21,8 @@ WRONG_PAID_BEFORE = [
     ("No, 42 is not the answer.", "42"),  # a negation after the number, in its clause
     ("So we get 42. But 42 is wrong.", "42"),
     ("It's 41, not 42.", "42"),
+    ("\\boxed{\\text{not } 42}", "42"),  # a negation in LaTeX text
+    ("\\boxed{42 \\text{ is wrong}}", "42"),
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
