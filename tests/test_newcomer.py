@@ -128,3 +128,15 @@ def test_audit_ranking_reports_progress_without_a_terminal(tmp_path, capsys):
     build_queue(load_run(out), 10, progress=True)
     err = capsys.readouterr().err
     assert err.startswith("audit: ranking items: 6/6 items (100%)") and "items/s" in err
+
+
+def test_a_bound_reward_is_a_trl_reward_function_named_after_the_reward():
+    import rewardkit
+
+    fmt, acc = rewardkit.reward("format.tags"), rewardkit.reward("math.equivalence")
+    assert (fmt.__name__, acc.__name__) == ("format.tags", "math.equivalence")  # TRL: rewards/<__name__>/mean
+    got = acc(prompts=["Q"], completions=["<answer>42</answer>"], answer=["42"], question=["Q"],
+              completion_ids=[[1, 2]], trainer_state=None, log_metric=None)  # how GRPOTrainer calls it
+    assert got == [1.0]
+    funcs, weights = rewardkit.to_trl(rewardkit.Composite.from_config([{"name": "format.tags", "weight": 0.5}]))
+    assert [f.__name__ for f in funcs] == ["format.tags"] and weights == [0.5]

@@ -25,6 +25,7 @@ from .plugins import load_plugins
 from .remote import remote  # httpx is imported on first use, not here
 from .reward import Reward, reward, rewards
 from .spec import DEFER, Param
+from .trl_adapter import to_trl
 
 __version__ = "0.1.0"
 
@@ -51,4 +52,5 @@ __all__ = [
     "remote",
     "reward",
     "rewards",
+    "to_trl",
 ]

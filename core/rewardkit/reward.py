@@ -52,6 +52,9 @@ class Reward:
             except ValueError as exc:
                 raise ParameterError(spec.name, "timeout", str(exc).removeprefix("timeout ")) from None
         self.signature = spec.signature(self.params)
+        #: TRL logs a reward function's scores as ``rewards/<__name__>/mean``: the reward's name, so two
+        #: rewards never collide as ``rewards/Reward/...``; set it to tell two bindings of one reward apart.
+        self.__name__ = spec.name
         self.totals: Counter[str] = Counter()
         self._totals_lock = threading.Lock()
 
