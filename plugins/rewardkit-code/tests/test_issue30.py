@@ -67,30 +67,39 @@ def test_a_cpp_program_leaving_a_deep_tree_and_a_big_file_is_a_zero_and_leaves_n
 
 
 # 2. ---------------------------------------------------------------------------------------------
+needs_gpp = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+
+
+def _shm_oracle(key: int) -> str:
+    """C++ (native code reaches System V IPC whatever the interpreter allows): 'seen' when a segment
+    of ``key`` outlived an earlier run."""
+    return ("#include <sys/shm.h>\n#include <cstdio>\nint main() {\n"
+            f"  if (shmget({key}, 4096, 0) >= 0) {{ puts(\"seen\"); return 0; }}\n"
+            f"  shmget({key}, 4096, IPC_CREAT | 0666);\n  puts(\"new\");\n}}\n")
+
+
+@needs_gpp
 def test_system_v_ipc_does_not_survive_a_run():
-    key = int(uuid.uuid4().int % 1_000_000) + 1000
-    program = (
-        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
-        f"seen = libc.shmget({key}, 4096, 0)\n"
-        "if seen >= 0:\n    print('seen')\nelse:\n"
-        f"    libc.shmget({key}, 4096, 0o1666)\n    print('new')\n"
-    )
-    reward = rewardkit.reward("code.passes")
-    assert reward([_fence(program)], tests=[_stdio("seen")]) == [0.0]
-    assert reward([_fence(program)], tests=[_stdio("seen")]) == [0.0]
+    program = f"```cpp\n{_shm_oracle(int(uuid.uuid4().int % 1_000_000) + 1000)}```"
+    reward = rewardkit.reward("code.passes", language="cpp")
+    assert reward([program], tests=[_stdio("seen")]) == [0.0]
+    assert reward([program], tests=[_stdio("seen")]) == [0.0]
 
 
+@needs_gpp
 @pytest.mark.skipif(not ROOT, reason="the memory cgroup needs root")
 def test_memory_left_charged_by_a_run_does_not_starve_the_next():
     """A shm segment filled to memory_mb and detached stayed charged to the worker's cgroup: every
     later program of the worker was OOM-killed."""
-    fill = ("import ctypes, mmap\nlibc = ctypes.CDLL(None, use_errno=True)\nlibc.shmat.restype = ctypes.c_void_p\n"
-            "sid = libc.shmget(0, 200 << 20, 0o1666)\naddr = libc.shmat(sid, None, 0)\n"
-            "ctypes.memset(addr, 1, 200 << 20)\nlibc.shmdt(ctypes.c_void_p(addr))\nprint('filled')\n")
-    reward = rewardkit.reward("code.passes", memory_mb=256)
-    honest = "x = bytearray(150 << 20)\nprint('right')\n"
-    scores = reward.score([_fence(fill), _fence(honest), _fence(honest)], tests=[_stdio("right")] * 3)
-    assert scores.values == [0.0, 1.0, 1.0], scores.messages
+    fill = ("#include <sys/shm.h>\n#include <cstring>\n#include <cstdio>\nint main() {\n"
+            "  int id = shmget(IPC_PRIVATE, 200 << 20, IPC_CREAT | 0666);\n  void* p = shmat(id, 0, 0);\n"
+            "  memset(p, 1, 200 << 20);\n  shmdt(p);\n  puts(\"filled\");\n}\n")
+    honest = ("#include <cstring>\n#include <cstdio>\n#include <cstdlib>\nint main() {\n"
+              "  char* p = (char*)malloc(150 << 20);\n  memset(p, 1, 150 << 20);\n  puts(\"right\");\n}\n")
+    reward = rewardkit.reward("code.passes", language="cpp", memory_mb=256)
+    programs = [f"```cpp\n{c}```" for c in (fill, fill, honest, honest)]
+    scores = reward.score(programs, tests=[_stdio("right")] * 4)
+    assert scores.values == [0.0, 0.0, 1.0, 1.0], scores.messages
 
 
 def test_no_writable_path_persists_between_runs():
