@@ -233,7 +233,7 @@ _HEADING_RE = re.compile(
     r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)"
 )
 #: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial)
-_SENTENCE_END_RE = re.compile(r"[.!](?=\s|$)|\n")
+_SENTENCE_END_RE = re.compile(r"(?:\.|!+)(?=\s|$)|\n")
 # a sentence after the marker names its value after a copula: "Josh's profit was $70,000", "the largest $n$ is 34"
 _PROSE_IS_RE = re.compile(r"[A-Za-z][\w'\u2019$]*\s.*?\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+\S")
 _COPULA_RE = re.compile(r"\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+")
@@ -287,12 +287,17 @@ def _answer_is(text: str) -> list[str]:
 _CONTRAST_RE = re.compile(r"(?i)(?:\s*,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+)(?:not|never|rather\s+than|instead\s+of)\s[^.;\n]*$")
 # the same contrast between two numbers of a prose line: "It's 42, not 41" ("42 apples, not 41")
 _CONTRAST_GAP_RE = re.compile(r"(?i)(?:\s*[A-Za-z]+){0,2}\s*,\s*(?:and\s+|but\s+)?(?:not|never)\s+$")
+# "18 because 9 eggs times $2 is $18": the reason given after the answer is not the answer
+_REASON_RE = re.compile(r"(?i),?\s+(?:because|since|as|given\s+that|due\s+to)\s")
 # "42 (dollars)": a unit in brackets after the number
 _PAREN_UNIT_RE = re.compile(r"(?<=\d)\s*\(([A-Za-z][A-Za-z ]{1,30})\)\s*$")
 
 
 def _without_contrast(answer: str) -> str:
     """``answer`` without a contrast clause after it, when what is left holds a number and no negation."""
+    reason = _REASON_RE.search(answer)
+    if reason is not None and reason.start() > 0 and any(ch.isdigit() for ch in answer[: reason.start()]):
+        answer = answer[: reason.start()]
     m = _CONTRAST_RE.search(answer) if "," in answer or " but " in answer or " and " in answer else None
     if m is None or m.start() == 0:
         return answer
@@ -487,7 +492,11 @@ def _contrasted(text: str, at: int) -> str | None:
     return prev.group()
 
 
-_ANY_NEGATION_RE = re.compile(r"(?i)\b(?:not|never|no|cannot|hardly|neither|nor|none)\b|n['\u2019]t\b")
+# a negation, or a bound instead of a value ("at least 18", "more than 5"): the sentence states no number
+_ANY_NEGATION_RE = re.compile(
+    r"(?i)\b(?:not|never|no|cannot|hardly|neither|nor|none|at\s+(?:least|most)|(?:more|less|fewer|greater)\s+than|"
+    r"over|under|nearly|almost|up\s+to)\b|n['\u2019]t\b"
+)
 _SIDE_RE = re.compile(r"=(?![^=]*=)")
 
 

@@ -72,6 +72,9 @@ UNITS = {
 GLUED_UNITS = UNITS | {"g"}
 #: leading words that negate the answer: never dropped as prose ("not 42" is no answer)
 NEGATION_WORDS = {"not", "never", "no", "cannot", "neither", "nor", "isn", "aren", "wasn", "don", "doesn", "won"}
+#: leading words after which the number is no exact answer ("at least 18", "more than 5"): never dropped as prose
+NOT_EXACT = NEGATION_WORDS | {"least", "most", "more", "less", "fewer", "greater", "over", "under", "nearly",
+                              "almost", "than", "below", "above", "upto", "hardly"}
 COMMANDS = {
     "frac": ("cmd", "frac"), "sqrt": ("cmd", "sqrt"), "binom": ("cmd", "binom"),
     "cdot": ("op", "*"), "times": ("op", "*"), "ast": ("op", "*"), "div": ("op", "/"),
@@ -188,9 +191,11 @@ def _unitish(toks: list[tuple[str, str, bool]], j: int) -> bool:
     kind, val, _ = toks[j]
     if kind in ("word", "sym"):
         return True
-    if kind == "op" and val in ("/", "^"):
+    if kind == "op" and val in ("/", "^") or (kind, val) in (("open", "{"), ("close", "}")):
         return True
-    return kind == "num" and j > 0 and toks[j - 1][:2] == ("op", "^")
+    if kind != "num" or j == 0:
+        return False
+    return toks[j - 1][:2] == ("op", "^") or (toks[j - 1][:2] == ("open", "{") and j > 1 and toks[j - 2][:2] == ("op", "^"))
 
 
 UNIT_LETTERS = {"m", "g", "s", "h", "L", "l"}
@@ -200,10 +205,11 @@ def _strip_units(toks: list[tuple[str, str, bool]]) -> list[tuple[str, str, bool
     """Drop trailing unit words (``18 dollars per day``, ``5 cm^2``, ``3 km/h``) and leading prose."""
     if len(toks) == 2 and toks[0][0] == "num" and toks[1][0] == "word" and not toks[1][2]:
         return toks[:1]  # "48g": a known unit glued to its number
-    if len(toks) == 2 and toks[0][0] == "num" and toks[1][0] == "sym" and toks[1][2] and toks[1][1] in UNIT_LETTERS:
-        return toks[:1]  # "12 m": a number and a one-letter unit after a space
+    if (len(toks) >= 2 and toks[0][0] == "num" and toks[1][0] == "sym" and toks[1][2] and toks[1][1] in UNIT_LETTERS
+            and all(_unitish(toks, k) for k in range(2, len(toks)))):
+        return toks[:1]  # "12 m", "5,000 m^2", "48 g of sugar": a number and a one-letter unit after a space
     start = 0
-    while start < len(toks) - 1 and toks[start][0] == "word" and toks[start][1].lower() not in NEGATION_WORDS:
+    while start < len(toks) - 1 and toks[start][0] == "word" and toks[start][1].lower() not in NOT_EXACT:
         start += 1
     if start and toks[start][0] in ("num", "op"):  # "about 5", "roughly -3"
         toks = toks[start:]

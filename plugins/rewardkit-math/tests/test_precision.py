@@ -22,6 +22,8 @@ WRONG_PAID_BEFORE = [
     ("So we get 42. But 42 is wrong.", "42"),
     ("It's 41, not 42.", "42"),
     ("\\boxed{\\text{not } 42}", "42"),  # a negation in LaTeX text
+    ("The answer is at least 42.", "42"),  # a bound is no value
+    ("The answer is more than 42 apples.", "42"),
     ("\\boxed{42 \\text{ is wrong}}", "42"),
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
@@ -59,6 +61,10 @@ RIGHT_MISSED_BEFORE = [
     ("The answer is 42 (dollars).", "42"),
     ("The answer is Janet makes $18 every day at the farmers' market.", "18"),  # one number in the sentence
     ("The answer is Carla's download takes 160 minutes.", "160"),
+    ("The answer is 18!!", "18"),
+    ("The answer is 5,000 m\u00b2.", "5000"),
+    ("The answer is 48 g of sugar.", "48"),
+    ("The answer is 18 because 9 eggs times $2 is $18.", "18"),  # the reason after the answer
     ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
 ]
 
