@@ -41,7 +41,11 @@ def test_generates_a_complete_distribution(tmp_path):
     for py in root.rglob("*.py"):
         compile(py.read_text(), str(py), "exec")
     readme = (root / "README.md").read_text()
-    assert "pip install -e ." in readme and "shout.contains_answer" in readme
+    assert "pip install -e ." in readme and "shout.answer_match" in readme
+    # plain 'rewardkit plugins' imports nothing: only --load lists rewards; the file -f reads is written first
+    assert "rewardkit plugins --load" in readme and "rewardkit plugins  " not in readme
+    assert readme.index("> completions.jsonl") < readme.index("-f completions.jsonl")
+    assert "check-plugin shout --probe" in readme and "REWARDKIT_DEBUG=1" in readme
     assert "Next steps" in result.output and "rewardkit check-plugin shout" in result.output
 
 
@@ -92,9 +96,9 @@ def test_generated_module_keeps_the_contract_in_process(tmp_path):
     try:
         import rewardkit
 
-        r = rewardkit.reward("inproc.contains_answer")
-        assert r(["The answer is 42.", "no", "x"], answer=["42", "7", None]) == [1.0, 0.0, None]
-        assert_contract("inproc.contains_answer", columns={"answer": "42"})
+        r = rewardkit.reward("inproc.answer_match")
+        assert r(["<answer>42</answer>", "The answer is 42.", "x"], answer=["42", "42", None]) == [1.0, 0.0, None]
+        assert_contract("inproc.answer_match", columns={"answer": "42"})
     finally:
         unregister_plugin("inproc")
 
@@ -136,14 +140,14 @@ def test_new_plugin_installs_is_discovered_scores_and_passes_its_tests(installed
     plugin = {p["name"]: p for p in json.loads(listed.stdout)}[name]
     assert plugin["error"] is None
     assert plugin["distribution"].replace("_", "-") == f"rewardkit-{name}".replace("_", "-")
-    assert plugin["rewards"] == [f"{name}.contains_answer"]
+    assert plugin["rewards"] == [f"{name}.answer_match"]
 
-    scored = _run(*rk, "score", "-r", f"{name}.contains_answer", "-c", "The answer is 42.", "--column", "answer=42", "--json")
+    scored = _run(*rk, "score", "-r", f"{name}.answer_match", "-c", "<answer>42</answer>", "--column", "answer=42", "--json")
     assert scored.returncode == 0, scored.stderr
-    assert json.loads(scored.stdout) == {f"{name}.contains_answer": {"value": 1.0, "status": "value"}}
+    assert json.loads(scored.stdout) == {f"{name}.answer_match": {"value": 1.0, "status": "value"}}
 
-    checked = _run(*rk, "check-plugin", name, "--long-chars", "100000")
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    checked = _run(*rk, "check-plugin", name, "--long-chars", "100000", "--probe")
+    assert checked.returncode == 0, checked.stdout + checked.stderr  # the example resists the probe too
     assert "1 reward(s) keep the contract" in checked.stderr
 
     tests = _run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=root)

@@ -112,7 +112,7 @@ def new_plugin(name: str, parent: str, description: str | None) -> None:
         "\nNext steps:\n"
         f"  cd {target}\n"
         "  pip install -e .          # register the plugin (entry point 'rewardkit')\n"
-        f"  rewardkit rewards {plugin}.contains_answer\n"
+        f"  rewardkit rewards {plugin}.answer_match\n"
         "  pytest                    # behaviour tests and the reward contract checks\n"
-        f"  rewardkit check-plugin {plugin}"
+        f"  rewardkit check-plugin {plugin} --probe"
     )
