@@ -71,10 +71,11 @@ def library_default_scorer(task: str) -> bool:
 
 def partial_credit_kept(task: str) -> bool:
     """Whether a score below 1 stands for ``task``: only where the trust table shows that a wrong answer
-    earns none (its perturbed golds' mean score is 0) and the scorer is not the library's default
-    containment rule. Everywhere else a score below 1 is 0: a wrong answer must not be paid."""
+    earns none (its perturbed golds' mean score is 0, no wrong answer containing the gold earns partial
+    credit) and the scorer is not the library's default containment rule. Everywhere else a score below 1
+    is 0: a wrong answer must not be paid."""
     row = SCAN.get(task) or {}
-    return row.get("wrong_mean") == 0 and not library_default_scorer(task)
+    return row.get("wrong_mean") == 0 and not row.get("contained_partial") and not library_default_scorer(task)
 
 
 def check_trusted(task: str, allow_untrusted: bool = False) -> None:
@@ -99,20 +100,23 @@ def markdown(scan: dict[str, dict[str, Any]], items: int = ITEMS) -> str:
     """The trust table as Markdown: one row per task that something passes, raises or credits."""
     lines = [
         f"| task | verdict | universal answers >= 0.5 (of {items}): library | behind gym.score's guards "
-        "| scorer raised on | wrong answer's mean score |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| scorer raised on | wrong answer's mean score | partial credit of a wrong answer holding the gold "
+        "| scores below 1 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for task in sorted(scan):
         row = scan[task]
         if row.get("error"):
-            lines.append(f"| `{task}` | not scanned: {row['error'][:80]} | | | | |")
+            lines.append(f"| `{task}` | not scanned: {row['error'][:80]} | | | | | | |")
             continue
-        wrong = row.get("wrong_mean")
-        if not (row.get("hits") or row.get("raised") or wrong):
+        wrong, held = row.get("wrong_mean"), row.get("contained_partial")
+        if not (row.get("hits") or row.get("raised") or wrong or held):
             continue
         w = weakness(task, scan)
         verdict = f"**refused** (`{w[0] or '(empty)'}` {w[1]}/{w[2]})" if w else "served"
         raised = ", ".join(f"{k} {v}" for k, v in sorted(row.get("raised", {}).items())) or "-"
+        kept = wrong == 0 and not held and not library_default_scorer(task)
         lines.append(f"| `{task}` | {verdict} | {_cell(row.get('hits', {}))} | {_cell(row.get('guarded', {}))} "
-                     f"| {raised} | {'-' if not wrong else f'{wrong:.2f}'} |")
+                     f"| {raised} | {'-' if not wrong else f'{wrong:.2f}'} | {'-' if not held else f'{held:.2f}'} "
+                     f"| {'kept' if kept else '0'} |")
     return "\n".join(lines) + "\n"
