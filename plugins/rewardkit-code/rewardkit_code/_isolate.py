@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import struct
 
 #: standard-library modules the zygote and the judge import before dropping root (the sandbox
@@ -82,7 +81,7 @@ def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 def seccomp_filter(no_exec: bool) -> bytes | None:
     """The filter's instructions (``struct sock_filter[]``), or None on an architecture without a table."""
-    if platform.machine() not in ("x86_64", "AMD64"):
+    if os.uname().machine not in ("x86_64", "AMD64"):  # (not platform: a fresh interpreter pays for its import)
         return None
     nr = X86_64
     deny = [nr[n] for n in DENIED] + ([nr[n] for n in NO_EXEC] if no_exec else [])
