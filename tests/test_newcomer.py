@@ -140,3 +140,22 @@ def test_a_bound_reward_is_a_trl_reward_function_named_after_the_reward():
     assert got == [1.0]
     funcs, weights = rewardkit.to_trl(rewardkit.Composite.from_config([{"name": "format.tags", "weight": 0.5}]))
     assert [f.__name__ for f in funcs] == ["format.tags"] and weights == [0.5]
+
+
+def test_a_list_parameter_written_bare_gets_a_json_hint():
+    result = CliRunner().invoke(cli, ["score", "-r", "math.equivalence:extract=boxed", "-c", "x", "--column", "answer=1"])
+    assert result.exit_code != 0 and "write a list as JSON" in result.output
+    assert "extract=[" in result.output
+    result = CliRunner().invoke(cli, ["score", "-r", "format.tags:tags=think,answer", "-c", "x"])
+    assert result.exit_code != 0 and 'tags=["think","answer"]' in result.output
+
+
+def test_score_file_has_the_skip_bad_rows_its_error_suggests(tmp_path):
+    data = tmp_path / "rows.jsonl"
+    data.write_text('{"completion": "<answer>1</answer>"}\n{not json\n{"completion": "x"}\n')
+    result = CliRunner().invoke(cli, ["score", "-r", "format.tags", "-f", str(data)])
+    assert result.exit_code != 0 and "--skip-bad-rows" in result.output
+    result = CliRunner().invoke(cli, ["score", "-r", "format.tags", "-f", str(data), "--skip-bad-rows", "--json"])
+    assert result.exit_code == 0, result.output
+    assert f"skipped {data}:2: malformed JSON line" in result.stderr
+    assert len(result.stdout.splitlines()) == 2

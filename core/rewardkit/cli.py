@@ -221,8 +221,9 @@ def _warn_plugin_errors() -> None:
 @click.option("--prompt-col", default=None, help="Column holding the prompt.")
 @click.option("--map", "col_map", multiple=True, metavar="COL=PATH", help="Give the reward column COL from PATH.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per row.")
+@click.option("--skip-bad-rows", is_flag=True, help="With --file: skip malformed JSONL lines (each named on stderr).")
 def score_command(reward_args, completion_text, prompt_text, column_args, path, completion_col, prompt_col, col_map, as_json,
-                  column_files=()):
+                  column_files=(), skip_bad_rows=False):
     """Score one completion or a file of completions with named rewards."""
     from .data import column, read_rows
     from .reward import reward
@@ -248,7 +249,9 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
                 text = fh.read()
             columns[key] = [parse_value(text.strip()) if text.lstrip()[:1] in "[{" else text]
     else:
-        rows = read_rows(path)
+        rows = read_rows(path, skip_bad=skip_bad_rows)
+        for b in rows.bad:
+            click.echo(f"skipped {b.path}:{b.line}: malformed JSON line: {b.error}", err=True)
         completions = column(rows, completion_col)
         prompts = column(rows, prompt_col) if prompt_col else None
         mapping = dict(a.partition("=")[::2] for a in col_map)

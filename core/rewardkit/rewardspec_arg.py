@@ -50,6 +50,8 @@ def parse_reward_arg(text: str) -> tuple[str, dict[str, Any]]:
         for part in split_top(rest):
             key, eq, value = part.partition("=")
             if not eq or not key.strip():
-                raise RewardkitError(f"--reward {text!r}: expected param=value, got {part!r}")
+                hint = (" (a list parameter is written as JSON in brackets, e.g. tags=[\"think\",\"answer\"]; "
+                        "quote the whole -r argument for the shell)") if eq == "" and params else ""
+                raise RewardkitError(f"--reward {text!r}: expected param=value, got {part!r}{hint}")
             params[key.strip()] = parse_value(value.strip())
     return name, params

@@ -74,8 +74,12 @@ class Param:
         if isinstance(value, bool) and bool not in types and object not in types:
             raise ParameterError(reward, name, f"expected {_type_names(types)}, got bool {value!r}")
         if not isinstance(value, types):
+            hint = ""
+            if list in types and isinstance(value, str):  # a list written bare on the command line
+                hint = (f"; write a list as JSON: -r '{reward}:{name}=[\"a\",\"b\"]' on the command line, "
+                        f"{name} = [\"a\", \"b\"] in TOML")
             raise ParameterError(
-                reward, name, f"expected {_type_names(types)}, got {type(value).__name__} {value!r}"
+                reward, name, f"expected {_type_names(types)}, got {type(value).__name__} {value!r}{hint}"
             )
         if float in types and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
