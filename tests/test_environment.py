@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,14 @@ class Flaky:
             return [1.0 if "fine" in c else float("nan") for c in completions]  # NaN breaks the contract
 
         register(boom, name="envt.boom", description="NaN unless the answer says fine", range=(0.0, 1.0))
+
+        def saw_five(*, completions, prompts, trajectory):
+            from rewardkit.utils import tool_results
+
+            return [float(any(r.content == "5" for r in tool_results(t))) for t in trajectory]
+
+        register(saw_five, name="envt.saw_five", description="1 when a tool message of the trajectory says 5",
+                 range=(0.0, 1.0), columns=("trajectory",))
 
 
 @pytest.fixture(autouse=True)
@@ -162,6 +171,71 @@ def test_grpo_trainer_trains_with_environment_factory(tmp_path):
         assert h["rewards/tools.call_format/mean"] == 1.0
         assert "rewards/rewardkit_total/mean" in h and "rewardkit/math.equivalence/errors" in h
         assert h["reward"] == pytest.approx(h["rewards/rewardkit_total/mean"])
+
+
+ANSWER = "<answer>5</answer>"
+
+
+def _answering_tiny(path: Path) -> dict[str, Any]:
+    """A tiny random Qwen2 that calls ``calculate("2 + 3")``, stops, and after the tool's message answers
+    ``<answer>5</answer>`` and stops: each is one added token, made certain by ``sequence_bias`` (the answer only
+    right after ``</tool_response>`` and the generation prompt, so it comes only once a tool result is there)."""
+    from transformers import AddedToken
+    from trl.chat_template_utils import qwen2_5_chat_template
+
+    from rewardkit.tiny import tiny_qwen2, tiny_tokenizer
+
+    tok = tiny_tokenizer()
+    tok.chat_template = qwen2_5_chat_template
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in (CALL, ANSWER, "</tool_response>")])
+    tiny_qwen2(tok).save_pretrained(path)
+    tok.save_pretrained(path)
+    call, answer = (int(tok.convert_tokens_to_ids(t)) for t in (CALL, ANSWER))
+    after_tool = tok.encode("</tool_response><|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False)
+    eos = int(tok.eos_token_id)
+    return {"sequence_bias": [[[call], 30.0], [[call, eos], 40.0], [[*after_tool, answer], 50.0],
+                              [[answer, eos], 40.0]]}
+
+
+def _train_answering(tmp_path: Path, max_completion_length: int) -> list[dict[str, Any]]:
+    from datasets import Dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import GRPOConfig, GRPOTrainer
+
+    tiny = tmp_path / "tiny"
+    bias = _answering_tiny(tiny)
+    env = rewardkit.environment(Calculator, [{"name": "tools.call_format", "params": {"require_call": True}},
+                                             {"name": "tools.result_used"}, {"name": "math.equivalence"},
+                                             {"name": "envt.saw_five"}])
+    ds = Dataset.from_list([{"prompt": [{"role": "user", "content": "What is 2 + 3?"}], "answer": "5"}] * 4)
+    args = GRPOConfig(output_dir=str(tmp_path / f"out{max_completion_length}"), num_generations=2,
+                      per_device_train_batch_size=2, max_completion_length=max_completion_length, max_steps=1,
+                      learning_rate=1e-4, report_to="none", logging_steps=1, beta=0.0, seed=0, bf16=False,
+                      use_cpu=True, save_strategy="no", reward_weights=env.reward_weights,
+                      max_tool_calling_iterations=1, generation_kwargs=bias)
+    trainer = GRPOTrainer(model=AutoModelForCausalLM.from_pretrained(tiny), args=args, train_dataset=ds,
+                          processing_class=AutoTokenizer.from_pretrained(tiny), **env.trainer_kwargs())
+    trainer.train()
+    return [h for h in trainer.state.log_history if "reward" in h]
+
+
+@pytest.mark.slow
+def test_tool_results_reach_the_rewards_through_trls_loop(tmp_path):
+    """With a completion budget that holds call + tool message + answer, TRL keeps the calculator's result in
+    the trajectory and the rewards that read it score it; with a budget too small TRL rolls it back."""
+    pytest.importorskip("trl")
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+    (kept,) = _train_answering(tmp_path, 64)
+    assert kept["tools/call_frequency"] > 0
+    assert kept["rewards/envt.saw_five/mean"] == 1.0           # the tool's "5" is in the scored trajectory
+    assert kept["rewards/tools.result_used/mean"] == 1.0       # the answer states what the tool returned
+    assert kept["rewardkit/tools.result_used/none"] == 0
+    assert kept["rewards/math.equivalence/mean"] == 1.0        # the answer came after the tool result
+    assert kept["rewards/tools.call_format/mean"] == 1.0
+    (cut,) = _train_answering(tmp_path, 4)                     # the tool message does not fit: rolled back
+    assert cut["rewards/envt.saw_five/mean"] == 0.0
+    assert cut["rewards/math.equivalence/mean"] == 0.0
+    assert cut["rewardkit/tools.result_used/none"] > 0         # no tool result: not applicable
 
 
 @pytest.mark.slow
