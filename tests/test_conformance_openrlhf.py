@@ -100,7 +100,12 @@ def test_batcher_merges_concurrent_calls() -> None:
     import threading
 
     seen: list[int] = []
-    batcher = module.Batcher(lambda items: (seen.append(len(items)), [i * 2 for i in items])[1], window=0.2)
+
+    def double(items: list[int]) -> list[int]:
+        seen.append(len(items))
+        return [i * 2 for i in items]
+
+    batcher = module.Batcher(double, window=0.2)
     results: dict[int, list[int]] = {}
     threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, batcher([i]))) for i in range(6)]
     for t in threads:
