@@ -79,12 +79,14 @@ def _op(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("HBBI", code, jt, jf, k)
 
 
-def seccomp_filter(no_exec: bool) -> bytes | None:
-    """The filter's instructions (``struct sock_filter[]``), or None on an architecture without a table."""
+def seccomp_filter(no_exec: bool, allow_fork: bool = False) -> bytes | None:
+    """The filter's instructions (``struct sock_filter[]``), or None on an architecture without a table.
+    ``no_exec``: also no exec and (unless ``allow_fork``) no new process but threads."""
     if os.uname().machine not in ("x86_64", "AMD64"):  # (not platform: a fresh interpreter pays for its import)
         return None
     nr = X86_64
-    deny = [nr[n] for n in DENIED] + ([nr[n] for n in NO_EXEC] if no_exec else [])
+    spawn = [n for n in NO_EXEC if not (allow_fork and n in ("fork", "vfork"))]
+    deny = [nr[n] for n in DENIED] + ([nr[n] for n in spawn] if no_exec else [])
     prog = [
         _op(_LD_W_ABS, 4),  # arch
         _op(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -95,7 +97,7 @@ def seccomp_filter(no_exec: bool) -> bytes | None:
     ]
     for number in deny:
         prog += [_op(_JEQ_K, number, 0, 1), _op(_RET_K, _ERRNO | EPERM)]
-    if no_exec:  # clone3 -> ENOSYS (libc retries with clone); clone: threads only (flags in args[0])
+    if no_exec and not allow_fork:  # clone3 -> ENOSYS (libc retries with clone); clone: threads only (flags in args[0])
         prog += [_op(_JEQ_K, nr["clone3"], 0, 1), _op(_RET_K, _ERRNO | ENOSYS)]
         prog += [_op(_JEQ_K, nr["clone"], 0, 3), _op(_LD_W_ABS, 16), _op(_JSET_K, CLONE_THREAD, 1, 0),
                  _op(_RET_K, _ERRNO | EPERM), _op(_LD_W_ABS, 0)]
@@ -112,8 +114,8 @@ class _SockFprog(ctypes.Structure):
 class Seccomp:
     """A filter prepared in the zygote; :meth:`install` in a child is two prctl calls."""
 
-    def __init__(self, libc: ctypes.CDLL, no_exec: bool) -> None:
-        self.code = seccomp_filter(no_exec)
+    def __init__(self, libc: ctypes.CDLL, no_exec: bool, allow_fork: bool = False) -> None:
+        self.code = seccomp_filter(no_exec, allow_fork)
         self._libc = libc
         self._buffer = ctypes.create_string_buffer(self.code or b"")
         self._prog = _SockFprog(len(self.code or b"") // 8, ctypes.addressof(self._buffer))

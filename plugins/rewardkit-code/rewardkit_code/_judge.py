@@ -388,17 +388,30 @@ def judge_run(tests_fd: int, report_fd: int, call_fd: int, answer_fd: int) -> No
         view = view[os.write(report_fd, view):]
 
 
-def serve(sock: socket.socket) -> None:
-    """The judge's loop: four descriptors per run from the sandbox client, closed when done."""
+def serve(sock: socket.socket, confine: Any = None) -> None:
+    """The judge's loop: four descriptors per run from the sandbox client, closed when done.
+
+    Each run is judged in a child forked for it (``confine`` runs first in the child: it dies with
+    the judge and may no longer fork or exec), so nothing the tests of one run do (patching a module,
+    filling memory) reaches the next run's judging; this process never runs tests."""
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     while True:
         head, fds, _, _ = socket.recv_fds(sock, 1, 4)
         if not head or len(fds) != 4:
             return
         try:
-            judge_run(*fds)
+            pid = os.fork()
         except OSError:
-            pass  # the zygote or the host closed a pipe: this run is over
-        finally:
-            for fd in fds:
-                os.close(fd)
+            pid = -1
+        if pid == 0:
+            try:
+                if confine is not None:
+                    confine()
+                judge_run(*fds)
+            except BaseException:  # noqa: BLE001 - the host sees no report: the run fails
+                pass
+            os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        if pid > 0:
+            os.waitpid(pid, 0)

@@ -1,8 +1,9 @@
 """The judge process: ``python -I -B _judge_main.py SOCKET_FD`` (started by the sandbox client).
 
-It drops to an unprivileged uid of its own (when root), sets ``no_new_privs`` and the no-exec
-seccomp filter, dies with its client, then judges runs (:func:`_judge.serve`). It never runs
-program code: programs run in the zygote's children and only send it plain data.
+It drops to an unprivileged uid of its own (when root), limits its address space, sets
+``no_new_privs`` and a seccomp filter without exec, dies with its client, then judges runs
+(:func:`_judge.serve`), each in a child forked for it that may not fork or exec. It never runs
+program code: programs run in their own sandboxes and only send it plain data.
 """
 
 from __future__ import annotations
@@ -43,9 +44,18 @@ def main() -> None:
     libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace or /proc/<pid>/mem, even for a program of our uid
     if os.getppid() != client:
         return
-    _isolate.Seccomp(libc, True).install()
+    _isolate.Seccomp(libc, True, allow_fork=True).install()  # the judge forks one child per run
+    child_filter = _isolate.Seccomp(libc, True)
+    me = os.getpid()
+
+    def confine() -> None:
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # dies with the judge, which the host kills on overrun
+        if os.getppid() != me:
+            os._exit(1)
+        child_filter.install()  # no new process, no exec
+
     sock.sendall(b"r")
-    _judge.serve(sock)
+    _judge.serve(sock, confine)
 
 
 if __name__ == "__main__":

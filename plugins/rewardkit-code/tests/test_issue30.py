@@ -268,3 +268,25 @@ def test_missing_bubblewrap_is_an_error_saying_how_to_install_it(monkeypatch):
     with pytest.raises(ValueError, match="apt install bubblewrap") as info:
         rewardkit.reward("code.passes")
     assert "dnf install bubblewrap" in str(info.value) and "sandboxfusion" in str(info.value)
+
+
+def test_the_tests_of_one_run_cannot_change_how_the_next_is_judged():
+    """The judge is one process per worker; a run's tests (a client's, under ``rewardkit serve``)
+    patched a module there and every later run's judging with it: each run is judged in a fork now."""
+    from rewardkit_code.sandbox import Limits, Sandbox
+
+    def payload(tests: str) -> bytes:
+        return json.dumps({"kind": "assert", "tests": tests, "cases": [tests], "entry_point": "f", "helpers": "",
+                           "wall": 2}).encode()
+
+    patch = "import math\nmath.isclose = lambda *a, **k: True\nassert f(1) == 0\n"
+    honest = "import math\nassert math.isclose(f(1), 2.0)\n"
+    box = Sandbox()
+    try:
+        box.start()
+        first = box.run("def f(x):\n    return 0\n", mode="serve", tests=payload(patch), limits=Limits())
+        second = box.run("def f(x):\n    return 0\n", mode="serve", tests=payload(honest), limits=Limits())
+        assert json.loads(first.report)["cases"] == [[1, 1]]
+        assert json.loads(second.report)["cases"] == [[0, 1]]
+    finally:
+        box.close()
