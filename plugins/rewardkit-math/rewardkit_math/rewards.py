@@ -247,9 +247,26 @@ def _as_node(item: tuple[str, Any]) -> Node:
     return ("num", item[1]) if item[0] == "num" else item[1]
 
 
+def _clock(node: Node) -> str | None:
+    """``h:mm`` for a time of day (``("text", "4:30")``) or a ratio of a whole hour and two-digit minutes."""
+    if node[0] == "text" and _CLOCK_TEXT_RE.fullmatch(node[1]):
+        return str(node[1])
+    if node[0] == "ratio" and len(node[1]) == 2 and all(p[0] == "num" and p[1].denominator == 1 for p in node[1]):
+        hour, minute = (int(p[1]) for p in node[1])
+        return f"{hour}:{minute:02d}" if 0 <= hour <= 24 and 10 <= minute <= 59 else None
+    return None
+
+
+_CLOCK_TEXT_RE = re.compile(r"\d{1,2}:\d\d")
+
+
 def _same(a: tuple[str, Any], b: tuple[str, Any], opts: Options, scalar: Any) -> bool:
     if a[0] == "num" and b[0] == "num":
         return close(a[1], b[1], opts.tolerance)
+    if "text" in (a[1][0] if a[0] == "node" else "", b[1][0] if b[0] == "node" else ""):
+        ca, cb = _clock(_as_node(a)), _clock(_as_node(b))
+        if ca is not None and cb is not None:  # "4:30 p.m." against "4:30": one time of day, compared as written
+            return ca == cb
     loose = opts.sets == "loose"
     if scalar is None:
         return equivalent(_as_node(a), _as_node(b), opts.tolerance, loose_sets=loose)

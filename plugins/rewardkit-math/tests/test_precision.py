@@ -40,6 +40,7 @@ WRONG_PAID_BEFORE = [
     ("5 g", "5 kg"),
     ("\\boxed{5 \\text{ oranges}}", "5 apples"),
     ("The answer is 2:15 p.m.", "\\text{4:30 p.m.}"),  # not a ratio 2:15 = 4:30
+    ("2:15", "\\text{4:30 p.m.}"),
     # an empty answer slot
     ("Step 7: The answer is  .", "7"),
 ]
@@ -104,6 +105,9 @@ def test_guards_that_already_held(judge, completion, gold):
     ("\\boxed{5!}", "120"),  # a factorial inside math stays a factorial
     ("<answer>623 thousand</answer>", "623000"),
     ("The answer is CO2.", "CO2"),
+    ("The answer is 4:30 p.m.", "4:30"),  # a time with p.m. against the bare time (read as a ratio before)
+    ("The answer is 4:30", "4:30 pm"),
+    ("2:15", "2:15 p.m."),
 ])
 def test_what_the_rules_leave_alone(judge, completion, gold):
     assert judge(completion, gold) == 1.0
