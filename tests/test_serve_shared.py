@@ -181,6 +181,34 @@ def test_5_fair_threads_prefer_the_tenant_holding_fewer(tenants):
     assert order[0] == "b"  # b arrived last but holds nothing
 
 
+def test_5_pool_turns_go_to_the_tenant_with_the_fewest_busy_workers():
+    from rewardkit.isolation import WorkerPool, _Batch
+
+    def batch(owner: str, busy: int, turn: int) -> _Batch:
+        b = _Batch(turn, "k", b"", [("", "", {})] * 4, 1.0, 1.0, [0, 1], [None] * 4, [0.0] * 4, [0.0] * 4, pending=4)
+        b.owner, b.busy, b.turn = (owner, 1.0), busy, turn
+        return b
+
+    pool = WorkerPool(size=4)
+    a1, a2, b1 = batch("a", 2, 1), batch("a", 0, 2), batch("b", 1, 3)
+    pool._active = [a1, a2, b1]
+    assert pool._next_batch() is b1  # before: a2 (its own call had no worker), though tenant a held two
+
+
+def test_5_workers_run_below_the_servers_priority(tenants, monkeypatch):
+    """So the server's event loop and inline requests come first when rewards saturate the cores."""
+    from rewardkit import isolation
+
+    monkeypatch.setenv(isolation.NICE_ENV, "3")
+    pool = isolation.WorkerPool(size=1)
+    try:
+        spec = rewardkit.reward("tn.niceness").spec
+        result = pool.map(spec.fn, {}, [("a", "", {})], 60.0)
+    finally:
+        pool.close()
+    assert result[0].kind == "ok" and result[0].payload == [float(os.nice(0) + 3)]
+
+
 # -- 6: bytes in flight reserved on the declared Content-Length ---------------------------------------
 @pytest.mark.timeout(60)
 def test_6_declared_sizes_that_never_arrive_lock_nobody_out(tenants):

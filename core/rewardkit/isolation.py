@@ -50,6 +50,9 @@ WORKERS_ENV = "REWARDKIT_WORKERS"
 MEMORY_ENV = "REWARDKIT_WORKER_MEMORY_MB"
 #: Seconds a fresh worker may take to start and import a reward's module (default 120).
 LOAD_TIMEOUT_ENV = "REWARDKIT_WORKER_LOAD_TIMEOUT"
+#: Niceness added to each worker (default 0; ``rewardkit serve`` sets 5, so its event loop and inline
+#: requests come before rewards' CPU work when the cores are saturated).
+NICE_ENV = "REWARDKIT_WORKER_NICE"
 
 Item = tuple[str, str, dict[str, Any]]  # completion, prompt, columns
 _HEADER = struct.Struct("!Q")
@@ -111,6 +114,20 @@ def _die_with_owner(owner: int) -> None:
         os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
+def _lower_priority(raw: str) -> None:
+    """Add ``raw`` (``$REWARDKIT_WORKER_NICE``) to this worker's niceness; a bad value is ignored here (no
+    one reads a worker's errors before its first item) and the worker runs at its owner's priority."""
+    try:
+        step = int(raw) if raw else 0
+    except ValueError:
+        return
+    if step > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(min(step, 19))
+        except OSError:
+            pass
+
+
 def _watch_parent(interval: float = 1.0) -> None:
     """Kill this worker's process group (it and its children) once the host is gone, even mid-item
     (every platform; Linux also has :func:`_die_with_owner`)."""
@@ -131,6 +148,7 @@ def _worker_main(read_fd: int, write_fd: int, memory_mb: int, owner: int = 0) ->
         _die_with_owner(owner)
         _watch_parent()
     _limit_memory(memory_mb)
+    _lower_priority(os.environ.get(NICE_ENV, ""))
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
     conn = Connection(read_fd, writable=False)
     cache: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}

@@ -50,6 +50,11 @@ def backtrack(*, completions, prompts):
     return [1.0]
 
 
+def niceness(*, completions, prompts):
+    """A ``cpu`` reward returning its worker's niceness."""
+    return [float(os.nice(0))] * len(completions)
+
+
 class TenantPlugin:
     @staticmethod
     @rewardkit.hookimpl
@@ -60,6 +65,7 @@ class TenantPlugin:
         register(log_each, name="tn.fastpath_log", description="Logs per item (cpu fast path)", cost="cpu",
                  fast_path=log_each, params=logs)
         register(log_each, name="tn.model_log", description="Logs per item (model)", cost="model", params=logs)
+        register(niceness, name="tn.niceness", description="The worker's niceness", cost="cpu", range=(-20.0, 40.0))
         register(backtrack, name="tn.backtrack", description="Spins in C on 'spin'", cost="cpu", timeout=600.0)
         register(logged_sleep, name="tn.logged_sleep", description="Logs, then sleeps", cost="cpu", timeout=30.0,
                  params={"log": rewardkit.Param("", kind="path"), "delay": 0.3})

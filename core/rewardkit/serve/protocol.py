@@ -57,8 +57,7 @@ class GuardedH11(H11Protocol):
         if not idle:
             return False
         oldest = min(idle, key=lambda c: c._opened)
-        log.warning("503 %s closed: unauthenticated and idle while %d connections are open (--max-connections %d)",
-                    _peer(oldest.client), len(self.connections), self.max_connections)
+        _evicted.note(self.loop.time(), len(self.connections), self.max_connections)
         oldest._refuse(b"503 Service Unavailable", b"too many open connections\n")
         return True
 
@@ -119,6 +118,24 @@ class GuardedH11(H11Protocol):
                                  + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
         finally:
             self.transport.close()
+
+
+class _Evictions:
+    """Counts idle unauthenticated connections closed to make room; logs at most once a second (a flood
+    of sockets must not turn into a flood of log lines)."""
+
+    def __init__(self) -> None:
+        self.count, self.logged = 0, -1.0
+
+    def note(self, now: float, open_: int, cap: int) -> None:
+        self.count += 1
+        if now - self.logged >= 1.0:
+            log.warning("503: closed %d idle unauthenticated connection(s) to make room (%d open, "
+                        "--max-connections %d)", self.count, open_, cap)
+            self.count, self.logged = 0, now
+
+
+_evicted = _Evictions()
 
 
 def _peer(client: Any) -> str:
