@@ -288,7 +288,7 @@ _CONTRAST_RE = re.compile(r"(?i)(?:\s*,\s*(?:and\s+|but\s+)?|\s+(?:and|but)\s+)(
 # the same contrast between two numbers of a prose line: "It's 42, not 41" ("42 apples, not 41")
 _CONTRAST_GAP_RE = re.compile(r"(?i)(?:\s*[A-Za-z]+){0,2}\s*,\s*(?:and\s+|but\s+)?(?:not|never)\s+$")
 # "18 because 9 eggs times $2 is $18": the reason given after the answer is not the answer
-_REASON_RE = re.compile(r"(?i),?\s+(?:because|since|as|given\s+that|due\s+to)\s")
+_REASON_RE = re.compile(r"(?i),?\s+(?:because|since|given\s+that|due\s+to)\s")
 # "42 (dollars)": a unit in brackets after the number
 _PAREN_UNIT_RE = re.compile(r"(?<=\d)\s*\(([A-Za-z][A-Za-z ]{1,30})\)\s*$")
 

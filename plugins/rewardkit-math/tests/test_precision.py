@@ -87,6 +87,7 @@ def test_answers_written_in_prose_are_read(judge, completion, gold):
     ("The answer is Janet doesn't make $42 every day.", "42"),  # a sentence with a negation states nothing
     ("The answer is Janet does not make $42 every day.", "42"),
     ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
+    ("The answer is 42 as well as 43.", "42"),  # a listing is no reason clause
 ])
 def test_guards_that_already_held(judge, completion, gold):
     assert judge(completion, gold) == 0.0
