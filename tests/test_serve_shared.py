@@ -238,6 +238,66 @@ def test_6_one_tenant_cannot_hold_every_byte(tmp_path):
     assert budget.take("bob", 250)
 
 
+def test_6_bodies_are_parsed_off_the_event_loop(url, monkeypatch):
+    import asyncio
+
+    from rewardkit.serve import bodies
+
+    seen: list[bool] = []
+    original = bodies.load
+
+    def load(body: bytes):
+        try:
+            asyncio.get_running_loop()
+            seen.append(True)  # on the event loop
+        except RuntimeError:
+            seen.append(False)
+        return original(body)
+
+    monkeypatch.setattr(bodies, "load", load)
+    assert post(url, {"reward": "format.tags", "completions": ["a"]}).status_code == 200
+    raw = b'{"completions": ["a"], "columns": {"x": [1' + b"0" * 400 + b'.5]}}'
+    assert httpx.post(url + "/v1/score", content=raw, headers={"content-type": "application/json"}).status_code == 422
+    assert seen == [False, False]
+
+
+def test_5_readyz_and_metrics_per_tenant(tenants, tmp_path):
+    from rewardkit.serve.scoring import Scorer
+    from rewardkit.serve.state import Server, readiness
+
+    settings = ServeSettings(tokens=tokens_file(tmp_path, alice=1, bob=1), max_concurrency=2, max_queue=2)
+    server = Server(settings, settings.tenants(), Scorer())
+    alice, bob = server.tenants.by_name["alice"], server.tenants.by_name["bob"]
+    while server.admission.take("alice"):
+        pass
+    assert any("alice" in why for why in readiness(server, alice)) and readiness(server, bob) == []
+    with rk_tenants.live(tokens=settings.tokens) as base:
+        post(base, {"reward": "format.tags", "completions": ["a", "b"]}, headers=auth(BOB))
+        text = httpx.get(base + "/metrics", headers=auth(ALICE), timeout=10).text
+    assert 'rewardkit_tenant_items_total{tenant="bob"} 2.0' in text
+    assert 'rewardkit_tenant_requests_total{code="200",tenant="bob"}' in text
+
+
+@pytest.mark.timeout(60)
+def test_7_one_tenant_cannot_hold_every_connection(tenants, tmp_path):
+    with rk_tenants.live(tokens=tokens_file(tmp_path, alice=1, bob=1), max_connections=4) as base:
+        port = int(base.rsplit(":", 1)[1])
+        request = (b"GET /v1/server HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ALICE.encode() + b"\r\n\r\n")
+        answers, socks = [], []
+        for _ in range(4):  # keep-alive connections of alice's
+            s = socket.create_connection(("127.0.0.1", port))
+            s.settimeout(20)
+            s.sendall(request)
+            answers.append(s.recv(2000))
+            socks.append(s)
+        bob = httpx.get(base + "/v1/server", headers=auth(BOB), timeout=10)
+        for s in socks:
+            s.close()
+    assert [a.split(b"\r\n")[0] for a in answers] == [b"HTTP/1.1 200 OK"] * 3 + [b"HTTP/1.1 503 Service Unavailable"]
+    assert b'"limit": "connections"' in answers[3]
+    assert bob.status_code == 200
+
+
 # -- 7: the connection cap was global and checked before authentication -------------------------------
 @pytest.mark.timeout(90)
 def test_7_an_unauthenticated_socket_flood_does_not_refuse_tenants(tenants, tmp_path):
