@@ -510,9 +510,18 @@ def prose_number(answer: str) -> str | None:
     side = _SIDE_RE.search(answer)
     text = answer[side.end() :] if side else answer
     found = {m.group().replace(",", "") for m in _NUMBER_RE.finditer(text)}
-    if len(found) != 1:
-        return None
-    return found.pop()
+    if len(found) == 1:
+        return found.pop()
+    lead = _LEADING_RE.match(answer)  # "18 laps around the track in 6 minutes": the quantity it starts with
+    return lead.group(1).replace(",", "") if lead else None
+
+
+# a sentence that starts with its quantity (number and up to three words), then goes on with a relative
+# clause or a preposition (never "or", "and", "to", "of", "out of", a comma and a number: those list or relate)
+_LEADING_RE = re.compile(
+    r"\$?\s*(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)(?:\s+[A-Za-z]{3,}){0,3}\s*,?\s+"
+    r"(?:which|that|around|in|for|per|each|every|because|since|after|before|at|on|with|by|when|so)\s"
+)
 
 
 def _last_number(text: str, latex: bool = False) -> list[str]:

@@ -66,6 +66,7 @@ RIGHT_MISSED_BEFORE = [
     ("The answer is 5,000 m\u00b2.", "5000"),
     ("The answer is 48 g of sugar.", "48"),
     ("The answer is 18 because 9 eggs times $2 is $18.", "18"),  # the reason after the answer
+    ("The answer is 18 laps around the track in 6 minutes.", "18"),  # the quantity the sentence starts with
     ("Let $a=1$. So the value is \\sqrt{2}", "\\sqrt{2}"),
 ]
 
@@ -88,6 +89,8 @@ def test_answers_written_in_prose_are_read(judge, completion, gold):
     ("The answer is Janet does not make $42 every day.", "42"),
     ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
     ("The answer is 42 as well as 43.", "42"),  # a listing is no reason clause
+    ("The answer is 42 or 43 apples in total.", "42"),
+    ("The answer is 42 out of 43 in total.", "42"),
 ])
 def test_guards_that_already_held(judge, completion, gold):
     assert judge(completion, gold) == 0.0
