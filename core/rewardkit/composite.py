@@ -16,7 +16,8 @@ from .reward import reward as build_reward
 from .suggest import close_matches
 
 SHAPINGS = ("unit", "clip", "none")
-TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns", "on_error")
+TERM_KEYS = ("name", "weight", "shaping", "gate", "gate_min", "params", "alias", "timeout", "columns", "on_error",
+             "turns", "discount")
 FAILED = (Status.ERROR, Status.TIMEOUT)
 
 #: Kept for compatibility: the per-term statistics are :class:`~rewardkit.outcomes.Tally` objects.
@@ -65,6 +66,7 @@ class Term:
             table["timeout"] = self.reward.timeout
         if self.reward.column_map:
             table["columns"] = dict(self.reward.column_map)
+        table.update(getattr(self.reward, "term_options", {}))  # a per-turn term's reduction (rewardkit.turns)
         return table
 
     @property
@@ -281,8 +283,12 @@ class Composite:
                 own, options = host_options(params, timeout=table.get("timeout"), columns=table.get("columns"),
                                             where=str(table["name"]))
                 r = build_reward(str(table["name"]), **options, **own)
+                if table.get("turns") is not None or "discount" in table:  # scored per turn (rewardkit.turns)
+                    from .turns import per_turn
+
+                    r = per_turn(r, table.get("turns"), table.get("discount"))
             except ParameterError as exc:  # the host's own options name their key
-                where_key = f"{key}.{exc.param}" if exc.param in ("timeout", "columns") else key
+                where_key = f"{key}.{exc.param}" if exc.param in ("timeout", "columns", "turns", "discount") else key
                 raise CompositeError(f"{where_key}: {exc}") from None
             except RewardkitError as exc:
                 raise CompositeError(f"{key}: {exc}") from None

@@ -124,6 +124,9 @@ class RewardSpec:
     #: run): it must do so only inside a sandbox, and ``rewardkit serve`` refuses it unless the operator
     #: lists it in the policy's ``executes_inputs``.
     executes_inputs: bool = False
+    #: Per-turn mode (rewardkit.turns): same keywords as ``fn``, returns per completion one value per
+    #: assistant turn of its trajectory (None for a turn it does not judge).
+    turns: Callable[..., list] | None = None
 
     @property
     def lo(self) -> float:
@@ -173,6 +176,7 @@ class RewardSpec:
             "deterministic": self.deterministic,
             "timeout": self.timeout,
             "executes_inputs": self.executes_inputs,
+            "per_turn": self.turns is not None,
             "params": {
                 k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {}),
                     **({"kind": p.kind} if p.kind != "value" else {})}
@@ -198,6 +202,7 @@ def build_spec(
     version: str = "0",
     examples: Mapping[str, Any] | None = None,
     executes_inputs: bool = False,
+    turns: Callable[..., list] | None = None,
 ) -> RewardSpec:
     """Validate what a plugin passed to ``register(...)`` and build its RewardSpec."""
 
@@ -244,6 +249,13 @@ def build_spec(
         raise bad("fast_path must be callable")
     if not isinstance(executes_inputs, bool):
         raise bad(f"executes_inputs must be True or False, got {executes_inputs!r}")
+    if turns is not None and (not callable(turns) or cost == "model"):
+        raise bad("turns (the per-turn mode) must be a function, for a 'fast' or 'cpu' reward")
+    if turns is not None and cost == "cpu":
+        try:
+            pickle.dumps(turns)
+        except Exception as exc:  # noqa: BLE001 - any pickling failure means the same thing
+            raise bad(f"a cpu reward's per-turn function must be a module-level function (pickling failed: {exc})") from None
     samples = _check_examples(examples, cols, cost, bad)
     spec = RewardSpec(
         name=name,
@@ -261,6 +273,7 @@ def build_spec(
         version=version,
         examples=samples,
         executes_inputs=executes_inputs,
+        turns=turns,
     )
     try:
         spec.resolve_params({})

@@ -25,6 +25,7 @@ from rewardkit.utils import ANSWER_ONLY
 
 from . import probes
 from .rewards import call_format, call_format_fast, efficiency, efficiency_fast, result_used
+from .turns import call_format_turns, result_used_turns
 
 __all__ = ["call_format", "efficiency", "result_used"]
 
@@ -35,6 +36,7 @@ _EXAMPLES = {"tools": probes.TOOLS}
 def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
     register(
         call_format, name="tools.call_format", fast_path=call_format_fast, cost="cpu", timeout=10.0,
+        turns=call_format_turns,  # per-turn mode: one value per assistant turn (rewardkit.turns)
         columns=("trajectory", "tools"), examples=_EXAMPLES, range=(0.0, 1.0),
         description="1 when every tool call names a declared tool with schema-valid JSON arguments the tool accepted",
         params={"require_call": Param(False, help="score 0 (not 'not applicable') when no tool was called")},
@@ -46,7 +48,7 @@ def rewardkit_register_rewards(register: Callable[..., Any]) -> None:
         params={"budget": Param(3, min=1, help="calls allowed at full score")},
     )
     register(
-        result_used, name="tools.result_used", columns=("trajectory",), range=(0.0, 1.0),
+        result_used, name="tools.result_used", columns=("trajectory",), range=(0.0, 1.0), turns=result_used_turns,
         description="1 when the final answer states a value a tool returned (not an error, not an echo of its call)",
         params={"answer_only": Param("auto", choices=ANSWER_ONLY,
                                      help="read the <answer> span: auto (when present, else after </think>), yes, no")},
