@@ -159,3 +159,17 @@ def test_score_file_has_the_skip_bad_rows_its_error_suggests(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"skipped {data}:2: malformed JSON line" in result.stderr
     assert len(result.stdout.splitlines()) == 2
+
+
+def test_a_hub_dataset_id_gets_a_how_to_instead_of_a_bare_missing_file(tmp_path, monkeypatch):
+    import pytest
+
+    from rewardkit.data import read_rows
+    from rewardkit.errors import DataError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match=r"Hugging Face Hub dataset id .*save_to_disk\('data/gsm8k'\)"):
+        read_rows("openai/gsm8k")
+    with pytest.raises(DataError) as missing:
+        read_rows("data/rows.jsonl")
+    assert "Hub" not in str(missing.value)

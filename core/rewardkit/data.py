@@ -89,6 +89,19 @@ def iter_jsonl(
             yield JsonlLine(lineno - 1, here, row)
 
 
+_SUFFIXES = (".jsonl", ".json", ".csv", ".parquet", ".pq", ".txt")
+
+
+def _hub_hint(name: str) -> str:
+    """For ``org/name`` that is not a local path: how to use a Hugging Face Hub dataset (never downloaded here)."""
+    parts = name.split("/")
+    if len(parts) != 2 or not all(parts) or name.startswith(".") or Path(name).suffix in _SUFFIXES:
+        return ""
+    return (f" (a Hugging Face Hub dataset id is not downloaded by rewardkit: save it once with "
+            f"python -c \"import datasets; datasets.load_dataset('{name}').save_to_disk('data/{name.split('/')[-1]}')\" "
+            f"and give the folder data/{name.split('/')[-1]})")
+
+
 def _csv(path: Path) -> list[dict[str, Any]]:
     """Rows of a CSV file with a header; a UTF-8 byte-order mark is not part of the first name."""
     data = path.read_bytes()
@@ -107,7 +120,7 @@ def read_rows(path: str | Path, *, skip_bad: bool = False) -> Rows:
     """Read every row of ``path`` (``.jsonl``/``.json``, ``.csv``, ``.parquet``, or a saved dataset folder)."""
     p = Path(path)
     if not p.exists():
-        raise DataError(f"{p}: no such file or folder")
+        raise DataError(f"{p}: no such file or folder{_hub_hint(str(path))}")
     bad: list[BadRow] = []
     if p.is_dir():
         rows = _dataset_dir(p)
