@@ -27,7 +27,7 @@ from pathlib import Path
 #: where the zygote (as root) makes the interpreter's prefix visible to the sandbox uid
 STAGED = "/tmp/.rkpy"
 #: the harness files bound into /rk
-HARNESS_FILES = ("_harness.py", "_inproc.py", "_bwrap_main.py", "_wire.py", "_isolate.py")
+HARNESS_FILES = ("_harness.py", "_inproc.py", "_bwrap_main.py", "_wire.py", "_isolate.py", "_judge.py", "_judge_main.py")
 
 INSTALL_HINT = (
     "install it (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap), or send programs "
@@ -59,6 +59,19 @@ def interpreter() -> str:
     if not exe.startswith(prefix() + "/"):
         exe = os.path.join(prefix(), "bin", f"python{sys.version_info[0]}.{sys.version_info[1]}")
     return exe
+
+
+def judge_interpreter() -> str:
+    """An interpreter the judge's uid can run (it starts outside the zygote's namespace, where a
+    prefix in /root is not staged): this one when every folder above it is world-readable, else the
+    system's; "" when there is none (the judge then runs unwrapped, with a warning)."""
+    exe = interpreter()
+    if all(os.stat(p).st_mode & 0o005 == 0o005 for p in Path(exe).parents):
+        return exe
+    for candidate in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.path.exists(candidate):
+            return os.path.realpath(candidate)
+    return ""
 
 
 def package_dirs(roots: Iterable[str]) -> list[str]:
@@ -130,11 +143,12 @@ def _cache_base() -> Path:
         return Path(tempfile.gettempdir()) / f"rewardkit-cache-{os.geteuid()}"
 
 
-def argv(staged: dict[str, str], *, paths: Iterable[str] = (), tmp_mb: int = 64) -> list[str]:
+def argv(staged: dict[str, str], *, paths: Iterable[str] = (), tmp_mb: int = 64, home: str | None = None) -> list[str]:
     """bubblewrap's options for one run, up to (not including) ``--``.
 
     ``staged``: real path -> where the zygote shows it (as root); ``paths``: extra files or folders
-    bound read-only at their own path (a package a caller names).
+    bound read-only at their own path (a package a caller names); ``home``: the interpreter's prefix
+    to show (default: this interpreter's).
     """
     out = [bwrap_path(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
            "--new-session", "--cap-drop", "ALL", "--clearenv",
@@ -148,7 +162,7 @@ def argv(staged: dict[str, str], *, paths: Iterable[str] = (), tmp_mb: int = 64)
             out += ["--ro-bind", top, top]
     if os.path.isdir("/etc/alternatives"):  # /usr/bin's links to compilers point there
         out += ["--ro-bind", "/etc/alternatives", "/etc/alternatives"]
-    home = prefix()
+    home = home or prefix()
     roots = ["/usr"]
     if not home.startswith("/usr/"):
         out += ["--ro-bind", _source(home, staged), home]

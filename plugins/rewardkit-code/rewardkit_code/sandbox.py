@@ -103,8 +103,9 @@ class Judge:
 
     def _start(self) -> None:
         parent, child = socket.socketpair()
+        argv, demote = _judge_argv(child.fileno())
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(_JUDGE), str(child.fileno())], pass_fds=(child.fileno(),),
+            argv, pass_fds=(child.fileno(),), preexec_fn=demote,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"},
             close_fds=True,
         )
@@ -122,6 +123,35 @@ class Judge:
     def close(self) -> None:
         _stop(self._sock, self._proc)
         self._sock = self._proc = None
+
+
+#: uids of judges: JUDGE_UID_BASE + the judge's pid (below the programs' UID_BASE; as _judge_main)
+JUDGE_UID_BASE = 1_400_000_000
+
+
+def _judge_argv(fd: int) -> tuple[list[str], Any]:
+    """The judge's command: in a bubblewrap sandbox of its own (the same allow-list view, no
+    network; it runs the tests' and the prompt's code), as an unprivileged uid when root."""
+    plain = [sys.executable, "-I", "-B", str(_JUDGE), str(fd)]
+    python = _view.judge_interpreter()
+    try:
+        wrap = _view.argv({}, home=os.path.dirname(os.path.dirname(python))) if python else None
+    except _view.ViewError:
+        wrap = None
+    if wrap is None:
+        _warn_once("judge", "rewardkit-code: the judge runs outside bubblewrap here (bubblewrap or an interpreter "
+                   "the judge's uid can read is missing): the tests' code sees the host")
+        return plain, None
+    argv = wrap + ["--", python, "-I", "-S", "-B", "/rk/_judge_main.py", str(fd)]
+
+    def demote() -> None:  # bubblewrap runs unprivileged: its user namespace maps only this uid
+        if os.geteuid() == 0:
+            uid = JUDGE_UID_BASE + os.getpid()
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+
+    return argv, demote
 
 
 def _stop(sock: socket.socket | None, proc: subprocess.Popen[bytes] | None) -> None:

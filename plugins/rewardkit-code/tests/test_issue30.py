@@ -181,11 +181,24 @@ def test_the_judge_has_a_memory_limit(tmp_path):
         payload = {"kind": "check", "tests": ADD_TESTS, "cases": [], "entry_point": "add", "helpers": "", "wall": 2}
         box.run("def add(a, b):\n    return a + b\n", mode="serve", tests=json.dumps(payload).encode(), limits=Limits())
         assert box.judge._proc is not None
-        limits = Path(f"/proc/{box.judge._proc.pid}/limits").read_text()
+        limits = Path(f"/proc/{_judge_pid(box.judge._proc.pid)}/limits").read_text()
         line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
         assert line.split()[3] != "unlimited" and int(line.split()[3]) <= 4 << 30
     finally:
         box.close()
+
+
+def _judge_pid(top: int) -> int:
+    """The judge interpreter below ``top`` (itself, or inside its bubblewrap)."""
+    todo = [top]
+    while todo:
+        pid = todo.pop()
+        if b"_judge_main.py" in Path(f"/proc/{pid}/cmdline").read_bytes() and b"bwrap" not in Path(
+                f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]:
+            return pid
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            todo += [int(c) for c in (task / "children").read_text().split()]
+    raise AssertionError("no judge process")
 
 
 @pytest.mark.skipif(not ROOT, reason="the cpu cgroup needs root")
@@ -290,3 +303,14 @@ def test_the_tests_of_one_run_cannot_change_how_the_next_is_judged():
         assert json.loads(second.report)["cases"] == [[0, 1]]
     finally:
         box.close()
+
+
+def test_the_judge_runs_the_tests_code_in_a_sandbox_of_its_own():
+    """The tests' code (a client's, under ``rewardkit serve``) ran in the judge with the host's files
+    and network in reach: the judge has its own bubblewrap sandbox now."""
+    host = str(Path(__file__).resolve())
+    tests = [f"import os, socket\nassert not os.path.exists({host!r})\nassert f(1) == 1",
+             "import socket\ns = socket.socket()\ns.settimeout(1)\ntry:\n    s.connect(('1.1.1.1', 53))\n"
+             "    reached = True\nexcept OSError:\n    reached = False\nassert not reached and f(1) == 1"]
+    reward = rewardkit.reward("code.tests", entry_point="f")
+    assert reward([_fence("def f(x):\n    return x\n")], tests=[tests]) == [1.0]
