@@ -79,3 +79,11 @@ def test_precision_imports_no_other_rewardkit_module():
 def test_a_decimal_point_is_no_empty_slot():
     assert not empty_slot(" .5")
     assert not empty_slot("$.5$")
+
+
+def test_an_answer_with_no_number_is_never_negated():
+    # "\boxed{\text{No}}" and "neither" are text answers (they scored 0 against \text{no} for a while)
+    assert not negated("\\text{No}")
+    assert not negated("neither")
+    assert not negated("no solution")
+    assert negated("not x") and negated("\\text{not } x")  # a symbol answer can be denied too

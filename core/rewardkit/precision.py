@@ -56,6 +56,8 @@ _DENIED_AFTER_RE = re.compile(
     r"(?i)[\s)*$]*(?:is|was|would\s+be|seems|must\s+be)?\s*(?:(?:not|never|n['\u2019]t)\b|isn['\u2019]t|wasn['\u2019]t|"
     r"(?:definitely\s+|clearly\s+|certainly\s+)?(?:wrong|incorrect|false|impossible)\b)"
 )
+# an answer with no number that starts by denying what follows ("not x", "never \\pi")
+_NOT_FIRST_RE = re.compile(r"(?i)[\W_]*(?:not|never|isn['\u2019]t|cannot\s+be|can['\u2019]t\s+be)\s+\S")
 _TEXT_GROUP_RE = re.compile(r"\\[a-zA-Z]+\s*\{|[{}]|\\[,;:! ]")
 _NUMBER_END_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
@@ -74,8 +76,10 @@ def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
         if "\\" in text or "{" in text:  # "\boxed{42 \text{ is wrong}}": LaTeX text groups are words
             text = _TEXT_GROUP_RE.sub(" ", text)
         digit = _NUMBER_RE.search(text)
-        at = digit.start() if digit else len(text)
-        numbers = list(_NUMBER_END_RE.finditer(text)) if digit else []
+        if digit is None:  # "not x" is no answer; "\\text{No}", "neither", "no solution" are answers
+            return _NOT_FIRST_RE.match(text) is not None
+        at = digit.start()
+        numbers = list(_NUMBER_END_RE.finditer(text))
         end = numbers[-1].end() if numbers else None
     before = _clause_before(text[max(0, at - WINDOW) : at])
     if "\\" in before or "{" in before:  # "\boxed{\text{not } 42}": LaTeX text groups are words

@@ -25,6 +25,7 @@ WRONG_PAID_BEFORE = [
     ("The answer is at least 42.", "42"),  # a bound is no value
     ("The answer is more than 42 apples.", "42"),
     ("\\boxed{42 \\text{ is wrong}}", "42"),
+    ("\\boxed{\\text{not } x}", "x"),
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
@@ -132,3 +133,12 @@ def test_missing_gold_is_not_applicable(judge, eq, gold):
 def test_a_missing_gold_is_never_the_text_none(judge):
     assert not isinstance(judge("\\boxed{None}", None), float)
     assert math.isclose(judge("\\boxed{42}", 42), 1.0)
+
+
+@pytest.mark.parametrize("completion, gold", [
+    ("Therefore, the answer is $\\boxed{\\text{No}}$.", "$\\text{no}$"),
+    ("Therefore, the answer is $\\boxed{\\text{neither}}$.", "\\text{neither}"),
+    ("The answer is no solution.", "\\emptyset"),
+])
+def test_text_answers_that_are_negation_words(judge, completion, gold):
+    assert judge(completion, gold) == 1.0
