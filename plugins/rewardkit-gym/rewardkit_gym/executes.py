@@ -117,15 +117,17 @@ def screened(real):
         return real(s, *args, **kwargs)
     return parse_expr
 
-if "eval" in req["kinds"]:
-    module.eval = safe_eval
+ours = [m for n, m in list(sys.modules.items()) if n.split(".")[0] == "reasoning_gym"]
+for m in ours:  # every reasoning-gym module's eval (its helpers' too) reads literals only
+    m.eval = safe_eval
 if any(k.startswith("sympy") for k in req["kinds"]):
     import sympy
     import sympy.parsing.sympy_parser as sp_parser
     safe = screened(sp_parser.parse_expr)
     sp_parser.parse_expr = sympy.parse_expr = safe
-    if hasattr(module, "parse_expr"):
-        module.parse_expr = safe
+    for m in ours:
+        if getattr(m, "parse_expr", None) is not None:
+            m.parse_expr = safe
 cls = getattr(module, req["cls"])
 scorer = cls(config=getattr(module, req["config"])()).score_answer
 print(nonce, "started", flush=True)
