@@ -134,3 +134,34 @@ def test_probe_family_aimed_at_a_reward_by_name_with_its_own_columns():
     assert mine["families"]["agt_too_many"]["attacks"] == 3 and mine["families"]["agt_too_many"]["accepted"] == 0
     assert "empty_shell" not in mine["families"]  # it brings no 'budget' column
     assert "agt_too_many" not in result["rewards"]["format.tags"]["families"]
+
+
+CONVERSATIONS = ROLLOUTS.with_name("conversations.jsonl")
+
+
+def _score_cli(*args: str) -> list[dict]:
+    from click.testing import CliRunner
+
+    from rewardkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["score", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+
+
+def test_score_reads_a_jsonl_of_message_lists():
+    """Each line a whole conversation: the user turn is the prompt, the rest the trajectory scored."""
+    out = _score_cli("-f", str(CONVERSATIONS), "-r", "tools.result_used")
+    assert [r["tools.result_used"]["value"] for r in out] == [1.0, 1.0, 1.0, 0.0, None, None, None, None]
+
+
+def test_score_fills_the_trajectory_column_itself(tmp_path):
+    """The trajectory column comes from the completion (score used to demand it from the file)."""
+    out = _score_cli("-f", str(ROLLOUTS), "-r", "tools.call_format", "-r", "math.equivalence")
+    assert [r["tools.call_format"]["value"] for r in out][:3] == [1.0, 1.0, 1.0]
+    assert sum(r["math.equivalence"]["value"] == 1.0 for r in out) == 6
+    rows = [json.loads(x) for x in ROLLOUTS.read_text().splitlines()]
+    objs = tmp_path / "objs.jsonl"  # {"messages": [...], columns...}: the messages split, the columns kept
+    objs.write_text("".join(json.dumps({"messages": [{"role": "user", "content": r["prompt"]}, *r["completion"]],
+                                        "answer": r["answer"]}) + "\n" for r in rows[:2]))
+    assert [r["math.equivalence"]["value"] for r in _score_cli("-f", str(objs), "-r", "math.equivalence")] == [1.0, 1.0]

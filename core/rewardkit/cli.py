@@ -249,13 +249,15 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
                 text = fh.read()
             columns[key] = [parse_value(text.strip()) if text.lstrip()[:1] in "[{" else text]
     else:
-        rows = read_rows(path, skip_bad=skip_bad_rows)
+        rows = _message_rows(path) or read_rows(path, skip_bad=skip_bad_rows)
         for b in rows.bad:
             click.echo(f"skipped {b.path}:{b.line}: malformed JSON line: {b.error}", err=True)
+        split = _split_conversations(rows, completion_col)
         completions = column(rows, completion_col)
-        prompts = column(rows, prompt_col) if prompt_col else None
+        prompts = column(rows, prompt_col or "prompt") if prompt_col or split else None
         mapping = dict(a.partition("=")[::2] for a in col_map)
-        needed = {c for r in bound for c in r.columns}
+        # the host fills the trajectory column from each completion unless a column is mapped to it
+        needed = {c for r in bound for c in r.columns if c != "trajectory" or "trajectory" in mapping}
         columns = {c: column(rows, mapping.get(c, c)) for c in needed}
     results = [r.score(completions, prompts=prompts, **columns) for r in bound]
     if as_json:
@@ -266,6 +268,45 @@ def score_command(reward_args, completion_text, prompt_text, column_args, path, 
     failed = sum(r.errors + r.timeouts for r in results)
     if failed:
         click.echo(f"{failed} error/timeout outcome(s); see the messages above", err=True)
+
+
+def _message_rows(path: str) -> Any:
+    """A JSONL file whose lines are message lists (whole conversations), as rows ``{"messages": [...]}``;
+    ``None`` for any other file (read as usual)."""
+    from pathlib import Path
+
+    from .data import Rows
+
+    p = Path(path)
+    if p.suffix != ".jsonl" or not p.is_file():
+        return None
+    with p.open(encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip()), "")
+        if not first.lstrip().startswith("["):
+            return None
+    rows = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append({"messages": json.loads(line)})
+            except ValueError as exc:
+                raise click.UsageError(f"{path}:{n}: malformed JSON line: {exc}") from None
+    return Rows(rows, [], str(path))
+
+
+def _split_conversations(rows: Any, completion_col: str) -> bool:
+    """Rows with ``messages`` (a whole conversation) and no completion: the messages before the first assistant
+    message become the ``prompt`` (its text), the rest the completion (a trajectory). True when any was split."""
+    from .trajectory import split_messages
+    from .utils import completion_text
+
+    split = False
+    for i, row in enumerate(rows.rows):
+        if completion_col not in row and isinstance(row.get("messages"), list):
+            prompt, row[completion_col] = split_messages(row["messages"], f"{rows.source}: row {i + 1}")
+            row.setdefault("prompt", completion_text([m for m in prompt if m.get("role") == "user"] or ""))
+            split = True
+    return split
 
 
 def _json_item(scores: Any, i: int) -> dict[str, Any]:
@@ -287,7 +328,7 @@ def _print_scores(completions: list[str], results: list[Any]) -> None:
         for r in results:
             st = r.statuses[i].value
             cells.append(f"{r.values[i]:.4g}" if st == "value" else (f"[red]{st}[/red]" if st != "none" else "None"))
-        preview = c.replace("\n", " ")
+        preview = (c if isinstance(c, str) else _answer_preview(c)).replace("\n", " ")
         table.add_row(str(i), preview[:60] + ("..." if len(preview) > 60 else ""), *cells)
     console = Console(width=max(100, Console().width))
     console.print(table)
@@ -302,6 +343,14 @@ def _print_scores(completions: list[str], results: list[Any]) -> None:
         )
         for i, msg in list(r.messages.items())[:5]:
             console.print(f"  row {i}: {msg}", style="red", markup=False)
+
+
+def _answer_preview(completion: Any) -> str:
+    """A trajectory's row in the score table: its calls and its final answer."""
+    from .trajectory import answer_text, tool_calls
+
+    calls = " ".join(f"{c.name}()" for c in tool_calls(completion)) if isinstance(completion, list) else ""
+    return (f"{calls} -> " if calls else "") + answer_text(completion)
 
 
 def main(argv: list[str] | None = None) -> None:

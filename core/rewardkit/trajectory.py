@@ -180,3 +180,18 @@ def _check_call(call: Any, where: str) -> None:
 def trajectories(completions: Sequence[Any]) -> list[list[dict[str, Any]]]:
     """:func:`as_trajectory` of each completion, errors naming its index."""
     return [as_trajectory(c, f"completion {i}") for i, c in enumerate(completions)]
+
+
+def split_messages(messages: Sequence[Any], where: str = "row") -> tuple[list[Any], list[Any]]:
+    """A whole conversation as ``(prompt messages, completion)``: the completion starts at the first
+    assistant message (everything before it, system and user turns, is the prompt).
+
+    >>> split_messages([{"role": "user", "content": "2+3?"}, {"role": "assistant", "content": "5"}])
+    ([{'role': 'user', 'content': '2+3?'}], [{'role': 'assistant', 'content': '5'}])
+    """
+    if not isinstance(messages, (list, tuple)) or not all(isinstance(m, Mapping) for m in messages):
+        raise TrajectoryError(f"{where}: expected a list of chat messages")
+    first = next((i for i, m in enumerate(messages) if m.get("role") == "assistant"), None)
+    if first is None:
+        raise TrajectoryError(f"{where}: no assistant message (nothing to score)")
+    return list(messages[:first]), list(messages[first:])
