@@ -2,7 +2,7 @@
 
 import pytest
 
-from rewardkit.train import precision
+from rewardkit import dtypes as precision
 
 
 @pytest.fixture(autouse=True)

@@ -307,8 +307,8 @@ def default_workers() -> int:
 def pick_dtype(requested: str | None = "auto", device: str = "cpu", *, full_finetune: bool = False) -> Any:
     """The dtype rule of rewardkit's own commands (``dtype = "auto"``): bf16 only where ``device`` runs
     it natively, else float32. Returns a ``DtypeChoice`` (``.dtype``, ``.torch_dtype``, ``.reason``,
-    ``.line()``, ``.record()``); see :mod:`rewardkit.train.precision`."""
-    from .train.precision import pick_dtype as _pick
+    ``.line()``, ``.record()``); see :mod:`rewardkit.dtypes`."""
+    from .dtypes import pick_dtype as _pick
 
     return _pick(requested, device, full_finetune=full_finetune)
 

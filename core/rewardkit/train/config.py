@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..dtypes import DTYPES
 from ..errors import RewardkitError
 from ..suggest import close_matches
 from ..terms import DEFAULT_ON_ERROR, ConfigError, composite_from_config
-from .precision import DTYPES
 from .schema import Key, check_bounds, check_table, known_names
 
 # -- schema -----------------------------------------------------------------------------------
@@ -40,7 +40,7 @@ ON_ALARM = ("warn", "stop")
 MODEL_KEYS = {
     "name": Key((str,), "smollm2-135m-instruct", help="hub id, local folder, or embedded alias"),
     "dtype": Key((str,), "auto", DTYPES, "weights dtype; 'auto': bf16 only where the hardware runs it natively "
-                 "(see rewardkit.train.precision), else float32"),
+                 "(see rewardkit.dtypes), else float32"),
     "gradient_checkpointing": Key((bool,), None, help="trade compute for memory (TRL's default: on)"),
     "trust_remote_code": Key((bool,), False),
     "attn_implementation": Key((str,), None, help="e.g. 'sdpa', 'flash_attention_2'"),
@@ -135,7 +135,7 @@ class TrainConfig:
     on_alarm: str = "warn"
     #: the checked ``[environment]`` table (agent rollouts through TRL's tool loop; see environment_config.py)
     environment: dict[str, Any] | None = None
-    #: the resolved ``model.dtype`` (a :class:`~rewardkit.train.precision.DtypeChoice`), set when a run starts
+    #: the resolved ``model.dtype`` (a :class:`~rewardkit.dtypes.DtypeChoice`), set when a run starts
     precision: Any = None
 
     @property

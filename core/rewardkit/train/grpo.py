@@ -39,7 +39,7 @@ def is_main_process() -> bool:
 def precision(cfg: TrainConfig) -> Any:
     """The run's dtype and why (``model.dtype``, ``auto`` resolved for this machine once; see ``precision.py``)."""
     if cfg.precision is None:
-        from .precision import pick_dtype
+        from ..dtypes import pick_dtype
 
         cfg.precision = pick_dtype(cfg.model["dtype"], "cuda" if _cuda() else "cpu",
                                    full_finetune=cfg.model["lora"] is None)

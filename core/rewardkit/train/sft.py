@@ -156,8 +156,8 @@ def _train(name: str, task: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import SFTConfig, SFTTrainer
 
+    from ..dtypes import pick_dtype
     from ..models import resolve_model
-    from .precision import pick_dtype
 
     start = time.perf_counter()
     precision = pick_dtype(dtype, "cuda" if torch.cuda.is_available() else "cpu", full_finetune=not lora)
