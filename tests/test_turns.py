@@ -156,3 +156,22 @@ def test_tools_rewards_per_turn():
                        tools=[TOOLS]).turns == [[0.0]]
     comp = Composite.from_config([{"name": "tools.call_format", "turns": "mean"}])
     assert comp.score([THREE], tools=[TOOLS]).raw["tools.call_format"].values == [0.5]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("rewardkit_tools") is None, reason="rewardkit-tools is not installed")
+def test_bench_per_turn_figures_on_stored_rollouts(tmp_path):
+    from pathlib import Path
+
+    from rewardkit.bench.turns import per_turn_figures, write_and_print
+
+    data = Path(__file__).resolve().parents[1] / "examples" / "agents" / "calculator_rollouts.jsonl"
+    figures = per_turn_figures(data, ["tools.call_format", "tools.result_used", "math.equivalence"])
+    fmt = figures["rewards"]["tools.call_format"]["turns"]
+    assert [(r["turn"], r["completions"], r["judged"]) for r in fmt] == [(0, 8, 7), (1, 6, 0)]
+    assert fmt[0]["mean"] == pytest.approx(4 / 7)
+    used = figures["rewards"]["tools.result_used"]["turns"]
+    assert used[1]["judged"] == 4 and used[1]["mean"] == 0.75
+    assert figures["skipped"] == {"math.equivalence": "no per-turn mode"}
+    lines: list[str] = []
+    write_and_print(figures, tmp_path, lines.append)
+    assert (tmp_path / "turns.json").is_file() and "turn 1: 4/6 judged, mean 0.750" in lines[1]

@@ -130,6 +130,8 @@ def _mapping(values: tuple[str, ...]) -> dict[str, str]:
     help="With --baseline: exit 1 when a labelled metric drops beyond its 95% interval.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--turns", "per_turn", is_flag=True,
+              help="Also score per turn the rewards with a per-turn mode (turns.json, printed).")
 def bench(
     data,
     reward_args,
@@ -155,6 +157,7 @@ def bench(
     baseline,
     fail_on_regression,
     quiet,
+    per_turn=False,
 ):
     """Score stored completions offline with rewards, compare them with labels, and write a report.
 
@@ -177,6 +180,8 @@ def bench(
         if not quiet:
             click.echo(msg, err=True)
 
+    if per_turn and data is None:
+        raise click.UsageError("--turns needs DATA: a file of trajectories")
     if fail_on_regression and not baseline:
         raise click.UsageError("--fail-on-regression needs --baseline OLD_OUT_DIR")
     options = BenchOptions(
@@ -208,6 +213,12 @@ def bench(
     summary = run(options=options)
     _print_summary(summary, quiet)
     click.echo(f"wrote {out}/report.html, report.md, summary.json, scores.parquet")
+    if per_turn:
+        from .turns import per_turn_figures, write_and_print
+
+        figures = per_turn_figures(data, list(reward_args), completion_col=completion_col, prompt_col=prompt_col,
+                                   mapping=_mapping(col_map), limit=limit)
+        write_and_print(figures, out, click.echo)
     if "baseline" in summary:
         from .baseline import print_comparison
 
