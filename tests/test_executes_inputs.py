@@ -65,5 +65,20 @@ def test_serve_policy_refuses_it_unless_the_operator_lists_it(executing_plugin):
     allowed = Policy.from_dict({"executes_inputs": ["xin.run*"]})
     assert allowed.apply("xin.runs", {}, None) == ({}, None)
     assert allowed.describe()["executes_inputs"] == ["xin.run*"]
+    assert not Policy().serves("xin.runs") and Policy().serves("xin.plain") and allowed.serves("xin.runs")
     with pytest.raises(RewardkitError, match="executes_inputs must be a list"):
         Policy.from_dict({"executes_inputs": "xin.runs"})
+
+
+def test_v1_rewards_lists_it_only_when_the_operator_serves_it(executing_plugin):
+    from fastapi.testclient import TestClient
+
+    from rewardkit.serve.app import create_app
+    from rewardkit.serve.limits import ServeSettings
+
+    for policy, listed in ((Policy(), False), (Policy.from_dict({"executes_inputs": ["xin.*"]}), True)):
+        with TestClient(create_app(ServeSettings(policy=policy))) as client:
+            names = [r["name"] for r in client.get("/v1/rewards").json()]
+            refused = client.post("/v1/score", json={"reward": "xin.runs", "completions": ["a"]})
+        assert ("xin.runs" in names) is listed and "xin.plain" in names
+        assert (refused.status_code == 403) is not listed, refused.text

@@ -98,7 +98,18 @@ class Policy:
 
     # -- applying --------------------------------------------------------------------------
     def serves(self, name: str) -> bool:
-        return any(fnmatch.fnmatchcase(name, g) for g in self.rewards)
+        """Whether clients may use ``name``: matched by ``rewards`` and, for a reward that executes its
+        inputs, by ``executes_inputs`` too (so ``GET /v1/rewards`` leaves the others out)."""
+        return any(fnmatch.fnmatchcase(name, g) for g in self.rewards) and not self._executing_refused(name)
+
+    def _executing_refused(self, name: str) -> bool:
+        from ..registry import registry
+
+        try:
+            executes = registry.get(name).executes_inputs
+        except RewardkitError:
+            return False  # unknown: the host's own error follows
+        return executes and not any(fnmatch.fnmatchcase(name, g) for g in self.executes_inputs)
 
     def rule(self, name: str) -> Rule:
         allow: set[str] = set()
@@ -118,6 +129,10 @@ class Policy:
         """The parameters and timeout a client's request for ``name`` runs with, or PolicyError."""
         from ..registry import registry
 
+        if self._executing_refused(name):
+            raise PolicyError(f"{where}reward", f"reward {name!r} executes text from its inputs (in a sandbox); "
+                                                "this server serves such rewards only when the operator lists them "
+                                                "in the policy's executes_inputs")
         if not self.serves(name):
             raise PolicyError(f"{where}reward", f"reward {name!r} is not served here (the operator's policy "
                                                 f"serves {', '.join(self.rewards)})")
@@ -125,10 +140,6 @@ class Policy:
             spec = registry.get(name)
         except RewardkitError:
             return dict(params), timeout  # unknown: the host's own error follows
-        if spec.executes_inputs and not any(fnmatch.fnmatchcase(name, g) for g in self.executes_inputs):
-            raise PolicyError(f"{where}reward", f"reward {name!r} executes text from its inputs (in a sandbox); "
-                                                "this server serves such rewards only when the operator lists them "
-                                                "in the policy's executes_inputs")
         rule = self.rule(name)
         out = dict(params)
         for key, value in params.items():
