@@ -573,7 +573,7 @@ def describe(backend: str = "auto") -> dict[str, Any]:
 def _defences(active: str, info: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     if active == "none":
         return [], {}
-    defences = ["a fresh process per program run (nothing of it survives the run)",
+    defences = ["a fresh process per program run, killed with everything it started when the run ends",
                 "the tests judged in a separate process (function tests); stdin/stdout compared outside"]
     checks = {
         "an unprivileged uid of its own, no capabilities": "" if info.get("privileged") else "not root",
