@@ -451,6 +451,8 @@ class _Parser:
             return self.atom()
         if tok[0] == "cmd":
             return self.atom()
+        if tok[:2] == ("open", "("):  # sqrt(3) written as plain text: a bracketed argument
+            return self.atom()
         raise ParseError(f"bad argument {tok[1]!r}")
 
     def atom(self) -> Node:
@@ -689,6 +691,9 @@ def _decimal_comma_reading(text: str, decimal_comma: str) -> str | None:
     return None
 
 
+_ARTICLE_RE = re.compile(r"^(?:the|an?)\s+(?=[a-z]{2})")
+
+
 def text_answer(text: str) -> str | None:
     """A words-only answer (``\\text{odd}``, ``Marcus``, ``\\text{(E)}``), lower-cased; else None."""
     text = text.strip().strip("$").strip()
@@ -699,7 +704,8 @@ def text_answer(text: str) -> str | None:
         text = text[1:-1].strip()
     if not _WORDS_RE.fullmatch(text) or len(text) > 200 or text.lower() in NONFINITE_WORDS:
         return None
-    return " ".join(text.lower().replace(",", ", ").split()).replace(" ,", ",")
+    words = " ".join(text.lower().replace(",", ", ").split()).replace(" ,", ",")
+    return _ARTICLE_RE.sub("", words)  # "the derivative" is "derivative"
 
 
 def _last_side(text: str) -> str | None:

@@ -142,3 +142,17 @@ def test_a_missing_gold_is_never_the_text_none(judge):
 ])
 def test_text_answers_that_are_negation_words(judge, completion, gold):
     assert judge(completion, gold) == 1.0
+
+
+@pytest.mark.parametrize("completion, gold", [
+    ("2\\sqrt{3}", "2*sqrt(3)"),  # reward-doctor eq.radical.latex: sqrt(3) written as plain text
+    ("derivative", "the derivative"),  # reward-doctor eq.text.article: a leading article is no word of the answer
+    ("The answer is the derivative.", "derivative"),
+])
+def test_auditor_findings_fixed(judge, completion, gold):
+    assert judge(completion, gold) == 1.0
+
+
+def test_letter_case_of_a_symbol_matters(judge):
+    # reward-doctor eq.choice.case (`a` for gold `A`): intended, a symbol's case is part of it
+    assert judge("a", "A") == 0.0
