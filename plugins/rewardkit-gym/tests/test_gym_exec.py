@@ -187,3 +187,24 @@ def test_missing_gold_is_not_applicable_never_the_text_none():
     graph = generate("graph_color", size=1, seed=0)[0]
     assert graph["answer"] is None  # was the text "None"
     assert r(["<answer>None</answer>"], **_cols([graph])) == [0.0]  # no-gold tasks still score validity
+
+
+def test_serve_runs_no_client_text_through_eval(tmp_path, monkeypatch):
+    # issue 31 item 1: number_sorting's scorer evaluated a client's `answer` column inside `rewardkit serve`
+    from fastapi.testclient import TestClient
+
+    from rewardkit.serve.app import create_app
+    from rewardkit.serve.limits import ServeSettings
+
+    probe = tmp_path / "pwned"
+    row = generate("number_sorting", size=1, seed=0)[0]
+    evil = f"__import__('pathlib').Path('{probe}').write_text('x') or ['1.0']"
+    body = {"reward": "gym.score", "completions": ["<answer>['1.0']</answer>"],
+            "columns": {"task": ["number_sorting"], "answer": [evil], "metadata": [row["metadata"]]}}
+    with TestClient(create_app(ServeSettings())) as client:
+        scored = client.post("/v1/score", json=body)
+        refused = client.post("/v1/score", json={**body, "reward": "gym.score_sandboxed"})
+    assert scored.status_code == 200 and "'number_sorting'" in json.dumps(scored.json()), scored.text
+    assert [i["status"] for i in scored.json()["items"]] == ["error"]
+    assert refused.status_code == 403 and "executes_inputs" in refused.text
+    assert not probe.exists()
