@@ -312,6 +312,7 @@ class Sandbox:
                         self.start()
                     extra = self._request(program, mode, backend, command, source, keep, files or {},
                                           executable, paths, pythonpath)
+                    self._sent = False  # (the self-test of a fresh zygote ran its own request)
                     run = self._run(program, mode, stdin, tests, limits, extra)
                     if run.extra.get("dirty"):
                         self.close()  # a scratch directory could not be emptied: a fresh zygote and tmpfs
@@ -343,10 +344,11 @@ class Sandbox:
             self._self_test()
             isolation = self.backend(backend)
         named = dict(files)
+        text = program.encode("utf-8", "surrogatepass")  # undecodable text fails in the sandbox, as the program's
         if command is None:
-            named["solution.py"] = program.encode("utf-8")
+            named["solution.py"] = text
         elif source:
-            named[os.path.basename(source)] = program.encode("utf-8")
+            named[os.path.basename(source)] = text
         extra.update(bwrap=self.bwrap_argv(tuple(paths)), python=_view.interpreter(), files=_files(named),
                      executable=list(executable), keep="")
         return extra

@@ -314,3 +314,13 @@ def test_the_judge_runs_the_tests_code_in_a_sandbox_of_its_own():
              "    reached = True\nexcept OSError:\n    reached = False\nassert not reached and f(1) == 1"]
     reward = rewardkit.reward("code.tests", entry_point="f")
     assert reward([_fence("def f(x):\n    return x\n")], tests=[tests]) == [1.0]
+
+
+def test_undecodable_programs_and_answers_are_the_programs_zero():
+    """Text the sandbox cannot encode, and garbage written on the answers pipe, fail the program:
+    neither is an error outcome (a dropped row)."""
+    reward = rewardkit.reward("code.passes", entry_point="add")
+    surrogate = _fence("def add(a, b):\n    return '\udcff'\n")
+    garbage = _fence("import os\ndef add(a, b):\n    os.write(4, b'\\x00\\x00\\x00\\x05{{{{{')\n    return a + b\n")
+    scores = reward.score([surrogate, garbage, _fence("def add(a, b):\n    return a + b\n")], tests=[ADD_TESTS] * 3)
+    assert scores.values == [0.0, 0.0, 1.0] and scores.counts["error"] == 0, scores.messages
