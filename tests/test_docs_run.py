@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -84,12 +85,21 @@ class _Python:
 
 
 def _run_bash(block: Block, work: Path) -> tuple[bool, str]:
+    proc = subprocess.Popen(["bash", "-e", "-o", "pipefail", "-c", runnable_bash(block.code)], cwd=work,
+                            env=_env(work), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group: a timeout ends a server it started too
     try:
-        proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", runnable_bash(block.code)], cwd=work,
-                              env=_env(work), capture_output=True, text=True, timeout=BLOCK_TIMEOUT)
+        out, err = proc.communicate(timeout=BLOCK_TIMEOUT)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         return False, f"timed out after {BLOCK_TIMEOUT:.0f}s (mark it <!-- doc-test: slow --> or make it faster)"
-    return proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything the block left running in the background
+        except ProcessLookupError:
+            pass
+    return proc.returncode == 0, f"exit {proc.returncode}\n{out[-3000:]}{err[-3000:]}"
 
 
 def _file_block_holds(block: Block) -> None:
