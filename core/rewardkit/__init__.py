@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from . import _clash  # noqa: F401  (raises ImportError naming harbor-rewardkit when it is installed here)
 from .composite import Composite, CompositeScores, Term
 from .environment import environment  # transformers is imported when an environment is built
 from .errors import (
