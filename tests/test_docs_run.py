@@ -1,6 +1,6 @@
 """Every runnable block of README.md and docs/*.md runs as written, in order, from the repo root's layout.
 
-The convention (markers, inputs, what runs) is in tests/support/doc_blocks.py and docs/contributing-docs.md.
+The convention (markers, inputs, what runs) is in tests/support/doc_blocks.py.
 Each doc runs in its own scratch folder holding links to the checkout's top-level entries, so paths
 are written as from a fresh clone and whatever a command writes stays out of the checkout. Blocks
 marked ``slow`` run only with ``RK_DOCS_SLOW=1``; ``needs``, ``fragment`` and ``file`` blocks never run
