@@ -209,6 +209,24 @@ def test_5_workers_run_below_the_servers_priority(tenants, monkeypatch):
     assert result[0].kind == "ok" and result[0].payload == [float(os.nice(0) + 3)]
 
 
+def test_tenants_file_gives_a_tenant_its_own_policy(tenants, tmp_path):
+    (tmp_path / "alice.toml").write_text('rewards = ["format.*"]\n')
+    path = tmp_path / "tokens.toml"
+    path.write_text(f'[tenant.alice]\ntoken = "{ALICE}"\npolicy = "alice.toml"\n\n[tenant.bob]\ntoken = "{BOB}"\n')
+    body = {"reward": "math.equivalence", "completions": ["4"], "columns": {"answer": ["4"]}}
+    with rk_tenants.live(tokens=str(path)) as base:
+        refused = post(base, body, headers=auth(ALICE))
+        served = post(base, body, headers=auth(BOB))
+        nobody = post(base, body)
+    assert refused.status_code == 403 and refused.json()["field"] == "reward"
+    assert served.status_code == 200 and nobody.status_code == 401
+    from rewardkit.errors import RewardkitError
+
+    path.write_text('[tenant.alice]\ntoken = "short"\n')
+    with pytest.raises(RewardkitError, match="at least 16"):
+        ServeSettings(tokens=str(path))
+
+
 # -- 6: bytes in flight reserved on the declared Content-Length ---------------------------------------
 @pytest.mark.timeout(60)
 def test_6_declared_sizes_that_never_arrive_lock_nobody_out(tenants):
