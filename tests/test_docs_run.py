@@ -158,3 +158,40 @@ def test_blocks_are_read_with_their_markers(tmp_path):
     assert found[0].runnable and not found[1].runnable
     assert runnable_bash(found[0].code).splitlines()[1] == "echo hi"
     assert "skipped by the doc-test" in runnable_bash(found[0].code).splitlines()[0]
+
+
+def test_one_install_story_and_no_package_that_is_not_on_an_index():
+    """rewardkit and its plugins install from the clone (pip install -e), rewardkit first; no block installs
+    rewardkit or a built-in plugin from a package index, where they do not exist."""
+    builtin = {p.name for p in (ROOT / "plugins").iterdir() if p.name.startswith("rewardkit-")}
+    for doc in DOCS:
+        first_plugin_install, core_install = None, None
+        for block in blocks(doc, _name(doc)):
+            if block.lang != "bash":
+                continue
+            for line in block.code.splitlines():
+                words = line.split("#")[0].split()
+                if words[:2] != ["pip", "install"]:
+                    continue
+                args = [w.strip("'\"") for w in words[2:] if not w.startswith("-")]
+                for arg in args:
+                    name = arg.split("[")[0]
+                    assert name not in ("rewardkit", *builtin), f"{block.where}: {line.strip()!r} installs {name} " \
+                        "from a package index, where it is not published; install it from the clone (pip install -e)"
+                if "-e" in words and any(a.startswith("plugins/") for a in args) and first_plugin_install is None:
+                    first_plugin_install = block.where
+                if "-e" in words and any(a.split("[")[0] in (".", "'.", '".') for a in words[2:]) and core_install is None:
+                    core_install = block.where
+        if doc.name == "README.md":
+            assert core_install is not None and first_plugin_install is not None
+            assert int(core_install.rsplit(":", 1)[1]) <= int(first_plugin_install.rsplit(":", 1)[1]), \
+                "README: pip install -e . (rewardkit) must come before the first plugin install"
+
+
+def test_every_reward_term_key_is_documented():
+    from rewardkit.composite import TERM_KEYS
+
+    text = (ROOT / "docs" / "train.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    missing = [k for k in TERM_KEYS if not any(f"`{k}`" in row.split("|")[1] for row in rows)]
+    assert not missing, f"docs/train.md does not document the [[reward]] key(s) {missing}"
