@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from collections import Counter
@@ -290,6 +291,13 @@ def _check_column_map(spec: RewardSpec, columns: Mapping[str, str] | None) -> di
     return out
 
 
+#: Model calls left running past their deadline. At exit they get up to :data:`EXIT_GRACE` seconds in
+#: all to end: a thread torn down inside native code (a torch forward pass) aborts the process.
+_left: set[threading.Thread] = set()
+_left_lock = threading.Lock()
+EXIT_GRACE = 30.0
+
+
 def _run_in_thread(fn: Any, seconds: float) -> bool:
     """Run ``fn`` in a daemon thread (in a copy of this context: the usage channel); whether it ended in time."""
     import contextvars
@@ -302,9 +310,26 @@ def _run_in_thread(fn: Any, seconds: float) -> bool:
             ctx.run(fn)
         finally:
             done.set()
+            with _left_lock:
+                _left.discard(threading.current_thread())
 
-    threading.Thread(target=target, name="rewardkit-model-reward", daemon=True).start()
-    return done.wait(seconds)
+    thread = threading.Thread(target=target, name="rewardkit-model-reward", daemon=True)
+    thread.start()
+    if done.wait(seconds):
+        return True
+    with _left_lock:
+        if thread.is_alive():
+            _left.add(thread)
+    return False
+
+
+@atexit.register
+def _join_left() -> None:
+    end = time.monotonic() + EXIT_GRACE
+    with _left_lock:
+        threads = list(_left)
+    for thread in threads:
+        thread.join(max(0.0, end - time.monotonic()))
 
 
 def reward(name: str, *, timeout: float | None = None, columns: Mapping[str, str] | None = None, **params: Any) -> Reward:
