@@ -1,4 +1,4 @@
-"""``cost="model"`` rewards run under the reward's deadline (``timeout`` seconds per item, for the batch):
+"""The host deadline that model-cost rewards (the judge, rm) run under: ``timeout`` seconds per item, for the batch:
 a model or server that never answers does not hold the batch for hours (issue 32). Before, model
 rewards ran inline with no deadline at all, and a raise re-scored every item alone, each as slow."""
 
