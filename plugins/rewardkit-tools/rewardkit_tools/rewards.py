@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -117,20 +118,34 @@ def _norm(text: str) -> str:
     return _BLANKS.sub(" ", text).strip().casefold()
 
 
-def _clause(text: str, start: int, end: int) -> tuple[str, str]:
-    """The text of the clause around ``text[start:end]``, before and after the span."""
-    cuts = [m.end() for m in CLAUSE_END.finditer(text, 0, start)]
-    left = cuts[-1] if cuts else 0
-    stop = CLAUSE_END.search(text, end)
-    right = stop.start() if stop else len(text)
-    return text[left:start], text[end:right]
+class Hedges:
+    """Where ``text``'s clauses end and its negations and disjunctions stand, found once (linear), so that
+    asking about many spans stays O(log n) each: a 1 MB answer repeating the value is no quadratic scan."""
+
+    def __init__(self, text: str) -> None:
+        self.ends = [m.start() for m in CLAUSE_END.finditer(text)]
+        self.negations = [m.start() for m in NEGATION.finditer(text)]
+        self.disjunctions = [m.start() for m in DISJUNCTION.finditer(text)]
+
+    def __call__(self, start: int, end: int) -> bool:
+        """Whether the value at ``text[start:end]`` is denied ("not 42") or offered as one of several
+        ("True or False", "either 84 or 85") within its clause."""
+        k = bisect.bisect_left(self.ends, start)
+        left = self.ends[k - 1] if k else 0
+        j = bisect.bisect_left(self.ends, end)
+        right = self.ends[j] if j < len(self.ends) else math.inf
+        return (_any_in(self.negations, left, start) or _any_in(self.disjunctions, left, start)
+                or _any_in(self.disjunctions, end, right))
+
+
+def _any_in(positions: list[int], lo: float, hi: float) -> bool:
+    i = bisect.bisect_left(positions, lo)
+    return i < len(positions) and positions[i] < hi
 
 
 def hedged(text: str, start: int, end: int) -> bool:
-    """Whether the value at ``text[start:end]`` is denied ("not 42") or offered as one of several
-    ("True or False", "either 84 or 85") within its clause."""
-    before, after = _clause(text, start, end)
-    return bool(NEGATION.search(before) or DISJUNCTION.search(before) or DISJUNCTION.search(after))
+    """Whether the value at ``text[start:end]`` is denied or offered as one of several in its clause."""
+    return Hedges(text)(start, end)
 
 
 def _states_number(answer: str, prompt: str, returned: list[float]) -> bool:
@@ -152,7 +167,8 @@ def _states_text(answer: str, result: str) -> bool:
     if not value or len(value) > MAX_RESULT_CHARS:
         return False
     found = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", told))
-    if not found or any(hedged(told, m.start(), m.end()) for m in found):
+    hedges = Hedges(told)
+    if not found or any(hedges(m.start(), m.end()) for m in found):
         return False
     opposite = OPPOSITES.get(value)
     return not (opposite and re.search(rf"(?<!\w){opposite}(?!\w)", told))
