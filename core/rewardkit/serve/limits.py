@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import RewardkitError
+from .auth import check_token
 
 #: Environment variable holding the bearer token (``--token`` wins over it).
 TOKEN_ENV = "REWARDKIT_TOKEN"
@@ -101,20 +102,6 @@ class ServeSettings:
             f"serve: refusing to bind {self.host!r} without a token; pass --token or set {TOKEN_ENV} "
             "(without one, only a loopback address such as 127.0.0.1 is allowed)"
         )
-
-
-def check_token(token: str | None) -> str | None:
-    """The token without surrounding blanks (a file's trailing newline); refused if blank or odd inside."""
-    if token is None:
-        return None
-    stripped = token.strip()
-    if not stripped:
-        raise RewardkitError("serve: the token is empty or only whitespace (--token / REWARDKIT_TOKEN)")
-    bad = [c for c in stripped if not c.isprintable() or c.isspace()]
-    if bad:
-        raise RewardkitError(f"serve: the token contains {bad[0]!r} (whitespace or a control character); "
-                             "a client cannot send that in an Authorization header (--token / REWARDKIT_TOKEN)")
-    return stripped
 
 
 def is_loopback(host: str) -> bool:

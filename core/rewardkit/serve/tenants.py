@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RewardkitError
-from .limits import check_token
+from .auth import check_token
 
 #: Tenant of ``--token`` / ``REWARDKIT_TOKEN``, and of every request when no token is set.
 DEFAULT_TENANT = "default"
