@@ -70,7 +70,7 @@ class _Python:
         assert self.proc.stdin and self.proc.stdout
         self.proc.stdin.write(json.dumps({"code": block.code, "where": block.where}) + "\n")
         self.proc.stdin.flush()
-        output = []
+        output: list[str] = []
         for line in self.proc.stdout:
             if line.startswith("@@doc-test@@"):
                 result = json.loads(line[len("@@doc-test@@"):])

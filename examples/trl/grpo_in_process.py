@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import rewardkit
 
@@ -39,7 +40,7 @@ def main() -> None:
     dataset = Dataset.from_list([{"prompt": r["prompt"], "answer": r["answer"]} for r in rows])
 
     # Plain rewards: each logs as rewards/<its name>/mean (format.tags, math.equivalence).
-    reward_funcs = [rewardkit.reward("format.tags"), rewardkit.reward("math.equivalence")]
+    reward_funcs: list[Any] = [rewardkit.reward("format.tags"), rewardkit.reward("math.equivalence")]
     weights = [0.5, 1.0]
     # Or a composite (shaping, gates, drop-on-error, None/error/timeout counts per term):
     #   reward_funcs, weights = rewardkit.to_trl(rewardkit.Composite.from_config([...]))
