@@ -84,3 +84,42 @@ def test_test_split_and_bad_tasks(tmp_path: Path) -> None:
     bad.write_text('{"question": "no prompt"}\n')
     with pytest.raises(ValueError, match="prompt"):
         ors._rows(bad)
+
+
+def test_rewardkit_serve_ors_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rewardkit serve --ors TASKS -r REWARD`` (the documented command) serves TRL's client."""
+    import subprocess
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT / "tests" / "support"))
+    import rk_tenants
+
+    port = rk_tenants.free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "rewardkit", "serve", "--ors", str(TASKS), "-r", "math.equivalence",
+                               "--port", str(port), "--log-level", "warning"])
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "rewardkit serve --ors did not start"
+            time.sleep(0.2)
+        monkeypatch.setenv("OPENREWARD_SESSION_URL", url)
+        spec = trl_ors.OpenRewardSpec(url, num_tasks=1)
+        env = spec.environment_factory()
+        env.reset(task_index=0)
+        env.submit(answer="42")
+        assert spec.reward_funcs(environments=[env]) == [1.0]
+        env._close()
+    finally:
+        server.terminate()
+        server.wait(30)
+    refused = subprocess.run([sys.executable, "-m", "rewardkit", "serve", "--ors", str(TASKS), "-r", "math.equivalence",
+                              "--host", "0.0.0.0", "--token", "a-long-enough-token-1234567890"],
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "no authentication" in refused.stderr

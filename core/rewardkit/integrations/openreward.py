@@ -1,6 +1,7 @@
 """An Open Reward Standard environment scoring with rewardkit, for TRL's ``trl.experimental.openreward``.
 
-    python -m rewardkit.integrations.openreward examples/ors_tasks.jsonl -r math.equivalence --port 8080
+    rewardkit serve --ors examples/ors_tasks.jsonl -r math.equivalence --port 8080
+    python -m rewardkit.integrations.openreward examples/ors_tasks.jsonl -r math.equivalence --port 8080   # the same
 
 serves (with the ``openreward`` SDK's own ``Server``, on loopback) one ORS environment, ``rewardkit``:
 its tasks are the rows of a JSONL file (``prompt`` plus any columns, e.g. ``answer``; ``split`` picks
@@ -92,6 +93,23 @@ def app(target: Any, tasks: Any, name: str = "rewardkit") -> Any:
     return Server([environment(target, tasks, name)]).app
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def serve_ors(target: Any, tasks: Any, host: str = "127.0.0.1", port: int = 8080, log_level: str = "warning") -> None:
+    """Run the ORS server until stopped (``rewardkit serve --ors TASKS.jsonl``); loopback only."""
+    from rewardkit.errors import RewardkitError
+
+    if target is None:
+        raise RewardkitError("serve --ors: name the reward to serve (-r NAME or --config)")
+    if host not in LOOPBACK:
+        raise RewardkitError("serve --ors: the ORS server has no authentication; bind loopback and reach it "
+                             "through an SSH tunnel")
+    import uvicorn
+
+    uvicorn.run(app(target, tasks), host=host, port=port, log_level=log_level)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m rewardkit.integrations.openreward",
                                      description="Serve rewardkit rewards as an Open Reward Standard environment.")
@@ -101,12 +119,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
     args = parser.parse_args(argv)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        parser.error("the ORS server has no authentication: bind loopback and reach it through a tunnel")
-    import uvicorn
-
-    target = build(args.reward, args.config)
-    uvicorn.run(app(target, args.tasks), host=args.host, port=args.port, log_level="warning")
+    serve_ors(build(args.reward, args.config), args.tasks, args.host, args.port)
 
 
 if __name__ == "__main__":

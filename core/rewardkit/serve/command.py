@@ -54,6 +54,9 @@ from .limits import ServeSettings
               help="/get_reward value for an unscorable item (counted in extra_logs and /metrics).")
 @click.option("--openrlhf-strip", multiple=True, metavar="TOKEN",
               help="Trailing text to cut from /get_reward completions, e.g. '<|im_end|>' (repeatable).")
+@click.option("--ors", "ors", type=click.Path(exists=True, dir_okay=False), metavar="TASKS.jsonl",
+              help="Serve the default reward as an Open Reward Standard environment over these tasks (for TRL's "
+              "trl.experimental.openreward; needs pip install openreward; loopback only).")
 @click.option("--ray", "use_ray", is_flag=True, help="Run as a Ray Serve deployment.")
 @click.option("--replicas", default=1, show_default=True, type=int, help="Ray Serve replicas (with --ray).")
 @click.option("--address", default=None, help="Ray cluster address (with --ray; default: start a local Ray).")
@@ -69,7 +72,7 @@ def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, to
     from .defaults import build_default, spec_from_args
     from .policy import Policy
 
-    policy_file = limits.pop("policy_file")
+    policy_file, ors = limits.pop("policy_file"), limits.pop("ors")
     settings = ServeSettings(host=host, port=port, token=token, max_body_bytes=max_body_bytes, max_items=max_items,
                              max_concurrency=max_concurrency, max_queue=max_queue, label_column=label_column,
                              openrlhf_fill=openrlhf_fill, openrlhf_strip=tuple(openrlhf_strip),
@@ -77,6 +80,11 @@ def serve(config: str | None, rewards: tuple[str, ...], host: str, port: int, to
                              policy=Policy.load(policy_file) if policy_file else None, **limits)
     settings.check_bind()
     logs.setup(log_level)
+    if ors:
+        from ..integrations.openreward import serve_ors
+
+        serve_ors(build_default(settings.default_spec), ors, settings.host, settings.port, log_level)
+        return
     if use_ray:
         from .ray_app import run_ray
 
