@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NEGATIONS", "answer_unit", "empty_slot", "negated", "units_agree"]
+__all__ = ["EXCLUSIONS", "NEGATIONS", "answer_unit", "empty_slot", "negated", "units_agree"]
 
 #: words and phrases that negate what follows them
 NEGATIONS = (
     "not", "never", "no", "isn't", "isnt", "aren't", "wasn't", "weren't", "cannot", "can't", "couldn't",
     "won't", "wouldn't", "shouldn't", "doesn't", "don't", "didn't", "neither", "nor", "nowhere", "hardly",
+)
+#: words and phrases that exclude or bound what follows them ("anything but 42", "at least 42", "over 42")
+EXCLUSIONS = (
+    "except", "excluding", "besides", "other than", "anything but", "all but", "anything except", "at least",
+    "at most", "at minimum", "at maximum", "minimum", "maximum", "over", "under", "below", "above", "beyond",
 )
 # what may stand between a negation and the number it governs: adverbs, copulas, "equal to", articles
 _FILLER = (
@@ -31,13 +36,14 @@ _FILLER = (
     r"just|quite|even|so|as|much|more|less|than|at|least|most|only|about|around|approximately|"
     r"possibly|possible|correct|right|exactly|really)"
 )
-_NEG_WORD = r"(?:" + "|".join(re.escape(w).replace("'", "['\u2019]") for w in NEGATIONS) + r")"
+_NEG_WORD = r"(?:" + "|".join(
+    re.escape(w).replace("'", "['\u2019]").replace("\\ ", r"\s+") for w in NEGATIONS + EXCLUSIONS) + r")"
 # a negation, then at most four filler words, then the end of the text before the number
 _GOVERNS_RE = re.compile(
     r"(?i)(?<![\w'\u2019])" + _NEG_WORD + r"(?:\s+" + _FILLER + r"){0,4}[\s:=*$(\\]*$"
 )
 # where a clause ends: the number after it is governed by nothing before it
-_CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s|[\n;]|\bbut\b|\bhowever\b", re.I)
+_CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s|[\n;]|(?<!anything )(?<!all )\bbut\b|\bhowever\b", re.I)
 _NUMBER_RE = re.compile(r"\d")
 #: how far back (characters) a negation is looked for
 WINDOW = 120
@@ -54,12 +60,15 @@ def _clause_before(text: str) -> str:
 # after the number, in its clause: "42 is not the answer", "42 is wrong", "42 isn't right"
 _DENIED_AFTER_RE = re.compile(
     r"(?i)[\s)*$]*(?:is|was|would\s+be|seems|must\s+be)?\s*(?:(?:not|never|n['\u2019]t)\b|isn['\u2019]t|wasn['\u2019]t|"
-    r"(?:definitely\s+|clearly\s+|certainly\s+)?(?:wrong|incorrect|false|impossible)\b)"
+    r"(?:definitely\s+|clearly\s+|certainly\s+)?(?:wrong|incorrect|false|impossible)\b|"
+    # or a bound, a hedge or an operation on it: "42 at most", "42 or fewer", "42+", "42-ish", "42 minus x"
+    r"at\s+(?:most|least)\b|or\s+(?:more|less|fewer|so|something|above|below|higher|lower)\b|"
+    r"and\s+(?:up|above|below|over|more|higher)\b|\+(?![\s$]*[\w\\({])|-?ish\b|(?:minus|plus|times|divided|multiplied)\b)"
 )
 # an answer with no number that starts by denying what follows ("not x", "never \\pi")
 _NOT_FIRST_RE = re.compile(r"(?i)[\W_]*(?:not|never|isn['\u2019]t|cannot\s+be|can['\u2019]t\s+be)\s+\S")
 _TEXT_GROUP_RE = re.compile(r"\\[a-zA-Z]+\s*\{|[{}]|\\[,;:! ]")
-_NUMBER_END_RE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_NUMBER_END_RE = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 
 
 def negated(text: str, at: int | None = None, end: int | None = None) -> bool:

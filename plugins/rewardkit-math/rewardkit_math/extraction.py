@@ -476,7 +476,7 @@ def _latex_run(text: str, start: int, end: int) -> str | None:
     return run
 
 
-def _contrasted(text: str, at: int) -> str | None:
+def _contrasted(text: str, at: int, denied: str) -> str | None:
     """The number before a contrast that ends at ``at`` ("It's 42, not " before 41), unless it is negated too."""
     window = text[max(0, at - 200) : at]
     gap = _CONTRAST_GAP_RE.search(window)
@@ -489,7 +489,7 @@ def _contrasted(text: str, at: int) -> str | None:
     prev = found[-1]
     if _latex_run(text, prev.start(), prev.end()) is not None or negated(text, prev.start(), prev.end()):
         return None
-    return prev.group()
+    return prev.group() if prev.group() != denied else None  # "It's 42, not 42" states nothing
 
 
 # a negation, or a bound instead of a value ("at least 18", "more than 5"): the sentence states no number
@@ -498,6 +498,11 @@ _ANY_NEGATION_RE = re.compile(
     r"over|under|nearly|almost|up\s+to)\b|n['\u2019]t\b"
 )
 _SIDE_RE = re.compile(r"=(?![^=]*=)")
+# alternatives, guesses and exclusions: a sentence holding them states no number
+_HEDGE_RE = re.compile(
+    r"(?i)\b(?:or|either|maybe|perhaps|possibly|probably|likely|might|guess|unknown|unsure|sure|except|but|"
+    r"anything|minimum|maximum|plus|minus|times|ish|estimate|wait|if|unless|otherwise)\b|[~+?]"
+)
 
 
 def prose_number(answer: str) -> str | None:
@@ -505,7 +510,7 @@ def prose_number(answer: str) -> str | None:
     ``Janet makes $18 every day at the farmers' market`` is 18, ``16 - 3 - 4 = 9, so 9 * 2 = $18`` is
     18 (the last side of its last equation). None when it holds LaTeX, any negation, or several
     different numbers (outside a last ``=``)."""
-    if "\\" in answer or _ANY_NEGATION_RE.search(answer):
+    if "\\" in answer or _ANY_NEGATION_RE.search(answer) or _HEDGE_RE.search(answer):
         return None
     side = _SIDE_RE.search(answer)
     text = answer[side.end() :] if side else answer
@@ -538,7 +543,7 @@ def _last_number(text: str, latex: bool = False) -> list[str]:
     if run is not None:  # bare LaTeX is never scanned for its digits: after a math span it is read as
         return [run if latex else ""]  # LaTeX ("... $a=1$. So it is \sqrt{2}"); in prose it is no answer
     if negated(text, last.start(), last.end()):
-        previous = _contrasted(text, last.start())
+        previous = _contrasted(text, last.start(), last.group())
         # "It is certainly not 42", "42 is wrong": a negated number is no answer; "It's 42, not 41" is 42
         return [previous] if previous is not None else ["not " + last.group()]
     line_start = text.rfind("\n", 0, last.start()) + 1

@@ -81,9 +81,17 @@ def _parse_answer(text: str, decimal_comma: str = "auto") -> tuple[str, Any]:
         raise _Unparseable from None
 
 
+_DIGIT_GAP_RE = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
 def _canon(text: str) -> str:
-    """Text compared verbatim: an answer identical to the gold answer is equal, whatever it is."""
-    return "".join(undouble(text).split()).strip("$").rstrip(".")
+    """Text compared verbatim: an answer identical to the gold answer is equal, whatever it is.
+
+    Blanks are dropped, except between two digits (``4 2`` is not ``42``)."""
+    text = undouble(text)
+    if " " in text and any(ch.isdigit() for ch in text):
+        text = _DIGIT_GAP_RE.sub("\x00", text)
+    return "".join(text.split()).strip("$").rstrip(".")
 
 
 _CHOICE_RE = re.compile(r"\(?\s*([A-J])\s*\)?(?=$|[\s.:,)])")

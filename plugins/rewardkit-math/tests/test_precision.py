@@ -24,6 +24,14 @@ WRONG_PAID_BEFORE = [
     ("\\boxed{\\text{not } 42}", "42"),  # a negation in LaTeX text
     ("The answer is at least 42.", "42"),  # a bound is no value
     ("The answer is more than 42 apples.", "42"),
+    ("The answer is 4 2.", "42"),  # blanks between digits are no verbatim match
+    ("I'd say the answer is anything but 42.", "42"),
+    ("The answer is all numbers except 42.", "42"),
+    ("The answer is 42 at most.", "42"),
+    ("The answer is at minimum 42.", "42"),
+    ("The answer is under 42.", "42"),
+    ("The answer is 42 times something.", "42"),
+    ("It's 42, not 42.", "42"),
     ("\\boxed{42 \\text{ is wrong}}", "42"),
     ("\\boxed{\\text{not } x}", "x"),
     # bare LaTeX read for its digits
@@ -90,6 +98,13 @@ def test_answers_written_in_prose_are_read(judge, completion, gold):
     ("The answer is Janet does not make $42 every day.", "42"),
     ("The answer is Janet makes $42 or $43.", "42"),  # nor one with several numbers
     ("The answer is 42 as well as 43.", "42"),  # a listing is no reason clause
+    ("The answer is 42 or something else.", "42"),  # hedges and bounds: guards of the prose rules
+    ("The answer is ~42.", "42"),
+    ("The answer is 42-ish.", "42"),
+    ("The answer is unknown; 42 is a guess.", "42"),
+    ("The answer is 42 or fewer.", "42"),
+    ("The answer is 42+.", "42"),
+    ("The answer is 42 and up.", "42"),
     ("The answer is 42 or 43 apples in total.", "42"),
     ("The answer is 42 out of 43 in total.", "42"),
 ])
