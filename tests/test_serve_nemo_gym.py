@@ -115,3 +115,11 @@ def test_aggregate_metrics(core_plugin: Any) -> None:
     assert [g["_ng_task_index"] for g in metrics["group_level_metrics"]] == [0, 1, 2]
     assert client.post("/aggregate_metrics", json={"verify_responses": []}).json() == {
         "group_level_metrics": [], "agent_metrics": {}, "key_metrics": {}}
+
+
+def test_timed_out_item_is_masked_not_a_zero(core_plugin: Any) -> None:
+    """The issue's case: a rollout whose verifier hit the deadline trained as reward 0.0."""
+    client = _client(rewardkit.reward("t.sleepy", timeout=0.5))
+    body = client.post("/verify", json=_verify_body(_say("hang"))).json()
+    assert body["mask_sample"] is True and body["failure_kind"] == "timeout"
+    assert body["failure_reason"].startswith("rewardkit: timeout")

@@ -1,6 +1,6 @@
 """Other trainers' request shapes, turned into the host's (completions, prompts, columns) and back.
 
-* NeMo Gym's resources server: see :mod:`rewardkit.serve.nemo_gym` (re-exported here).
+* NeMo Gym's resources server: :mod:`rewardkit.serve.nemo_gym`.
 * verl: ``POST /verl/compute_score`` takes the arguments verl passes a reward function
   (``data_sources``, ``solution_strs``, ``ground_truths``, ``extra_infos``, or their singular
   forms for one item) and answers verl's result dicts: ``{"score", "rewardkit_none",
@@ -11,16 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .nemo_gym import NEMO_ANSWER, nemo_completion, nemo_inputs, nemo_prompt, verify_response
-from .schemas import NemoGymVerifyRequest, VerlBatchRequest
+from .schemas import VerlBatchRequest
 from .scoring import RequestError
-
-__all__ = ["NEMO_ANSWER", "nemo_completion", "nemo_inputs", "nemo_prompt", "nemo_response", "verl_inputs", "verl_item"]
-
-
-def nemo_response(req: NemoGymVerifyRequest, item: dict[str, Any], fill: float) -> dict[str, Any]:
-    """``BaseVerifyResponse`` for one scored item (:func:`rewardkit.serve.nemo_gym.verify_response`)."""
-    return verify_response(req, item, None, fill)
 
 
 def verl_inputs(req: VerlBatchRequest, label_column: str) -> tuple[list[str], dict[str, list[Any]], bool]:

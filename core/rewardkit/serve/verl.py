@@ -1,6 +1,8 @@
 """verl ``compute_score`` functions that score on a ``rewardkit serve`` server.
 
-verl loads this file by path (``custom_reward_function.path``), so it uses absolute imports only.
+verl 0.9 loads this file by path (``reward.custom_reward_function.path``; the legacy top-level
+``custom_reward_function.*`` keys are ignored by 0.9.1's ``main_ppo``), so it uses absolute imports
+only. :mod:`rewardkit.integrations.verl` is the same function scoring in process.
 ``reward_kwargs`` from the config arrive as keyword arguments: ``url`` (or ``REWARDKIT_URL``),
 ``reward`` (a reward name or a list of composite terms; default: the server's default),
 ``token`` (or ``REWARDKIT_TOKEN``), ``label_column`` (the column ``ground_truth`` fills,
@@ -58,7 +60,8 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str
                         extra_infos: Sequence[Any] | None = None, *, url: str | None = None, reward: Any = None,
                         token: str | None = None, label_column: str = "answer", fill: float = 0.0,
                         **_: Any) -> list[dict[str, Any]]:
-    """verl's batch reward manager signature: one request for the whole batch."""
+    """One request for a whole batch (verl 0.9.1 registers no ``batch`` reward manager: for a custom
+    manager of your own, or older verl releases)."""
     client = _client(url, reward, token)
     # a missing ground truth stays None (JSON null) end to end: as the text "None" it would be a gold
     # answer that \boxed{None} matches
