@@ -87,3 +87,14 @@ def test_an_answer_with_no_number_is_never_negated():
     assert not negated("neither")
     assert not negated("no solution")
     assert negated("not x") and negated("\\text{not } x")  # a symbol answer can be denied too
+
+
+@pytest.mark.parametrize("text", ["anything but 42", "all numbers except 42", "at least 42", "under 42",
+                                  "42 at most", "42 or fewer", "42+", "42-ish", "42 and up"])
+def test_exclusions_and_bounds_govern_the_number(text):
+    assert negated(text)
+
+
+@pytest.mark.parametrize("text", ["1+x", "(1, +\\infty)", "42 + 1", "1,000 apples", "most likely 42"])
+def test_operands_are_no_bound(text):
+    assert not negated(text)
