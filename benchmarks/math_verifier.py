@@ -10,7 +10,7 @@ Three sets, one run:
   answer-type categories (matrices, several answers, intervals, relations, text and choice
   letters, number formats, escaping, false positives, ...), written by
   ``benchmarks/data/make_math_answer_types.py``; reported per category as well.
-- prose answers: ``benchmarks/data/math_prose_answers.jsonl``, 1,944 labelled answers written in
+- prose answers: ``benchmarks/data/math_prose_answers.jsonl``, 2,344 labelled answers written in
   prose (sentences after a marker, units and unit golds, negations, bare LaTeX endings, empty
   answer slots, times, correct and wrong) built from GSM8K test golds by
   ``benchmarks/data/make_math_prose_answers.py``; reported with precision, recall and F1 and per kind.

@@ -13,7 +13,9 @@ and models write, correct and wrong, each with its label and its ``kind``:
   ``The answer cannot be N.``), a different number in the same shapes, bare LaTeX endings that hold
   N's digits but another value (``\\sqrt{N}``, ``\\frac{1}{N}``), a unit or word that disagrees
   with the gold's (``N miles`` for ``N km``, ``N oranges`` for ``N apples``, am for pm), an empty
-  answer slot (``Step N: The answer is  .``), a corrected answer that ends wrong.
+  answer slot (``Step N: The answer is  .``), a corrected answer that ends wrong, bounds and exclusions
+  (``at least N``, ``anything but N``, ``N or fewer``), a contrast naming N as what it is not;
+- also correct: contrasts and reasons after the answer (``N, not M``, ``N because ...``).
 
     python benchmarks/data/make_math_prose_answers.py   # rewrites benchmarks/data/math_prose_answers.jsonl
 
@@ -115,6 +117,24 @@ def _varied(n: int, rnd: random.Random) -> list[tuple[str, str, bool]]:
     ]
 
 
+def _bounds(n: int, rnd: random.Random) -> list[tuple[str, str, bool]]:
+    """Bounds and exclusions (wrong: they name no value) and contrasts and reasons (right)."""
+    word = rnd.choice(UNIT_WORDS)
+    m = n + rnd.choice([1, 2, 5])
+    return [
+        ("bounds", f"The answer is at least {n}.", False),
+        ("bounds", f"The answer is anything but {n}.", False),
+        ("bounds", f"The answer is {n} or fewer {word}.", False),
+        ("bounds", f"The answer is all numbers except {n}.", False),
+        ("bounds", f"The answer is under {n}.", False),
+        ("contrast", f"The answer is {n}, not {m}.", True),
+        ("contrast", f"It's {n} {word}, not {m}.", True),
+        ("contrast", f"It's {m}, not {n}.", False),
+        ("contrast", f"The answer is {n} because {m} - {m - n} = {n}.", True),
+        ("contrast", f"The answer is {n} {word} around the table after {m} minutes.", True),
+    ]
+
+
 def _units(n: int, rnd: random.Random) -> list[tuple[str, str, str, bool]]:
     unit, same, other = rnd.choice(UNIT_PAIRS)
     return [
@@ -145,6 +165,7 @@ def build() -> list[dict]:
         items += [{"kind": k, "gold": gold, "pred": p, "label": False, "gsm8k_test": i} for k, p in _wrong(n, rnd)]
         items += [{"kind": k, "gold": g, "pred": p, "label": y, "gsm8k_test": i} for k, g, p, y in _units(n, rnd)]
         items += [{"kind": k, "gold": gold, "pred": p, "label": y, "gsm8k_test": i} for k, p, y in _varied(n, rnd)]
+        items += [{"kind": k, "gold": gold, "pred": p, "label": y, "gsm8k_test": i} for k, p, y in _bounds(n, rnd)]
     return items + _times(rnd)
 
 
