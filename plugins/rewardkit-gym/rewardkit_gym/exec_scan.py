@@ -92,6 +92,10 @@ def scan_function(fn: Callable[..., Any], cls: type | None = None, seen: set[Any
         elif _ours(obj):
             owner = cls if isinstance(node.func, ast.Attribute) and _is_self(node.func.value) else None
             found |= scan_function(obj, owner, seen)
+        elif inspect.isclass(obj) and (obj.__module__ or "").startswith("reasoning_gym"):
+            for method in ("__init__", "__post_init__", "__new__"):  # a class called: its constructor runs
+                if _ours(inspect.getattr_static(obj, method, None)):
+                    found |= scan_function(inspect.getattr_static(obj, method), obj, seen)
     return found
 
 

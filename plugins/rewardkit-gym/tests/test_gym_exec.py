@@ -44,6 +44,20 @@ def test_the_scan_sees_an_eval_in_a_helper_and_a_method():
     Fake.__module__ = Fake.score_answer.__module__ = Fake._parse.__module__ = "reasoning_gym.fake"
     assert "eval" in scan_function(Fake.score_answer, Fake)
 
+    class Parsed:
+        def __init__(self, text):
+            self.value = exec(text)  # noqa: S102 - what the scan must find
+
+    def score_answer(answer, entry):
+        return Parsed(answer).value
+
+    Parsed.__module__ = Parsed.__init__.__module__ = score_answer.__module__ = "reasoning_gym.fake"
+    score_answer.__globals__["Parsed"] = Parsed  # module-level name, as a scorer's own class would be
+    try:
+        assert "exec" in scan_function(score_answer)
+    finally:
+        del score_answer.__globals__["Parsed"]
+
 
 @pytest.mark.parametrize("task", ["string_insertion", "number_sorting", "countdown"])
 def test_gym_score_refuses_executing_tasks_naming_them(task):
