@@ -322,6 +322,32 @@ class Cgroups:
             with open(os.path.join(path, "cgroup.procs"), "w") as fh:
                 fh.write("0")
 
+    def join_pid(self, pid: int) -> None:
+        """Move process ``pid`` (and the children it makes from now on) into this run's cgroups."""
+        for path in self.runs:
+            with open(os.path.join(path, "cgroup.procs"), "w") as fh:
+                fh.write(str(pid))
+
+    def kill_all(self) -> None:
+        """SIGKILL every process in this run's cgroup until it is empty (a run that forks while
+        being killed is caught by the next pass; the pids cgroup bounds how many there can be)."""
+        import signal
+        import time
+
+        if not self.runs:
+            return
+        procs = os.path.join(self.runs[0], "cgroup.procs")
+        for _ in range(2000):
+            pids = [int(p) for p in _read(procs).split()]
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.001)
+
     def end(self) -> None:
         """Remove this run's cgroups (every process of the run is dead; charges go with them)."""
         for path in self.runs:

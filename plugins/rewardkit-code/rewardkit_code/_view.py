@@ -27,7 +27,8 @@ from pathlib import Path
 #: where the zygote (as root) makes the interpreter's prefix visible to the sandbox uid
 STAGED = "/tmp/.rkpy"
 #: the harness files bound into /rk
-HARNESS_FILES = ("_harness.py", "_inproc.py", "_bwrap_main.py", "_wire.py", "_isolate.py", "_judge.py", "_judge_main.py")
+HARNESS_FILES = ("_harness.py", "_inproc.py", "_bwrap_main.py", "_wire.py", "_isolate.py", "_judge.py", "_judge_main.py",
+                 "_nursery.py")
 
 INSTALL_HINT = (
     "install it (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap), or send programs "

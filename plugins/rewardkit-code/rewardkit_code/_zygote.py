@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness  # noqa: E402  (the child's code, imported before any fork)
 import _inproc  # noqa: E402
 import _isolate  # noqa: E402
+import _nursery_host  # noqa: E402
 import _wire  # noqa: E402,F401
 
 # Pre-import what programs commonly use, so a forked child finds it loaded (fast, and
@@ -49,6 +50,8 @@ except (ImportError, OSError):
 _FILTERS = {False: _isolate.Seccomp(_LIBC, False), True: _isolate.Seccomp(_LIBC, True)} if _LIBC else {}
 _CGROUPS: _isolate.Cgroups | None = None
 _SCRATCH = False  # the zygote has its private mount namespace (fresh scratch dirs per run)
+_NURSERY: _nursery_host.Nursery | None = None  # the zygote inside bubblewrap that starts runs (root + cgroup)
+_NURSERY_WHY: list[str] = []  # why the last nursery failed (runs then take a fresh bubblewrap each)
 sys.modules.pop("ctypes", None)
 
 
@@ -328,8 +331,13 @@ def _reap_all(pid: int, privileged: bool) -> int:
             return status
         if got == pid:
             status = st
+        if _NURSERY is not None and got == _NURSERY.pid:
+            _NURSERY.sock.close()
+            globals()["_NURSERY"] = None  # it died: a fresh one on the next run
         if got:
             continue
+        if not _children() - ({_NURSERY.pid} if _NURSERY is not None else set()):
+            return status
         if time.monotonic() > give_up:
             return status
         if not swept:
@@ -344,10 +352,20 @@ def _reap_all(pid: int, privileged: bool) -> int:
         time.sleep(0.001)
 
 
+def _children() -> set[int]:
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:
+            return {int(c) for c in fh.read().split()}
+    except OSError:
+        return set()
+
+
 def _kill_children() -> None:
     me = str(os.getpid())
+    spare = str(_NURSERY.pid) if _NURSERY is not None else ""
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or entry == spare:
             continue
         try:
             with open(f"/proc/{entry}/stat") as fh:
@@ -363,6 +381,10 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
     lim = req["limits"]
     if _CGROUPS is not None and req.get("cgroup"):
         _CGROUPS.begin(int(lim["memory"]), int(lim["nproc"]), float(lim.get("cpus", 1.0)))
+        if req.get("nursery") and privileged:
+            reply = _nursery_run(req, fds, sock)
+            if reply is not None:
+                return reply
     info = os.pipe() if req.get("bwrap") else None
     if info is not None:
         req["info"] = True
@@ -394,6 +416,32 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned,
             "started": started, "dirty": not clean}
+
+
+def _nursery_run(req: dict, fds: list[int], sock: socket.socket) -> dict | None:
+    """The run through the nursery; None when the nursery cannot take it (a fresh bubblewrap then)."""
+    global _NURSERY
+    import base64
+
+    assert _CGROUPS is not None
+    if _NURSERY_WHY:  # it failed before in this zygote: fresh bubblewraps from now on
+        return None
+    try:
+        if _NURSERY is None:
+            _NURSERY = _nursery_host.Nursery(req["bwrap"], req["python"], True)
+        program = base64.b64decode(req["files"]["solution.py"])
+        reply = _NURSERY.run(req, fds, sock, _CGROUPS, program)
+    except _nursery_host.NurseryError as exc:
+        _NURSERY_WHY[:] = [str(exc)]
+        if _NURSERY is not None:
+            _NURSERY.close()
+            _NURSERY = None
+        _CGROUPS.kill_all()
+        return None
+    for fd in fds:
+        os.close(fd)
+    _CGROUPS.end()
+    return reply
 
 
 def _drain(fd: int) -> bool:

@@ -178,6 +178,9 @@ class Sandbox:
         self._lock = threading.Lock()
         self._argv: dict[tuple[str, ...], list[str]] = {}
         self._sent = False
+        #: Python runs start from the nursery (a zygote inside bubblewrap, fresh namespaces per run)
+        #: where root and a cgroup allow it; False: a fresh bubblewrap per run
+        self.nursery = os.environ.get("REWARDKIT_CODE_NURSERY", "1") != "0"
 
     # -- zygote life cycle ------------------------------------------------------------
     def start(self) -> None:
@@ -350,7 +353,8 @@ class Sandbox:
         elif source:
             named[os.path.basename(source)] = text
         extra.update(bwrap=self.bwrap_argv(tuple(paths)), python=_view.interpreter(), files=_files(named),
-                     executable=list(executable), keep="")
+                     executable=list(executable), keep="",
+                     nursery=self.nursery and command is None and not paths and not pythonpath)
         return extra
 
     def _run(self, program: str, mode: str, stdin: bytes, tests: bytes, limits: Limits,
@@ -504,6 +508,7 @@ def leftover_processes(ancestor: int | None = None) -> list[int]:
     """
     parents: dict[int, int] = {}
     found = []
+    nursery = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -514,11 +519,41 @@ def leftover_processes(ancestor: int | None = None) -> list[int]:
             continue
         pid = int(entry)
         parents[pid] = int(fields.get("PPid", "0").split()[0] or 0)
-        if int(fields.get("Uid", "0").split()[0]) >= UID_BASE:
+        uid = int(fields.get("Uid", "0").split()[0])
+        if uid >= UID_BASE:
             found.append(pid)
+        elif uid >= NURSERY_UID_FLOOR:  # a nursery, or a run it started
+            found.append(pid)
+            if _is_nursery(pid, fields.get("NSpid", "")):
+                nursery.add(pid)
+    found = [p for p in found if p not in nursery]
     if ancestor is None:
         return found
     return [pid for pid in found if _descends(pid, ancestor, parents)]
+
+
+#: nurseries run as UID_BASE - 1 - their zygote's pid (pid_max is at most 2**22)
+NURSERY_UID_FLOOR = UID_BASE - 1 - (1 << 22)
+
+
+def _is_nursery(pid: int, nspid: str) -> bool:
+    """The nursery's own processes (its bubblewrap and interpreter), not the runs it started: those
+    live in a PID namespace below the nursery's, or are the nursery's forked children (their
+    parent is the nursery's interpreter, not bubblewrap)."""
+    if len(nspid.split()) > 2:
+        return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+        with open(f"/proc/{pid}/stat") as fh:
+            ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        with open(f"/proc/{ppid}/cmdline", "rb") as fh:
+            parent = fh.read().split(b"\0")
+    except (OSError, ValueError, IndexError):
+        return False
+    if argv[0].endswith(b"bwrap"):
+        return True
+    return any(a.endswith(b"_nursery.py") for a in argv) and parent[0].endswith(b"bwrap")
 
 
 def _descends(pid: int, ancestor: int, parents: dict[int, int]) -> bool:

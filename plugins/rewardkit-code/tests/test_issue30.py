@@ -78,10 +78,18 @@ def _shm_oracle(key: int) -> str:
             f"  shmget({key}, 4096, IPC_CREAT | 0666);\n  puts(\"new\");\n}}\n")
 
 
-@needs_gpp
-def test_system_v_ipc_does_not_survive_a_run():
-    program = f"```cpp\n{_shm_oracle(int(uuid.uuid4().int % 1_000_000) + 1000)}```"
-    reward = rewardkit.reward("code.passes", language="cpp")
+@pytest.mark.parametrize("language", ["cpp", "python"])
+def test_system_v_ipc_does_not_survive_a_run(language):
+    key = int(uuid.uuid4().int % 1_000_000) + 1000
+    if language == "cpp":
+        if shutil.which("g++") is None:
+            pytest.skip("g++ is not installed")
+        program = f"```cpp\n{_shm_oracle(key)}```"
+    else:
+        program = _fence("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                         f"if libc.shmget({key}, 4096, 0) >= 0:\n    print('seen')\nelse:\n"
+                         f"    libc.shmget({key}, 4096, 0o1666)\n    print('new')\n")
+    reward = rewardkit.reward("code.passes", language=language)
     assert reward([program], tests=[_stdio("seen")]) == [0.0]
     assert reward([program], tests=[_stdio("seen")]) == [0.0]
 
@@ -324,3 +332,25 @@ def test_undecodable_programs_and_answers_are_the_programs_zero():
     garbage = _fence("import os\ndef add(a, b):\n    os.write(4, b'\\x00\\x00\\x00\\x05{{{{{')\n    return a + b\n")
     scores = reward.score([surrogate, garbage, _fence("def add(a, b):\n    return a + b\n")], tests=[ADD_TESTS] * 3)
     assert scores.values == [0.0, 0.0, 1.0] and scores.counts["error"] == 0, scores.messages
+
+
+@pytest.mark.skipif(not ROOT, reason="the nursery needs root and a cgroup")
+def test_python_runs_start_in_fresh_namespaces_without_capabilities():
+    """Python runs start from the nursery (a zygote inside bubblewrap): each in new user, mount, IPC,
+    UTS and PID namespaces, with no capability, a fresh /tmp, /sandbox and /dev/shm."""
+    from rewardkit_code.sandbox import Sandbox
+
+    program = ("import os\nprint(os.getpid())\nprint(next(l.split()[1] for l in open('/proc/self/status') "
+               "if l.startswith('CapEff')))\nfor ns in ('ipc', 'mnt', 'user', 'uts', 'pid'):\n"
+               "    print(os.readlink(f'/proc/self/ns/{ns}'))\n")
+    box = Sandbox()
+    try:
+        box.start()
+        if not box.info.get("cgroups"):
+            pytest.skip("no cgroup here")
+        first, second = box.run(program), box.run(program)
+    finally:
+        box.close()
+    a, b = first.stdout.decode().split(), second.stdout.decode().split()
+    assert a[0] == "1" and a[1] == "0000000000000000", first  # PID 1 of its namespace; no capability
+    assert all(x != y for x, y in zip(a[2:], b[2:])), (a, b)  # every namespace new per run
