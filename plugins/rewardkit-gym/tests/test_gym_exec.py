@@ -222,3 +222,30 @@ def test_serve_runs_no_client_text_through_eval(tmp_path, monkeypatch):
     assert [i["status"] for i in scored.json()["items"]] == ["error"]
     assert refused.status_code == 403 and "executes_inputs" in refused.text
     assert not probe.exists()
+
+
+@pytest.mark.parametrize("task", sorted(__import__("rewardkit_gym").FAST_TASKS))
+def test_tasks_scored_inline_run_no_compiler_on_their_inputs(task, monkeypatch):
+    # FAST_TASKS are scored in the server's (or trainer's) own process: at run time, not only by the scan,
+    # their scorers must not reach eval/exec/compile/literal_eval on the answer, the gold or the metadata
+    import ast
+
+    from rewardkit_gym.checks import perturb
+
+    ran: list[str] = []
+
+    def refuse(name):
+        def entry(*args, **kwargs):
+            ran.append(name)  # recorded: a scorer's own try/except would swallow the raise below
+            raise RuntimeError(f"{task}: {name} ran in the host process")
+        return entry
+
+    rows = generate(task, size=2, seed=0)
+    for name in ("eval", "exec", "compile"):
+        monkeypatch.setattr(builtins, name, refuse(name))
+    monkeypatch.setattr(ast, "literal_eval", refuse("literal_eval"))
+    for row in rows:
+        gold = row["answer"]
+        for answer in (gold, perturb(gold), "[1, 2]", "__import__('os')"):
+            score_one(f"<answer>{answer}</answer>", "", task, gold, row["metadata"], False, True)
+    assert ran == []
