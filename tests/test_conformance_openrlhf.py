@@ -127,3 +127,16 @@ def test_openrlhf_http_path_against_serve() -> None:
         out = _execute(url + "/get_reward", REPLIES, ["5", "5", "5"])
     assert [o["reward"] for o in out] == [[1.0], [0.0], [1.0]]
     assert out[1]["extra_logs"]["rewardkit/error"] == [0.0]
+
+
+def test_truncated_prompts_are_read_like_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenRLHF cuts long prompts from the left: the module finds the response as /get_reward does."""
+    monkeypatch.setenv("REWARDKIT_REWARD", "math.equivalence")
+    monkeypatch.setenv("REWARDKIT_BATCH_MS", "0")
+    monkeypatch.setattr(module, "_batcher", None)
+    prompt = "x" * 200 + PROMPT
+    kept = prompt[-120:] + "<answer>5</answer>"            # the query starts inside the prompt
+    other = "a different prompt entirely <answer>5</answer>"  # the prompt's end is nowhere: refused
+    out = module.reward_func([kept, other], [prompt, prompt], ["5", "5"])
+    assert out["rewards"] == [1.0, 0.0]
+    assert out["extra_logs"]["rewardkit/error"] == [0.0, 1.0]

@@ -91,24 +91,24 @@ class Batcher:
             slot.done.set()
 
 
-def _strip_end(text: str, tokens: Sequence[str]) -> str:
-    changed = bool(tokens)
-    while changed:
-        changed = False
-        for token in tokens:
-            if token and text.endswith(token):
-                text, changed = text[: -len(token)], True
-    return text
-
-
 def _score(items: list[tuple[str, str, Any]]) -> list[Outcome]:
+    """Score ``(query, prompt, label)`` items: the completion is found in the query exactly as ``rewardkit
+    serve``'s ``/get_reward`` finds it (OpenRLHF cuts long prompts from the left; a query whose response
+    cannot be told apart from its prompt is an error outcome, never scored with prompt text in it)."""
+    from rewardkit.serve.schemas import OpenRLHFRequest
+    from rewardkit.serve.scoring import openrlhf_inputs
+
     rewards, config = _env_list("REWARDKIT_REWARD"), os.environ.get("REWARDKIT_CONFIG") or None
     target = build(rewards or None, config)
-    strip = _env_list("REWARDKIT_STRIP")
-    completions = [_strip_end(q[len(p):] if p and q.startswith(p) else q, strip) for q, p, _ in items]
     labels = [label for _, _, label in items]
-    columns = {} if all(v is None for v in labels) else {os.environ.get("REWARDKIT_LABEL_COLUMN", "answer"): labels}
-    return outcomes(target, completions, [p for _, p, _ in items], **columns)
+    req = OpenRLHFRequest(query=[q for q, _, _ in items], prompts=[p for _, p, _ in items],
+                          labels=None if all(v is None for v in labels) else labels)
+    completions, prompts, columns, refused = openrlhf_inputs(req, os.environ.get("REWARDKIT_LABEL_COLUMN", "answer"),
+                                                             tuple(_env_list("REWARDKIT_STRIP")))
+    results = outcomes(target, completions, prompts, **columns)
+    for i, why in refused.items():
+        results[i] = Outcome(None, "error", why, {name: None for name in results[i].terms})
+    return results
 
 
 _batcher: Batcher | None = None
