@@ -619,7 +619,9 @@ def _defences(active: str, info: dict[str, Any]) -> tuple[list[str], dict[str, s
             info.get("seccomp") or "",
     }
     if active == "bwrap":
-        defences += ["bubblewrap: new user, IPC, PID, network, UTS and cgroup namespaces, no nested user namespaces",
+        defences += ["bubblewrap: new user, IPC, PID, network, UTS and cgroup namespaces, no nested user namespaces "
+                     "(Python runs, as root with a cgroup: new user, mount, IPC, UTS and PID namespaces per run made "
+                     "inside one bubblewrap by a nursery that never holds program text, no capability)",
                      "an allow-list read-only view: /usr, the interpreter and the harness only, every "
                      "site-packages hidden; no home, checkout, working directory or /etc (but /etc/alternatives)",
                      "fresh tmpfs /tmp and working directory per run (gone when the run ends), the rest read-only"]
