@@ -81,3 +81,12 @@ def test_the_whole_pipeline_on_a_tiny_model(learn, tmp_path):
     steps = [json.loads(x) for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines()]
     assert any("math.equivalence" in x.get("terms", {}) for x in steps)
     assert figures["train_rollouts"]["steps"] == 1
+
+
+def test_the_shipped_gpu_config_loads_with_per_turn_terms():
+    from rewardkit.train.config import load_config
+
+    cfg = load_config(AGENTS / "calculator-qwen2.5-gpu.toml", check_output=False)
+    tables = {t["name"]: t for t in cfg.composite.config()}
+    assert tables["tools.call_format"]["turns"] == "mean" and tables["tools.result_used"]["turns"] == "last"
+    assert cfg.environment["max_turns"] == 2 and len(cfg.rows) == 200
