@@ -301,6 +301,8 @@ def _real(v: Fraction | complex) -> Fraction | None:
 
 
 def _identical(texts: list[str], gold_canon: str) -> bool:
+    if texts[-1].lstrip(" \t\n$")[:1] != gold_canon[:1]:
+        return False  # the first character differs: not identical (a cheap test before the canonical form)
     canon = _canon(texts[-1])
     return canon == gold_canon and all(_canon(t) == canon for t in texts[:-1])
 
