@@ -82,13 +82,17 @@ def test_sandboxed_reward_declares_it_and_serve_refuses_it_by_default():
 @needs_bwrap
 @pytest.mark.parametrize("task", sorted(EXECUTING))
 def test_sandboxed_gold_scores_one_and_no_eval_runs_in_this_process(task, monkeypatch):
+    ran: list[tuple] = []
+
     def no_eval(*args, **kwargs):
-        raise AssertionError("eval ran in the host process")
+        ran.append(args)  # recorded: a scorer's own try/except would swallow the raise
+        raise RuntimeError("eval ran in the host process")
 
     rows = generate(task, size=1, seed=1)
     gold = rows[0]["answer"]
     monkeypatch.setattr(builtins, "eval", no_eval)
     assert score_one(f"<answer>{gold}</answer>", "", task, gold, rows[0]["metadata"], False, True, True) == 1.0
+    assert ran == []
 
 
 HOSTILE = [
