@@ -82,6 +82,7 @@ def ask(params: Mapping[str, Any], queries: Sequence[Query]) -> list[Answer]:
             answers[i] = fresh[k]
         elif (handed := ledger.take(k)) is not None:
             answers[i] = fresh[k] = handed
+            ledger.computed(k, handed)  # handed on again if this call fails too
         elif cache is not None and (hit := cache.get(k)) is not None:
             answer = checked(queries[i], Answer.from_dict(hit))
             if answer.verdict is not None:  # an entry without one (an older version wrote them) is a miss
