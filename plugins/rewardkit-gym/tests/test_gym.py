@@ -110,6 +110,12 @@ def test_lists_every_generator():
 
 @pytest.mark.parametrize("task", FAST)
 def test_generator_check_fast(task):
+    import shutil
+
+    from rewardkit_gym import EXECUTING
+
+    if task in EXECUTING and shutil.which("bwrap") is None:
+        pytest.skip(f"{task}'s scorer executes text: checked in bubblewrap, which is not installed")
     c = check_generator(task)
     assert c.passed, (c.error, c.failures)
 
