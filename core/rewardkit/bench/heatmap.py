@@ -23,8 +23,7 @@ def heatmap_png(rows: Sequence[str], cols: Sequence[str], values: Sequence[Seque
     grid = np.array([[math.nan if v is None else float(v) for v in row] for row in values], dtype=float)
     finite = np.abs(grid[np.isfinite(grid)])
     top = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0) or 1.0
-    cmap = plt.get_cmap("RdYlGn" if diverging else "Reds").copy()
-    cmap.set_bad("#dddddd")
+    cmap = plt.get_cmap("RdYlGn" if diverging else "Reds").with_extremes(bad="#dddddd")
     fig, ax = plt.subplots(figsize=(1.0 + 0.9 * len(cols), 1.2 + 0.45 * len(rows)), layout="constrained")
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=-top if diverging else 0.0, vmax=top, aspect="auto")
     ax.set_xticks(range(len(cols)), labels=list(cols), rotation=45, ha="right", fontsize=8)
