@@ -96,26 +96,6 @@ def test_unscorable_item_gets_fill_and_flag(monkeypatch: pytest.MonkeyPatch, cor
     assert out["rewards"] == [-1.0] and out["extra_logs"]["rewardkit/error"] == [1.0]
 
 
-def test_batcher_merges_concurrent_calls() -> None:
-    import threading
-
-    seen: list[int] = []
-
-    def double(items: list[int]) -> list[int]:
-        seen.append(len(items))
-        return [i * 2 for i in items]
-
-    batcher = module.Batcher(double, window=0.2)
-    results: dict[int, list[int]] = {}
-    threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, batcher([i]))) for i in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert results == {i: [i * 2] for i in range(6)}
-    assert sum(seen) == 6 and len(seen) < 6
-
-
 def test_openrlhf_http_path_against_serve() -> None:
     sys.path.insert(0, str(HERE / "support"))
     import rk_tenants
