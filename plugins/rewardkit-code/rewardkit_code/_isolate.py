@@ -45,6 +45,8 @@ PR_SET_SECCOMP = 22
 SECCOMP_MODE_FILTER = 2
 CLONE_NEWNS = 0x00020000
 CLONE_THREAD = 0x00010000
+#: CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET
+CLONE_NEW_ANY = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000
 AF_UNIX = 1
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY = 2, 4, 8, 1
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
@@ -101,6 +103,12 @@ def seccomp_filter(no_exec: bool, allow_fork: bool = False) -> bytes | None:
         prog += [_op(_JEQ_K, nr["clone3"], 0, 1), _op(_RET_K, _ERRNO | ENOSYS)]
         prog += [_op(_JEQ_K, nr["clone"], 0, 3), _op(_LD_W_ABS, 16), _op(_JSET_K, CLONE_THREAD, 1, 0),
                  _op(_RET_K, _ERRNO | EPERM), _op(_LD_W_ABS, 0)]
+    # clone with a namespace flag (a new user namespace gives capabilities inside it): refused for
+    # every run (unshare and setns are denied above); clone3 -> ENOSYS, libc falls back to clone
+    if not (no_exec and not allow_fork):
+        prog += [_op(_JEQ_K, nr["clone3"], 0, 1), _op(_RET_K, _ERRNO | ENOSYS)]
+    prog += [_op(_JEQ_K, nr["clone"], 0, 4), _op(_LD_W_ABS, 16), _op(_JSET_K, CLONE_NEW_ANY, 0, 1),
+             _op(_RET_K, _ERRNO | EPERM), _op(_LD_W_ABS, 0)]
     # socket(AF_UNIX, ...): args[0]
     prog += [_op(_JEQ_K, nr["socket"], 0, 3), _op(_LD_W_ABS, 16), _op(_JEQ_K, AF_UNIX, 0, 1),
              _op(_RET_K, _ERRNO | EPERM), _op(_RET_K, _ALLOW)]

@@ -208,11 +208,16 @@ def test_unix_sockets_on_the_host_are_unreachable(passes):
 
 
 @needs_root
-@pytest.mark.parametrize("probe", ["userns", "no_new_privs"])
+@pytest.mark.parametrize("probe", ["userns", "clone_userns", "no_new_privs"])
 def test_no_user_namespaces_and_no_new_privileges(passes, probe):
     if probe == "userns":  # unshare(CLONE_NEWUSER): a way to capabilities inside the sandbox
         program = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
                    "print('made' if libc.unshare(0x10000000) == 0 else 'refused')\n")
+        want = "made\n"
+    elif probe == "clone_userns":  # clone(CLONE_NEWUSER | SIGCHLD): a child in a new user namespace
+        program = ("import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                   "pid = libc.syscall(56, 0x10000000 | 17, 0, 0, 0, 0)\n"
+                   "if pid == 0:\n    os._exit(0)\nprint('made' if pid > 0 else 'refused')\n")
         want = "made\n"
     else:  # setuid binaries keep their privileges without no_new_privs
         program = ("for line in open('/proc/self/status'):\n    if line.startswith('NoNewPrivs'):\n"
