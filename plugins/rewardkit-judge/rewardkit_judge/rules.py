@@ -4,7 +4,7 @@
 - :func:`no_answer`: an empty answer slot (``\\boxed{}``, ``Answer:``, ``:``), scored without the judge.
 - :func:`rule_verdicts`: ``math.equivalence`` says 1 on a plain-math gold (a number or expression with no
   unit, word, time or formula: :func:`rewardkit_judge.golds.plain_math`) -> 1.0; ``text.exact`` with
-  punctuation kept says 1 -> 1.0; ``math.equivalence`` says 0 on a plain-number gold and an answer with a
+  punctuation and case kept says 1 -> 1.0; ``math.equivalence`` says 0 on a plain-number gold and an answer with a
   digit -> 0.0; an answer with no letter or digit, or a plain-number gold and an answer with no digit
   and no number word -> 0.0; else ``None`` (the judge decides). A rule's error or timeout decides nothing.
 """
@@ -136,8 +136,9 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
     n = len(completions)
     # a sentence's final full stop is no part of the answer ("Yes." for "yes"); other punctuation is kept
     responses = [response_text(c, "auto").strip().rstrip(".!。").strip() for c in completions]
-    # punctuation kept: "-5" is not "5", "3:00" not "300"; a whole response equal to the gold drops nothing
-    exact = _reward("text.exact", ignore_punct=False).score(responses, reference=list(golds))
+    # punctuation and case kept ("-5" is not "5", "3:00" not "300", "5 Mg" not "5 mg"): a whole response
+    # equal to the gold drops nothing
+    exact = _reward("text.exact", ignore_punct=False, ignore_case=False).score(responses, reference=list(golds))
     math = _reward("math.equivalence").score(list(completions), prompts=list(prompts),
                                              answer=[str(g) for g in raw_golds])
 

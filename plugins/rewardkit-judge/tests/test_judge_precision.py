@@ -52,8 +52,9 @@ def test_plain_math_golds_are_still_decided_by_the_rules(fake):
     comps = ["The answer is 42.", "<answer>0.5</answer>", "<answer>x^2 + 1</answer>", "\\boxed{2\\sqrt{3}}",
              "<answer>15\\%</answer>"]
     assert r(comps, answer=golds) == [1.0] * 5 and backend.asked == []
-    # an answer equal to a non-math gold, punctuation and all, is still a rule's 1
-    assert r(["<answer>3:00 pm</answer>"], answer=["3:00 PM"]) == [1.0] and backend.asked == []
+    # an answer equal to a non-math gold, punctuation and case and all, is still a rule's 1
+    assert r(["<answer>3:00 pm</answer>", "Yes."], answer=["3:00 pm", "Yes"]) == [1.0, 1.0] and backend.asked == []
+    assert r(["<answer>5 Mg</answer>"], answer=["5 mg"]) == [0.0] and len(backend.asked) == 2  # the judge's call
 
 
 @pytest.mark.parametrize("gold", ["42", "-3.5", "1,000", "$\\frac{1}{2}$", "x^2+1", "\\pi r^2", "(1, 2)", "15%",
