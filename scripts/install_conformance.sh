@@ -48,7 +48,8 @@ EOF
 # 2. NeMo Gym in its own Python >= 3.12
 NPY=${NEMO_GYM_PYTHON:-}
 if [ -z "$NPY" ]; then
-  for cand in python3.13 python3.12 "$(command -v pyenv >/dev/null && pyenv root)/versions/3.12."*/bin/python; do
+  # 3.12 first: the frozen list was resolved (and is tested) there
+  for cand in python3.12 "$(command -v pyenv >/dev/null && pyenv root)/versions/3.12."*/bin/python python3.13; do
     if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
       NPY=$(command -v "$cand"); break
     fi
