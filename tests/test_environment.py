@@ -271,6 +271,10 @@ def test_rewardkit_train_runs_the_shipped_calculator_environment(tmp_path):
         assert x["terms"]["tools.call_format"]["mean"] == 1.0
     resolved = json.loads((tmp_path / "run" / "resolved_config.json").read_text())
     assert resolved["environment"]["tools"].endswith("calculator.py:Calculator")
+    # samples.jsonl keeps each trajectory as messages and the columns the rewards read: bench can re-score it
+    sample = json.loads((tmp_path / "run" / "samples.jsonl").read_text().splitlines()[0])
+    assert isinstance(sample["completion"], list) and sample["completion"][0]["tool_calls"]
+    assert "answer" in sample and "tools" in sample
 
 
 def test_environment_config_errors_name_the_key(tmp_path):

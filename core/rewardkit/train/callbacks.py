@@ -229,7 +229,7 @@ class Recorder:
             for i in range(len(texts)):
                 row = self._row(scores, audit, prompts, texts, i)
                 if len(self.samples) < self.keep_samples:
-                    self.samples.append({k: row[k] for k in ("prompt", "completion", "rewards", "total")})
+                    self.samples.append(_sample(row, completions[i], columns, i))
                 self._keep(row)
 
     def _row(self, scores: Any, audit: Any, prompts: Sequence[Any] | None, texts: list[str], i: int) -> dict[str, Any]:
@@ -409,3 +409,26 @@ class MetricsLogCallback(TrainerCallback):
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.health is not None and self._is_writer(state):
             self.health.summary()
+
+
+#: Host-filled columns a stored sample does not repeat (the trajectory is the completion itself).
+_NOT_STORED = frozenset({"trajectory", "prompt", "prompts", "completion", "completions"})
+
+
+def _sample(row: dict[str, Any], completion: Any, columns: dict[str, Any] | None, i: int) -> dict[str, Any]:
+    """One ``samples.jsonl`` record: a trajectory stays a list of messages, and the row's columns the rewards
+    read (``answer``, ``tools``, ...) are kept, so ``rewardkit bench samples.jsonl -r ...`` can re-score it."""
+    from ..trajectory import as_trajectory, is_trajectory
+
+    sample = {k: row[k] for k in ("prompt", "completion", "rewards", "total")}
+    if is_trajectory(completion):
+        sample["completion"] = as_trajectory(completion)
+    for key, values in (columns or {}).items():
+        if key in _NOT_STORED or not isinstance(values, (list, tuple)) or i >= len(values):
+            continue
+        try:
+            json.dumps(values[i])
+        except (TypeError, ValueError):
+            continue
+        sample.setdefault(key, values[i])
+    return sample
