@@ -4,9 +4,10 @@
 - :func:`no_answer`: an empty answer slot (``\\boxed{}``, ``Answer:``, ``:``), scored without the judge.
 - :func:`rule_verdicts`: ``math.equivalence`` says 1 on a plain-math gold (a number or expression with no
   unit, word, time or formula: :func:`rewardkit_judge.golds.plain_math`) -> 1.0; ``text.exact`` with
-  punctuation and case kept says 1 -> 1.0; ``math.equivalence`` says 0 on a plain-number gold and an answer with a
-  digit -> 0.0; an answer with no letter or digit, or a plain-number gold and an answer with no digit
-  and no number word -> 0.0; else ``None`` (the judge decides). A rule's error or timeout decides nothing.
+  punctuation kept (case too where the gold holds a digit) says 1 -> 1.0; ``math.equivalence`` says 0 on
+  a plain-number gold and an answer with a digit -> 0.0; an answer with no letter or digit, or a
+  plain-number gold and an answer with no digit and no number word -> 0.0; else ``None`` (the judge
+  decides). A rule's error or timeout decides nothing.
 """
 
 from __future__ import annotations
@@ -136,9 +137,11 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
     n = len(completions)
     # a sentence's final full stop is no part of the answer ("Yes." for "yes"); other punctuation is kept
     responses = [response_text(c, "auto").strip().rstrip(".!。").strip() for c in completions]
-    # punctuation and case kept ("-5" is not "5", "3:00" not "300", "5 Mg" not "5 mg"): a whole response
-    # equal to the gold drops nothing
-    exact = _reward("text.exact", ignore_punct=False, ignore_case=False).score(responses, reference=list(golds))
+    # punctuation kept ("-5" is not "5", "3:00" not "300"), and case too where the gold holds a digit ("5 Mg"
+    # is not "5 mg"; "Yes" is "yes"): a whole response equal to the gold drops nothing
+    cased = _reward("text.exact", ignore_punct=False, ignore_case=False).score(responses, reference=list(golds))
+    caseless = _reward("text.exact", ignore_punct=False).score(responses, reference=list(golds))
+    exact = [cased if _digits(g) else caseless for g in golds]
     math = _reward("math.equivalence").score(list(completions), prompts=list(prompts),
                                              answer=[str(g) for g in raw_golds])
 
@@ -147,7 +150,7 @@ def rule_verdicts(completions: Sequence[str], answers: Sequence[str], golds: Seq
 
     for i in range(n):
         ans, gold = answers[i], golds[i]
-        if said(exact, i, 1.0) or (said(math, i, 1.0) and plain_math(gold)):
+        if said(exact[i], i, 1.0) or (said(math, i, 1.0) and plain_math(gold)):
             out[i] = 1.0  # math reads "100 km" and "100 miles" both as 100: its 1 decides for plain golds only
         elif said(math, i, 0.0) and is_number(gold) and _digits(ans):
             out[i] = 0.0  # math read a number and it is not the gold (several answers included)

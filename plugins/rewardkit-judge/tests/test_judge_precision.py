@@ -53,7 +53,7 @@ def test_plain_math_golds_are_still_decided_by_the_rules(fake):
              "<answer>15\\%</answer>"]
     assert r(comps, answer=golds) == [1.0] * 5 and backend.asked == []
     # an answer equal to a non-math gold, punctuation and case and all, is still a rule's 1
-    assert r(["<answer>3:00 pm</answer>", "Yes."], answer=["3:00 pm", "Yes"]) == [1.0, 1.0] and backend.asked == []
+    assert r(["<answer>3:00 pm</answer>", "yes."], answer=["3:00 pm", "Yes"]) == [1.0, 1.0] and backend.asked == []
     assert r(["<answer>5 Mg</answer>"], answer=["5 mg"]) == [0.0] and len(backend.asked) == 2  # the judge's call
 
 
