@@ -354,3 +354,60 @@ def test_python_runs_start_in_fresh_namespaces_without_capabilities():
     a, b = first.stdout.decode().split(), second.stdout.decode().split()
     assert a[0] == "1" and a[1] == "0000000000000000", first  # PID 1 of its namespace; no capability
     assert all(x != y for x, y in zip(a[2:], b[2:])), (a, b)  # every namespace new per run
+
+
+@pytest.mark.skipif(not ROOT, reason="the nursery needs root and a cgroup; reading its memory needs root")
+def test_the_nursery_never_holds_program_text():
+    """Runs start from a zygote inside bubblewrap (the nursery): its memory, which every run
+    inherits, holds nothing of the programs it started."""
+    from rewardkit_code.sandbox import Sandbox, _is_nursery
+
+    secret = f"SECRET-{uuid.uuid4().hex}"
+    box = Sandbox()
+    try:
+        box.start()
+        if not box.info.get("cgroups"):
+            pytest.skip("no cgroup here")
+        assert box.run(f"print({secret!r})\n").stdout == f"{secret}\n".encode()
+        nurseries = [int(p) for p in os.listdir("/proc") if p.isdigit() and _descends_from(int(p), box.info["pid"])
+                     and b"_nursery.py" in Path(f"/proc/{p}/cmdline").read_bytes()
+                     and _is_nursery(int(p), _nspid(int(p)))]
+        nursery = [p for p in nurseries if not Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")[0].endswith(b"bwrap")]
+        assert len(nursery) == 1, nurseries
+        assert not _memory_holds(nursery[0], secret.encode())
+    finally:
+        box.close()
+
+
+def _nspid(pid: int) -> str:
+    return next((line.split(":", 1)[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                 if line.startswith("NSpid:")), "")
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    for _ in range(64):
+        if pid == ancestor:
+            return True
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            return False
+        if pid <= 1:
+            return False
+    return False
+
+
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    with open(f"/proc/{pid}/maps") as fh, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in fh:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            lo, hi = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(lo)
+                if needle in mem.read(hi - lo):
+                    return True
+            except (OSError, ValueError, OverflowError):
+                continue
+    return False
