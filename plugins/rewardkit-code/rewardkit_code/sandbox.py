@@ -12,8 +12,8 @@ namespace new, an allow-list read-only view (``_view``), fresh tmpfs for every w
 fresh memory/pids/CPU cgroup per run (rlimits where there is none), an unprivileged uid (as root),
 seccomp. Python runs, as root with a cgroup, start from the zygote's nursery instead (``_nursery``):
 one bubblewrap whose zygote never holds program text and makes new namespaces, tmpfs and a cgroup
-for each run: the same isolation at the cost of a fork. Without bubblewrap, code rewards fail with an error saying how to install it. ``ns`` and
-``fork`` (a forked child of the zygote with a private /tmp, or nothing) are explicit, warned
+for each run: the same isolation at the cost of a fork. Without bubblewrap, code rewards fail
+with an error saying how to install it. ``ns`` and ``fork`` (a forked child of the zygote with a private /tmp, or nothing) are explicit, warned
 opt-ins: they do not hide the host's files. SandboxFusion (a remote service) is
 :mod:`rewardkit_code.fusion`.
 """
