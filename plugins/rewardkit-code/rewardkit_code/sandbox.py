@@ -6,16 +6,16 @@ judge process beside it that alone reads them and writes the report); this side 
 the tests, reads stdout/stderr up to a cap and returns a :class:`Run`. Each host worker process
 holds one sandbox (:func:`get_sandbox`); a zygote that dies or stops answering is replaced.
 
-Backends (``backend=``): ``bwrap`` (the default; ``auto`` means it) execs a fresh
-`bubblewrap <https://github.com/containers/bubblewrap>`_ per run from the zygote's child: every
-namespace new, an allow-list read-only view (``_view``), fresh tmpfs for every writable path, a
-fresh memory/pids/CPU cgroup per run (rlimits where there is none), an unprivileged uid (as root),
+Backends (``backend=``): ``bwrap`` (the default; ``auto`` means it) execs a fresh `bubblewrap
+<https://github.com/containers/bubblewrap>`_ per run from the zygote's child: every namespace new,
+an allow-list read-only view (``_view``), fresh tmpfs for every writable path, a fresh
+memory/pids/CPU cgroup per run (rlimits where there is none), an unprivileged uid (as root),
 seccomp. Python runs, as root with a cgroup, start from the zygote's nursery instead (``_nursery``):
 one bubblewrap whose zygote never holds program text and makes new namespaces, tmpfs and a cgroup
-for each run: the same isolation at the cost of a fork. Without bubblewrap, code rewards fail
-with an error saying how to install it. ``ns`` and ``fork`` (a forked child of the zygote with a private /tmp, or nothing) are explicit, warned
-opt-ins: they do not hide the host's files. SandboxFusion (a remote service) is
-:mod:`rewardkit_code.fusion`.
+for each run: the same isolation at the cost of a fork. Without bubblewrap, code rewards fail with
+an error saying how to install it. ``ns`` and ``fork`` (a forked child of the zygote with a private
+/tmp, or nothing) are explicit, warned opt-ins: they do not hide the host's files. SandboxFusion (a
+remote service) is :mod:`rewardkit_code.fusion`.
 """
 
 from __future__ import annotations
