@@ -278,9 +278,18 @@ def _answer_is(text: str) -> list[str]:
         ans = (rest[: end.start()] if end else rest).strip().strip("*").strip()
         if _PROSE_IS_RE.match(ans):  # "Final Answer: The largest $n$ is 34.", "Josh's profit was $70,000"
             ans = _after_copula(ans)
+        if end is not None and _CORRECTION_RE.match(rest, end.end()):
+            ans = ""  # "The answer is 42. No wait, 43.": a corrected answer is no answer
         # an empty slot is an answer found empty (no answer), never a licence to read on
         out.append(_without_contrast(_PAREN_UNIT_RE.sub(r" \1", ans)))
     return out
+
+
+# the sentence after an answer takes it back and names another number ("No wait, 43", "Actually, it's 43")
+_CORRECTION_RE = re.compile(
+    r"(?i)\s*(?:no[ ,]+wait|wait|actually|correction|sorry|oops|i\s+mean|scratch\s+that|no)[,:!.]*\s+"
+    r"(?:it['\u2019]?s\s+|it\s+is\s+|the\s+answer\s+is\s+|i\s+meant?\s+)?\$?-?\d"
+)
 
 
 # "42, not 41", "42 apples, but not oranges": a contrast after the answer names what it is not

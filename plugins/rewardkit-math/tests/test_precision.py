@@ -32,6 +32,9 @@ WRONG_PAID_BEFORE = [
     ("The answer is under 42.", "42"),
     ("The answer is 42 times something.", "42"),
     ("It's 42, not 42.", "42"),
+    ("The answer is 42. No wait, 43.", "42"),  # a correction right after the answer takes it back
+    ("The answer is 42.\nWait, 43.", "42"),
+    ("The answer is 42. No, it's 43.", "42"),
     ("\\boxed{42 \\text{ is wrong}}", "42"),
     ("\\boxed{\\text{not } x}", "x"),
     # bare LaTeX read for its digits
@@ -118,6 +121,8 @@ def test_guards_that_already_held(judge, completion, gold):
     ("The answer is 5 apples.", "5 apples"),
     ("The answer is 3:00 p.m.", "3:00 pm"),
     ("The answer is 42.", "42"),  # the same numbers without the negation still pay
+    ("The answer is 42. Actually this was easy.", "42"),
+    ("The answer is 42. Sorry for the long answer with 3 steps.", "42"),
     ("I'm not sure at first, but the answer is 42.", "42"),
     ("It is not 41, it is 42.", "42"),
     ("The answer is 100 km.", "100"),  # a unit may be added where the gold has none
