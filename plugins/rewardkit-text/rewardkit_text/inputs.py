@@ -28,14 +28,14 @@ def answer_text(completion: str, mode: str, tag: str) -> str:
 
 
 # a number with the sign written against it (``-5``, ``x-1``, ``x - 1``), thousands and decimals
-_NUMBER_IN_TEXT = re.compile(r"(?:([-+\u2212]) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)")
+_NUMBER_IN_TEXT = re.compile(r"(?:([-+\u2212]) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?![\d.]))?)")
 
 
 def _number(m: re.Match[str], text: str) -> str:
     """One number written canonically: thousands separators and trailing decimal zeros dropped, its
     sign kept (a ``+`` only between two operands: ``x+1``, never ``+5``); ``-0`` is ``0``."""
     sign, digits = m.group(1) or "", m.group(2).replace(",", "")
-    if "." in digits:
+    if "." in digits and "/" not in digits:
         digits = digits.rstrip("0").rstrip(".")
     before = text[: m.start()].rstrip()[-1:]
     binary = bool(before) and (before.isalnum() or before in ")]}")

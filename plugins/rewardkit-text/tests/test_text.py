@@ -286,7 +286,8 @@ def test_a_numeric_reference_is_matched_exactly(name):
 
 
 @pytest.mark.parametrize("hyp, ref", [("-5", "5"), ("1.5", "15"), ("x-1", "x+1"), ("x - 1", "x + 1"),
-                                      ("The answer is -5.", "The answer is 5."), ("0.5", "05")])
+                                      ("The answer is -5.", "The answer is 5."), ("0.5", "05"),
+                                      ("3/4", "34")])
 def test_exact_keeps_sign_and_decimal_point(hyp, ref):
     assert score("text.exact", [hyp], [ref]) == [0.0]
 
