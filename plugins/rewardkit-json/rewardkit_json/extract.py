@@ -150,10 +150,17 @@ def find_json(text: str, want: str = "any") -> Found:
     return Found(candidate[first_bad:] if first_bad is not None else candidate)
 
 
+#: a missing value written out as text (``str(None)``, pandas' ``nan``/``<NA>``): never JSON, never a gold
+MISSING_TEXT = frozenset({"None", "nan", "NaN", "<NA>"})
+
+
 def missing(value: Any) -> bool:
-    """Whether a gold/schema cell is missing (None, or NaN from a table): the row is not applicable.
+    """Whether a gold/schema cell is missing (None, NaN from a table, or the text ``None``/``nan``
+    a bridge wrote for one): the row is not applicable.
 
     A cell holding JSON text ``null`` is a real gold value (JSON's null), not a missing one."""
+    if isinstance(value, str):
+        return value.strip() in MISSING_TEXT
     return value is None or (isinstance(value, float) and value != value)
 
 

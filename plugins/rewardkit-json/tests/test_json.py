@@ -230,14 +230,14 @@ def test_probe_family_master_keys_and_nonfinite_answers_pass_nothing():
 
 
 # -- a missing gold or schema (issue 32) --------------------------------------------------------
-@pytest.mark.parametrize("cell", [None, float("nan")])
+@pytest.mark.parametrize("cell", [None, float("nan"), "None", "nan"])
 def test_a_missing_gold_is_not_applicable(cell):
     # before: a None gold was the gold null, so the completion `null` scored 1 on an unlabelled row
     assert values("json.match", ["null", '{"a": 1}'], gold=[cell, cell]) == [None, None]
     assert values("json.match", ["null"], gold=["null"]) == [1.0]  # JSON text null is a real gold
 
 
-@pytest.mark.parametrize("cell", [None, float("nan")])
+@pytest.mark.parametrize("cell", [None, float("nan"), "None"])
 def test_a_missing_schema_is_not_applicable(cell):
     # before: an error ("a JSON Schema is an object or a boolean, got None") that dropped the row
     assert values("json.schema", ['{"a": 1}'], schema=[cell]) == [None]
