@@ -20,7 +20,8 @@ import rewardkit
 
 __all__ = ["rewardkit_register_rewards"]
 
-#: Seconds per item the contract kit allows (model calls on a busy CPU, or a remote server).
+#: Seconds per item (model calls on a busy CPU, or a remote server): the host stops waiting for a batch
+#: after ``TIMEOUT`` x items and its unscored items are timeouts; a term's ``timeout`` overrides it.
 TIMEOUT = 60.0
 
 
