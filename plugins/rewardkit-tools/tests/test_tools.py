@@ -154,10 +154,8 @@ def test_results_pair_with_their_calls_by_id_or_order():
         ("1+1", "2"), ("2+2", "4"), ("3+3", "6")]
 
 
+@pytest.mark.timeout(300)  # a hang guard, not a speed assertion: the quadratic version ran for hours
 def test_result_used_stays_linear_on_a_long_answer_repeating_the_value():
-    import time
-
     answer = "a " * 300_000 + "so it is a"
-    start = time.process_time()
     got = _score("tools.result_used", [_traj(result="a", answer=answer)]).values
-    assert got == [1.0] and time.process_time() - start < 20  # quadratic: hours
+    assert got == [1.0]
