@@ -345,15 +345,16 @@ class Cgroups:
         if not self.runs:
             return
         procs = os.path.join(self.runs[0], "cgroup.procs")
+        count = os.path.join(self.runs[0] if self.version == 2 else self.runs[1], "pids.current")
         for _ in range(2000):
             pids = [int(p) for p in _read(procs).split()]
-            if not pids:
-                return
             for pid in pids:
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
                     pass
+            if not pids and _read(count).strip() in ("0", ""):
+                return  # every task of the run released, zombies included
             time.sleep(0.001)
 
     def end(self) -> None:

@@ -77,34 +77,51 @@ class Nursery:
                 got = _recv(self.sock)
                 if not got.get("ready"):
                     raise NurseryError("the run's namespaces could not be made")
-                cgroups.join_pid(_host_pid(self.pid, int(got["child"])))
+                child = _host_pid(self.pid, int(got["child"]))
+                cgroups.join_pid(child)
             except (OSError, EOFError, ValueError, KeyError) as exc:
                 raise NurseryError(f"the nursery failed: {exc}") from None
             os.write(go_w, b"g")
         finally:
             os.close(go_w)
-        timed_out, orphaned = self._wait(client, start + float(lim["wall"]), cgroups)
+        timed_out, orphaned = self._wait(client, start + float(lim["wall"]), lambda: _kill_run(child, cgroups))
         try:
             status = int(_recv(self.sock)["status"])
         except (OSError, EOFError, ValueError, KeyError):
             status = signal.SIGKILL  # the nursery died with the run: the run failed
-        cgroups.kill_all()
+        cgroups.kill_all()  # returns once every task of the run is released
         sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
         code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
         return {"exit": code, "signal": sig, "timeout": timed_out, "wall": time.monotonic() - start,
                 "orphaned": orphaned, "started": True, "dirty": False}
 
-    def _wait(self, client: socket.socket, end: float, cgroups) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+    def _wait(self, client: socket.socket, end: float, kill) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
         while True:
             ready, _, _ = select.select([self.sock, client], [], [], max(0.0, end - time.monotonic()))
             if self.sock in ready:
                 return False, False
             if client in ready and client.recv(1, socket.MSG_PEEK) == b"":
-                cgroups.kill_all()
+                kill()
                 return False, True
             if not ready or time.monotonic() >= end:
-                cgroups.kill_all()
+                kill()
                 return True, False
+
+
+def _kill_run(child: int, cgroups) -> None:  # type: ignore[no-untyped-def]
+    """Kill the run's PID 1 first (the kernel then kills every process of its PID namespace, and
+    none can fork any more: a fork bomb ends at once), then whatever is left in its cgroup."""
+    try:
+        with open(f"/proc/{child}/task/{child}/children") as fh:
+            inits = [int(c) for c in fh.read().split()]
+    except (OSError, ValueError):
+        inits = []
+    for pid in inits:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    cgroups.kill_all()
 
 
 def _exec(argv: list[str], sock_fd: int, privileged: bool) -> None:

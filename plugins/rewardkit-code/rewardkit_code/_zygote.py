@@ -415,7 +415,7 @@ def _run(req: dict, fds: list[int], root: str, privileged: bool, sock: socket.so
     sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     return {"exit": code, "signal": sig, "timeout": timed_out, "wall": wall, "orphaned": orphaned,
-            "started": started, "dirty": not clean}
+            "started": started, "dirty": not clean, "nursery_why": _NURSERY_WHY[0] if _NURSERY_WHY else ""}
 
 
 def _nursery_run(req: dict, fds: list[int], sock: socket.socket) -> dict | None:

@@ -451,7 +451,7 @@ class Sandbox:
         return Run(reply["exit"], reply["signal"], reply["timeout"], reply["wall"], bytes(out["stdout"]),
                    bytes(out["stderr"]), bytes(out["report"]), truncated,
                    {"report_closed": "report" in closed, "started": reply.get("started", True),
-                    "dirty": reply.get("dirty", False)})
+                    "dirty": reply.get("dirty", False), "nursery_why": reply.get("nursery_why", "")})
 
     @staticmethod
     def _feed(fd: int, writes: dict[str, memoryview], name: str) -> bool:
