@@ -48,6 +48,21 @@ def test_sft_transcripts_use_the_tool_format_and_train_only_assistant_turns(lear
     assert "Tools: calculate(expression)" in text and "<tool_response>\n56876\n</tool_response>" in text
 
 
+def test_generated_calls_are_parsed_as_trl_parses_them(learn, tmp_path):
+    """The evaluation reads a generated call as a tool call (it read it as text before: no prefix given)."""
+    from rewardkit.tiny import save_tiny
+
+    tok, specs = learn.tool_tokenizer(save_tiny(tmp_path / "tiny")), learn.tool_specs()
+    prompt = tok.apply_chat_template([{"role": "user", "content": "What is 237 * 82?"}], tools=specs,
+                                     add_generation_prompt=True, tokenize=False)
+    text = '<tool_call>\n{"name": "calculate", "arguments": {"expression": "237 * 82"}}\n</tool_call><|im_end|>'
+    msg = learn.parse_turn(tok, prompt, tok(text, add_special_tokens=False)["input_ids"], specs)
+    assert msg["tool_calls"][0]["function"] == {"name": "calculate", "arguments": {"expression": "237 * 82"}}
+    answer = learn.parse_turn(tok, prompt, tok("<answer>5</answer><|im_end|>", add_special_tokens=False)["input_ids"],
+                              specs)
+    assert answer == {"role": "assistant", "content": "<answer>5</answer>"}
+
+
 def test_rollouts_run_the_calculator_and_score(learn):
     calls = [{"type": "function", "function": {"name": "calculate", "arguments": {"expression": "964 * 59"}}}]
     from calculator import Calculator
@@ -81,6 +96,10 @@ def test_the_whole_pipeline_on_a_tiny_model(learn, tmp_path):
     steps = [json.loads(x) for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines()]
     assert any("math.equivalence" in x.get("terms", {}) for x in steps)
     assert figures["train_rollouts"]["steps"] == 1
+    again = learn.main(["--model", str(tiny), "--out", str(out), "--eval-items", "4", "--train-rows", "8",
+                        "--max-new-tokens", "8", "--set", "model.dtype=float32", "--reuse"])   # evaluate again only
+    assert again["sft"]["reused"] and again["grpo_seconds"] == 0.0
+    assert [e["correct"] for e in again["evaluations"]] == [e["correct"] for e in figures["evaluations"]]
 
 
 def test_the_shipped_gpu_config_loads_with_per_turn_terms():

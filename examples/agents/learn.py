@@ -182,9 +182,8 @@ def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], *, max_turns: int
     """Greedy rollouts through the tool loop (as TRL runs it): generate, run the calls, generate again."""
     import torch
     from calculator import Calculator
-    from trl.chat_template_utils import parse_response
 
-    specs = tool_specs()
+    specs: list[Any] = tool_specs()
     convs: list[list[dict[str, Any]]] = [[{"role": "system", "content": SYSTEM},
                                           {"role": "user", "content": r["question"]}] for r in rows]
     tools = [Calculator() for _ in rows]
@@ -201,9 +200,7 @@ def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], *, max_turns: int
                                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
             for k, i in enumerate(ids):
                 new = [t for t in out[k, enc["input_ids"].shape[1]:].tolist() if t != tok.pad_token_id]
-                msg = parse_response(tok, new)
-                msg.setdefault("role", "assistant")
-                msg.setdefault("content", "")
+                msg = parse_turn(tok, texts[k], new, specs)
                 convs[i].append(msg)
                 if msg.get("tool_calls") and turn < max_turns:
                     for call in msg["tool_calls"]:
@@ -213,6 +210,18 @@ def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], *, max_turns: int
         if not active:
             break
     return [c[2:] for c in convs]
+
+
+def parse_turn(tok: Any, prompt: str, new: list[int], specs: list[Any]) -> dict[str, Any]:
+    """The assistant message of generated ids, parsed as TRL parses it: with the prompt's ids as prefix (the
+    Qwen response template needs it to find the calls) and the tools."""
+    from trl.chat_template_utils import parse_response
+
+    prefix = list(tok(prompt, add_special_tokens=False)["input_ids"])
+    msg = parse_response(tok, new, prefix=prefix, tools=specs)
+    msg.setdefault("role", "assistant")
+    msg.setdefault("content", "")
+    return msg
 
 
 def run_call(calc: Any, call: dict[str, Any]) -> dict[str, Any]:
@@ -278,16 +287,21 @@ def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
 
 
-def grpo_stage(sft_dir: Path, out: Path, train_rows: Path, steps: int | None, overrides: Sequence[str]) -> Any:
+def grpo_stage(sft_dir: Path, out: Path, train_rows: Path, steps: int | None, overrides: Sequence[str], *,
+               reuse: bool = False) -> Any:
     """GRPO of the SFT checkpoint through ``rewardkit.train.grpo.train`` with the shipped config."""
     from rewardkit.train.config import load_config
-    from rewardkit.train.grpo import train
+    from rewardkit.train.grpo import TrainResult, train
 
     sets = [f"model.name={json.dumps(str(sft_dir))}", f"task.dataset={json.dumps(str(train_rows))}",
             f"output.dir={json.dumps(str(out / 'grpo'))}", *overrides]
     if steps is not None:
         sets.append(f"grpo.max_steps={steps}")
-    cfg = load_config(CONFIG, sets)
+    final = out / "grpo" / "final"
+    cfg = load_config(CONFIG, sets, check_output=not (reuse and final.is_dir()))
+    if reuse and final.is_dir():  # evaluate the adapter of an earlier run again (--reuse)
+        steps_done = sum(1 for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines() if '"terms"' in x)
+        return cfg, TrainResult(out / "grpo", final, steps_done, None, out / "grpo" / "metrics.jsonl"), 0.0
     t0 = time.perf_counter()
     result = train(cfg)
     return cfg, result, time.perf_counter() - t0
@@ -323,14 +337,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"2/5 SFT warm-up: {args.sft_steps} steps of {args.sft_batch} transcripts "
         f"({args.sft_tool_share:.0%} call the calculator)")
     sft_dir = out / "sft"
-    sft = run_sft(base, train_rows[: args.sft_rows], sft_dir, dtype=dtype, steps=args.sft_steps,
-                  tool_share=args.sft_tool_share, lr=args.sft_lr, batch=args.sft_batch, seed=0, log=say)
+    if args.reuse and (sft_dir / "sft.json").is_file():
+        sft = json.loads((sft_dir / "sft.json").read_text(encoding="utf-8")) | {"reused": True}
+    else:
+        sft = run_sft(base, train_rows[: args.sft_rows], sft_dir, dtype=dtype, steps=args.sft_steps,
+                      tool_share=args.sft_tool_share, lr=args.sft_lr, batch=args.sft_batch, seed=0, log=say)
     say(f"    loss {sft['losses'][0]} -> {sft['losses'][-1]}, {sft['seconds']:.0f}s")
     say("3/5 greedy held-out evaluation of the SFT-only model")
     mid = evaluate(sft_dir, held_out, label="SFT only", **ev)
     say(f"    accuracy {mid['accuracy']:.1%}, well-formed call {mid['well_formed_call']:.0%}")
     say("4/5 GRPO through rewardkit.environment (TRL's tool loop)")
-    cfg, result, train_seconds = grpo_stage(sft_dir, out, out / "data" / "train.jsonl", args.steps, args.set)
+    cfg, result, train_seconds = grpo_stage(sft_dir, out, out / "data" / "train.jsonl", args.steps, args.set,
+                                            reuse=args.reuse)
     gc.collect()
     say(f"5/5 greedy held-out evaluation after GRPO ({result.final_model})")
     after = evaluate(result.final_model, held_out, label=f"SFT + GRPO ({result.global_step} steps)", **ev)
@@ -397,6 +415,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument("--steps", type=int, default=None, help="GRPO steps (default: the config's)")
     p.add_argument("--max-new-tokens", type=int, default=40, help="evaluation: new tokens of the first turn (a call takes 36)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="GRPO config override")
+    p.add_argument("--reuse", action="store_true", help="reuse --out's SFT model and GRPO adapter when there "
+                   "(evaluate again without training)")
     return run(p.parse_args(argv))
 
 
