@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +12,7 @@ from rewardkit.utils import ToolCall, response_text
 
 from .calls import is_error, paired, verdicts
 from .specs import Declared, declared
+from .stated import numbers, uses
 
 Row = Callable[[list[dict[str, Any]], Declared], float | None]
 
@@ -80,98 +79,12 @@ def efficiency_fast(*, completions: list[str], prompts: list[str], trajectory: l
 
 # -- tools.result_used ------------------------------------------------------------------------------
 
-NUMBER = re.compile(r"(?<![\w.])-?\d{1,300}(?:,\d{3}){0,100}(?:\.\d{1,300})?(?:[eE][-+]?\d{1,3})?(?![\w])")
-_BLANKS = re.compile(r"\s+")
-MAX_RESULT_CHARS = 500
-#: Words that deny or hedge the value they govern ("not 42", "isn't false", "never 7").
-NEGATION = re.compile(r"\b(?:not|no|never|cannot|neither|nor|none|without)\b|n't\b", re.IGNORECASE)
-#: Words that offer alternatives ("True or False", "either 84 or 85").
-DISJUNCTION = re.compile(r"\b(?:or|either|maybe|perhaps|possibly)\b", re.IGNORECASE)
-#: A clause ends at . ; ! ? a newline, or a comma followed by a blank (not the comma of 1,234).
-CLAUSE_END = re.compile(r"[;!?\n]|\.(?!\d)|,(?=\s)")
-#: Values that have an opposite: stating both is stating neither.
-OPPOSITES = {"true": "false", "false": "true", "yes": "no", "no": "yes"}
-
-
-def numbers(text: str) -> list[float]:
-    """The finite numbers written in ``text``, in order (``1,234`` is 1234)."""
-    return [v for _, v in _numbers(text)]
-
-
-def _numbers(text: str) -> list[tuple[re.Match[str], float]]:
-    out = []
-    for m in NUMBER.finditer(text):
-        try:
-            value = float(m.group(0).replace(",", ""))
-        except ValueError:
-            continue
-        if math.isfinite(value):
-            out.append((m, value))
-    return out
-
-
 def _close(a: float, values: list[float]) -> bool:
     return any(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) for b in values)
 
 
 def _norm(text: str) -> str:
-    return _BLANKS.sub(" ", text).strip().casefold()
-
-
-class Hedges:
-    """Where ``text``'s clauses end and its negations and disjunctions stand, found once (linear), so that
-    asking about many spans stays O(log n) each: a 1 MB answer repeating the value is no quadratic scan."""
-
-    def __init__(self, text: str) -> None:
-        self.ends = [m.start() for m in CLAUSE_END.finditer(text)]
-        self.negations = [m.start() for m in NEGATION.finditer(text)]
-        self.disjunctions = [m.start() for m in DISJUNCTION.finditer(text)]
-
-    def __call__(self, start: int, end: int) -> bool:
-        """Whether the value at ``text[start:end]`` is denied ("not 42") or offered as one of several
-        ("True or False", "either 84 or 85") within its clause."""
-        k = bisect.bisect_left(self.ends, start)
-        left = self.ends[k - 1] if k else 0
-        j = bisect.bisect_left(self.ends, end)
-        right = self.ends[j] if j < len(self.ends) else math.inf
-        return (_any_in(self.negations, left, start) or _any_in(self.disjunctions, left, start)
-                or _any_in(self.disjunctions, end, right))
-
-
-def _any_in(positions: list[int], lo: float, hi: float) -> bool:
-    i = bisect.bisect_left(positions, lo)
-    return i < len(positions) and positions[i] < hi
-
-
-def hedged(text: str, start: int, end: int) -> bool:
-    """Whether the value at ``text[start:end]`` is denied or offered as one of several in its clause."""
-    return Hedges(text)(start, end)
-
-
-def _states_number(answer: str, prompt: str, returned: list[float]) -> bool:
-    said = _numbers(answer)
-    if not said or not _close(said[-1][1], returned):
-        return False
-    last = said[-1][0]
-    if hedged(answer, last.start(), last.end()):
-        return False
-    allowed = returned + numbers(prompt)
-    return all(_close(v, allowed) for _, v in said)  # no second, unexplained number beside the result
-
-
-def _states_text(answer: str, result: str) -> bool:
-    """The answer states the text result: as whole words, not denied or offered as an alternative, and
-    without the result's opposite (``true``/``false``, ``yes``/``no``)."""
-    told = _norm(answer)
-    value = _norm(result).rstrip(".!")
-    if not value or len(value) > MAX_RESULT_CHARS:
-        return False
-    found = list(re.finditer(rf"(?<!\w){re.escape(value)}(?!\w)", told))
-    hedges = Hedges(told)
-    if not found or any(hedges(m.start(), m.end()) for m in found):
-        return False
-    opposite = OPPOSITES.get(value)
-    return not (opposite and re.search(rf"(?<!\w){opposite}(?!\w)", told))
+    return " ".join(text.split()).casefold()
 
 
 def _echo(call: ToolCall, result: str) -> bool:
@@ -192,20 +105,19 @@ def _results(traj: Any) -> tuple[list[str], list[str]]:
     return [r for _, r in answered], [r for c, r in answered if not _echo(c, r)]
 
 
-def _uses(answer: str, prompt: str, results: list[str]) -> bool:
-    returned = [v for r in results for v in numbers(r)]
-    if returned:
-        return _states_number(answer, prompt, returned)
-    return any(_states_text(answer, r) for r in results)
+_uses = uses
 
 
 def result_used(*, completions: list[str], prompts: list[str], trajectory: list[Any], answer_only: str) -> list[Any]:
     """1 when the final answer states what a tool returned, else 0; ``None`` without a usable tool result.
 
-    Numbers: the answer's last number is one a tool returned, not denied or offered as an alternative
-    ("not 84", "84 or 12"), and every other number in it comes from a tool result or the prompt. Text
-    results: stated as whole words, not denied or offered as an alternative, and without their
-    opposite (``True``/``False``, ``yes``/``no``). Error results (``{'error': ...}``) never count (only
+    Numbers, compared as values (``2/1`` is not ``1/2``; ``.5``, ``1/2``, ``2/4`` are ``0.5``): the
+    answer's last value is one a tool returned, in a unit that agrees with the result's (``5 feet`` is
+    not ``5 meters``), not denied or offered as an alternative ("not 84", "84 or 12"), and every other
+    number in it comes from a tool result or the prompt. Text results: stated as whole words (a leading
+    article optional), not denied, offered as an alternative (``A, B, C, or D``) or listed beside another
+    one-letter choice, and without their opposite (``True``/``False``, ``yes``/``no``). An empty answer
+    slot (``The answer is  .``) states nothing (:mod:`.stated`). Error results (``{'error': ...}``) never count (only
     those: ``None``); results that echo the call's own arguments (``calculate("400")`` -> ``400``) are
     never paid (only those: 0).
     """

@@ -159,3 +159,71 @@ def test_result_used_stays_linear_on_a_long_answer_repeating_the_value():
     answer = "a " * 300_000 + "so it is a"
     got = _score("tools.result_used", [_traj(result="a", answer=answer)]).values
     assert got == [1.0]
+
+
+# -- public auditors (reward-doctor): values as values, units, choices listed, surface forms -----------
+
+
+@pytest.mark.parametrize("result, answer", [
+    ("1/2", "2/1"),                                 # an inverted fraction: 1.0 before (the digits 1 and 2)
+    ("1/2", "The answer is 2."),
+    ("5 meters", "5 feet"),                         # another unit: 1.0 before
+    ("5 meters", "It is 5 km."),
+    ("C", "The answer is A, B, C, or D."),          # listed among alternatives: 1.0 before
+    ("C", "A/C"),
+    ("C", "B and C"),
+    ("2\\pi", "2"),                                 # an operand of the result, not its value: 1.0 before
+    ("2*sqrt(3)", "3"),
+    ("2x + 3", "3"),
+    ("84", "Step 84: The answer is  ."),            # an empty answer slot: 1.0 before
+    ("84", "84 is wrong"),                          # the shared negation rule: 1.0 before
+    ("84", "at least 84"),
+    ("0.5", "0.05"),                                # these three held before too (kept by the new reading)
+    ("3.14159", "3.14"),
+    ("-5", "7 - 5"),                                # a subtraction, not minus five
+])
+def test_result_used_wrong_values_score_zero(result, answer):
+    assert _score("tools.result_used", [_traj(result=result, answer=answer)]).values == [0.0]
+
+
+@pytest.mark.parametrize("result, answer", [
+    ("0.5", ".5"),                                  # 0.0 before: every one down to the derivative
+    ("-5", "\u22125"),
+    ("-5", "- 5"),
+    ("-5", "The answer is - 5."),
+    ("0.5", "1/2"),
+    ("1/2", "2/4"),
+    ("1/2", "0.5"),
+    ("1/3", "0.3333333333"),
+    ("3/2", "1 1/2"),
+    ("\\pi", "\u03c0"),
+    ("the derivative", "derivative"),
+    ("1/2", "\\frac{1}{2}"),                        # from here on held before too (kept)
+    ("2*sqrt(3)", "2\\sqrt{3}"),
+    ("2\\pi", "The answer is 2 \\pi."),
+    ("5 meters", "5 m"),                            # the same unit, another spelling
+    ("5 meters", "5"),                              # a unit may be dropped
+    ("The temperature is 20 degrees and the humidity 50%", "It is 20 degrees."),
+    ("84", "Answer:\n84"),
+])
+def test_result_used_reads_other_spellings_of_the_value(result, answer):
+    assert _score("tools.result_used", [_traj(result=result, answer=answer)]).values == [1.0]
+
+
+def test_values_are_exact_fractions():
+    from fractions import Fraction
+
+    from rewardkit_tools.values import values
+
+    assert [v.value for v in values("12/25/2024")] == [12, 25, 2024]  # a date, not fractions
+    assert [v.value for v in values("1/0 and 1e999")] == [10**999]  # no value, no float overflow
+    assert [v.value for v in values("x = - 5, 7 - 5")] == [-5, 7, 5]
+    assert [v.value for v in values("1 1/2 or \\dfrac{3}{4}")] == [Fraction(3, 2), Fraction(3, 4)]
+
+
+@pytest.mark.timeout(300)  # a hang guard, not a speed assertion
+def test_result_used_stays_linear_on_a_long_answer_repeating_values():
+    answer = "1/2 or .5, " * 20_000 + "so it is 0.5"
+    assert _score("tools.result_used", [_traj(result="1/2", answer=answer)]).values == [0.0]  # "or"
+    answer = "1/2 = .5 = 2/4 " * 20_000
+    assert _score("tools.result_used", [_traj(result="1/2", answer=answer)]).values == [1.0]
