@@ -135,13 +135,18 @@ def test_5_bytes_in_flight_are_limited(tenants):
 
 
 # -- 6: code.* backend chosen by the client --------------------------------------------------------
-def test_6_a_client_cannot_choose_the_code_backend(url):
+def test_6_a_client_cannot_choose_the_code_backend(url, tenants):
     if "code.tests" not in rewardkit.rewards():
         pytest.skip("rewardkit-code is not installed")
-    got = post(url, {"reward": "code.tests", "params": {"backend": "fork"}, "completions": ["x"],
-                     "columns": {"tests": ["assert True"]}})
+    body = {"reward": "code.tests", "params": {"backend": "fork"}, "completions": ["x"],
+            "columns": {"tests": ["assert True"]}}
+    # code.tests executes its inputs: refused unless the operator serves it (issue 31 item 1)
+    got = post(url, body)
+    assert got.status_code == 403 and got.json()["field"] == "reward", got.text
+    with rk_tenants.live(policy={"executes_inputs": ["code.*"]}) as base:
+        got = post(base, body)
     assert got.status_code == 403 and got.json()["field"] == "params.backend"
-    fixed = Policy.from_dict({"reward": {"code.*": {"fixed": {"backend": "bwrap"}, "allow": ["memory_mb"],
+    fixed = Policy.from_dict({"executes_inputs": ["code.*"], "reward": {"code.*": {"fixed": {"backend": "bwrap"}, "allow": ["memory_mb"],
                                                     "clamp": {"memory_mb": 256}}}})
     params, _ = fixed.apply("code.tests", {"memory_mb": 4096}, None)
     assert params["backend"] == "bwrap" and params["memory_mb"] == 256

@@ -67,13 +67,13 @@ def rewardkit_register_rewards(register):  # type: ignore[no-untyped-def]
         tests, name="code.tests",
         description="Share of test cases (stdin/stdout, asserts or check(candidate)) the extracted program passes",
         columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
-        examples=EXAMPLES,
+        examples=EXAMPLES, executes_inputs=True,
     )
     register(
         passes, name="code.passes",
         description="1 when the extracted program passes every test case in the sandbox, else 0",
         columns=("tests",), range=(0.0, 1.0), params=_run_params(), cost="cpu", timeout=60.0, check_params=check_params,
-        examples=EXAMPLES,
+        examples=EXAMPLES, executes_inputs=True,
     )
     register(
         compiles, name="code.compiles",
