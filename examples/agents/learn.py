@@ -300,7 +300,8 @@ def grpo_stage(sft_dir: Path, out: Path, train_rows: Path, steps: int | None, ov
     final = out / "grpo" / "final"
     cfg = load_config(CONFIG, sets, check_output=not (reuse and final.is_dir()))
     if reuse and final.is_dir():  # evaluate the adapter of an earlier run again (--reuse)
-        steps_done = sum(1 for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines() if '"terms"' in x)
+        records = [json.loads(x) for x in (out / "grpo" / "metrics.jsonl").read_text().splitlines()]
+        steps_done = max((r["step"] for r in records if "terms" in r), default=0)
         return cfg, TrainResult(out / "grpo", final, steps_done, None, out / "grpo" / "metrics.jsonl"), 0.0
     t0 = time.perf_counter()
     result = train(cfg)
@@ -411,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     p.add_argument("--sft-steps", type=int, default=12)
     p.add_argument("--sft-batch", type=int, default=8)
     p.add_argument("--sft-lr", type=float, default=1e-3)
-    p.add_argument("--sft-tool-share", type=float, default=0.3, help="share of SFT transcripts that call the tool")
+    p.add_argument("--sft-tool-share", type=float, default=0.5, help="share of SFT transcripts that call the tool")
     p.add_argument("--steps", type=int, default=None, help="GRPO steps (default: the config's)")
     p.add_argument("--max-new-tokens", type=int, default=40, help="evaluation: new tokens of the first turn (a call takes 36)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="GRPO config override")
