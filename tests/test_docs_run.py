@@ -109,6 +109,7 @@ def _file_block_holds(block: Block) -> None:
     assert block.code.strip() in text, f"{block.where}: the block is not the text of {block.detail}"
 
 
+@pytest.mark.timeout(3600 if os.environ.get("RK_DOCS_SLOW") == "1" else 600)  # slow blocks train models
 @pytest.mark.parametrize("doc", DOCS, ids=_name)
 def test_doc_blocks_run(doc, tmp_path):
     slow_too = os.environ.get("RK_DOCS_SLOW") == "1"
