@@ -32,7 +32,7 @@ ALL = None  # every false negative is intended (the reward reads one format, or 
 
 #: reward -> intended false negatives (ALL or case ids), intended false positives (case ids).
 INTENDED: dict[str, tuple[set[str] | None, set[str]]] = {
-    "math.equivalence": (set(), set()),
+    "math.equivalence": ({"eq.choice.case"}, set()),
     "math.parseable": (set(), set()),
     "text.exact": (ALL, set()),
     "text.token_f1": (ALL, set()),
@@ -66,13 +66,9 @@ INTENDED: dict[str, tuple[set[str] | None, set[str]]] = {
                               "x.empty.think_only"}),
 }
 
-#: Reported to the owner (/work/coord/auditor_findings.md, issue 32), not intended, not yet fixed.
-KNOWN: dict[str, set[str]] = {
-    "math.equivalence": {"eq.choice.case"},
-    "tools.result_used": {"ne.frac.inverted", "ne.units_wrong", "x.shotgun.mcq", "eq.float.leading_dot",
-                          "eq.neg.unicode_minus", "eq.neg.spaced", "eq.frac.slash", "eq.frac.unreduced",
-                          "eq.frac.repeating", "eq.frac.mixed", "eq.pi.symbol", "eq.text.article"},
-}
+#: Reported to the owner (/work/coord/auditor_findings.md, issue 32), not intended, not yet fixed: none left.
+#: A finding added here must name its owner; a fix removes it, so a regression fails the test.
+KNOWN: dict[str, set[str]] = {}
 
 #: rlgate: the hunks a reward does not need, by design. Answer checkers grade the final answer, not the
 #: reasoning (DESIGN.md: the answer span only); IFEval's loose variant also scores the response without
