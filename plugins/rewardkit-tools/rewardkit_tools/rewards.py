@@ -13,6 +13,7 @@ from rewardkit.utils import ToolCall, response_text
 from .calls import is_error, paired, verdicts
 from .specs import Declared, declared
 from .stated import numbers, uses
+from .values import agrees_any, values
 
 Row = Callable[[list[dict[str, Any]], Declared], float | None]
 
@@ -90,11 +91,14 @@ def _norm(text: str) -> str:
 def _echo(call: ToolCall, result: str) -> bool:
     """A result the call's own arguments already hold (``calculate("400")`` -> ``400``): the tool
     computed nothing, the model's own answer was passed through it."""
-    args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments, default=str)
+    args = call.arguments if isinstance(call.arguments, str) else json.dumps(call.arguments, default=str, ensure_ascii=False)
     got = numbers(result)
     if got:
         given = numbers(args)
-        return all(_close(v, given) for v in got)
+        if all(_close(v, given) for v in got):
+            return True
+        written = [v.value for v in values(args) if v.plain]  # ".5" or "\u22125" passed through as 0.5, -5
+        return all(agrees_any(v.value, written) for v in values(result))
     value = _norm(result)
     return bool(value) and value in _norm(args)
 

@@ -35,6 +35,7 @@ class Value:
     start: int
     end: int
     value: Fraction
+    plain: bool  # one number as written (``.5``, ``-5``), not a fraction or mixed number computed from two
 
 
 def _number(text: str) -> Fraction:
@@ -80,7 +81,7 @@ def values(text: str) -> list[Value]:
         magnitude = _magnitude(m)
         if magnitude is not None:
             sign, start = _signed(text, m)
-            out.append(Value(start, m.end(), sign * magnitude))
+            out.append(Value(start, m.end(), sign * magnitude, m.group("num") is not None))
     return out
 
 

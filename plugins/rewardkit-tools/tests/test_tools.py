@@ -227,3 +227,17 @@ def test_result_used_stays_linear_on_a_long_answer_repeating_values():
     assert _score("tools.result_used", [_traj(result="1/2", answer=answer)]).values == [0.0]  # "or"
     answer = "1/2 = .5 = 2/4 " * 20_000
     assert _score("tools.result_used", [_traj(result="1/2", answer=answer)]).values == [1.0]
+
+
+@pytest.mark.parametrize("args, result, answer", [
+    (".5", "0.5", "0.5"),                           # 1.0 before: the call passed the model's own .5 through
+    ("\u22125", "-5", "-5"),
+])
+def test_a_cheap_call_in_another_spelling_is_an_echo(args, result, answer):
+    cheap = _traj(args={"expression": args}, result=result, answer=answer)
+    assert _score("tools.result_used", [cheap]).values == [0.0]
+
+
+def test_a_computed_fraction_is_no_echo():
+    done = _traj(args={"expression": "84/2"}, result="42", answer="42")
+    assert _score("tools.result_used", [done]).values == [1.0]
