@@ -34,6 +34,9 @@ OPPOSITES = {"true": "false", "false": "true", "yes": "no", "no": "yes"}
 #: A one-letter choice listed beside another (``A, C``, ``C/D``, ``B and C``): a list, not an answer.
 _CHOICE_BEFORE = re.compile(r"(?<!\w)[a-z]\s{0,3}(?:,|/|&|\band\b)\s{0,3}$")
 _CHOICE_AFTER = re.compile(r"\s{0,3}(?:,|/|&|\band\b)\s{0,3}[a-z](?!\w)")
+#: A word joined to the value by a slash (``Paris/Lyon``, ``yes/no``): an alternative.
+_SLASH_BEFORE = re.compile(r"\w\s{0,3}/\s{0,3}$")
+_SLASH_AFTER = re.compile(r"\s{0,3}/\s{0,3}\w")
 #: An answer marker whose slot may be empty (``The answer is  .``, ``Answer:``).
 _MARKER = re.compile(r"(?i)\banswer\s{0,3}(?:is\b|:|=)")
 #: LaTeX spellings of a symbol a text result may use (``\pi`` is ``\u03c0``).
@@ -180,7 +183,7 @@ def states_number(answer: str, prompt: str, results: list[str], others: list[str
 
 def states_text(answer: str, result: str) -> bool:
     """The answer states the text result: as whole words (a leading article optional), not denied, not
-    offered as an alternative or listed among one-letter choices, and without the result's opposite
+    offered as an alternative (``or``, a slash) or listed among one-letter choices, and without the result's opposite
     (``true``/``false``, ``yes``/``no``)."""
     told = _canon(answer)
     value = _canon(result).rstrip(".!")
@@ -191,14 +194,19 @@ def states_text(answer: str, result: str) -> bool:
     hedges = Hedges(told)
     if not found or any(hedges(m.start(), m.end()) for m in found):
         return False
-    if len(value) == 1 and any(_listed(told, m.start(), m.end()) for m in found):
+    if any(_listed(told, m.start(), m.end(), choice=len(value) == 1) for m in found):
         return False
     opposite = OPPOSITES.get(value)
     return not (opposite and re.search(rf"(?<!\w){opposite}(?!\w)", told))
 
 
-def _listed(text: str, start: int, end: int) -> bool:
-    return bool(_CHOICE_BEFORE.search(text[max(0, start - 12):start]) or _CHOICE_AFTER.match(text, end))
+def _listed(text: str, start: int, end: int, choice: bool) -> bool:
+    """The value at ``text[start:end]`` is joined to another word by a slash, or (a one-letter ``choice``)
+    listed beside another letter."""
+    before = text[max(0, start - 12):start]
+    if _SLASH_BEFORE.search(before) or _SLASH_AFTER.match(text, end):
+        return True
+    return choice and bool(_CHOICE_BEFORE.search(before) or _CHOICE_AFTER.match(text, end))
 
 
 def uses(answer: str, prompt: str, results: list[str]) -> bool:

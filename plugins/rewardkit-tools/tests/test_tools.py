@@ -172,6 +172,7 @@ def test_result_used_stays_linear_on_a_long_answer_repeating_the_value():
     ("C", "The answer is A, B, C, or D."),          # listed among alternatives: 1.0 before
     ("C", "A/C"),
     ("C", "B and C"),
+    ("Paris", "Paris/Lyon"),                        # a slash offers an alternative: 1.0 before
     ("2\\pi", "2"),                                 # an operand of the result, not its value: 1.0 before
     ("2*sqrt(3)", "3"),
     ("2x + 3", "3"),
