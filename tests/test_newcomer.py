@@ -173,3 +173,13 @@ def test_a_hub_dataset_id_gets_a_how_to_instead_of_a_bare_missing_file(tmp_path,
     with pytest.raises(DataError) as missing:
         read_rows("data/rows.jsonl")
     assert "Hub" not in str(missing.value)
+
+
+def test_the_rewards_table_never_cuts_or_wraps_a_reward_name(monkeypatch):
+    from rewardkit.registry import registry
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = CliRunner().invoke(cli, ["rewards"])
+    assert result.exit_code == 0
+    for name in registry.specs():
+        assert name in result.stdout, f"{name} cut or wrapped"

@@ -191,6 +191,9 @@ def rewards_command(names: tuple[str, ...], as_json: bool) -> None:
         table.add_row(s.name, f"{s.plugin} {s.version}", ", ".join(s.columns) or "-",
                       f"[{s.lo:g}, {s.hi:g}]", s.cost + ("; executes inputs" if s.executes_inputs else ""),
                       params or "-", s.description)
+    from .bench.fmt import keep_whole
+
+    keep_whole(table)  # a reward name is never cut or wrapped
     Console(width=max(140, Console().width)).print(table)
     _warn_plugin_errors()
 

@@ -72,6 +72,9 @@ def _print(log: Any, rows: list[dict[str, Any]], alarms: list[Any]) -> None:
     for r in rows:
         table.add_row(r["kind"], r["name"], *(_fmt(r[k]) for k in ("first", "last", "mean", "n", "none", "error",
                                                                      "timeout", "dropped")))
+    from ..bench.fmt import keep_whole
+
+    keep_whole(table, 1)  # a reward name is never cut or wrapped
     console.print(table)
     if not alarms:
         console.print("no alarms: reward health looks fine")
