@@ -114,6 +114,24 @@ def _die_with_owner(owner: int) -> None:
         os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
+def _reap_group_after(fds: tuple[int, ...], interval: float = 0.5) -> None:
+    """Fork a small watcher into this worker's process group: once the worker is gone (killed by the
+    kernel with its owner, or crashed), it kills the whole group, so programs the worker started die
+    too (the worker's own watcher thread never runs when the kernel kills it). The watcher holds none
+    of the worker's pipes, so the owner still sees a dead worker at once."""
+    worker = os.getpid()
+    if not hasattr(os, "fork") or os.fork() != 0:
+        return
+    try:
+        for fd in fds:
+            os.close(fd)
+        while os.getppid() == worker:
+            time.sleep(interval)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+    finally:
+        os._exit(0)
+
+
 def _lower_priority(raw: str) -> None:
     """Add ``raw`` (``$REWARDKIT_WORKER_NICE``) to this worker's niceness; a bad value is ignored here (no
     one reads a worker's errors before its first item) and the worker runs at its owner's priority."""
@@ -146,6 +164,7 @@ def _worker_main(read_fd: int, write_fd: int, memory_mb: int, owner: int = 0) ->
     """Loop of one worker: receive (call, key, payload, index, item), send back (call, index, result)."""
     if os.getpgrp() == os.getpid():  # started by WorkerPool: the leader of its own group
         _die_with_owner(owner)
+        _reap_group_after((read_fd, write_fd))
         _watch_parent()
     _limit_memory(memory_mb)
     _lower_priority(os.environ.get(NICE_ENV, ""))
