@@ -13,6 +13,7 @@ import ast
 from pathlib import Path
 
 import pytest
+from graph_cycles import cycles  # tests/support: the one cycle finder
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "core" / "rewardkit"
@@ -61,41 +62,6 @@ def _graph(root: Path, package: str, *, top_level_only: bool) -> dict[str, set[s
     return graph
 
 
-def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one module (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on: set[str] = set()
-    out: list[list[str]] = []
-
-    def visit(v: str) -> None:
-        index[v] = low[v] = len(index)
-        stack.append(v)
-        on.add(v)
-        for w in sorted(graph[v]):
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                out.append(sorted(comp))
-
-    for v in sorted(graph):
-        if v not in index:
-            visit(v)
-    return out
-
-
 @pytest.mark.parametrize("package", PLUGIN_PACKAGES, ids=lambda p: p.name)
 def test_a_built_in_plugin_imports_only_the_public_modules(package):
     bad = []
@@ -126,14 +92,14 @@ def test_the_rule_catches_an_internal_import(tmp_path):
 
 @pytest.mark.parametrize("root,package", [(CORE, "rewardkit"), *((p, p.name) for p in PLUGIN_PACKAGES)],
                          ids=lambda x: getattr(x, "name", x))
-def test_no_module_level_import_cycles(root, package):
-    assert _cycles(_graph(root, package, top_level_only=True)) == []
+def test_no_module_level_importcycles(root, package):
+    assert cycles(_graph(root, package, top_level_only=True)) == []
 
 
 @pytest.mark.parametrize("root,package", [(CORE / "bench", "rewardkit.bench"), *((p, p.name) for p in PLUGIN_PACKAGES)],
                          ids=lambda x: getattr(x, "name", x))
 def test_no_hidden_cycles_through_function_level_imports(root, package):
-    assert _cycles(_graph(root, package, top_level_only=False)) == []
+    assert cycles(_graph(root, package, top_level_only=False)) == []
 
 
 def test_plugins_find_what_they_need_in_utils():
