@@ -92,7 +92,7 @@ def test_the_rule_catches_an_internal_import(tmp_path):
 
 @pytest.mark.parametrize("root,package", [(CORE, "rewardkit"), *((p, p.name) for p in PLUGIN_PACKAGES)],
                          ids=lambda x: getattr(x, "name", x))
-def test_no_module_level_importcycles(root, package):
+def test_no_module_level_import_cycles(root, package):
     assert cycles(_graph(root, package, top_level_only=True)) == []
 
 
