@@ -144,3 +144,28 @@ def test_check_plugin_probe_passes_a_strict_reward(plugin):
     res = CliRunner().invoke(cli, ["check-plugin", "probetest.strict", "--probe"])
     assert res.exit_code == 0, res.output
     assert "probe: 0 reward/family pair(s) above 1%" in res.output
+
+
+def test_check_plugin_probe_passes_the_format_plugin_with_its_style_terms():
+    """format.overlong and format.repetition score length and repetition, which any text has: they
+    declare checks='style', so no layout attack is counted against them (check-plugin failed before)."""
+    res = CliRunner().invoke(cli, ["check-plugin", "format", "--probe"])
+    assert res.exit_code == 0, res.output[-3000:]
+    assert "format.overlong: skipped (style term" in " ".join(res.output.split())
+    assert "probe: 0 reward/family pair(s) above 1%" in res.output
+
+
+def test_style_terms_are_skipped_but_still_counted_in_the_composite(tmp_path):
+    result = probe(["format.repetition", "format.tags"], rows=2, family=["empty_shell"])
+    rep = result["rewards"]["format.repetition"]
+    assert rep["kind"] == "style" and rep["families"] == {} and "style term" in rep["skipped"]
+    assert result["rewards"]["format.tags"]["families"]["empty_shell"]["attacks"] > 0
+    assert rewardkit.rewards()["format.overlong"]["checks"] == "style"
+    assert rewardkit.rewards()["format.tags"]["checks"] == "format"
+
+
+def test_checks_must_name_a_kind():
+    with pytest.raises(rewardkit.RegistrationError, match="checks must be one of"):
+        from rewardkit.spec import build_spec
+
+        build_spec(final_answer, name="probetest.x", description="x", checks="length")

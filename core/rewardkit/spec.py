@@ -15,6 +15,11 @@ from .options import DEFAULT_TIMEOUT, HOST_OPTIONS, check_timeout
 
 Cost = Literal["fast", "cpu", "model"]
 COSTS: tuple[str, ...] = ("fast", "cpu", "model")
+#: What a reward judges, for ``rewardkit probe``: ``answer`` (correctness against a gold column),
+#: ``format`` (the layout of the text) or ``style`` (a property that says nothing of correctness or
+#: layout, such as length, repetition or an answer that parses: a shaping term paid to wrong answers
+#: by design, so no built-in attack applies).
+CHECKS: tuple[str, ...] = ("answer", "format", "style")
 #: What a parameter is, for a server's policy: an ordinary ``value``, a ``path`` (a file, folder,
 #: model or URL the host reads) or a ``resource`` (memory, time, devices, backends the host spends).
 #: ``rewardkit serve`` lets clients set neither of the last two unless its operator says so.
@@ -127,6 +132,13 @@ class RewardSpec:
     #: Per-turn mode (rewardkit.turns): same keywords as ``fn``, returns per completion one value per
     #: assistant turn of its trajectory (None for a turn it does not judge).
     turns: Callable[..., list] | None = None
+    #: What the reward judges (``CHECKS``); ``None``: ``answer`` when it reads columns, else ``format``.
+    checks: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """What the reward judges: its declared ``checks``, else ``answer`` with columns, ``format`` without."""
+        return self.checks or ("answer" if self.columns else "format")
 
     @property
     def lo(self) -> float:
@@ -177,6 +189,7 @@ class RewardSpec:
             "timeout": self.timeout,
             "executes_inputs": self.executes_inputs,
             "per_turn": self.turns is not None,
+            "checks": self.kind,
             "params": {
                 k: {"default": p.default, "help": p.help, **({"choices": list(p.choices)} if p.choices else {}),
                     **({"kind": p.kind} if p.kind != "value" else {})}
@@ -203,6 +216,7 @@ def build_spec(
     examples: Mapping[str, Any] | None = None,
     executes_inputs: bool = False,
     turns: Callable[..., list] | None = None,
+    checks: str | None = None,
 ) -> RewardSpec:
     """Validate what a plugin passed to ``register(...)`` and build its RewardSpec."""
 
@@ -249,6 +263,8 @@ def build_spec(
         raise bad("fast_path must be callable")
     if not isinstance(executes_inputs, bool):
         raise bad(f"executes_inputs must be True or False, got {executes_inputs!r}")
+    if checks is not None and checks not in CHECKS:
+        raise bad(f"checks must be one of {list(CHECKS)}, got {checks!r}")
     if turns is not None and (not callable(turns) or cost == "model"):
         raise bad("turns (the per-turn mode) must be a function, for a 'fast' or 'cpu' reward")
     if turns is not None and cost == "cpu":
@@ -274,6 +290,7 @@ def build_spec(
         examples=samples,
         executes_inputs=executes_inputs,
         turns=turns,
+        checks=checks,
     )
     try:
         spec.resolve_params({})

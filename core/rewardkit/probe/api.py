@@ -190,7 +190,7 @@ def targets_for(
         thr = thresholds.get(
             label, thresholds.get(r.name, thresholds.get("*", default_threshold(r.spec.lo, r.spec.hi)))
         )
-        out.append(Target(label, _kind(r.columns), float(thr), reward=r))
+        out.append(Target(label, r.spec.kind, float(thr), reward=r))
 
     for arg in rewards:
         name, params = parse_reward_arg(arg)
@@ -290,7 +290,10 @@ def probe_target(target: Target, rows: Sequence[ProbeRow], fams: Mapping[str, Fa
                 for i in accepted[:MAX_EXAMPLES]
             ],
         }
-    if cols_needed and not result["families"]:
+    if target.kind == "style" and not result["families"]:
+        result["skipped"] = ("style term: it declares checks='style' (a property that says nothing of correctness "
+                             "or layout, so wrong answers pass it by design); no family attacks it: probe the composite it shapes")
+    elif cols_needed and not result["families"]:
         result["skipped"] = f"needs column(s) {', '.join(cols_needed)}, which probe rows and families lack"
     return result
 

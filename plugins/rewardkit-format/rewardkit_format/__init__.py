@@ -59,6 +59,7 @@ def rewardkit_register_rewards(register):
             "chars_per_token": Param(4.0, help="characters per token for the estimate without a tokenizer", min=0.01),
         },
         check_params=_check_overlong,
+        checks="style",
     )
     register(
         repetition, name="format.repetition",
@@ -69,4 +70,5 @@ def rewardkit_register_rewards(register):
             "unit": Param("words", help="n-grams of lower-cased words, or of characters (for CJK text)",
                           choices=("words", "chars")),
         },
+        checks="style",
     )
