@@ -23,10 +23,10 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+import rk_tenant_fixtures  # noqa: E402
 import rk_tenants  # noqa: E402
 
 import rewardkit  # noqa: E402
-from rewardkit.plugins import register_plugin, unregister_plugin  # noqa: E402
 from rewardkit.serve import ServeSettings  # noqa: E402
 from rewardkit.serve.policy import Policy  # noqa: E402
 from rewardkit.serve.schemas import ScoreRequest  # noqa: E402
@@ -36,21 +36,7 @@ ALICE, BOB = "alice-token-0123456789", "bob-token-0123456789ab"
 LOGS = {"reward": {"tn.*": {"allow": ["log"]}}}
 
 
-@pytest.fixture(scope="module")
-def tenants():
-    register_plugin(rk_tenants.TenantPlugin, "tn")
-    yield
-    unregister_plugin("tn")
-
-
-@pytest.fixture(scope="module")
-def url(tenants):
-    with rk_tenants.live(default=rewardkit.reward("format.tags")) as base:
-        yield base
-
-
-def post(url, body, path="/v1/score", **kw):
-    return httpx.post(url + path, json=body, timeout=60, **kw)
+tenants, url, post = rk_tenant_fixtures.tenants, rk_tenant_fixtures.url, rk_tenant_fixtures.post
 
 
 def tokens_file(tmp_path: Path, **shares: float) -> str:

@@ -18,32 +18,17 @@ httpx = pytest.importorskip("httpx")
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
+import rk_tenant_fixtures  # noqa: E402
 import rk_tenants  # noqa: E402
 from rk_serve_fixture import serve  # noqa: E402
 
 import rewardkit  # noqa: E402
 from rewardkit.errors import RewardkitError  # noqa: E402
-from rewardkit.plugins import register_plugin, unregister_plugin  # noqa: E402
 from rewardkit.remote import RemoteError  # noqa: E402
 from rewardkit.serve import ServeSettings  # noqa: E402
 from rewardkit.serve.policy import Policy, PolicyError  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def tenants():
-    register_plugin(rk_tenants.TenantPlugin, "tn")
-    yield
-    unregister_plugin("tn")
-
-
-@pytest.fixture(scope="module")
-def url(tenants):
-    with rk_tenants.live(default=rewardkit.reward("format.tags")) as base:
-        yield base
-
-
-def post(url, body, path="/v1/score", **kw):
-    return httpx.post(url + path, json=body, timeout=60, **kw)
+tenants, url, post = rk_tenant_fixtures.tenants, rk_tenant_fixtures.url, rk_tenant_fixtures.post
 
 
 # -- 1: one client's slow cpu batch stalled everyone; timeouts up to a day --------------------

@@ -178,13 +178,14 @@ def run_sft(base: str, rows: list[dict[str, Any]], out: Path, *, dtype: str, ste
 # -- evaluation ------------------------------------------------------------------------------------------
 
 def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], *, max_turns: int, max_new: int,
-             batch: int = 100) -> list[list[dict[str, Any]]]:
-    """Greedy rollouts through the tool loop (as TRL runs it): generate, run the calls, generate again."""
+             batch: int = 100, system: str = SYSTEM, answer_tokens: int = ANSWER_TOKENS) -> list[list[dict[str, Any]]]:
+    """Greedy rollouts through the tool loop (as TRL runs it): generate, run the calls, generate again
+    (``max_new`` tokens for the first turn, ``answer_tokens`` after a tool result)."""
     import torch
     from calculator import Calculator
 
     specs: list[Any] = tool_specs()
-    convs: list[list[dict[str, Any]]] = [[{"role": "system", "content": SYSTEM},
+    convs: list[list[dict[str, Any]]] = [[{"role": "system", "content": system},
                                           {"role": "user", "content": r["question"]}] for r in rows]
     tools = [Calculator() for _ in rows]
     active = list(range(len(rows)))
@@ -196,7 +197,7 @@ def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], *, max_turns: int
                      for i in ids]
             enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
             with torch.no_grad():
-                out = model.generate(**enc, max_new_tokens=max_new if turn == 0 else ANSWER_TOKENS, do_sample=False,
+                out = model.generate(**enc, max_new_tokens=max_new if turn == 0 else answer_tokens, do_sample=False,
                                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
             for k, i in enumerate(ids):
                 new = [t for t in out[k, enc["input_ids"].shape[1]:].tolist() if t != tok.pad_token_id]

@@ -51,49 +51,12 @@ def load(model_path: str, adapter: str | None) -> tuple[Any, Any]:
 
 def rollouts(model: Any, tok: Any, rows: list[dict[str, Any]], system: str, max_turns: int,
              max_new: int, batch: int = 16) -> list[list[dict[str, Any]]]:
-    """Greedy rollouts with the calculator: generate, run the calls, generate again (TRL's loop, by hand)."""
-    import torch
-    from calculator import Calculator
-    from trl.chat_template_utils import parse_response
+    """Greedy rollouts with the calculator, TRL's loop by hand: learn.py's (calls parsed with the prompt as
+    prefix, as TRL does), ``max_new`` tokens per turn."""
+    from learn import rollouts as tool_loop
 
-    import rewardkit
-
-    specs = rewardkit.environment(Calculator, "tools.call_format").tool_specs
-    convs = [[{"role": "system", "content": system}, {"role": "user", "content": r["question"]}] for r in rows]
-    start = [len(c) for c in convs]
-    tools = [Calculator() for _ in rows]
-    active = list(range(len(rows)))
-    for turn in range(max_turns + 1):
-        nxt = []
-        for a in range(0, len(active), batch):
-            ids = active[a:a + batch]
-            texts = [tok.apply_chat_template(convs[i], tools=specs, add_generation_prompt=True, tokenize=False)
-                     for i in ids]
-            enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False)
-            with torch.no_grad():
-                out = model.generate(**enc, max_new_tokens=max_new, do_sample=False, pad_token_id=tok.pad_token_id)
-            for k, i in enumerate(ids):
-                new = out[k, enc["input_ids"].shape[1]:].tolist()
-                msg = parse_response(tok, new)
-                msg.setdefault("role", "assistant")
-                convs[i].append(msg)
-                calls = msg.get("tool_calls") or []
-                if calls and turn < max_turns:
-                    for call in calls:
-                        fn = call.get("function", {})
-                        try:
-                            args = fn.get("arguments") or {}
-                            args = json.loads(args) if isinstance(args, str) else args
-                            result: Any = tools[i].calculate(**args) if fn.get("name") == "calculate" else \
-                                {"error": f"Tool {fn.get('name')} not found."}
-                        except Exception as exc:  # noqa: BLE001 - as TRL: the error is the tool's message
-                            result = {"error": str(exc)}
-                        convs[i].append({"role": "tool", "name": fn.get("name", ""), "content": str(result)})
-                    nxt.append(i)
-        active = nxt
-        if not active:
-            break
-    return [c[s:] for c, s in zip(convs, start)]
+    return tool_loop(model, tok, rows, max_turns=max_turns, max_new=max_new, batch=batch, system=system,
+                     answer_tokens=max_new)
 
 
 def evaluate(model_path: str, adapter: str | None, rows: list[dict[str, Any]], cfg: dict[str, Any]) -> dict[str, Any]:
