@@ -224,14 +224,10 @@ def _hashes(text: str) -> list[str]:
     return out
 
 
-_ANSWER_IS_RE = re.compile(
-    r"(?i)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
-)
+_MARKER = r"\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
+_ANSWER_IS_RE = re.compile(r"(?i)" + _MARKER)
 #: PRM800K's "# Answer" heading (its answer is the next line); with the marker above when the text has a "#"
-_HEADING_RE = re.compile(
-    r"(?im)\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choice)\s*\**\s*(?:is|was|:|=)[ \t:=*]*"
-    r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)"
-)
+_HEADING_RE = re.compile(r"(?im)" + _MARKER + r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)")
 #: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial)
 _SENTENCE_END_RE = re.compile(r"(?:\.|!+)(?=\s|$)|\n")
 # a sentence after the marker names its value after a copula: "Josh's profit was $70,000", "the largest $n$ is 34"
