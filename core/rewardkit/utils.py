@@ -13,6 +13,8 @@
 * :func:`negated`, :func:`answer_unit`, :func:`units_agree`, :func:`empty_slot`: the precision rule
   shared by the verifiers (see :mod:`rewardkit.precision`): a negated answer, a unit that disagrees
   with the gold's or an empty answer slot is no answer.
+* :func:`run_sandboxed`: run a Python script on untrusted text in a fresh bubblewrap sandbox (see
+  :mod:`rewardkit.sandbox`); a reward that executes its inputs runs that text only there.
 """
 
 from __future__ import annotations
@@ -36,6 +38,10 @@ __all__ += ["JSON_MAX_DEPTH", "check_json_value", "finite_float", "json_loads_fi
 from .precision import answer_unit, empty_slot, negated, units_agree  # noqa: E402
 
 __all__ += ["answer_unit", "empty_slot", "negated", "units_agree"]
+# the host's sandbox for text a policy or a client wrote (rewardkit.sandbox: a fresh bubblewrap per run)
+from .sandbox import SandboxError, SandboxRun, run_sandboxed  # noqa: E402
+
+__all__ += ["SandboxError", "SandboxRun", "run_sandboxed"]
 
 #: Blanks allowed inside a tag's angle brackets (``< answer >``): bounded, so scanning stays linear.
 _BLANKS = r"[ \t\r\n]{0,8}"

@@ -10,7 +10,7 @@ in the pinned reasoning-gym; a test keeps the two equal.
 * ``gym.score`` refuses these tasks (:class:`ExecutingTaskError`, an error outcome naming the task): it
   never runs them in the trainer's or the server's process.
 * ``gym.score_sandboxed`` (``executes_inputs=True``) scores them in a fresh ``bwrap`` per item
-  (:mod:`rewardkit_gym.sandbox`), and inside it the scorer's module sees an ``eval`` that reads only
+  (the host's :func:`rewardkit.utils.run_sandboxed`), and inside it the scorer's module sees an ``eval`` that reads only
   literals and integer arithmetic, and a ``parse_expr`` that refuses text other than plain math
   (numbers, operators, short names and common function names): the scorer's result is computed
   without running any code the answer wrote. Whatever the answer causes there (a crash, a timeout,
@@ -27,7 +27,7 @@ import subprocess
 import sys
 from typing import Any
 
-from .sandbox import Run, SandboxError, run_python
+from rewardkit.utils import SandboxError, SandboxRun, run_sandboxed
 
 #: task -> what its scorer reaches (from ``python -m rewardkit_gym.exec_scan`` on reasoning-gym 0.1.25).
 EXECUTING: dict[str, frozenset[str]] = {
@@ -186,7 +186,7 @@ def sandboxed_score(task: str, answer: str | None, entry: dict[str, Any]) -> tup
     """``(value, None)`` or ``(None, exception name)`` from the task's scorer run in a fresh sandbox.
 
     Anything the answer causes (no verdict, a crash, a timeout) is ``(0.0, None)``; a sandbox that
-    cannot start raises :class:`~rewardkit_gym.sandbox.SandboxError`.
+    cannot start raises :class:`rewardkit.utils.SandboxError`.
     """
     where = _where(task)
     nonce = secrets.token_hex(16)
@@ -195,12 +195,15 @@ def sandboxed_score(task: str, answer: str | None, entry: dict[str, Any]) -> tup
     text = json.dumps(request)
     if len(text) > 4 * MAX_INPUT_CHARS:
         return 0.0, None
-    run = run_python(HARNESS, text.encode(), packages=where["packages"], wall=START_SECONDS + ANSWER_SECONDS,
-                     memory_mb=1536, cpu=int(START_SECONDS))
+    try:
+        run = run_sandboxed(HARNESS, text.encode(), packages=where["packages"], wall=START_SECONDS + ANSWER_SECONDS,
+                            memory_mb=1536, cpu=int(START_SECONDS))
+    except SandboxError as exc:
+        raise SandboxError(f"{exc} (or use gym.score, which refuses the tasks that execute text)") from None
     return _verdict(run, nonce, task)
 
 
-def _verdict(run: Run, nonce: str, task: str) -> tuple[float | None, str | None]:
+def _verdict(run: SandboxRun, nonce: str, task: str) -> tuple[float | None, str | None]:
     lines = [x for x in run.stdout.decode("utf-8", "replace").splitlines() if x.startswith(nonce + " ")]
     if not lines or lines[0] != f"{nonce} started":
         raise SandboxError(f"gym sandbox for {task!r} did not start (exit {run.exit}, timeout {run.timeout}): "

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -132,39 +130,9 @@ def test_number_sorting_gold_column_is_not_executed(tmp_path):
 
 
 @needs_bwrap
-def test_the_sandbox_itself_hides_the_host(tmp_path, monkeypatch):
-    # the layer under the safe evaluators: code that does run in the sandbox sees no env, home, checkout or cwd
-    from rewardkit_gym.sandbox import run_python
-
-    monkeypatch.setenv("RK_TEST_SECRET", SECRET)
-    (tmp_path / "secret.txt").write_text(SECRET)
-    script = f"""
-import os, json, socket
-seen = {{"env": os.environ.get("RK_TEST_SECRET"), "file": os.path.exists({str(tmp_path / 'secret.txt')!r}),
-        "checkout": os.path.exists({str(Path(__file__).resolve())!r}), "home": os.path.exists("/root/.bashrc")}}
-try:
-    open({str(tmp_path / 'written')!r}, "w").write("x"); seen["wrote"] = True
-except OSError:
-    seen["wrote"] = False
-try:
-    socket.create_connection(("1.1.1.1", 53), timeout=1); seen["net"] = True
-except OSError:
-    seen["net"] = False
-open("/tmp/scratch", "w").write("mine")
-print(json.dumps(seen))
-"""
-    run = run_python(script)
-    assert run.ok, run.stderr
-    assert json.loads(run.stdout) == {"env": None, "file": False, "checkout": False, "home": False, "wrote": False,
-                                      "net": False}
-    again = run_python("import os; print(os.path.exists('/tmp/scratch'))")
-    assert again.stdout.strip() == b"False"  # nothing writable survives a run
-    assert not (tmp_path / "written").exists() and os.environ["RK_TEST_SECRET"] == SECRET
-
-
-@needs_bwrap
 def test_a_crash_or_stall_in_the_sandbox_is_the_answers_zero_and_a_missing_bwrap_an_error(monkeypatch):
-    from rewardkit_gym import executes, sandbox
+    from rewardkit import sandbox
+    from rewardkit_gym import executes
 
     monkeypatch.setattr(executes, "ANSWER_SECONDS", 1.0)  # CPU seconds the answer gets once the scorer is loaded
     row = generate("countdown", size=1, seed=0)[0]
@@ -172,7 +140,7 @@ def test_a_crash_or_stall_in_the_sandbox_is_the_answers_zero_and_a_missing_bwrap
     assert score_one(f"<answer>{huge}</answer>", "", "countdown", row["answer"], row["metadata"], False, True,
                      True) == 0.0
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
-    with pytest.raises(sandbox.SandboxError, match="apt install bubblewrap"):
+    with pytest.raises(sandbox.SandboxError, match=r"apt install bubblewrap.*or use gym\.score"):
         score_one(f"<answer>{row['answer']}</answer>", "", "countdown", row["answer"], row["metadata"], False,
                   True, True)
 

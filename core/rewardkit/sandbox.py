@@ -1,16 +1,20 @@
-"""A minimal bubblewrap runner: one fresh ``bwrap`` per run of a Python script, nothing of the host shared.
+"""The host's sandbox for text a policy or a client wrote: one fresh ``bwrap`` per run of a Python script.
 
-This is rewardkit-gym's own small runner for the reasoning-gym scorers that execute text
-(:mod:`rewardkit_gym.executes`); it has the shape of rewardkit-code's ``run_python`` so that it can be
-replaced by it. Each run gets: every namespace unshared (user, IPC, PID, net, UTS, cgroup),
-``--die-with-parent``, ``--new-session``, no capabilities, no environment variables, a read-only view of
-the system runtime (``/usr``), the interpreter (its ``bin``, ``libpython``, the standard library) and only
-the site-packages entries named in ``packages`` (nothing else of site-packages, no home, no checkout, no
-cwd), a fresh size-bounded tmpfs for ``/tmp`` (the cwd), and the resource limits the script sets on itself
-before it reads any untrusted input (``LIMITS_PRELUDE``).
+Published for plugins through :mod:`rewardkit.utils` (``run_sandboxed``, ``SandboxRun``,
+``SandboxError``; docs/plugin-utilities.md): a reward that executes its inputs (``register(...,
+executes_inputs=True)``) runs that text only here. rewardkit-gym's ``gym.score_sandboxed`` does; rewardkit-code
+runs programs in its own nursery on the same bubblewrap layers plus cgroups and seccomp (docs/code.md).
+
+Each run gets: every namespace unshared (user, IPC, PID, net, UTS, cgroup), ``--die-with-parent``,
+``--new-session``, no capabilities, no environment variables, a read-only view of the system runtime
+(``/usr``), the interpreter (its ``bin``, ``libpython``, the standard library) and only the site-packages
+entries named in ``packages`` (nothing else of site-packages, no home, no checkout, no cwd), a fresh
+size-bounded tmpfs for ``/tmp`` (the cwd), and the resource limits the script sets on itself before it reads
+any untrusted input (``LIMITS_PRELUDE``: address space, CPU seconds, file size, open files, no core dumps).
+Nothing survives a run: the next one starts from the same empty view.
 
 A run that cannot start (no bubblewrap) raises :class:`SandboxError`, whose message says how to install
-it; anything the script causes (a crash, a timeout, garbage on stdout) is a :class:`Run` that is not ok.
+it; anything the script causes (a crash, a timeout, garbage on stdout) is a :class:`SandboxRun` that is not ok.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import RewardkitError
 
 #: Bytes of stdout/stderr kept per run.
 OUTPUT_BYTES = 1 << 20
@@ -37,12 +43,12 @@ del _r, _k, _v
 """
 
 
-class SandboxError(RuntimeError):
+class SandboxError(RewardkitError, RuntimeError):
     """The sandbox could not start (not the program's fault): an error outcome, never a 0."""
 
 
 @dataclass(frozen=True)
-class Run:
+class SandboxRun:
     """What one sandboxed run gave back."""
 
     stdout: bytes
@@ -59,9 +65,8 @@ def bwrap() -> str:
     """The ``bwrap`` executable, or :class:`SandboxError` saying how to install it."""
     found = shutil.which("bwrap")
     if not found:
-        raise SandboxError("bubblewrap (bwrap) is not installed, and reasoning-gym scorers that execute text run "
-                           "only inside it: Debian/Ubuntu `apt install bubblewrap`, Fedora `dnf install bubblewrap` "
-                           "(or use gym.score, which refuses those tasks)")
+        raise SandboxError("bubblewrap (bwrap) is not installed, and rewards that execute text run only inside it: "
+                           "Debian/Ubuntu `apt install bubblewrap`, Fedora `dnf install bubblewrap`")
     return found
 
 
@@ -110,9 +115,13 @@ def _view(binds: list[str]) -> list[str]:
     return args
 
 
-def run_python(script: str, stdin: bytes = b"", *, packages: tuple[str, ...] = (), wall: float = 10.0,
-               memory_mb: int = 1024, cpu: int = 10) -> Run:
-    """Run ``script`` with ``python -I`` in a fresh bwrap; ``stdin`` is its whole input."""
+def run_sandboxed(script: str, stdin: bytes = b"", *, packages: tuple[str, ...] = (), wall: float = 10.0,
+               memory_mb: int = 1024, cpu: int = 10) -> SandboxRun:
+    """Run ``script`` with ``python -I`` in a fresh bwrap; ``stdin`` is its whole input.
+
+    ``packages``: top-level import names the script may import from site-packages (nothing else is
+    visible); ``wall``: seconds before the run is killed (``timeout``); ``memory_mb`` and ``cpu``: the
+    address-space and CPU-second limits the script sets on itself before anything else runs."""
     binds, roots = package_paths(packages)
     prelude = LIMITS_PRELUDE.format(memory=memory_mb << 20, cpu=cpu)
     head = f"import sys\nsys.path[:0] = {roots!r}\n"
@@ -130,4 +139,4 @@ def run_python(script: str, stdin: bytes = b"", *, packages: tuple[str, ...] = (
             proc.kill()
             out, err = proc.communicate()
             timed_out = True
-    return Run(out[:OUTPUT_BYTES], err[-OUTPUT_BYTES:], None if timed_out else proc.returncode, timed_out)
+    return SandboxRun(out[:OUTPUT_BYTES], err[-OUTPUT_BYTES:], None if timed_out else proc.returncode, timed_out)
