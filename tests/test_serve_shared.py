@@ -167,6 +167,57 @@ def test_5_fair_threads_prefer_the_tenant_holding_fewer(tenants):
     assert order[0] == "b"  # b arrived last but holds nothing
 
 
+def test_5_a_busy_tenant_keeps_no_more_than_its_part_while_another_is_active(tenants):
+    """Before, a tenant could hold all threads but the reserve (3 of 4) while another tenant ran 2 requests
+    at once: the other's second request waited for whole requests of the first (the benchmark's honest
+    p99 of 125 ms was one 16-term x 256-item composite). Now, while both are active, each holds at most
+    its weighted part (2 of 4); alone, a tenant still gets 3."""
+    import anyio
+
+    from rewardkit.serve.fair import FairThreads
+    from rewardkit.serve.tenants import Tenant, Tenants
+
+    a, b = Tenant("a", "a" * 16), Tenant("b", "b" * 16)
+    fair = FairThreads(4, Tenants([a, b]))
+    assert fair.shares.cap("a") == 3  # alone: all but the reserve
+    gates = {name: [anyio.Event() for _ in range(4)] for name in "ab"}
+    started: list[str] = []
+
+    async def hold(t: Tenant, k: int) -> None:
+        def work() -> None:
+            started.append(f"{t.name}{k}")
+            anyio.from_thread.run(gates[t.name][k].wait)
+        await fair.run(t, work)
+
+    async def until(n: int) -> None:
+        with anyio.fail_after(30):
+            while len(started) < n:
+                await anyio.sleep(0.01)
+
+    async def main() -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(hold, b, 0)
+            await until(1)
+            for k in range(3):  # a asks for 3 while b is active: it gets 2 of 4
+                tg.start_soon(hold, a, k)
+            await anyio.sleep(0.2)
+            assert sorted(started) == ["a0", "a1", "b0"] and fair.shares.held["a"] == 2
+            tg.start_soon(hold, b, 1)  # b's second request runs at once, beside a's two
+            await until(4)
+            assert "b1" in started and "a2" not in started
+            gates["b"][0].set()  # b's first ends: its thread does not go to a, which holds its part
+            await anyio.sleep(0.2)
+            assert "a2" not in started and fair.shares.held["a"] == 2
+            gates["a"][0].set()  # one of a's ends: a's waiting request takes that thread
+            await until(5)
+            assert started[-1] == "a2"
+            assert fair.cap("a") == 2 and fair.cap("b") == 2
+            for g in (*gates["a"], *gates["b"]):
+                g.set()
+
+    anyio.run(main)
+
+
 def test_5_pool_turns_go_to_the_tenant_with_the_fewest_busy_workers():
     from rewardkit.isolation import WorkerPool, _Batch
 

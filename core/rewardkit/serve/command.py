@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sys
@@ -108,6 +109,10 @@ def run_uvicorn(settings: ServeSettings, default: object, log_level: str = "info
     sys.setswitchinterval(0.001)
     # for the same reason, rewards' worker processes run at a lower CPU priority than the server itself
     os.environ.setdefault("REWARDKIT_WORKER_NICE", "5")
+    # what start-up loaded (modules, plugins, the default reward) is never garbage: moved out of the
+    # collector's reach, a full collection under load scans only what requests allocate (tens of ms less)
+    gc.collect()
+    gc.freeze()
 
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level, log_config=None,
                             backlog=2048, timeout_keep_alive=5, http=protocol(settings.header_timeout,

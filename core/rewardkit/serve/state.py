@@ -43,9 +43,29 @@ class Stop(threading.Event):
             self.set()
 
 
+#: List entries encoded per call of the C encoder: a call holds the GIL throughout, so a large answer is
+#: encoded in slices (the event loop and other tenants' threads get the interpreter between them).
+DUMPS_SLICE = 64
+
+
+def _dumps(body: Any) -> str:
+    return json.dumps(body, ensure_ascii=True, separators=(",", ":"))
+
+
 def dumps(body: Any) -> bytes:
-    """JSON bytes as every answer is sent (ASCII escapes: a lone surrogate echoed back cannot break it)."""
-    return json.dumps(body, ensure_ascii=True, separators=(",", ":")).encode()
+    """JSON bytes as every answer is sent (ASCII escapes: a lone surrogate echoed back cannot break it);
+    a long list (an answer's ``items``), at the top or one level down, is encoded a slice at a time."""
+    if isinstance(body, list) and len(body) > DUMPS_SLICE:
+        return _sliced(body).encode()
+    if isinstance(body, dict) and any(isinstance(v, list) and len(v) > DUMPS_SLICE for v in body.values()) \
+            and all(isinstance(k, str) for k in body):
+        parts = [f"{_dumps(str(k))}:{_sliced(v) if isinstance(v, list) else _dumps(v)}" for k, v in body.items()]
+        return ("{" + ",".join(parts) + "}").encode()
+    return _dumps(body).encode()
+
+
+def _sliced(items: list[Any]) -> str:
+    return "[" + ",".join(_dumps(items[i:i + DUMPS_SLICE])[1:-1] for i in range(0, len(items), DUMPS_SLICE)) + "]"
 
 
 class JSON(Response):
