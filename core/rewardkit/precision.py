@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXCLUSIONS", "NEGATIONS", "answer_unit", "empty_slot", "negated", "units_agree"]
+__all__ = ["EXCLUSIONS", "NEGATIONS", "answer_unit", "empty_slot", "has_comparison", "negated", "units_agree"]
 
 #: words and phrases that negate what follows them
 NEGATIONS = (
@@ -42,6 +42,14 @@ _NEG_WORD = r"(?:" + "|".join(
 _GOVERNS_RE = re.compile(
     r"(?i)(?<![\w'\u2019])" + _NEG_WORD + r"(?:\s+" + _FILLER + r"){0,4}[\s:=*$(\\]*$"
 )
+# a comparison right before the number bounds or excludes it: "> 42", "≠ 42", "\\geq 42", "!= 42", "x < 42"
+_RELATION_RE = re.compile(
+    r"(?:[<>\u2260\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u226a\u226b\u2270\u2271\u226e\u226f]|!=|=<|=>|"
+    r"\\(?:neq?|lt|gt|leq?|geq?|leqq|geqq|leqslant|geqslant|ll|gg|nless|ngtr|nleq|ngeq)(?![A-Za-z])|\\not\s*=)"
+    r"\s*=?[\s$(\\{]*$"
+)
+# a markup tag right before the number ("<answer>42", "<b>42") ends in ">" but compares nothing
+_TAG_END_RE = re.compile(r"<[A-Za-z/!][^<>\n]{0,80}>[\s$(\\{]*$")
 # where a clause ends: the number after it is governed by nothing before it
 _CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s|[\n;]|(?<!anything )(?<!all )\bbut\b|\bhowever\b", re.I)
 _NUMBER_RE = re.compile(r"\d")
@@ -71,7 +79,21 @@ _TEXT_GROUP_RE = re.compile(r"\\[a-zA-Z]+\s*\{|[{}]|\\[,;:! ]")
 _NUMBER_END_RE = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 
 
-def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
+def has_comparison(text: str) -> bool:
+    """Whether ``text`` holds a comparison (``<``, ``≥``, ``\neq``, ...) outside markup tags."""
+    return _COMPARISON_RE.search(_TAG_RE.sub(" ", text)) is not None
+
+
+_COMPARISON_RE = re.compile(_RELATION_RE.pattern.split(r"\s*=?")[0])
+_TAG_RE = re.compile(r"<[A-Za-z/!][^<>\n]{0,80}>")
+
+
+def _compared(before: str) -> bool:
+    """Whether a comparison (not a markup tag's closing ``>``) stands right before the number."""
+    return _RELATION_RE.search(before) is not None and _TAG_END_RE.search(before) is None
+
+
+def negated(text: str, at: int | None = None, end: int | None = None, *, comparisons: bool = True) -> bool:
     """Whether a negation governs the answer in ``text``.
 
     With ``at`` (the index where the answer starts in ``text``), the clause before it is read,
@@ -80,6 +102,8 @@ def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
     ``definitely not 42``, ``certainly isn't 42``, ``cannot be 42``, ``42 is not the answer``,
     ``42 is wrong``. Between the negation and the number only filler words may stand (adverbs,
     ``be``, ``equal to``, ...): ``I'm not sure, but it is 42`` and ``not only ... but 42`` are not.
+    A comparison right before the number bounds or excludes it: ``> 42``, ``≠ 42``, ``\\geq 42``
+    (``comparisons=False`` where the expected answer is itself an inequality, ``x \\geq 3``).
     """
     if at is None:
         if "\\" in text or "{" in text:  # "\boxed{42 \text{ is wrong}}": LaTeX text groups are words
@@ -93,7 +117,7 @@ def negated(text: str, at: int | None = None, end: int | None = None) -> bool:
     before = _clause_before(text[max(0, at - WINDOW) : at])
     if "\\" in before or "{" in before:  # "\boxed{\text{not } 42}": LaTeX text groups are words
         before = _TEXT_GROUP_RE.sub(" ", before)
-    if before.strip() and _GOVERNS_RE.search(before) is not None:
+    if before.strip() and (_GOVERNS_RE.search(before) is not None or (comparisons and _compared(before))):
         return True
     return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
 

@@ -228,8 +228,9 @@ _MARKER = r"\b(?:final\s+answer|answer|correct\s+(?:option|choice)|answer\s+choi
 _ANSWER_IS_RE = re.compile(r"(?i)" + _MARKER)
 #: PRM800K's "# Answer" heading (its answer is the next line); with the marker above when the text has a "#"
 _HEADING_RE = re.compile(r"(?im)" + _MARKER + r"|^[ \t]*\#{1,3}[ \t]*(?:final\s+)?answer[ \t]*:?[ \t]*(?=\n)")
-#: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial)
-_SENTENCE_END_RE = re.compile(r"(?:\.|!+)(?=\s|$)|\n")
+#: a prose sentence ends at ``.`` or ``!`` before a blank (``The answer is 5!`` is 5, not 5 factorial); an
+#: ellipsis does not end it (``42... just kidding, 43`` and ``42 ... or 43`` go on)
+_SENTENCE_END_RE = re.compile(r"(?:(?<!\.)\.|!+)(?=\s|$)|\n")
 # a sentence after the marker names its value after a copula: "Josh's profit was $70,000", "the largest $n$ is 34"
 _PROSE_IS_RE = re.compile(r"[A-Za-z][\w'\u2019$]*\s.*?\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+\S")
 _COPULA_RE = re.compile(r"\s(?:is|was|are|were|be|equals|is\s+equal\s+to)\s+")

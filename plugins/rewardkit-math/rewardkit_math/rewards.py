@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from rewardkit import DEFER
-from rewardkit.utils import answer_unit, negated, units_agree
+from rewardkit.utils import answer_unit, has_comparison, negated, units_agree
 
 from .compare import EMPTY_WORDS, Undecided, equivalent
 from .evaluate import NotScalar, TooBig, Undefined, close, value
@@ -116,6 +116,13 @@ class Gold:
     several: bool
     letter: str | None
     decimals: int | None
+
+    @property
+    def scalar(self) -> bool:
+        """Whether the gold is one constant quantity (``42``, ``-5``, ``3/4``, ``2\\sqrt{3}``, ``42 km``): then a
+        comparison before the answer's number (``> 42``, ``\\ne 42``) bounds it; an inequality, interval or set
+        gold may be answered with one (``x \\neq 1`` for ``(-\\infty,1)\\cup(1,\\infty)``)."""
+        return self.item is not None and _constant(self.item[1]) and not has_comparison(self.text)
 
     @property
     def unit(self) -> str | None:
@@ -345,11 +352,27 @@ def _formula(text: str) -> bool:
     return _FORMULA_RE.fullmatch(t) is not None and re.search(r"[A-Za-z]\d", t) is not None
 
 
+#: node kinds of a constant quantity (numbers, constants and arithmetic on them)
+_CONSTANT_KINDS = frozenset({"num", "const", "neg", "+", "-", "*", "/", "^", "root"})
+
+
+def _constant(node: Any) -> bool:
+    """Whether a parsed node is arithmetic on numbers and constants only."""
+    if isinstance(node, Fraction):
+        return True
+    if not isinstance(node, tuple) or not node or node[0] not in _CONSTANT_KINDS:
+        return False
+    if node[0] in ("num", "const"):
+        return True
+    return all(_constant(child) for child in node[1:])
+
+
 def _not_the_answer(text: str, gold: Gold) -> bool:
     """The precision rule (:mod:`rewardkit.precision`): the span read is not the answer when a negation
     governs it, when its unit disagrees with the gold's, or when it or the gold is a chemical formula
-    written differently (``2CO`` is not ``CO2``)."""
-    if negated(text):
+    written differently (``2CO`` is not ``CO2``). A comparison before the number (``> 42``, ``\\ne 42``)
+    bounds it, unless the gold is itself an inequality."""
+    if negated(text, comparisons=gold.scalar):
         return True
     if gold.unit is not None and not units_agree(answer_unit(text), gold.unit):
         return True

@@ -37,6 +37,16 @@ WRONG_PAID_BEFORE = [
     ("The answer is 42. No, it's 43.", "42"),
     ("\\boxed{42 \\text{ is wrong}}", "42"),
     ("\\boxed{\\text{not } x}", "x"),
+    # a comparison before the number of a one-number gold bounds it (this session; paid before)
+    ("<answer>\u226042</answer>", "42"),
+    ("<answer>>42</answer>", "42"),
+    ("<answer>\u2265 42</answer>", "42"),
+    ("<answer>< 42</answer>", "42"),
+    ("The answer is \u2264 42.", "42"),
+    ("<answer>!= 42</answer>", "42"),
+    # an ellipsis does not end the answer's sentence: what follows it takes the answer back or adds one
+    ("The answer is 42... just kidding, 43.", "42"),
+    ("The answer is 42 ... or 43, I'm not sure.", "42"),
     # bare LaTeX read for its digits
     ("Let $a=1$. So the value is \\sqrt{2}", "2"),
     ("# Answer\n\n\\frac{1}{2}", "2"),
@@ -133,6 +143,13 @@ def test_guards_that_already_held(judge, completion, gold):
     ("The answer is 4:30 p.m.", "4:30"),  # a time with p.m. against the bare time (read as a ratio before)
     ("The answer is 4:30", "4:30 pm"),
     ("2:15", "2:15 p.m."),
+    ("<answer>42</answer>", "42"),  # a tag's closing > is no comparison
+    ("The answer is <b>42</b>.", "42"),
+    ("Since 5 > 3, the answer is 42.", "42"),
+    ("\\boxed{x \\geq 3}", "x \\geq 3"),  # an inequality gold is answered with one
+    ("\\boxed{x \\neq 1}", "(-\\infty,1)\\cup(1,\\infty)"),
+    ("The answer is 42...", "42"),
+    ("The answer is 42... I think.", "42"),
 ])
 def test_what_the_rules_leave_alone(judge, completion, gold):
     assert judge(completion, gold) == 1.0
