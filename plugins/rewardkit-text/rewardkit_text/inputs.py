@@ -27,8 +27,13 @@ def answer_text(completion: str, mode: str, tag: str) -> str:
     return completion if mode == "auto" else ""
 
 
-# a number with the sign written against it (``-5``, ``x-1``, ``x - 1``), thousands and decimals
-_NUMBER_IN_TEXT = re.compile(r"(?:([-+\u2212]) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?![\d.]))?)")
+# a number with the sign or comparison written against it (``-5``, ``x-1``, ``x - 1``, ``>5``, ``≠ 5``, ``~5``),
+# thousands and decimals
+_NUMBER_IN_TEXT = re.compile(
+    r"(?:([-+\u2212]|[<>\u2260\u2264\u2265\u2248~]=?|!=) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?![\d.]))?)"
+)
+#: a comparison or approximation before a number stays (``>5``, ``≠5``, ``~5`` are not ``5``)
+_COMPARISONS = frozenset("<>\u2260\u2264\u2265\u2248~") | {"!="}
 
 
 def _number(m: re.Match[str], text: str) -> str:
@@ -39,6 +44,8 @@ def _number(m: re.Match[str], text: str) -> str:
         digits = digits.rstrip("0").rstrip(".")
     before = text[: m.start()].rstrip()[-1:]
     binary = bool(before) and (before.isalnum() or before in ")]}")
+    if sign and (sign in _COMPARISONS or sign[0] in _COMPARISONS):
+        return (" " if binary else "") + sign + digits
     if sign == "+" and not binary:
         sign = ""
     if sign and set(digits) <= {"0", "."} and not binary:
@@ -47,8 +54,8 @@ def _number(m: re.Match[str], text: str) -> str:
 
 
 def _without_punct(text: str, numbers: bool) -> str:
-    """Punctuation and symbols deleted; with ``numbers``, a number's sign and decimal point are kept
-    (``-5`` is not ``5``, ``1.5`` is not ``15``, ``x-1`` is not ``x+1``)."""
+    """Punctuation and symbols deleted; with ``numbers``, a number's sign, decimal point and a comparison
+    before it are kept (``-5`` is not ``5``, ``1.5`` is not ``15``, ``x-1`` is not ``x+1``, ``>5`` is not ``5``)."""
     if not numbers or not any(ch.isdigit() for ch in text):
         return _PUNCT.sub("", text)
     out, pos = [], 0

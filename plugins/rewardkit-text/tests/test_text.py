@@ -287,14 +287,17 @@ def test_a_numeric_reference_is_matched_exactly(name):
 
 @pytest.mark.parametrize("hyp, ref", [("-5", "5"), ("1.5", "15"), ("x-1", "x+1"), ("x - 1", "x + 1"),
                                       ("The answer is -5.", "The answer is 5."), ("0.5", "05"),
-                                      ("3/4", "34")])
+                                      ("3/4", "34"),
+                                      # a comparison or approximation before the number stays (paid 1 before)
+                                      ("\u22605", "5"), (">5", "5"), ("< 5", "5"), ("\u2265 5", "5"), ("~5", "5"),
+                                      (">= 5", "5"), ("!=5", "5")])
 def test_exact_keeps_sign_and_decimal_point(hyp, ref):
     assert score("text.exact", [hyp], [ref]) == [0.0]
 
 
 @pytest.mark.parametrize("hyp, ref", [("+5", "5"), ("1,000", "1000"), ("1.50", "1.5"), ("-0", "0"),
                                       ("x-1", "x - 1"), ("The answer is -5!", "the answer is -5"),
-                                      ("\u22125", "-5")])
+                                      ("\u22125", "-5"), ("x<5", "x < 5"), ("(5)", "5"), ("5!", "5")])
 def test_exact_still_normalises_numbers(hyp, ref):
     assert score("text.exact", [hyp], [ref]) == [1.0]
 
