@@ -43,13 +43,18 @@ _GOVERNS_RE = re.compile(
     r"(?i)(?<![\w'\u2019])" + _NEG_WORD + r"(?:\s+" + _FILLER + r"){0,4}[\s:=*$(\\]*$"
 )
 # a comparison right before the number bounds or excludes it: "> 42", "≠ 42", "\\geq 42", "!= 42", "x < 42"
-_RELATION_RE = re.compile(
+_COMPARISON = (
     r"(?:[<>\u2260\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u226a\u226b\u2270\u2271\u226e\u226f]|!=|=<|=>|"
     r"\\(?:neq?|lt|gt|leq?|geq?|leqq|geqq|leqslant|geqslant|ll|gg|nless|ngtr|nleq|ngeq)(?![A-Za-z])|\\not\s*=)"
-    r"\s*=?[\s$(\\{]*$"
 )
+_COMPARISON_RE = re.compile(_COMPARISON)
+# what may stand between a comparison or a tag and the number: blanks, "$", "(", "{", a LaTeX command's "\\"
+_LEAD_IN = r"[\s$(\\{]*$"
+_RELATION_RE = re.compile(_COMPARISON + r"\s*=?" + _LEAD_IN)
 # a markup tag right before the number ("<answer>42", "<b>42") ends in ">" but compares nothing
-_TAG_END_RE = re.compile(r"<[A-Za-z/!][^<>\n]{0,80}>[\s$(\\{]*$")
+_TAG = r"<[A-Za-z/!][^<>\n]{0,80}>"
+_TAG_RE = re.compile(_TAG)
+_TAG_END_RE = re.compile(_TAG + _LEAD_IN)
 # where a clause ends: the number after it is governed by nothing before it
 _CLAUSE_END_RE = re.compile(r"[.!?;,\n]\s|[\n;]|(?<!anything )(?<!all )\bbut\b|\bhowever\b", re.I)
 _NUMBER_RE = re.compile(r"\d")
@@ -80,12 +85,8 @@ _NUMBER_END_RE = re.compile(r"\d(?:[\d,]*\d)?(?:\.\d+)?")
 
 
 def has_comparison(text: str) -> bool:
-    """Whether ``text`` holds a comparison (``<``, ``≥``, ``\neq``, ...) outside markup tags."""
+    """Whether ``text`` holds a comparison (``<``, ``≥``, ``\\neq``, ...) outside markup tags."""
     return _COMPARISON_RE.search(_TAG_RE.sub(" ", text)) is not None
-
-
-_COMPARISON_RE = re.compile(_RELATION_RE.pattern.split(r"\s*=?")[0])
-_TAG_RE = re.compile(r"<[A-Za-z/!][^<>\n]{0,80}>")
 
 
 def _compared(before: str) -> bool:

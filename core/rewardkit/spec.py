@@ -6,7 +6,7 @@ import json
 import math
 import pickle
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,6 +20,12 @@ COSTS: tuple[str, ...] = ("fast", "cpu", "model")
 #: layout, such as length, repetition or an answer that parses: a shaping term paid to wrong answers
 #: by design, so no built-in attack applies).
 CHECKS: tuple[str, ...] = ("answer", "format", "style")
+
+
+def judged(columns: Sequence[str]) -> str:
+    """What a reward or composite that declares no ``checks`` judges: ``answer`` when it reads columns
+    (a gold answer), else ``format``."""
+    return "answer" if columns else "format"
 #: What a parameter is, for a server's policy: an ordinary ``value``, a ``path`` (a file, folder,
 #: model or URL the host reads) or a ``resource`` (memory, time, devices, backends the host spends).
 #: ``rewardkit serve`` lets clients set neither of the last two unless its operator says so.
@@ -138,7 +144,7 @@ class RewardSpec:
     @property
     def kind(self) -> str:
         """What the reward judges: its declared ``checks``, else ``answer`` with columns, ``format`` without."""
-        return self.checks or ("answer" if self.columns else "format")
+        return self.checks or judged(self.columns)
 
     @property
     def lo(self) -> float:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RewardkitError
-from ..spec import NAME_RE
+from ..spec import NAME_RE, judged
 from ..trajectory import TRAJECTORY
 from .families import BUILTIN, TARGETS, Family, ProbeRow
 
@@ -169,10 +169,6 @@ class Target:
         return r.values, [st.value for st in r.statuses]
 
 
-def _kind(columns: Sequence[str]) -> str:
-    return "answer" if columns else "format"
-
-
 def targets_for(
     rewards: Sequence[str], config: Any = None, thresholds: Mapping[str, float] | None = None
 ) -> list[Target]:
@@ -203,7 +199,7 @@ def targets_for(
             add(t.name, t.reward)
         unit = all(t.shaping == "unit" for t in comp.terms)
         hi = sum(t.weight for t in comp.terms) if unit and comp.nonnegative else 0.0
-        out.append(Target("composite", _kind(comp.columns), float(thresholds.get("composite", hi / 2)), composite=comp))
+        out.append(Target("composite", judged(comp.columns), float(thresholds.get("composite", hi / 2)), composite=comp))
     if not out:
         raise ProbeError("name at least one reward to probe, give --config TRAIN.toml, or --all")
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rewardkit import DEFER
@@ -117,7 +117,7 @@ class Gold:
     letter: str | None
     decimals: int | None
 
-    @property
+    @cached_property
     def scalar(self) -> bool:
         """Whether the gold is one constant quantity (``42``, ``-5``, ``3/4``, ``2\\sqrt{3}``, ``42 km``): then a
         comparison before the answer's number (``> 42``, ``\\ne 42``) bounds it; an inequality, interval or set

@@ -32,8 +32,9 @@ def answer_text(completion: str, mode: str, tag: str) -> str:
 _NUMBER_IN_TEXT = re.compile(
     r"(?:([-+\u2212]|[<>\u2260\u2264\u2265\u2248~]=?|!=) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?![\d.]))?)"
 )
-#: a comparison or approximation before a number stays (``>5``, ``≠5``, ``~5`` are not ``5``)
-_COMPARISONS = frozenset("<>\u2260\u2264\u2265\u2248~") | {"!="}
+#: the first characters of a comparison or approximation, which stays before its number (``>5``, ``!=5``,
+#: ``~5`` are not ``5``)
+_COMPARISONS = frozenset("<>\u2260\u2264\u2265\u2248~!")
 
 
 def _number(m: re.Match[str], text: str) -> str:
@@ -44,7 +45,7 @@ def _number(m: re.Match[str], text: str) -> str:
         digits = digits.rstrip("0").rstrip(".")
     before = text[: m.start()].rstrip()[-1:]
     binary = bool(before) and (before.isalnum() or before in ")]}")
-    if sign and (sign in _COMPARISONS or sign[0] in _COMPARISONS):
+    if sign[:1] in _COMPARISONS:
         return (" " if binary else "") + sign + digits
     if sign == "+" and not binary:
         sign = ""
