@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["EXCLUSIONS", "NEGATIONS", "answer_unit", "empty_slot", "has_comparison", "negated", "units_agree"]
+__all__ = ["COMPARISON_SIGNS", "EXCLUSIONS", "NEGATIONS", "answer_unit", "empty_slot", "has_comparison", "negated", "units_agree"]
 
 #: words and phrases that negate what follows them
 NEGATIONS = (
@@ -43,8 +43,11 @@ _GOVERNS_RE = re.compile(
     r"(?i)(?<![\w'\u2019])" + _NEG_WORD + r"(?:\s+" + _FILLER + r"){0,4}[\s:=*$(\\]*$"
 )
 # a comparison right before the number bounds or excludes it: "> 42", "≠ 42", "\\geq 42", "!= 42", "x < 42"
+#: one-character comparison signs (``<``, ``>``, ``≠``, ``≤``, ``≥``, ``≦``, ``≧``, ``⩽``, ``⩾``, ``≪``, ``≫``, ``≰``, ``≱``,
+#: ``≮``, ``≯``); ``!=``, ``=<``, ``=>`` and the LaTeX commands are matched beside them
+COMPARISON_SIGNS = "<>\u2260\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u226a\u226b\u2270\u2271\u226e\u226f"
 _COMPARISON = (
-    r"(?:[<>\u2260\u2264\u2265\u2266\u2267\u2a7d\u2a7e\u226a\u226b\u2270\u2271\u226e\u226f]|!=|=<|=>|"
+    "(?:[" + COMPARISON_SIGNS + r"]|!=|=<|=>|"
     r"\\(?:neq?|lt|gt|leq?|geq?|leqq|geqq|leqslant|geqslant|ll|gg|nless|ngtr|nleq|ngeq)(?![A-Za-z])|\\not\s*=)"
 )
 _COMPARISON_RE = re.compile(_COMPARISON)

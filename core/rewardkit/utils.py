@@ -35,9 +35,9 @@ __all__ = ["ANSWER_ONLY", "ToolCall", "ToolResult", "WorkerError", "after_think"
            "tool_results"]
 __all__ += ["JSON_MAX_DEPTH", "check_json_value", "finite_float", "json_loads_finite", "nonfinite_numbers"]
 # the precision rule shared by the verifiers (rewardkit.precision: negations, units, empty answer slots)
-from .precision import answer_unit, empty_slot, has_comparison, negated, units_agree  # noqa: E402
+from .precision import COMPARISON_SIGNS, answer_unit, empty_slot, has_comparison, negated, units_agree  # noqa: E402
 
-__all__ += ["answer_unit", "empty_slot", "has_comparison", "negated", "units_agree"]
+__all__ += ["COMPARISON_SIGNS", "answer_unit", "empty_slot", "has_comparison", "negated", "units_agree"]
 # the host's sandbox for text a policy or a client wrote (rewardkit.sandbox: a fresh bubblewrap per run)
 from .sandbox import SandboxError, SandboxRun, run_sandboxed  # noqa: E402
 

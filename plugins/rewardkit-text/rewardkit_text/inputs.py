@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rewardkit.utils import answer_span
+from rewardkit.utils import COMPARISON_SIGNS, answer_span
 
 _PUNCT = re.compile(r"[^\w\s]|_")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -29,12 +29,13 @@ def answer_text(completion: str, mode: str, tag: str) -> str:
 
 # a number with the sign or comparison written against it (``-5``, ``x-1``, ``x - 1``, ``>5``, ``≠ 5``, ``~5``),
 # thousands and decimals
+#: the first characters of a comparison (the host's signs, rewardkit.utils.COMPARISON_SIGNS) or an
+#: approximation, which stays before its number (``>5``, ``!=5``, ``~5`` are not ``5``)
+_COMPARISONS = frozenset(COMPARISON_SIGNS + "\u2248~!")
 _NUMBER_IN_TEXT = re.compile(
-    r"(?:([-+\u2212]|[<>\u2260\u2264\u2265\u2248~]=?|!=) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?![\d.]))?)"
+    r"(?:([-+\u2212]|[" + COMPARISON_SIGNS + r"\u2248~]=?|!=) ?)?((?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+    r"(?:/\d+(?![\d.]))?)"
 )
-#: the first characters of a comparison or approximation, which stays before its number (``>5``, ``!=5``,
-#: ``~5`` are not ``5``)
-_COMPARISONS = frozenset("<>\u2260\u2264\u2265\u2248~!")
 
 
 def _number(m: re.Match[str], text: str) -> str:

@@ -290,7 +290,7 @@ def test_a_numeric_reference_is_matched_exactly(name):
                                       ("3/4", "34"),
                                       # a comparison or approximation before the number stays (paid 1 before)
                                       ("\u22605", "5"), (">5", "5"), ("< 5", "5"), ("\u2265 5", "5"), ("~5", "5"),
-                                      (">= 5", "5"), ("!=5", "5")])
+                                      (">= 5", "5"), ("!=5", "5"), ("\u22675", "5"), ("\u2a7e5", "5")])
 def test_exact_keeps_sign_and_decimal_point(hyp, ref):
     assert score("text.exact", [hyp], [ref]) == [0.0]
 
